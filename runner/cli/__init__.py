@@ -1,0 +1,68 @@
+"""The ``motionctl`` command line: a thin layer over the library.
+
+Commands live in small modules beside this one and only parse options and print; every
+``RunnerError`` becomes one line on stderr and its exit code here, in one place.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from runner import __version__
+from runner.errors import RunnerError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="motionctl")
+def cli() -> None:
+    """Turn still images into motion-controlled MP4 clips from YAML recipes."""
+
+
+def _register() -> None:
+    # Imported here so each command module can import `cli` helpers without a cycle.
+    from runner.cli import api_commands
+
+    api_commands.register(cli)
+    try:
+        from runner.cli import recipe_commands
+    except ImportError:  # pragma: no cover - present once the runner lands
+        pass
+    else:
+        recipe_commands.register(cli)
+    try:
+        from mock_server import cli as mock_cli
+    except ImportError:  # pragma: no cover - present once the mock lands
+        pass
+    else:
+        mock_cli.register(cli)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and map errors to exit codes; never lets a traceback reach the user."""
+    try:
+        cli.main(args=argv, prog_name="motionctl", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("motionctl: interrupted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if isinstance(exc, click.UsageError) else exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except RunnerError as exc:
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            click.echo(f"motionctl: error: {line}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("motionctl: interrupted; finished work is kept in the run directory", err=True)
+        return 130
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())
