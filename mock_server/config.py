@@ -1,0 +1,53 @@
+"""The mock's settings: one frozen value read once at startup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from mock_server.faults import FaultPlan
+
+SseDialect = Literal["adk", "nemo"]
+RenderShape = Literal["nested", "flat"]
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the seed: "files up to 50MB"
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """How the mock behaves. Every field has a default that makes tests fast and deterministic.
+
+    Args:
+        seed: drives every choice the mock makes "at random" (no-text replies, ids, fault probabilities).
+        sse_dialect: ``adk`` (ADK Event JSON) or ``nemo`` (``{"type": ...}`` events) on /run_sse.
+        render_shape: ``nested`` (Shape 1, ``{success, data:{...}}`` with top-level mirrors) or ``flat``
+            (Shape 2, ``{taskId, status, progress, output:{url,...}}``) for render status.
+        data_dir: where uploads and renders are kept; a temporary directory when ``None``.
+        faults: the fault plan the middleware applies (``POST /__mock/faults`` replaces it at run time).
+        initial_credits: credits of a new anonymous token.
+        no_text_ratio: share of understood instructions whose stream closes without a text reply.
+        work_delay: simulated generation/edit time in seconds; heartbeats flow during it.
+        heartbeat_interval: seconds between heartbeats while working.
+        render_speed: multiplies the simulated pacing of render progress (1.0 = as fast as it renders).
+        render_workers: renders run in at most this many threads at once.
+        rate_limit: requests allowed per client per ``rate_window`` seconds, or ``None`` for no limit.
+        rate_window: the fixed window of the rate limit, in seconds.
+        max_upload_bytes: uploads above this size get 4002.
+    """
+
+    seed: int = 0
+    sse_dialect: SseDialect = "adk"
+    render_shape: RenderShape = "nested"
+    data_dir: Path | None = None
+    faults: FaultPlan | None = None
+    initial_credits: int = 100
+    no_text_ratio: float = 0.3
+    work_delay: float = 0.05
+    heartbeat_interval: float = 0.02
+    render_speed: float = 1.0
+    render_workers: int = 2
+    rate_limit: int | None = None
+    rate_window: float = 1.0
+    max_upload_bytes: int = MAX_UPLOAD_BYTES

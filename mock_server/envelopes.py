@@ -1,0 +1,74 @@
+"""The API's response envelopes and error codes, and the one place that maps a code to an HTTP status.
+
+Envelope A (most endpoints): ``{"code": 0, "message": "ok", "data": {...}}``; ``code != 0`` is an error.
+Envelope B (render endpoints): ``{"success": true, "data": {...}}`` / ``{"success": false, "error": "..."}``.
+
+Our choice where the public sources are silent (API-NOTES "Unknowns" 1 and 3): the codes 400, 402 and 429 are
+also the HTTP status; every other envelope code (1001, 1002, 2001, 4001, 4002) is sent with HTTP 200, the way
+the documented clients read ``body.code`` first. The same holds for /run_sse before it starts streaming.
+Render errors without an envelope code use plain HTTP statuses (400 bad draft, 404 unknown job, 409
+duplicate id). Clients are expected to accept a code in the body whatever the HTTP status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+OK = 0
+BAD_TOKEN = 1001
+SESSION_NOT_FOUND = 1002
+INSUFFICIENT_CREDITS = 2001
+UNSUPPORTED_FILE_TYPE = 4001
+FILE_TOO_LARGE = 4002
+MISSING_CLIENT_ID = 400
+EXPORT_NOT_ALLOWED = 402
+RATE_LIMITED = 429
+
+# Codes that are HTTP statuses too; the others travel with HTTP 200.
+_HTTP_STATUS_CODES = {MISSING_CLIENT_ID, EXPORT_NOT_ALLOWED, RATE_LIMITED}
+
+
+def http_status_for(code: int) -> int:
+    """The HTTP status the mock sends with envelope ``code``."""
+    return code if code in _HTTP_STATUS_CODES else 200
+
+
+class ApiFailure(Exception):
+    """Raised by handlers to answer with an error; the app turns it into the route's envelope."""
+
+    def __init__(self, code: int, message: str, *, http_status: int | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.http_status = http_status if http_status is not None else http_status_for(code)
+        self.headers = headers or {}
+
+
+def ok(data: Any, message: str = "success") -> JSONResponse:
+    """Envelope A success."""
+    return JSONResponse({"code": OK, "message": message, "data": data})
+
+
+def error_body(code: int, message: str) -> dict[str, Any]:
+    """Envelope A error body (``data`` is null)."""
+    return {"code": code, "message": message, "data": None}
+
+
+def error(failure: ApiFailure) -> JSONResponse:
+    """Envelope A error response."""
+    return JSONResponse(error_body(failure.code, failure.message), status_code=failure.http_status,
+                        headers=failure.headers)
+
+
+def render_ok(data: Any, status_code: int = 200) -> JSONResponse:
+    """Envelope B success."""
+    return JSONResponse({"success": True, "data": data}, status_code=status_code)
+
+
+def render_error(failure: ApiFailure) -> JSONResponse:
+    """Envelope B error; carries ``code`` and ``message`` too so one client path reads every error."""
+    body = {"success": False, "error": failure.message, "code": failure.code, "message": failure.message}
+    return JSONResponse(body, status_code=failure.http_status, headers=failure.headers)
