@@ -1,0 +1,231 @@
+"""Encoding frames (and an optional audio bed) into mp4/mov (H.264 + AAC), webm (VP9 + Opus) or gif.
+
+Writers take I420 frame buffers as the frame generator fills them; they never convert colour per frame
+(except gif, which needs RGB for its palette).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal, Protocol, cast
+
+import av
+import numpy as np
+import numpy.typing as npt
+from av.audio.stream import AudioStream
+from av.video.stream import VideoStream
+from PIL import Image
+
+from .frames import I420Buffer, yuv_to_rgb
+
+Format = Literal["mp4", "webm", "mov", "gif"]
+Quality = Literal["low", "medium", "high"]
+
+AUDIO_RATE = 48_000
+# Audio is encoded in step with the video, this far ahead of the last video frame, so the muxer can
+# interleave packets without buffering the whole track.
+_AUDIO_LEAD_S = 0.5
+# A gif's frame delay is in 1/100 s, and players treat tiny delays badly: cap its rate.
+GIF_MAX_FPS = 15
+
+Audio = npt.NDArray[np.float32]  # shape (2, samples), float in [-1, 1], at AUDIO_RATE
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    """Codec choices for one format and quality."""
+
+    container: str
+    video_codec: str
+    video_options: dict[str, str] = field(default_factory=dict)
+    audio_codec: str | None = None
+    audio_bit_rate: int = 160_000
+    container_options: dict[str, str] = field(default_factory=dict)
+
+
+# x264: High profile always (ultrafast alone would drop to Constrained Baseline, so it keeps 8×8 DCT),
+# BT.709 tags that match the frames' colour conversion.
+_BT709 = "colorprim=bt709:transfer=bt709:colormatrix=bt709"
+_X264 = {
+    "high": {"preset": "veryfast", "crf": "20"},
+    "medium": {"preset": "veryfast", "crf": "23"},
+    "low": {"preset": "ultrafast", "crf": "28"},
+}
+_VP9 = {
+    "high": {"crf": "31", "cpu-used": "5"},
+    "medium": {"crf": "34", "cpu-used": "6"},
+    "low": {"crf": "40", "cpu-used": "8"},
+}
+
+
+def encode_settings(fmt: Format, quality: Quality) -> EncodeSettings:
+    """The encoder settings for an output format and quality.
+
+    Raises:
+        ValueError: unknown format or quality.
+    """
+    if quality not in _X264:
+        raise ValueError(f"unknown quality {quality!r}; use low, medium or high")
+    if fmt in ("mp4", "mov"):
+        x264 = dict(_X264[quality])
+        params = _BT709 + (":8x8dct=1" if quality == "low" else "")
+        return EncodeSettings(
+            container=fmt,
+            video_codec="libx264",
+            video_options={**x264, "profile": "high", "x264-params": params},
+            audio_codec="aac",
+            container_options={"movflags": "+faststart"},
+        )
+    if fmt == "webm":
+        return EncodeSettings(
+            container="webm",
+            video_codec="libvpx-vp9",
+            video_options={**_VP9[quality], "b": "0", "deadline": "realtime", "row-mt": "1"},
+            audio_codec="libopus",
+            audio_bit_rate=128_000,
+        )
+    if fmt == "gif":
+        return EncodeSettings(container="gif", video_codec="gif")
+    raise ValueError(f"unknown format {fmt!r}; use mp4, webm, mov or gif")
+
+
+class FrameWriter(Protocol):
+    """Where rendered frames go, in order."""
+
+    def write(self, frame: I420Buffer) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class AvWriter:
+    """A PyAV container with one video stream and, when given audio, one audio stream."""
+
+    def __init__(
+        self, path: Path, settings: EncodeSettings, size: tuple[int, int], fps: int, audio: Audio | None
+    ) -> None:
+        self._container = av.open(
+            str(path), mode="w", format=settings.container, options=settings.container_options
+        )
+        try:
+            self._video = cast(VideoStream, self._container.add_stream(settings.video_codec, rate=fps))
+            self._video.width, self._video.height = size
+            self._video.pix_fmt = "yuv420p"
+            # Our own copy: the muxer rewrites the stream's time base when it starts (mp4: 1/15360).
+            self._time_base = Fraction(1, fps)
+            self._video.time_base = self._time_base
+            self._video.options = dict(settings.video_options)
+            self._video.thread_count = 0  # let the encoder use every core it sees
+            context = self._video.codec_context
+            context.color_primaries = context.color_trc = context.colorspace = 1  # BT.709
+            context.color_range = 1  # limited ("tv")
+            self._fps = fps
+            self._audio = audio if audio is not None and settings.audio_codec else None
+            self._audio_pos = 0
+            if self._audio is not None and settings.audio_codec:
+                self._astream = cast(
+                    AudioStream, self._container.add_stream(settings.audio_codec, rate=AUDIO_RATE)
+                )
+                self._astream.layout = "stereo"
+                self._astream.bit_rate = settings.audio_bit_rate
+            self._frames = 0
+        except BaseException:
+            self._container.close()
+            raise
+
+    def write(self, frame: I420Buffer) -> None:
+        """Encode one frame (the buffer is free for reuse when this returns: encoders copy their input)."""
+        video_frame = av.VideoFrame.from_numpy_buffer(frame.data, format="yuv420p", width=frame.width)
+        video_frame.pts = self._frames
+        video_frame.time_base = self._time_base
+        self._frames += 1
+        self._container.mux(self._video.encode(video_frame))
+        self._write_audio_until(self._frames / self._fps + _AUDIO_LEAD_S)
+
+    def _write_audio_until(self, seconds: float) -> None:
+        if self._audio is None:
+            return
+        end = min(self._audio.shape[1], round(seconds * AUDIO_RATE))
+        # Chunks of 1024 samples: PyAV buffers to the encoder's frame size anyway.
+        while self._audio_pos < end:
+            stop = min(end, self._audio_pos + 4096)
+            chunk = np.ascontiguousarray(self._audio[:, self._audio_pos : stop])
+            audio_frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            audio_frame.sample_rate = AUDIO_RATE
+            audio_frame.pts = self._audio_pos
+            audio_frame.time_base = Fraction(1, AUDIO_RATE)
+            self._container.mux(self._astream.encode(audio_frame))
+            self._audio_pos = stop
+
+    def close(self) -> None:
+        """Flush the encoders and finish the file."""
+        try:
+            self._container.mux(self._video.encode(None))
+            if self._audio is not None:
+                self._write_audio_until(float("inf"))
+                self._container.mux(self._astream.encode(None))
+        finally:
+            self._container.close()
+
+    def abort(self) -> None:
+        self._container.close()
+
+
+class GifWriter:
+    """An animated gif through Pillow: one adaptive palette (from the middle frame) for the whole clip.
+
+    One shared palette avoids the colour flicker of per-frame palettes; frames beyond ``GIF_MAX_FPS`` are
+    dropped evenly.
+    """
+
+    def __init__(self, path: Path, fps: int, total_frames: int) -> None:
+        self._path = path
+        self._step = max(1, round(fps / GIF_MAX_FPS))
+        self._delay_ms = round(1000 * self._step / fps)
+        self._middle = total_frames // 2
+        self._frames: list[npt.NDArray[np.uint8]] = []
+        self._index = 0
+
+    def write(self, frame: I420Buffer) -> None:
+        if self._index % self._step == 0:
+            self._frames.append(yuv_to_rgb(*frame.planes()))
+        self._index += 1
+
+    def close(self) -> None:
+        if not self._frames:
+            raise ValueError("gif: no frames were rendered")
+        reference = Image.fromarray(self._frames[min(len(self._frames) - 1, self._middle // self._step)])
+        palette = reference.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+        images = [
+            Image.fromarray(rgb).quantize(palette=palette, dither=Image.Dither.NONE) for rgb in self._frames
+        ]
+        images[0].save(
+            self._path,
+            format="GIF",
+            save_all=True,
+            append_images=images[1:],
+            duration=self._delay_ms,
+            loop=0,
+            optimize=False,
+        )
+
+    def abort(self) -> None:
+        self._frames.clear()
+
+
+def video_writer(
+    path: Path, settings: EncodeSettings, size: tuple[int, int], fps: int, frames: int, audio: Audio | None
+) -> AvWriter | GifWriter:
+    """The writer for ``settings`` (audio is dropped for gif, which has none)."""
+    if settings.container == "gif":
+        return GifWriter(path, fps, frames)
+    return AvWriter(path, settings, size, fps, audio)
+
+
+def effective_fps(settings: EncodeSettings, fps: int) -> float:
+    """The frame rate the written file plays at."""
+    if settings.container == "gif":
+        step = max(1, round(fps / GIF_MAX_FPS))
+        return 1000 / round(1000 * step / fps)
+    return float(fps)
