@@ -1,0 +1,116 @@
+"""What the engine tells the outside world while it runs: frozen event values and the Reporter hook.
+
+The engine never prints. It emits these events to every reporter (rich console, plain lines, JSONL); a
+reporter that raises would break a run, so reporters must swallow their own I/O trouble.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+JsonPatch = tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    run_dir: Path
+    recipe: str
+    jobs: tuple[str, ...]
+    backend: str
+    resumed: bool = False
+
+
+@dataclass(frozen=True)
+class JobStarted:
+    job: str
+    steps: int
+    session_id: str
+
+
+@dataclass(frozen=True)
+class JobSkipped:
+    """A resumed run found this job already finished."""
+
+    job: str
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    job: str
+    index: int  # 1-based position in the job's actions
+    label: str  # "step 2 (motion)"
+    detail: str  # the sentence sent, the files uploaded, the export's destination
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    job: str
+    index: int
+    label: str
+    diff: JsonPatch  # RFC 6902 ops from the state before the step to the state after
+    summary: str  # one line: the reply text, or what changed when the stream had no text
+    no_text: bool = False
+    output: Path | None = None
+
+
+@dataclass(frozen=True)
+class RenderProgress:
+    job: str
+    index: int
+    render_id: str
+    status: str
+    progress: float
+
+
+@dataclass(frozen=True)
+class JobFinished:
+    job: str
+    outputs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobFailed:
+    job: str
+    where: str  # "recipe.yaml:12:5, step 3 (expect)", or "" when the job failed before any step
+    message: str
+    resumable: bool = False
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    run_id: str
+    run_dir: Path
+    outputs: tuple[Path, ...]
+    failed: tuple[str, ...] = field(default_factory=tuple)
+
+
+Event = (
+    RunStarted | JobStarted | JobSkipped | StepStarted | StepFinished | RenderProgress | JobFinished
+    | JobFailed | RunFinished
+)
+
+
+class Reporter(Protocol):
+    """Receives every event of a run, in the order the engine emits them (one event loop, no threads)."""
+
+    def handle(self, event: Event) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Reporters:
+    """Fans one event out to several reporters."""
+
+    def __init__(self, reporters: list[Reporter] | tuple[Reporter, ...] = ()) -> None:
+        self._reporters = list(reporters)
+
+    def handle(self, event: Event) -> None:
+        for reporter in self._reporters:
+            reporter.handle(event)
+
+    def close(self) -> None:
+        for reporter in self._reporters:
+            reporter.close()

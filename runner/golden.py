@@ -1,0 +1,127 @@
+"""Golden state diffs: what every step of a recipe changed, normalised, kept beside the recipe.
+
+``workflows/<name>.golden.yaml`` holds, per job and per step, the step's label, the sentence sent (or the
+files uploaded, the file exported), whether the reply had text, and the step's RFC 6902 patch with volatile
+values replaced by placeholders (runner.normalise). Reply texts themselves are left out on purpose: the
+live service words its replies differently every time, and a golden must hold for any faithful backend.
+``--check`` compares the text of this file byte for byte and shows a unified diff; ``--update`` rewrites it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from runner.journal import atomic_write_text
+from runner.normalise import Placeholders, normalise_patch, normalise_text
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+def golden_path(recipe: Path) -> Path:
+    """``workflows/quickstart.yaml`` → ``workflows/quickstart.golden.yaml``."""
+    return recipe.with_name(f"{recipe.stem}.golden.yaml")
+
+
+def build(recipe_name: str, job_order: Iterable[str], records: list[dict[str, Any]]) -> str:
+    """The golden text for a run's journal records (pure: same records → same bytes).
+
+    Args:
+        recipe_name: the plan's name, written at the top.
+        job_order: job ids in plan order (jobs finish in any order; the file lists them as planned).
+        records: the journal, in write order; only ``session`` and ``step`` records matter.
+    """
+    jobs: dict[str, list[dict[str, Any]]] = {}
+    names: dict[str, Placeholders] = {}
+    for r in records:
+        job = r.get("job")
+        if not isinstance(job, str):
+            continue
+        ph = names.setdefault(job, Placeholders())
+        if r.get("type") == "session":
+            for key, kind in (("session_id", "session"), ("task_id", "task")):
+                if r.get(key):
+                    ph.register(str(r[key]), kind)
+        elif r.get("type") == "step":
+            jobs.setdefault(job, []).append(_entry(r, ph))
+    doc = {"recipe": recipe_name, "jobs": {job: jobs.get(job, []) for job in job_order}}
+    header = (f"# Golden state diffs of recipe '{recipe_name}': per job, per step, what it sent and what it\n"
+              "# changed in the session state (volatile values as <placeholders>).\n"
+              "# Written by `motionctl run --update`; checked by `motionctl run --check`.\n")
+    return header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+def compare(path: Path, text: str) -> str | None:
+    """A unified diff from the golden at ``path`` to ``text``, or ``None`` when they are identical."""
+    old = path.read_text(encoding="utf-8")
+    if old == text:
+        return None
+    lines = difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True),
+                                 fromfile=f"{path} (golden)", tofile=f"{path} (this run)", n=3)
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def write(path: Path, text: str) -> Outcome:
+    """Write the golden if it differs; says whether it was created, updated or already unchanged."""
+    if not path.exists():
+        atomic_write_text(path, text)
+        return "created"
+    if path.read_text(encoding="utf-8") == text:
+        return "unchanged"
+    atomic_write_text(path, text)
+    return "updated"
+
+
+@dataclass(frozen=True)
+class GoldenResult:
+    """What ``--check`` or ``--update`` found for one recipe."""
+
+    path: Path
+    outcome: Literal["created", "updated", "unchanged", "matches", "differs", "missing"]
+    diff: str | None = None
+
+
+def _entry(r: dict[str, Any], ph: Placeholders) -> dict[str, Any]:
+    e: dict[str, Any] = {"step": r.get("label", f"step {r.get('index')}")}
+    kind = r.get("kind")
+    if kind == "upload":
+        e["upload"] = _FlowList(Path(str(p)).name for p in r.get("files", []))
+    elif kind in ("say",):
+        e["say"] = normalise_text(str(r.get("sent", "")), ph)
+        e["reply"] = "no text" if r.get("no_text") else "text"
+    elif kind == "export":
+        e["export"] = str(r.get("dest_name", ""))
+    elif kind == "expect":
+        e["expect"] = "held"
+    ops = normalise_patch(list(r.get("patch") or []), ph)
+    e["patch"] = [_Flow(op) for op in ops]
+    return e
+
+
+class _Flow(dict[str, Any]):
+    """A patch op, dumped on one line so a changed op is a one-line change in a diff."""
+
+
+class _FlowList(list[Any]):
+    """A short list of names, dumped on one line."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _flow(dumper: yaml.SafeDumper, data: _Flow) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", dict(data), flow_style=True)
+
+
+def _flow_list(dumper: yaml.SafeDumper, data: _FlowList) -> yaml.Node:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", list(data), flow_style=True)
+
+
+_Dumper.add_representer(_Flow, _flow)
+_Dumper.add_representer(_FlowList, _flow_list)

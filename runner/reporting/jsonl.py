@@ -1,0 +1,29 @@
+"""Every event as one JSON line (``events.jsonl`` in the run directory), for tools that follow a run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from runner.events import Event
+
+
+class JsonlReporter:
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("a", encoding="utf-8")
+
+    def handle(self, event: Event) -> None:
+        record = {"event": type(event).__name__, **dataclasses.asdict(event)}
+        self._file.write(json.dumps(record, default=_plain, ensure_ascii=False) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")

@@ -1,0 +1,133 @@
+"""Session state snapshots, their RFC 6902 diffs, and a one-line account of what a diff changed (pure).
+
+The engine fetches ``GET …/state/…/latest`` after every action; the ``state`` object of that envelope is the
+snapshot. Diffs are JSON Patches (jsonpatch) from one snapshot to the next, so a journal line says exactly
+what a step did, and ``describe`` turns one into words for a stream that closed without text.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+import jsonpatch
+
+Json = Any
+Snapshot = dict[str, Any]
+PatchOps = list[dict[str, Any]]
+
+VIDEO, AUDIO, TEXT = 0, 1, 7
+TRACK_KINDS = {"video": VIDEO, "audio": AUDIO, "text": TEXT}
+
+
+def snapshot(envelope_data: Mapping[str, Any]) -> Snapshot:
+    """The comparable state of a session from the ``data`` of a state envelope (a deep copy).
+
+    Accepts the documented ``{"session_id", "task_id", "state": {...}}`` and, for robustness, a bare state.
+    """
+    state = envelope_data.get("state", envelope_data)
+    if not isinstance(state, Mapping):
+        return {}
+    return copy.deepcopy(dict(state))
+
+
+def diff(before: Snapshot, after: Snapshot) -> PatchOps:
+    """RFC 6902 operations that turn ``before`` into ``after`` (empty when nothing changed)."""
+    ops: PatchOps = jsonpatch.make_patch(before, after).patch
+    return ops
+
+
+def draft_of(state: Mapping[str, Any]) -> dict[str, Any]:
+    draft = state.get("draft")
+    return draft if isinstance(draft, dict) else {}
+
+
+def segments(draft: Mapping[str, Any], track_type: int) -> list[dict[str, Any]]:
+    """Every segment of every track of one type, in timeline order (by start, then track order)."""
+    found: list[dict[str, Any]] = []
+    for track in draft.get("t") or []:
+        if isinstance(track, dict) and track.get("tt") == track_type:
+            found.extend(s for s in track.get("sg") or [] if isinstance(s, dict))
+    return sorted(found, key=lambda s: s.get("st", 0) if isinstance(s.get("st", 0), int | float) else 0)
+
+
+def video_segment(draft: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The active (first) video segment, which carries the source image and its motion."""
+    video = segments(draft, VIDEO)
+    return video[0] if video else None
+
+
+def describe(before: Snapshot, after: Snapshot) -> str:
+    """What changed between two snapshots, in words: ``motion set zoom 1→1.1, pan -0.05; text added "Sale"``.
+
+    Returns ``"nothing changed"`` for equal snapshots. Unknown changes are counted, not spelled out.
+    """
+    if before == after:
+        return "nothing changed"
+    b, a = draft_of(before), draft_of(after)
+    parts: list[str] = []
+    vb, va = video_segment(b) or {}, video_segment(a) or {}
+    if vb.get("src") != va.get("src") and va.get("src"):
+        parts.append(f"image set to {va.get('name') or _basename(str(va['src']))}")
+    mb, ma = vb.get("motion"), va.get("motion")
+    if mb != ma:
+        if not ma:
+            parts.append("motion removed")
+        else:
+            prev = mb if isinstance(mb, dict) else {}
+            changed = [f"{k} {_change(k, v)}" for k, v in ma.items() if prev.get(k) != v]
+            parts.append("motion set " + ", ".join(changed))
+    if b.get("d") != a.get("d") and a.get("d") is not None:
+        parts.append(f"duration {_seconds(b.get('d'))}→{_seconds(a.get('d'))}")
+    mb_meta, ma_meta = b.get("m") or {}, a.get("m") or {}
+    if mb_meta.get("aspect") != ma_meta.get("aspect") and ma_meta.get("aspect"):
+        parts.append(f"aspect {mb_meta.get('aspect') or '?'}→{ma_meta.get('aspect')}")
+    tb = [s.get("text") for s in segments(b, TEXT)]
+    ta = [s.get("text") for s in segments(a, TEXT)]
+    parts += [f'text added "{t}"' for t in ta if t not in tb]
+    parts += [f'text removed "{t}"' for t in tb if t not in ta]
+    sb, sa = segments(b, AUDIO), segments(a, AUDIO)
+    if sb != sa:
+        if not sa:
+            parts.append("music removed")
+        else:
+            music = sa[0]
+            what = _basename(str(music.get("src", "")))
+            parts.append(f"music {what} at {_num(music.get('vol', 100))}%")
+    if not parts:
+        ops = diff(before, after)
+        roots = sorted({"/".join(op["path"].split("/")[:2]) for op in ops})
+        parts.append(f"{len(ops)} change{'s' if len(ops) != 1 else ''} under {', '.join(roots)}")
+    return "; ".join(parts)
+
+
+def _change(key: str, value: Json) -> str:
+    """A motion field as a person reads it: ``zoom 1.0→1.1``, ``pan -0.05``, ``easing linear``."""
+    if isinstance(value, list) and len(value) == 2:
+        first, second = value
+        if key in ("zoom", "roll"):  # [start, end]
+            return f"{_num(first)}→{_num(second)}"
+        if key == "pan" and _is_zero(second):  # horizontal travel only
+            return _num(first)
+        return f"{_num(first)},{_num(second)}"
+    return _num(value)
+
+
+def _is_zero(v: Json) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v == 0
+
+
+def _num(v: Json) -> str:
+    if isinstance(v, float):
+        text = f"{v:.4f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text  # 1.0 stays "1.0", as the API writes it
+    return str(v)
+
+
+def _seconds(ms: Json) -> str:
+    return f"{_num(ms / 1000)}s" if isinstance(ms, int | float) else "?"
+
+
+def _basename(src: str) -> str:
+    return src.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or src
