@@ -82,7 +82,7 @@ class GoldenResult:
     """What ``--check`` or ``--update`` found for one recipe."""
 
     path: Path
-    outcome: Literal["created", "updated", "unchanged", "matches", "differs", "missing"]
+    outcome: Literal["created", "updated", "unchanged", "matches", "differs", "missing", "skipped"]
     diff: str | None = None
 
 

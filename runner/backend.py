@@ -1,0 +1,80 @@
+"""Where a run's API calls go: the embedded mock (default), a server at --base-url, or the live service.
+
+The embedded mock runs in-process on 127.0.0.1 for the length of the run, so ``motionctl run recipe.yaml``
+works offline with nothing started by hand. Its seed is fixed, which makes its replies, ids and
+"no text" choices the same every run — what golden diffs rely on.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from runner.api.config import DEFAULT_BASE_URL, ClientConfig
+from runner.errors import UsageError
+
+BackendKind = Literal["mock", "live"]
+
+EMBEDDED_SEED = 0
+# A generous balance, not the real 100: the mock is for rehearsing whole campaigns offline (40 photos × 3
+# platforms spends 100 credits per clip), and running out half-way would only test the mock's accounting,
+# which has its own tests through fault injection (2001).
+EMBEDDED_CREDITS = 10_000_000
+# The mock answers in milliseconds, so poll it often; the live service's 30 s advice would stall a run.
+MOCK_POLL_INTERVAL = 0.1
+
+
+@dataclass(frozen=True)
+class Backend:
+    kind: BackendKind
+    base_url: str
+    client: ClientConfig
+    embedded: bool = False
+
+    @property
+    def description(self) -> str:
+        if self.embedded:
+            return f"the embedded mock (seed {EMBEDDED_SEED})"
+        return f"{self.kind} at {self.base_url}"
+
+
+@contextmanager
+def open_backend(kind: BackendKind, base_url: str | None = None, *,
+                 env: Mapping[str, str] | None = None, mock_overrides: Mapping[str, object] | None = None
+                 ) -> Iterator[Backend]:
+    """The backend of a run, live for the length of the ``with`` block.
+
+    Args:
+        kind: ``mock`` starts the embedded mock unless ``base_url`` is given; ``live`` uses ``base_url``,
+            ``NEMO_BASE_URL`` or the production URL.
+        base_url: a server to use instead (a mock started elsewhere, a staging gateway).
+        env: the environment (``NEMO_TOKEN``, ``NEMO_BASE_URL``); default ``os.environ``.
+        mock_overrides: extra ``MockConfig`` fields for the embedded mock (tests, benchmarks).
+
+    Raises:
+        UsageError: an unknown kind or a base URL that is not http(s).
+    """
+    if kind not in ("mock", "live"):
+        raise UsageError(f"unknown backend '{kind}'", hint="use --backend mock or --backend live")
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--base-url {base_url!r} is not an http(s) URL", hint="e.g. http://127.0.0.1:8765")
+    if base_url is not None or kind == "live":
+        config = ClientConfig.from_env(base_url=base_url, env=env)
+        if kind == "mock":
+            config = replace(config, poll_interval=MOCK_POLL_INTERVAL, rate_limit_wait=1.0)
+        yield Backend(kind, config.base_url or DEFAULT_BASE_URL, config)
+        return
+    from mock_server import MockConfig, serve_in_thread  # the mock is only imported when it is used
+
+    settings = {"seed": EMBEDDED_SEED, "initial_credits": EMBEDDED_CREDITS, **(mock_overrides or {})}
+    with tempfile.TemporaryDirectory(prefix="motionctl-mock-") as tmp, \
+            serve_in_thread(MockConfig(**settings)) as server:  # type: ignore[arg-type]
+        # The embedded mock issues its own anonymous token; a user's NEMO_TOKEN is for the live service and
+        # is neither sent to it nor replaced, and the token cache lives and dies with the mock.
+        config = ClientConfig.from_env(base_url=server.url, env={}, config_dir=Path(tmp),
+                                       poll_interval=MOCK_POLL_INTERVAL, rate_limit_wait=1.0)
+        yield Backend("mock", server.url, config, embedded=True)

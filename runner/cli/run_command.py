@@ -1,0 +1,94 @@
+"""``motionctl run``: parse options, call ``run_recipe``, print outputs and golden results.
+
+Progress goes to stderr (rich on a terminal, plain lines otherwise); the output paths and golden results go
+to stdout, so ``motionctl run recipe.yaml | xargs open`` works. Failures become exceptions that the CLI's
+one handler turns into exit codes: 1 for a failed job, expectation or check, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from runner.errors import ExecutionError, GoldenMismatch, UsageError
+from runner.reporting import console_reporter
+from runner.run import RunConfig, RunResult, run_recipe
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(run)
+
+
+@click.command("run")
+@click.argument("recipes", nargs=-1, required=True, metavar="RECIPE...",
+                type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--backend", type=click.Choice(["mock", "live"]), default="mock", show_default=True,
+              help="mock: the embedded offline mock (unless --base-url); live: the Nemo API.")
+@click.option("--base-url", metavar="URL", help="Talk to this server instead (a mock you started, staging).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Root of the recipe's export paths.  [default: the current directory]")
+@click.option("--runs-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("runs"),
+              show_default=True, help="Where run directories (journal, states, summary) are made.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Jobs at once.")
+@click.option("--rate", type=click.FloatRange(min=0.1), default=None,
+              help="At most this many API calls per second over all jobs.")
+@click.option("--check", is_flag=True, help="Exit 1 if the step diffs differ from <recipe>.golden.yaml.")
+@click.option("--update", is_flag=True, help="Write <recipe>.golden.yaml from this run.")
+@click.option("--resume", "resume", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              metavar="RUN_DIR", help="Continue an interrupted run: finished jobs are skipped.")
+@click.option("--preview", is_flag=True, help="Small, fast renders (the diffs are the same).")
+@click.option("--fail-fast", is_flag=True, help="Stop starting jobs after the first failure.")
+def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: Path | None, runs_dir: Path,
+        concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
+        fail_fast: bool) -> None:
+    """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
+    if check and update:
+        raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
+    # `workflows/*.yaml` also matches the goldens beside the recipes; they are not recipes.
+    chosen = [r for r in recipes if not r.name.endswith(".golden.yaml")]
+    if not chosen:
+        raise UsageError("no recipe given (only .golden.yaml files)", hint="pass the recipe's .yaml file")
+    if resume is not None and len(chosen) > 1:
+        raise UsageError("--resume continues one run", hint="pass the one recipe that run was made from")
+    failures: list[str] = []
+    for recipe in chosen:
+        config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice
+                           base_url=base_url, out_dir=out_dir, runs_dir=runs_dir, concurrency=concurrency,
+                           check=check, update=update, resume=resume, preview=preview, fail_fast=fail_fast,
+                           rate=rate, reporters=(console_reporter(sys.stderr),))
+        result = run_recipe(config)
+        failures += _report(recipe, result)
+    if failures:
+        kind = GoldenMismatch if all(f.startswith("golden") for f in failures) else ExecutionError
+        raise kind("\n".join(failures))
+
+
+def _report(recipe: Path, result: RunResult) -> list[str]:
+    """Print outputs and golden results; return one line per failure (for the final error)."""
+    for path in result.outputs:
+        click.echo(str(path))
+    click.echo(f"run {result.run_id}: {len(result.jobs) - len(result.failed)}/{len(result.jobs)} jobs ok "
+               f"in {result.elapsed:.1f}s; journal: {result.run_dir / 'journal.jsonl'}", err=True)
+    failures = []
+    for job in result.failed:
+        at = f" at {job.where}" if job.where else ""
+        failures.append(f"job {job.job} failed{at}: {job.error}")
+    g = result.golden
+    if g is not None:
+        if g.outcome in ("created", "updated", "unchanged"):
+            click.echo(f"{g.outcome}: {g.path}")
+        elif g.outcome == "matches":
+            click.echo(f"golden matches: {g.path}", err=True)
+        elif g.outcome == "missing":
+            failures.append(f"golden {g.path} does not exist; create it with "
+                            f"`motionctl run {recipe} --update` and commit it")
+        elif g.outcome == "differs":
+            click.echo(g.diff or "", nl=False)
+            failures.append(f"golden {g.path} differs from this run (diff above); if the change is intended, "
+                            f"run `motionctl run {recipe} --update` and commit the result")
+        else:
+            click.echo(f"golden not compared: a job failed ({g.path})", err=True)
+    return failures

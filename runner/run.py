@@ -1,0 +1,195 @@
+"""``run_recipe``: the library entry point behind ``motionctl run`` — load, run, journal, check goldens.
+
+A run lives in ``<runs-dir>/<run-id>/``: ``journal.jsonl`` (every step, as it happens), ``events.jsonl``,
+``states/<job>/<n>.json`` and ``summary.json`` (written at the end). Outputs go to the recipe's export paths
+under ``--out``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from runner import golden
+from runner.actions import Plan
+from runner.backend import Backend, BackendKind, open_backend
+from runner.engine import Engine, EngineOptions, JobOutcome
+from runner.errors import UsageError
+from runner.events import Reporter, Reporters, RunFinished, RunStarted
+from runner.journal import Journal, RunRecord, fold, read_journal
+from runner.reporting.jsonl import JsonlReporter
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything ``run_recipe`` needs; the CLI builds one from its options.
+
+    Args:
+        recipe: the recipe file.
+        backend: ``mock`` (the embedded mock unless ``base_url``) or ``live``.
+        base_url: a server to talk to instead of the default for ``backend``.
+        out_dir: where export paths are rooted; default: the current directory.
+        runs_dir: where run directories are made.
+        concurrency: jobs at once.
+        check: compare the run's normalised diffs with the recipe's golden file.
+        update: write the golden file.
+        resume: an earlier run directory to continue.
+        preview: small, fast renders (the recipe side lowers the export resolution).
+        fail_fast: stop starting jobs after the first failure.
+        rate: API calls per second over all jobs (``None``: no limit of our own).
+        reporters: who hears the engine's events.
+        env: the environment to read ``NEMO_TOKEN``/``NEMO_BASE_URL`` from (default ``os.environ``).
+        mock_overrides: ``MockConfig`` fields for the embedded mock (tests, benchmarks).
+    """
+
+    recipe: Path
+    backend: BackendKind = "mock"
+    base_url: str | None = None
+    out_dir: Path | None = None
+    runs_dir: Path = Path("runs")
+    concurrency: int = 4
+    check: bool = False
+    update: bool = False
+    resume: Path | None = None
+    preview: bool = False
+    fail_fast: bool = False
+    rate: float | None = None
+    reporters: Sequence[Reporter] = ()
+    env: Mapping[str, str] | None = field(default=None, repr=False)
+    mock_overrides: Mapping[str, object] | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run did. ``exit_code`` is 0 when every job finished and the golden (if checked) matched."""
+
+    run_id: str
+    run_dir: Path
+    jobs: tuple[JobOutcome, ...]
+    golden: golden.GoldenResult | None = None
+    elapsed: float = 0.0
+
+    @property
+    def outputs(self) -> tuple[Path, ...]:
+        return tuple(p for job in self.jobs for p in job.outputs)
+
+    @property
+    def failed(self) -> tuple[JobOutcome, ...]:
+        return tuple(j for j in self.jobs if not j.ok)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and (self.golden is None or self.golden.outcome not in ("differs", "missing"))
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+def run_recipe(config: RunConfig) -> RunResult:
+    """Run a recipe end to end (blocking); see ``RunConfig`` for the options.
+
+    Raises:
+        UsageError: conflicting options, or ``--resume`` of a run whose recipe changed since.
+        RecipeError: the recipe does not load or validate.
+    """
+    from runner.recipe import load_plan  # the recipe side; imported here to keep `import runner` light
+
+    if config.check and config.update:
+        raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
+    if config.concurrency < 1:
+        raise UsageError(f"--concurrency {config.concurrency} must be at least 1")
+    record: RunRecord | None = None
+    out_dir, preview = config.out_dir, config.preview
+    if config.resume is not None:
+        record = fold(read_journal(config.resume), config.resume.name)
+        # The outputs and render sizes of the run being resumed win, so its files end up together.
+        out_dir = Path(record.options["out_dir"]) if record.options.get("out_dir") else out_dir
+        preview = bool(record.options.get("preview", preview))
+    plan: Plan = load_plan(config.recipe, out_dir=out_dir or Path.cwd(), preview=preview)
+    if record is not None and record.recipe_hash != plan.recipe_hash:
+        raise UsageError(f"{config.resume}: the recipe or a file it uploads changed since that run",
+                         hint=f"run it afresh with `motionctl run {config.recipe}`")
+
+    env = os.environ if config.env is None else config.env
+    secrets = [env.get("NEMO_TOKEN", "")]
+    if config.resume is not None:
+        journal = Journal(config.resume, secrets=secrets)
+    else:
+        journal = Journal.create(config.runs_dir, plan.name, secrets=secrets)
+    reporters = Reporters([*config.reporters, JsonlReporter(journal.run_dir / "events.jsonl")])
+    started = time.monotonic()
+    try:
+        with open_backend(config.backend, config.base_url, env=config.env,
+                          mock_overrides=config.mock_overrides) as backend:
+            journal.add_secret(backend.client.token)
+            journal.write({"type": "resume" if record else "run", "run_id": journal.run_id,
+                           "recipe": str(config.recipe), "recipe_hash": plan.recipe_hash,
+                           "backend": backend.description,
+                           "options": {"out_dir": str(out_dir or Path.cwd()), "preview": preview,
+                                       "concurrency": config.concurrency}})
+            reporters.handle(RunStarted(journal.run_id, journal.run_dir, plan.name,
+                                        tuple(j.id for j in plan.jobs), backend.description,
+                                        resumed=record is not None))
+            options = EngineOptions(concurrency=config.concurrency, fail_fast=config.fail_fast,
+                                    rate=config.rate,
+                                    resume_hint=f"motionctl run {config.recipe} --resume {journal.run_dir}")
+            outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan)
+        checked = _golden(config, plan, journal, outcomes)
+        result = RunResult(journal.run_id, journal.run_dir, tuple(outcomes), checked,
+                           time.monotonic() - started)
+        journal.write_summary(_summary(plan, result))
+        reporters.handle(RunFinished(journal.run_id, journal.run_dir, result.outputs,
+                                     tuple(j.job for j in result.failed)))
+        return result
+    finally:
+        reporters.close()
+        journal.close()
+
+
+async def _run_plan(backend: Backend, journal: Journal, reporter: Reporter, options: EngineOptions,
+                    record: RunRecord | None, plan: Plan) -> list[JobOutcome]:
+    from runner.api import NemoClient
+
+    async with NemoClient(backend.client) as client:
+        engine = Engine(client, journal, reporter, options, resume=record)
+        return await engine.run(plan)
+
+
+def _golden(config: RunConfig, plan: Plan, journal: Journal,
+            outcomes: list[JobOutcome]) -> golden.GoldenResult | None:
+    if not (config.check or config.update):
+        return None
+    path = golden.golden_path(config.recipe)
+    if any(not o.ok for o in outcomes):
+        # A failed job's diffs are incomplete: never enshrine them, and the failure already says why.
+        return golden.GoldenResult(path, "skipped")
+    text = golden.build(plan.name, [j.id for j in plan.jobs], read_journal(journal.run_dir))
+    if config.update:
+        return golden.GoldenResult(path, golden.write(path, text))
+    if not path.exists():
+        return golden.GoldenResult(path, "missing")
+    diff = golden.compare(path, text)
+    return golden.GoldenResult(path, "matches" if diff is None else "differs", diff)
+
+
+def _summary(plan: Plan, result: RunResult) -> dict[str, Any]:
+    return {
+        "run_id": result.run_id,
+        "recipe": str(plan.recipe_path),
+        "recipe_hash": plan.recipe_hash,
+        "ok": result.ok,
+        "elapsed_s": round(result.elapsed, 3),
+        "jobs": [{"job": j.job, "ok": j.ok, "skipped": j.skipped, "not_run": j.not_run,
+                  "outputs": [str(p) for p in j.outputs], "where": j.where, "error": j.error}
+                 for j in result.jobs],
+        "outputs": [str(p) for p in result.outputs],
+        "golden": None if result.golden is None else
+        {"path": str(result.golden.path), "outcome": result.golden.outcome},
+    }
