@@ -163,7 +163,7 @@ class AvWriter:
         try:
             self._container.mux(self._video.encode(None))
             if self._audio is not None:
-                self._write_audio_until(float("inf"))
+                self._write_audio_until(self._audio.shape[1] / AUDIO_RATE)
                 self._container.mux(self._astream.encode(None))
         finally:
             self._container.close()
@@ -182,7 +182,7 @@ class GifWriter:
     def __init__(self, path: Path, fps: int, total_frames: int) -> None:
         self._path = path
         self._step = max(1, round(fps / GIF_MAX_FPS))
-        self._delay_ms = round(1000 * self._step / fps)
+        self._fps = fps
         self._middle = total_frames // 2
         self._frames: list[npt.NDArray[np.uint8]] = []
         self._index = 0
@@ -205,10 +205,15 @@ class GifWriter:
             format="GIF",
             save_all=True,
             append_images=images[1:],
-            duration=self._delay_ms,
+            duration=self._delays(len(images)),
             loop=0,
             optimize=False,
         )
+
+    def _delays(self, count: int) -> list[int]:
+        # Gif delays are whole centiseconds: vary them (60/70 ms at 15 fps) so the total stays exact.
+        ends = [round((i + 1) * self._step * 100 / self._fps) for i in range(count)]
+        return [10 * (end - start) for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
     def abort(self) -> None:
         self._frames.clear()
@@ -226,6 +231,5 @@ def video_writer(
 def effective_fps(settings: EncodeSettings, fps: int) -> float:
     """The frame rate the written file plays at."""
     if settings.container == "gif":
-        step = max(1, round(fps / GIF_MAX_FPS))
-        return 1000 / round(1000 * step / fps)
+        return fps / max(1, round(fps / GIF_MAX_FPS))
     return float(fps)
