@@ -1,1 +1,33 @@
-"""The bundled mock of the Nemo video API: stateful, streaming, with fault injection and a real renderer."""
+"""The bundled mock of the Nemo video API: stateful, streaming, with fault injection and a real renderer.
+
+    from mock_server import MockConfig, create_app, serve_in_thread
+
+    with serve_in_thread(MockConfig(seed=1, sse_dialect="nemo")) as mock:
+        ...  # talk to mock.url
+
+The mock knows the API, nothing of the runner. Behaviour choices the public sources leave open are
+documented where they are made (``envelopes.py`` for HTTP statuses, ``sse.py`` for the event dialects,
+``render_jobs.py`` for the status shapes, ``faults.py`` for fault plans).
+"""
+
+from __future__ import annotations
+
+from mock_server.app import create_app
+from mock_server.clock import Clock, ManualClock, SystemClock
+from mock_server.config import MockConfig
+from mock_server.faults import FaultPlan, FaultPlanError, load_fault_plan, parse_fault_plan
+from mock_server.server import RunningMock, serve_in_thread
+
+__all__ = [
+    "Clock",
+    "FaultPlan",
+    "FaultPlanError",
+    "ManualClock",
+    "MockConfig",
+    "RunningMock",
+    "SystemClock",
+    "create_app",
+    "load_fault_plan",
+    "parse_fault_plan",
+    "serve_in_thread",
+]

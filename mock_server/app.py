@@ -1,0 +1,397 @@
+"""The mock's routes: HTTP in, store calls, envelopes out. Faults live in middleware, not here.
+
+Endpoints follow /work/shared/API-NOTES.md (paths use ``me`` or the user id). HTTP status choices are
+documented in ``envelopes.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import urllib.parse
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from mock_server import drafts, sse
+from mock_server.clock import Clock, SystemClock
+from mock_server.config import MockConfig
+from mock_server.envelopes import (
+    EXPORT_NOT_ALLOWED,
+    MISSING_CLIENT_ID,
+    UNSUPPORTED_FILE_TYPE,
+    ApiFailure,
+    error,
+    ok,
+    render_error,
+    render_ok,
+)
+from mock_server.faults import (
+    FaultController,
+    FaultMiddleware,
+    FaultPlan,
+    FaultPlanError,
+    RateLimit,
+    parse_fault_plan,
+)
+from mock_server.interpreter import Interpretation, interpret
+from mock_server.render_jobs import RenderJobs, status_body
+from mock_server.store import GENERATION_COST, Account, Session, Store, Upload, iso
+from mock_server.uploads import (
+    KIND_OF,
+    ReceivedFile,
+    copy_local,
+    decode_data_url,
+    file_url_path,
+    probe,
+    receive_multipart,
+    safe_name,
+)
+
+ATTRIBUTION_HEADERS = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
+BAD_BODY = 422  # a malformed request body; not an API code (400 means "missing X-Client-Id" there)
+
+
+class _MockApp(Starlette):
+    """Starlette with the fault middleware outermost, so it sees the server's own ``send``."""
+
+    fault_controller: FaultController
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return FaultMiddleware(super().build_middleware_stack(), self.fault_controller)
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiFailure(BAD_BODY, "request body is not valid JSON", http_status=BAD_BODY) from None
+    if not isinstance(body, dict):
+        raise ApiFailure(BAD_BODY, "request body must be a JSON object", http_status=BAD_BODY)
+    return body
+
+
+class NemoApi:
+    """The route handlers over one store."""
+
+    def __init__(self, config: MockConfig, store: Store, jobs: RenderJobs, controller: FaultController) -> None:
+        self.config = config
+        self.store = store
+        self.jobs = jobs
+        self.controller = controller
+
+    def _account(self, request: Request) -> Account:
+        return self.store.authenticate(request.headers.get("authorization"))
+
+    # --- auth and sessions ------------------------------------------------------------------------------
+
+    async def anonymous_token(self, request: Request) -> Response:
+        client_id = request.headers.get("x-client-id", "").strip()
+        if not client_id or len(client_id) > 64:
+            raise ApiFailure(MISSING_CLIENT_ID, "missing X-Client-Id header: send a UUID (at most 64 characters)")
+        account = self.store.anonymous_token(client_id)
+        return ok({"token": account.token, "user_id": account.user_id, "expires_at": iso(account.expires_at),
+                   "credits": account.available})
+
+    async def claim_token(self, request: Request) -> Response:
+        account = self._account(request)
+        body = await _json_body(request)
+        self.store.session(account, str(body.get("session_id", "")))
+        return ok({"claim_token": f"clm_{self.store._hex(24)}", "expires_in": 604800})
+
+    async def create_session(self, request: Request) -> Response:
+        account = self._account(request)
+        body = await _json_body(request)
+        session = self.store.create_session(account, str(body.get("task_name", "project")),
+                                            str(body.get("language", "en")))
+        return ok({"task_id": session.task_id, "session_id": session.session_id, "user_id": account.user_id})
+
+    async def credits(self, request: Request) -> Response:
+        return ok(self.store.balance(self._account(request)))
+
+    async def state(self, request: Request) -> Response:
+        session = self.store.session(self._account(request), request.path_params["sid"])
+        return ok({"session_id": session.session_id, "task_id": session.task_id, "task_name": session.task_name,
+                   "state": session.state()})
+
+    # --- uploads ----------------------------------------------------------------------------------------
+
+    async def upload(self, request: Request) -> Response:
+        account = self._account(request)
+        session = self.store.session(account, request.path_params["sid"])
+        limit = self.config.max_upload_bytes
+        dirs: list[Path] = []
+        ids: list[str] = []
+
+        def new_path(filename: str) -> Path:
+            upload_id, folder = self.store.new_upload_dir()
+            ids.append(upload_id)
+            dirs.append(folder)
+            return folder / filename
+
+        try:
+            ctype = request.headers.get("content-type", "")
+            if ctype.startswith("multipart/"):
+                received = await receive_multipart(ctype, request.stream(), new_path, limit)
+            else:
+                received = await self._upload_urls(request, new_path, limit)
+            infos = []
+            for upload_id, file in zip(ids, received, strict=True):
+                media = await anyio.to_thread.run_sync(probe, file.path, file.ext)
+                cdn = f"{_base_url(request)}/cdn/{upload_id}/{urllib.parse.quote(file.filename)}"
+                infos.append((upload_id, file, {
+                    "filename": file.filename, "file_type": KIND_OF[file.ext], "cdn_url": cdn,
+                    "width": media.width, "height": media.height, "duration": media.duration, "fps": media.fps,
+                    "hash": file.sha256}))
+        except BaseException:
+            for folder in dirs:
+                await anyio.to_thread.run_sync(_rmtree, folder)
+            raise
+        for upload_id, file, info in infos:
+            self.store.add_upload(session, Upload(upload_id, session.session_id, file.path, info))
+        return ok({"files": [info for _, _, info in infos], "session_state_applied": True})
+
+    async def _upload_urls(self, request: Request, new_path: Callable[[str], Path],
+                           limit: int) -> list[ReceivedFile]:
+        body = await _json_body(request)
+        urls = body.get("urls")
+        if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+            raise ApiFailure(BAD_BODY, 'expected multipart "files" or JSON {"urls": [...], "source_type": "url"}',
+                             http_status=BAD_BODY)
+        out = []
+        for url in urls:
+            out.append(await anyio.to_thread.run_sync(self._fetch_local, request, url, new_path, limit))
+        return out
+
+    def _fetch_local(self, request: Request, url: str, new_path: Callable[[str], Path], limit: int) -> ReceivedFile:
+        """Copy a URL the mock can serve without the internet: its own /cdn/ URLs, file:// and data:."""
+        parsed = urllib.parse.urlparse(url)
+        if parsed.scheme == "data":
+            name = "upload"
+            return decode_data_url(url, name, new_path(name), limit)
+        if parsed.scheme == "file":
+            source = file_url_path(url)
+            if not source.is_file():
+                raise ApiFailure(UNSUPPORTED_FILE_TYPE, f"cannot read {url}: no such file on the mock's machine")
+            name = safe_name(source.name)
+            return copy_local(source, name, new_path(name), limit)
+        parts = parsed.path.split("/")
+        own_host = parsed.netloc == request.url.netloc
+        if parsed.scheme in ("http", "https") and own_host and len(parts) == 4 and parts[1] == "cdn":
+            name = urllib.parse.unquote(parts[3])
+            source = self.store.upload_file(parts[2], name)
+            if source is not None:
+                return copy_local(source, name, new_path(name), limit)
+        raise ApiFailure(UNSUPPORTED_FILE_TYPE,
+                         f"unsupported URL source {url[:100]}: the mock does not fetch from the internet; "
+                         "use a file:// or data: URL, one of its own /cdn/ URLs, or a multipart upload")
+
+    async def cdn(self, request: Request) -> Response:
+        path = self.store.upload_file(request.path_params["upload_id"], request.path_params["filename"])
+        if path is None or not path.is_file():
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return FileResponse(path)
+
+    # --- /run_sse ---------------------------------------------------------------------------------------
+
+    async def run_sse(self, request: Request) -> Response:
+        account = self._account(request)
+        body = await _json_body(request)
+        session = self.store.session(account, str(body.get("session_id", body.get("sessionId", ""))))
+        message = body.get("new_message", body.get("newMessage")) or {}
+        parts = message.get("parts", []) if isinstance(message, dict) else []
+        text = "\n".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
+        it = interpret(text, session.draft, session.video_infos)
+        seg = drafts.video_segment(session.draft)
+        src = seg.get("src") if seg else None
+        generation = it.understood and it.kind == "generation" and src not in session.generated_sources
+        edit_cost = 0 if (not it.understood or generation or session.edit_paid) else 50
+        # Credits are checked before the stream starts, so 2001 arrives as a plain envelope.
+        self.store.require(account, GENERATION_COST if generation else edit_cost)
+        if generation:
+            account.available -= GENERATION_COST
+            account.frozen += GENERATION_COST
+        elif edit_cost:
+            account.available -= edit_cost
+            session.edit_paid = True
+        no_text = it.understood and self.store.no_text(session, text)
+        session.messages += 1
+        events = sse.builder(self.config.sse_dialect, self.store.rng, self.store.clock.now())
+        stream = self._stream(account, session, it, text, generation, no_text, events)
+        return StreamingResponse(stream, media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def _stream(self, account: Account, session: Session, it: Interpretation, text: str, generation: bool,
+                      no_text: bool, events: sse.EventBuilder) -> AsyncIterator[bytes]:
+        applied = False
+        tool = it.tool if generation or not it.understood else "edit_multitrack"
+        try:
+            if not it.understood:
+                yield events.heartbeat()
+                yield events.text(it.reply)
+                return
+            yield events.tool_call(tool, {"instruction": text})
+            async for beat in self._work(events):
+                yield beat
+            seg = drafts.video_segment(it.draft)
+            session.draft = it.draft
+            if generation and seg is not None:
+                session.generated_sources.add(seg["src"])
+                session.generated_media.append({
+                    "id": f"gen_{len(session.generated_media) + 1}", "type": "video", "tool": tool,
+                    "source_url": seg["src"], "motion": copy.deepcopy(seg.get("motion")),
+                    "duration": drafts.duration(it.draft) / 1000})
+            applied = True
+            if generation:
+                account.frozen -= GENERATION_COST
+            yield events.tool_result(tool, {"status": "success", "summary": it.reply}, it.draft)
+            if not no_text:
+                yield events.text(it.reply)
+        finally:
+            if generation and not applied:  # the stream broke off before the clip was made: refund
+                account.frozen -= GENERATION_COST
+                account.available += GENERATION_COST
+
+    async def _work(self, events: sse.EventBuilder) -> AsyncIterator[bytes]:
+        """Simulated generation time, with a heartbeat at once and every ``heartbeat_interval``."""
+        deadline = time.monotonic() + self.config.work_delay
+        yield events.heartbeat()
+        while (left := deadline - time.monotonic()) > 0:
+            await anyio.sleep(min(self.config.heartbeat_interval, left))
+            if deadline - time.monotonic() > 0:
+                yield events.heartbeat()
+
+    # --- render -----------------------------------------------------------------------------------------
+
+    async def render_submit(self, request: Request) -> Response:
+        account = self._account(request)
+        missing = [h for h in ATTRIBUTION_HEADERS if not request.headers.get(h, "").strip()]
+        if missing:
+            raise ApiFailure(EXPORT_NOT_ALLOWED,
+                             f"export not allowed: missing {', '.join(missing)} header(s); the free plan needs "
+                             "the attribution headers to export (plan tier, not credits)")
+        body = await _json_body(request)
+        job = self.jobs.submit(account, body, _base_url(request))
+        return render_ok({"id": job.id, "status": job.status, "progress": job.progress})
+
+    async def render_status(self, request: Request) -> Response:
+        job = self.jobs.get(self._account(request), request.path_params["job_id"])
+        return JSONResponse(status_body(job, self.config.render_shape))
+
+    async def render_cancel(self, request: Request) -> Response:
+        job = self.jobs.get(self._account(request), request.path_params["job_id"])
+        self.jobs.cancel(job)
+        return render_ok({"id": job.id, "status": job.status, "progress": job.progress, "error": job.error})
+
+    async def render_download(self, request: Request) -> Response:
+        job = self.store.jobs.get(request.path_params["job_id"])
+        return self._job_file(job, request.path_params["job_id"])
+
+    async def render_file(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        job = next((j for j in self.store.jobs.values() if j.output_path and j.output_path.name == name), None)
+        return self._job_file(job, name)
+
+    def _job_file(self, job: Any, name: str) -> Response:
+        if job is None:
+            return render_error(ApiFailure(404, f"render {name} not found", http_status=404))
+        if job.status != "completed" or job.output_path is None or not job.output_path.is_file():
+            return render_error(ApiFailure(404, f"render {job.id} has no output yet (status {job.status})",
+                                           http_status=404))
+        media = {"mp4": "video/mp4", "webm": "video/webm", "mov": "video/quicktime", "gif": "image/gif"}
+        return FileResponse(job.output_path, media_type=media.get(job.output_format, "application/octet-stream"),
+                            filename=job.output_path.name)
+
+    # --- introspection ----------------------------------------------------------------------------------
+
+    async def mock_requests(self, request: Request) -> Response:
+        return JSONResponse({"requests": self.controller.log})
+
+    async def mock_reset(self, request: Request) -> Response:
+        self.store.reset()
+        self.controller.reset()
+        return JSONResponse({"ok": True})
+
+    async def mock_faults(self, request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                raw = await request.body()
+                self.controller.set_plan(parse_fault_plan(json.loads(raw) if raw.strip() else None))
+            except (FaultPlanError, json.JSONDecodeError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+        plan = self.controller.plan
+        return JSONResponse({"rules": len(plan.rules), "rate_limit": None if plan.rate_limit is None else
+                             {"requests": plan.rate_limit.requests, "window": plan.rate_limit.window}})
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _failure_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiFailure)
+    return render_error(exc) if request.url.path.startswith("/api/render/") else error(exc)
+
+
+def create_app(config: MockConfig | None = None, clock: Clock | None = None) -> Starlette:
+    """Build the mock Nemo API as a Starlette app.
+
+    Args:
+        config: behaviour settings; ``MockConfig()`` when omitted.
+        clock: time source for token expiry and rate-limit windows; the system clock when omitted.
+    """
+    config = config or MockConfig()
+    store = Store(config, clock or SystemClock())
+    rate = RateLimit(config.rate_limit, config.rate_window) if config.rate_limit else None
+    controller = FaultController(store, config.seed, rate)
+    controller.set_plan(config.faults or FaultPlan())
+    jobs = RenderJobs(store)
+    api = NemoApi(config, store, jobs, controller)
+    routes = [
+        Route("/api/auth/anonymous-token", api.anonymous_token, methods=["POST"]),
+        Route("/api/auth/claim-token", api.claim_token, methods=["POST"]),
+        Route("/api/tasks/{user}/with-session/{app}", api.create_session, methods=["POST"]),
+        Route("/run_sse", api.run_sse, methods=["POST"]),
+        Route("/api/upload-video/{app}/{user}/{sid}", api.upload, methods=["POST"]),
+        Route("/api/credits/balance/simple", api.credits, methods=["GET"]),
+        Route("/api/state/{app}/{user}/{sid}/latest", api.state, methods=["GET"]),
+        Route("/api/render/proxy/lambda", api.render_submit, methods=["POST"]),
+        Route("/api/render/proxy/lambda/{job_id}", api.render_status, methods=["GET"]),
+        Route("/api/render/proxy/lambda/{job_id}/cancel", api.render_cancel, methods=["POST"]),
+        Route("/api/render/proxy/{job_id}/download", api.render_download, methods=["GET"]),
+        Route("/cdn/renders/{name}", api.render_file, methods=["GET"]),
+        Route("/cdn/{upload_id}/{filename}", api.cdn, methods=["GET"]),
+        Route("/__mock/requests", api.mock_requests, methods=["GET"]),
+        Route("/__mock/reset", api.mock_reset, methods=["POST"]),
+        Route("/__mock/faults", api.mock_faults, methods=["GET", "POST"]),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await jobs.aclose()
+
+    app = _MockApp(routes=routes, exception_handlers={ApiFailure: _failure_handler}, lifespan=lifespan)
+    app.fault_controller = controller  # read when Starlette builds the middleware stack, at the first call
+    app.state.store = store
+    app.state.jobs = jobs
+    app.state.faults = controller
+    return app

@@ -1,0 +1,239 @@
+"""Render jobs: validate a submitted draft, render it off the event loop, report status in either shape.
+
+A job goes pending → processing (progress from the renderer's callback) → completed | failed. Renders are
+CPU-heavy and synchronous, so they run in worker threads behind a capacity limiter: the loop keeps serving
+other sessions' streams while a render runs. Cancelling marks the job failed ("cancelled") and stops the
+renderer at its next progress callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import urllib.parse
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any, cast
+
+import anyio
+import anyio.to_thread
+import jsonschema
+import motionctl_specs
+
+from mock_server import drafts
+from mock_server.config import RenderShape
+from mock_server.envelopes import ApiFailure
+from mock_server.store import Account, RenderJob, Store
+from mock_server.uploads import safe_name
+
+FORMATS = ("mp4", "webm", "mov", "gif")
+QUALITIES = ("low", "medium", "high")
+RESOLUTIONS = ("1080p", "720p", "540p")
+
+
+class _Cancelled(Exception):
+    """Raised inside the renderer's progress callback to stop a cancelled job."""
+
+
+def _bad(message: str, status: int = 400) -> ApiFailure:
+    return ApiFailure(status, message, http_status=status)
+
+
+def validate_draft(draft: Any) -> None:
+    """Check ``draft`` against specs/draft.schema.json and that it has something to render.
+
+    Raises:
+        ApiFailure: HTTP 400 naming the JSON path of the first problem, or "nothing to render".
+    """
+    schema = motionctl_specs.load("draft.schema.json")
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(draft), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
+    if errors:
+        err = jsonschema.exceptions.best_match(errors) or errors[0]
+        where = "/" + "/".join(str(p) for p in err.absolute_path)
+        raise _bad(f"draft invalid at {where}: {err.message}")
+    video = drafts.track(draft, drafts.VIDEO)
+    if video is None or not video.get("sg"):
+        raise _bad("nothing to render: the draft has no video segment; upload an image first")
+
+
+def _options(body: Mapping[str, Any]) -> dict[str, str]:
+    output = body.get("output") or {}
+    if not isinstance(output, dict):
+        raise _bad("output must be an object like {\"format\": \"mp4\", \"quality\": \"high\"}")
+    opts = {"format": str(output.get("format", "mp4")), "quality": str(output.get("quality", "high")),
+            "resolution": str(output.get("resolution", "1080p"))}
+    for key, allowed in (("format", FORMATS), ("quality", QUALITIES), ("resolution", RESOLUTIONS)):
+        if opts[key] not in allowed:
+            raise _bad(f"output.{key} {opts[key]!r} is not supported; use one of {', '.join(allowed)}")
+    return opts
+
+
+class RenderJobs:
+    """The render queue of one mock."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.limiter = anyio.CapacityLimiter(max(1, store.config.render_workers))
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def media_for(self, draft: Mapping[str, Any]) -> dict[str, Path]:
+        """Map every media ``src`` of the draft to its file, or fail naming the segment."""
+        media: dict[str, Path] = {}
+        for ti, trk in enumerate(draft.get("t", [])):
+            if trk.get("tt") not in (drafts.VIDEO, drafts.AUDIO):
+                continue
+            for si, seg in enumerate(trk.get("sg", [])):
+                src = seg.get("src", "")
+                if src.startswith("mood:"):
+                    continue
+                path = self._resolve(src)
+                if path is None:
+                    raise _bad(f"draft invalid at /t/{ti}/sg/{si}/src: {src} is not a file uploaded to this "
+                               "mock; upload it and use its cdn_url")
+                media[src] = path
+        return media
+
+    def _resolve(self, src: str) -> Path | None:
+        parts = urllib.parse.urlparse(src).path.split("/")
+        # /cdn/<upload_id>/<filename>: the host may differ (the runner may normalise it), the id may not.
+        if len(parts) == 4 and parts[1] == "cdn":
+            return self.store.upload_file(parts[2], urllib.parse.unquote(parts[3]))
+        return None
+
+    def submit(self, account: Account, body: Mapping[str, Any], base_url: str) -> RenderJob:
+        """Validate a render request and start the job.
+
+        Raises:
+            ApiFailure: 400 for a bad body or draft (naming the path), 1002 for an unknown session,
+                409 for a duplicate id.
+        """
+        job_id = body.get("id")
+        if not isinstance(job_id, str) or not job_id.strip():
+            raise _bad("id is required: a unique string such as render_<timestamp>")
+        session_id = body.get("sessionId", body.get("session_id"))
+        if not isinstance(session_id, str):
+            raise _bad("sessionId is required")
+        self.store.session(account, session_id)
+        if job_id in self.store.jobs:
+            raise _bad(f"duplicate id: a render with id {job_id} already exists; retry with a new id", 409)
+        draft = body.get("draft")
+        validate_draft(draft)
+        assert isinstance(draft, dict)
+        media = self.media_for(draft)
+        opts = _options(body)
+        job = RenderJob(id=job_id, session_id=session_id, user_id=account.user_id,
+                        created_at=self.store.clock.now(), output_format=opts["format"])
+        job.output_path = self.store.data_dir / "renders" / f"{safe_name(job_id)}.{opts['format']}"
+        url_name = urllib.parse.quote(job.output_path.name)
+        job.output_url = f"{base_url}/cdn/renders/{url_name}"
+        self.store.jobs[job_id] = job
+        fault = self.store.armed_render_faults.pop(0) if self.store.armed_render_faults else None
+        task = asyncio.get_running_loop().create_task(self._run(job, draft, media, opts, fault))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return job
+
+    async def _run(self, job: RenderJob, draft: dict[str, Any], media: dict[str, Path], opts: dict[str, str],
+                   fault: str | None) -> None:
+        from mock_server.render import RenderInputError, RenderOptions, render_draft
+
+        await anyio.sleep(0.01)  # let the client see "pending" first, as a queued cloud job would be
+        if fault == "hang":
+            job.status, job.progress = "processing", 42
+            return  # never finishes: the client's poll deadline is what is being tested
+        if fault == "fail" or job.cancel_requested:
+            self._fail(job, "render failed: the render node reported an error (injected fault)"
+                       if fault == "fail" else "cancelled")
+            return
+
+        def on_progress(fraction: float) -> None:
+            if job.cancel_requested:
+                raise _Cancelled()
+            job.progress = max(job.progress, min(99, 5 + int(94 * fraction)))
+
+        assert job.output_path is not None
+        options = RenderOptions(format=cast(Any, opts["format"]), quality=cast(Any, opts["quality"]),
+                                resolution=cast(Any, opts["resolution"]))
+        started = time.monotonic()
+        try:
+            async with self.limiter:
+                if job.cancel_requested:
+                    raise _Cancelled()
+                job.status = "processing"
+                result = await anyio.to_thread.run_sync(
+                    partial(render_draft, draft, media, job.output_path, options, progress=on_progress),
+                    abandon_on_cancel=True)
+            await self._pace(job, draft, started)
+        except _Cancelled:
+            self._fail(job, "cancelled")
+            return
+        except RenderInputError as exc:
+            self._fail(job, f"render failed: {exc}")
+            return
+        except Exception as exc:  # a renderer bug must fail the job, not kill the mock
+            self._fail(job, f"render failed: {type(exc).__name__}: {exc}")
+            return
+        if job.cancel_requested:
+            self._fail(job, "cancelled")
+            return
+        job.duration, job.size = round(result.duration_s, 3), result.size_bytes
+        job.status, job.progress, job.completed_at = "completed", 100, self.store.clock.now()
+
+    async def _pace(self, job: RenderJob, draft: Mapping[str, Any], started: float) -> None:
+        """With ``render_speed`` set, a job takes at least draft duration / speed seconds, like a cloud
+        render at that multiple of real time; progress keeps moving meanwhile."""
+        speed = self.store.config.render_speed
+        if not speed or speed <= 0:
+            return
+        target = drafts.duration(dict(draft)) / 1000 / speed
+        while (elapsed := time.monotonic() - started) < target and not job.cancel_requested:
+            job.progress = max(job.progress, min(99, int(100 * elapsed / target)))
+            await anyio.sleep(min(0.05, target - elapsed))
+
+    def _fail(self, job: RenderJob, message: str) -> None:
+        job.status, job.error, job.completed_at = "failed", message, self.store.clock.now()
+        if job.output_path is not None:
+            job.output_path.unlink(missing_ok=True)
+
+    def get(self, account: Account, job_id: str) -> RenderJob:
+        job = self.store.jobs.get(job_id)
+        if job is None or job.user_id != account.user_id:
+            raise _bad(f"render {job_id} not found", 404)
+        return job
+
+    def cancel(self, job: RenderJob) -> None:
+        if job.status in ("pending", "processing"):
+            job.cancel_requested = True
+            self._fail(job, "cancelled")
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def status_body(job: RenderJob, shape: RenderShape) -> dict[str, Any]:
+    """The status response: Shape 1 (``nested``, with top-level mirrors) or Shape 2 (``flat``)."""
+    done = job.status == "completed"
+    if shape == "flat":
+        body: dict[str, Any] = {"taskId": job.id, "status": job.status, "progress": job.progress,
+                                "output": {"url": job.output_url, "duration": job.duration, "size": job.size}
+                                if done else None}
+        if job.error:
+            body["error"] = job.error
+        return body
+    data: dict[str, Any] = {"id": job.id, "status": job.status, "progress": job.progress,
+                            "createdAt": int(job.created_at * 1000)}
+    if done:
+        data["outputUrl"] = job.output_url
+    if job.completed_at is not None:
+        data["completedAt"] = int(job.completed_at * 1000)
+    if job.error:
+        data["error"] = job.error
+    body = {"success": True, "data": data, "status": job.status}
+    if done:
+        body["output"] = {"url": job.output_url}
+    return body

@@ -1,0 +1,100 @@
+"""Server-Sent Event frames for /run_sse in both dialects. Pure: values in, bytes out.
+
+``adk``: ADK Event JSON (API-NOTES "ADK wire format"): ``content.parts`` with ``functionCall`` /
+``functionResponse`` / ``text``, ``author`` "nemo_agent", ``invocationId``, ``id``, ``timestamp`` and
+``actions.stateDelta`` carrying the new draft; heartbeats are the SSE comment ``: ping``.
+``nemo``: ``{"type": "tool_call" | "tool_result" | "text" | "heartbeat", ...}`` events.
+Neither sends a done event: the stream simply ends.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+import uuid
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mock_server.config import SseDialect
+
+AUTHOR = "nemo_agent"
+
+
+def data_frame(payload: Any) -> bytes:
+    """One ``data:`` event."""
+    return f"data: {json.dumps(payload, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
+
+
+def comment_frame(text: str = "ping") -> bytes:
+    return f": {text}\n\n".encode()
+
+
+class EventBuilder(Protocol):
+    def tool_call(self, tool: str, args: dict[str, Any]) -> bytes: ...
+    def heartbeat(self) -> bytes: ...
+    def tool_result(self, tool: str, result: dict[str, Any], draft: dict[str, Any]) -> bytes: ...
+    def text(self, text: str) -> bytes: ...
+
+
+@dataclass
+class AdkEvents:
+    """ADK events of one invocation; ids come from ``rng`` so a seeded run repeats them."""
+
+    rng: random.Random
+    now: float
+
+    def __post_init__(self) -> None:
+        self.invocation_id = f"e-{self._uuid()}"
+        self.call_id = f"adk-{self._uuid()}"
+        self._tick = 0
+
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _event(self, role: str, part: dict[str, Any], state_delta: dict[str, Any] | None = None) -> bytes:
+        self._tick += 1
+        return data_frame({
+            "content": {"role": role, "parts": [part]},
+            "invocationId": self.invocation_id,
+            "author": AUTHOR,
+            "actions": {"stateDelta": state_delta or {}, "artifactDelta": {}, "requestedAuthConfigs": {}},
+            "longRunningToolIds": [],
+            "id": "".join(self.rng.choice(string.ascii_letters + string.digits) for _ in range(8)),
+            "timestamp": round(self.now + self._tick / 1000, 6),
+        })
+
+    def tool_call(self, tool: str, args: dict[str, Any]) -> bytes:
+        return self._event("model", {"functionCall": {"id": self.call_id, "name": tool, "args": args}})
+
+    def heartbeat(self) -> bytes:
+        return comment_frame("ping")
+
+    def tool_result(self, tool: str, result: dict[str, Any], draft: dict[str, Any]) -> bytes:
+        # Function responses are role "user" events whose author is still the agent (ADK).
+        return self._event("user", {"functionResponse": {"id": self.call_id, "name": tool, "response": result}},
+                           {"draft": draft})
+
+    def text(self, text: str) -> bytes:
+        return self._event("model", {"text": text})
+
+
+class NemoEvents:
+    """The ``{"type": ...}`` events of the reverted NemoVideo doc."""
+
+    def tool_call(self, tool: str, args: dict[str, Any]) -> bytes:
+        return data_frame({"type": "tool_call", "name": tool, "args": args})
+
+    def heartbeat(self) -> bytes:
+        return data_frame({"type": "heartbeat"})
+
+    def tool_result(self, tool: str, result: dict[str, Any], draft: dict[str, Any]) -> bytes:
+        return data_frame({"type": "tool_result", "name": tool, "result": {**result, "draft": draft}})
+
+    def text(self, text: str) -> bytes:
+        return data_frame({"type": "text", "content": text})
+
+
+def builder(dialect: SseDialect, rng: random.Random, now: float) -> EventBuilder:
+    """The event builder of ``dialect`` for one /run_sse call."""
+    return AdkEvents(rng, now) if dialect == "adk" else NemoEvents()

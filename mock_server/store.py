@@ -1,0 +1,212 @@
+"""The mock's state: tokens, sessions, uploads and render jobs, with the API's rules on them.
+
+One ``Store`` per app. Methods raise ``ApiFailure`` with the API's codes; the routes only translate HTTP.
+All methods run on the event loop (render threads only touch a job's progress fields), so no locks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from mock_server import drafts
+from mock_server.clock import Clock
+from mock_server.config import MockConfig
+from mock_server.envelopes import BAD_TOKEN, INSUFFICIENT_CREDITS, SESSION_NOT_FOUND, ApiFailure
+
+TOKEN_LIFETIME_S = 7 * 24 * 3600
+GENERATION_COST = 100
+EDIT_COST = 50
+
+
+@dataclass
+class Account:
+    """An anonymous user and its token."""
+
+    token: str
+    user_id: str
+    client_id: str
+    expires_at: float
+    available: int
+    frozen: int = 0
+    revoked: bool = False
+
+
+@dataclass
+class Upload:
+    id: str
+    session_id: str
+    path: Path
+    info: dict[str, Any]  # the video_infos entry
+
+
+@dataclass
+class Session:
+    session_id: str
+    task_id: str
+    task_name: str
+    language: str
+    user_id: str
+    draft: dict[str, Any]
+    video_infos: list[dict[str, Any]] = field(default_factory=list)
+    generated_media: list[dict[str, Any]] = field(default_factory=list)
+    generated_sources: set[str] = field(default_factory=set)
+    edit_paid: bool = False
+    messages: int = 0
+    busy: bool = False
+
+    def state(self) -> dict[str, Any]:
+        return {"video_infos": self.video_infos, "draft": self.draft,
+                "canvas_config": drafts.canvas_config(self.draft), "video_analyses": {},
+                "generated_media": self.generated_media}
+
+
+JobStatus = Literal["pending", "processing", "completed", "failed"]
+
+
+@dataclass
+class RenderJob:
+    id: str
+    session_id: str
+    user_id: str
+    created_at: float
+    output_format: str
+    status: JobStatus = "pending"
+    progress: int = 5
+    error: str | None = None
+    output_path: Path | None = None
+    output_url: str | None = None
+    duration: float | None = None
+    size: int | None = None
+    completed_at: float | None = None
+    cancel_requested: bool = False
+
+
+class Store:
+    """Everything the mock remembers. ``reset()`` forgets it all and deletes its files."""
+
+    def __init__(self, config: MockConfig, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        self._own_dir = config.data_dir is None
+        self.data_dir = Path(tempfile.mkdtemp(prefix="nemo-mock-")) if config.data_dir is None \
+            else Path(config.data_dir)
+        self.reset()
+
+    def reset(self) -> None:
+        self.rng = random.Random(self.config.seed)
+        self.accounts: dict[str, Account] = {}  # by token
+        self.by_client: dict[str, str] = {}  # client id → token
+        self.sessions: dict[str, Session] = {}
+        self.uploads: dict[str, Upload] = {}
+        self.jobs: dict[str, RenderJob] = {}
+        self.armed_render_faults: list[str] = []  # "fail" | "hang", consumed by the next render submit
+        for sub in ("uploads", "renders"):
+            shutil.rmtree(self.data_dir / sub, ignore_errors=True)
+            (self.data_dir / sub).mkdir(parents=True, exist_ok=True)
+
+    def close(self) -> None:
+        if self._own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def _hex(self, n: int) -> str:
+        return "".join(self.rng.choice("0123456789abcdef") for _ in range(n))
+
+    # --- tokens and credits ---------------------------------------------------------------------------
+
+    def anonymous_token(self, client_id: str) -> Account:
+        """The client's token: the same one while it is valid, else a new one with fresh credits."""
+        token = self.by_client.get(client_id)
+        account = self.accounts.get(token) if token else None
+        if account and not account.revoked and account.expires_at > self.clock.now():
+            return account
+        account = Account(token=f"nmv_usr_{self._hex(32)}", user_id=f"anon_{self._hex(12)}",
+                          client_id=client_id, expires_at=self.clock.now() + TOKEN_LIFETIME_S,
+                          available=self.config.initial_credits)
+        self.accounts[account.token] = account
+        self.by_client[client_id] = account.token
+        return account
+
+    def authenticate(self, authorization: str | None) -> Account:
+        """The account of a ``Bearer`` header; 1001 when missing, unknown, revoked or expired."""
+        if not authorization or not authorization.startswith("Bearer "):
+            raise ApiFailure(BAD_TOKEN, "missing bearer token; get one from /api/auth/anonymous-token")
+        account = self.accounts.get(authorization[len("Bearer "):].strip())
+        if account is None or account.revoked:
+            raise ApiFailure(BAD_TOKEN, "invalid token; get a new one from /api/auth/anonymous-token")
+        if account.expires_at <= self.clock.now():
+            raise ApiFailure(BAD_TOKEN, "token expired; get a new one from /api/auth/anonymous-token")
+        return account
+
+    def expire(self, account: Account) -> None:
+        account.revoked = True
+
+    @staticmethod
+    def require(account: Account, cost: int) -> None:
+        if account.available < cost:
+            raise ApiFailure(INSUFFICIENT_CREDITS,
+                             f"insufficient credits: this needs {cost}, {account.available} available; "
+                             "register or top up to continue")
+
+    @staticmethod
+    def balance(account: Account) -> dict[str, int]:
+        return {"available": account.available, "frozen": account.frozen,
+                "total": account.available + account.frozen}
+
+    # --- sessions ---------------------------------------------------------------------------------------
+
+    def create_session(self, account: Account, task_name: str, language: str) -> Session:
+        sid = str(5_000_000_000_000_000_000 + self.rng.randrange(10**18))
+        session = Session(session_id=sid, task_id=f"task_{self._hex(16)}", task_name=task_name,
+                          language=language, user_id=account.user_id, draft=drafts.new_draft(task_name))
+        self.sessions[sid] = session
+        return session
+
+    def session(self, account: Account, session_id: str) -> Session:
+        session = self.sessions.get(session_id)
+        if session is None or session.user_id != account.user_id:
+            raise ApiFailure(SESSION_NOT_FOUND, f"session {session_id} not found; create a new session")
+        return session
+
+    def lose_sessions(self, account: Account) -> None:
+        for sid in [s.session_id for s in self.sessions.values() if s.user_id == account.user_id]:
+            del self.sessions[sid]
+
+    # --- uploads ----------------------------------------------------------------------------------------
+
+    def new_upload_dir(self) -> tuple[str, Path]:
+        upload_id = f"u{self._hex(16)}"
+        return upload_id, self.data_dir / "uploads" / upload_id
+
+    def add_upload(self, session: Session, upload: Upload) -> None:
+        self.uploads[upload.id] = upload
+        session.video_infos.append(upload.info)
+        if upload.info["file_type"] in ("image", "video"):
+            session.draft = drafts.set_source(session.draft, upload.info["cdn_url"], upload.info["filename"],
+                                              keep_motion=False)
+
+    def upload_file(self, upload_id: str, filename: str) -> Path | None:
+        upload = self.uploads.get(upload_id)
+        return upload.path if upload and upload.path.name == filename else None
+
+    # --- instructions -------------------------------------------------------------------------------------
+
+    def no_text(self, session: Session, text: str) -> bool:
+        """Whether this message's stream closes without text: a hash of the seed, the message index, the
+        instruction and the image, so it is the same run to run whatever order sessions are created in."""
+        seg = drafts.video_segment(session.draft)
+        src_hash = next((i.get("hash", "") for i in session.video_infos
+                         if seg and i.get("cdn_url") == seg.get("src")), "")
+        key = f"{self.config.seed}:{session.messages}:{text}:{src_hash}".encode()
+        return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") / 2**64 < self.config.no_text_ratio
+
+
+def iso(ts: float) -> str:
+    """``2026-03-18T00:00:00Z``."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
