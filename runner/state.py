@@ -93,7 +93,8 @@ def describe(before: Snapshot, after: Snapshot) -> str:
             parts.append("music removed")
         else:
             music = sa[0]
-            what = _basename(str(music.get("src", "")))
+            src = str(music.get("src", ""))
+            what = f"{src.removeprefix('mood:')} mood" if src.startswith("mood:") else _basename(src)
             parts.append(f"music {what} at {_num(music.get('vol', 100))}%")
     if not parts:
         ops = diff(before, after)
@@ -126,7 +127,7 @@ def _num(v: Json) -> str:
 
 
 def _seconds(ms: Json) -> str:
-    return f"{_num(ms / 1000)}s" if isinstance(ms, int | float) else "?"
+    return f"{ms / 1000:g}s" if isinstance(ms, int | float) else "?"
 
 
 def _basename(src: str) -> str:

@@ -1,0 +1,164 @@
+"""The engine against an in-memory API: concurrency, failures, 1002 replay, 2001, resume, journal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runner.actions import Expect, Expectation, Export, Job, Plan, Say, Upload, Where
+from runner.engine import Engine, EngineOptions
+from runner.events import Event, JobFailed, StepFinished
+from runner.journal import Journal, fold, read_journal
+from tests.runner.engine.fake_api import FakeApi
+
+pytestmark = pytest.mark.anyio
+MOTION = "Animate the image with camera motion: slow zoom in, slow pan left."
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def handle(self, event: Event) -> None:
+        self.events.append(event)
+
+    def close(self) -> None:
+        pass
+
+
+def where(i: int, kind: str) -> Where:
+    return Where("recipe.yaml", 3 + i, 5, i, kind)
+
+
+def job(name: str, out: Path, *extra: Say | Expect) -> Job:
+    image = Path(__file__).parents[3] / "workflows" / "images" / "sneaker.jpg"
+    actions = (Upload((image,), where(1, "upload")), Say(MOTION, where(2, "motion")), *extra,
+               Export(out / f"{name}.mp4", where(3 + len(extra), "export")))
+    return Job(id=name, actions=actions)
+
+
+def plan(*jobs: Job) -> Plan:
+    return Plan(name="t", recipe_path=Path("recipe.yaml"), recipe_hash="h", jobs=jobs)
+
+
+async def run(api: FakeApi, p: Plan, tmp_path: Path, **options: object) -> tuple[list, Collect, Path]:
+    journal = Journal.create(tmp_path / "runs", "t")
+    events = Collect()
+    outcomes = await Engine(api, journal, events, EngineOptions(**options)).run(p)  # type: ignore[arg-type]
+    journal.close()
+    return outcomes, events, journal.run_dir
+
+
+async def test_runs_jobs_concurrently_up_to_the_limit(tmp_path: Path) -> None:
+    api = FakeApi(delay=0.01)
+    jobs = [job(f"j{i}", tmp_path / "out") for i in range(6)]
+    outcomes, _, _ = await run(api, plan(*jobs), tmp_path, concurrency=2)
+    assert [o.ok for o in outcomes] == [True] * 6
+    assert api.peak == 2
+    assert sorted(p.name for o in outcomes for p in o.outputs) == [f"j{i}.mp4" for i in range(6)]
+    assert len({sid for name, sid, _ in api.calls if name == "upload"}) == 6  # one session per job
+
+
+async def test_every_step_is_journaled_with_its_patch_and_no_text_is_explained(tmp_path: Path) -> None:
+    api = FakeApi()
+    api.silent.add(MOTION)
+    _, events, run_dir = await run(api, plan(job("a", tmp_path / "out")), tmp_path)
+    steps = [r for r in read_journal(run_dir) if r["type"] == "step"]
+    assert [s["kind"] for s in steps] == ["upload", "say", "export"]
+    motion = steps[1]
+    assert motion["no_text"] is True
+    assert motion["patch"] == [{"op": "replace", "path": "/draft/t/0/sg/0/motion",
+                                "value": {"zoom": [1.0, 1.1], "pan": [-0.05, 0]}}]
+    finished = next(e for e in events.events if isinstance(e, StepFinished) and e.index == 2)
+    assert finished.summary == "no reply; the state changed: motion set zoom 1.0→1.1, pan -0.05"
+    assert (run_dir / "states" / "a" / "002.json").is_file()
+
+
+async def test_a_failed_expect_names_the_place_and_shows_the_state_but_others_finish(tmp_path: Path) -> None:
+    api = FakeApi()
+    bad = job("bad", tmp_path / "out", Expect(Expectation(tracks={"text": 1}), where(3, "expect")))
+    outcomes, events, run_dir = await run(api, plan(bad, job("good", tmp_path / "out")), tmp_path)
+    assert [o.ok for o in outcomes] == [False, True]
+    failed = next(e for e in events.events if isinstance(e, JobFailed))
+    assert failed.where == "recipe.yaml:6:5, step 3 (expect)"
+    assert "tracks.text: expected 1, got 0" in failed.message
+    assert '"motion": {"pan": [-0.05, 0], "zoom": [1.0, 1.1]}' in failed.message  # the draft it saw
+    assert not (tmp_path / "out" / "bad.mp4").exists()
+    assert (tmp_path / "out" / "good.mp4").exists()
+    assert any(r["type"] == "job_failed" and r["job"] == "bad" for r in read_journal(run_dir))
+
+
+async def test_fail_fast_stops_jobs_that_have_not_started(tmp_path: Path) -> None:
+    api = FakeApi(delay=0.01)
+    bad = job("bad", tmp_path / "out", Expect(Expectation(duration_ms=1), where(3, "expect")))
+    later = [job(f"later{i}", tmp_path / "out") for i in range(3)]
+    outcomes, _, _ = await run(api, plan(bad, *later), tmp_path, concurrency=1, fail_fast=True)
+    assert outcomes[0].ok is False
+    assert all(o.not_run for o in outcomes[1:])
+
+
+async def test_a_lost_session_gets_a_new_one_with_the_steps_replayed_once(tmp_path: Path) -> None:
+    api = FakeApi()
+    text = 'Add the text "Sale" from 0s for 2s at the bottom.'
+    api.lose_session_on.add(text)
+    outcomes, _, run_dir = await run(api, plan(job("a", tmp_path / "out", Say(text, where(3, "text")))),
+                                     tmp_path)
+    assert outcomes[0].ok, outcomes[0].error
+    sessions = [r for r in read_journal(run_dir) if r["type"] == "session"]
+    assert [s["replay"] for s in sessions] == [False, True]
+    new = sessions[1]["session_id"]
+    assert [c[0] for c in api.calls if c[1] == new and c[0] in ("upload", "say")] == ["upload", "say", "say"]
+    assert api.sessions[new]["draft"]["t"][1]["sg"][0]["text"] == "Sale"
+
+
+async def test_out_of_credits_stops_the_job_with_a_resumable_message(tmp_path: Path) -> None:
+    api = FakeApi()
+    api.credits_fail_on.add(MOTION)
+    journal = Journal.create(tmp_path / "runs", "t")
+    options = EngineOptions(resume_hint="motionctl run r.yaml --resume runs/x")
+    outcomes = await Engine(api, journal, Collect(), options).run(plan(job("a", tmp_path / "out")))
+    journal.close()
+    assert not outcomes[0].ok
+    assert outcomes[0].where == "recipe.yaml:5:5, step 2 (motion)"
+    assert "out of credits" in (outcomes[0].error or "")
+    assert "motionctl run r.yaml --resume runs/x" in (outcomes[0].error or "")
+
+
+async def test_resume_polls_a_submitted_render_instead_of_submitting_again(tmp_path: Path) -> None:
+    api = FakeApi()
+    out = tmp_path / "out"
+    p = plan(job("a", out), job("b", out))
+    # First run: job a finishes; job b dies right after its render was submitted (simulated journal).
+    journal = Journal.create(tmp_path / "runs", "t")
+    await Engine(api, journal, Collect(), EngineOptions()).run(plan(p.jobs[0]))
+    sid = (await api.create_session()).session_id
+    await api.upload_files(sid, [Path("sneaker.jpg")])
+    await api.send_message(sid, MOTION)
+    rid = (await api.submit_render(sid, {}, output=None)).id
+    journal.write({"type": "session", "job": "b", "session_id": sid, "task_id": "t"})
+    for i, kind in ((1, "upload"), (2, "say")):
+        journal.write({"type": "step", "job": "b", "index": i, "kind": kind, "label": kind, "patch": []})
+    journal.write({"type": "render", "job": "b", "index": 3, "render_id": rid, "session_id": sid})
+    journal.write({"type": "run", "recipe": "recipe.yaml", "recipe_hash": "h"})
+    journal.close()
+    api.calls.clear()
+
+    record = fold(read_journal(journal.run_dir), journal.run_id)
+    again = Journal(journal.run_dir)
+    outcomes = await Engine(api, again, Collect(), EngineOptions(), resume=record).run(p)
+    again.close()
+    assert [o.ok for o in outcomes] == [True, True]
+    assert outcomes[0].skipped
+    assert [c for c in api.calls if c[0] == "render"] == []  # nothing submitted again
+    assert ("wait_render", "", rid) in api.calls
+    assert (out / "b.mp4").read_bytes().endswith(rid.encode())
+    lines = (journal.run_dir / "journal.jsonl").read_text().splitlines()
+    assert json.loads(lines[-1])["type"] == "job_finished"
+
+
+async def test_downloads_are_atomic_no_part_file_is_left(tmp_path: Path) -> None:
+    api = FakeApi()
+    await run(api, plan(job("a", tmp_path / "out")), tmp_path)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.mp4"]
