@@ -1,0 +1,12 @@
+"""The recipe language: YAML recipes → validated, expanded ``runner.actions.Plan`` values.
+
+loader (YAML with marks) → schema (all problems, located) → model (typed steps) → templates/expand (vars,
+matrix → jobs) → compiler (one canonical sentence per step) → planner (the Plan the engine runs).
+"""
+
+from __future__ import annotations
+
+from runner.recipe.compiler import compile_step
+from runner.recipe.planner import estimate, load_plan, recipe_hash, validate_file
+
+__all__ = ["compile_step", "estimate", "load_plan", "recipe_hash", "validate_file"]

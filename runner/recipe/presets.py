@@ -1,0 +1,60 @@
+"""Platform presets and named values of the recipe language (one table, shared by validation and compiler)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RATIOS = ("9:16", "1:1", "4:5", "16:9")
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A platform preset: the aspect ratio it needs and the longest clip it takes (``None``: no cap)."""
+
+    name: str
+    aspect: str
+    max_ms: int | None
+
+
+PLATFORMS: dict[str, Platform] = {
+    p.name: p
+    for p in (
+        Platform("tiktok", "9:16", 60_000),
+        Platform("reels", "9:16", 90_000),
+        Platform("shorts", "9:16", 60_000),
+        Platform("instagram-feed", "4:5", 60_000),
+        Platform("instagram-square", "1:1", 60_000),
+        Platform("youtube", "16:9", None),
+    )
+}
+
+# Named focus points, in percent of the image. Corners sit a quarter in from the edges rather than on them:
+# "zoom toward the top left" means the top-left part of the picture grows, not its very corner pixel.
+FOCUS_POINTS: dict[str, tuple[float, float]] = {
+    "center": (50, 50),
+    "top": (50, 25),
+    "bottom": (50, 75),
+    "left": (25, 50),
+    "right": (75, 50),
+    "top-left": (25, 25),
+    "top-right": (75, 25),
+    "bottom-left": (25, 75),
+    "bottom-right": (75, 75),
+}
+
+# specs/motion.md, "Amounts for speed words": zoom and pan/tilt as fractions, roll in degrees.
+SPEED_AMOUNTS: dict[str, dict[str, float]] = {
+    "slow": {"zoom": 0.10, "pan": 0.05, "tilt": 0.05, "roll": 3},
+    "medium": {"zoom": 0.20, "pan": 0.10, "tilt": 0.10, "roll": 6},
+    "fast": {"zoom": 0.35, "pan": 0.20, "tilt": 0.20, "roll": 12},
+}
+
+MOODS = ("lo-fi", "upbeat", "calm", "cinematic")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".gif")
+AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac")
+
+
+def aspect_of(value: str) -> tuple[str, Platform | None]:
+    """The ratio a recipe's ``aspect`` value means, and the platform preset if it names one."""
+    platform = PLATFORMS.get(value)
+    return (platform.aspect, platform) if platform else (value, None)
