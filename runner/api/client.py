@@ -1,0 +1,591 @@
+"""``NemoClient``: the async HTTP client of the Nemo API. Knows HTTP and the API, nothing of recipes.
+
+Every request carries the three attribution headers and the client id; every call but the anonymous
+token carries the bearer token. Answers go through ``envelope.error_for`` and the retry policy in
+``retry.py``. The transport, the sleep and the clock are injectable, so tests run against respx or the
+mock without the network and without waiting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urljoin
+
+import anyio
+import httpx
+from httpx_sse import EventSource, SSEError
+
+from runner import media
+from runner.api.auth import Credentials, CredentialStore, new_client_id, parse_expiry
+from runner.api.config import ClientConfig
+from runner.api.envelope import error_for, unwrap
+from runner.api.models import (
+    ClaimToken,
+    Credits,
+    RenderStatus,
+    Session,
+    StreamEvent,
+    StreamResult,
+    UploadedFile,
+    parse_render_status,
+)
+from runner.api.retry import Backoff, parse_retry_after
+from runner.api.sse import StreamCollector, decode_data
+from runner.errors import (
+    ApiError,
+    AuthError,
+    DuplicateRenderId,
+    MissingClientId,
+    PollTimeout,
+    RateLimited,
+    RenderFailed,
+    ServerError,
+    StreamError,
+    TransportError,
+)
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+EventCallback = Callable[[StreamEvent], Awaitable[None] | None]
+StatusCallback = Callable[[RenderStatus], Awaitable[None] | None]
+FilesFactory = Callable[[contextlib.ExitStack], list[tuple[str, tuple[str, Any, str]]]]
+
+APP_NAME = "nemo_agent"
+MAX_RENDER_ID_ATTEMPTS = 3
+
+
+class _StreamIdle(Exception):
+    """No bytes arrived on a stream within the idle budget."""
+
+
+class _IdleGuardStream(httpx.AsyncByteStream):
+    """Wraps a response's byte stream so a silence longer than ``idle`` seconds raises.
+
+    It sits below the SSE decoder on purpose: comments (``: ping``) and empty ``data:`` lines are bytes
+    too, so they count as signs of life, while the decoder never surfaces them as events.
+    """
+
+    def __init__(self, inner: httpx.AsyncByteStream, idle: float) -> None:
+        self._inner = inner
+        self._idle = idle
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        iterator = self._inner.__aiter__()
+        while True:
+            try:
+                with anyio.fail_after(self._idle):
+                    chunk = await iterator.__anext__()
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise _StreamIdle from None
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def _maybe_await(value: Awaitable[None] | None) -> None:
+    if inspect.isawaitable(value):
+        await value
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
+class NemoClient:
+    """Async client of the Nemo API. Use as ``async with NemoClient(config) as client: ...``.
+
+    Args:
+        config: where and how to connect (``ClientConfig.from_env()``).
+        transport: an httpx transport (respx, ``httpx.ASGITransport``, …); default: the network.
+        event_hooks: httpx event hooks, e.g. ``tests.contract.ContractChecker().event_hooks()``.
+        sleep: awaited for every wait (backoff, 429, polling); default ``anyio.sleep``.
+        clock: monotonic seconds for deadlines; default ``time.monotonic``.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
+        sleep: Sleep | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config
+        self._http = httpx.AsyncClient(
+            base_url=config.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(config.request_timeout, connect=config.connect_timeout),
+            event_hooks=dict(event_hooks or {}),
+        )
+        self._sleep: Sleep = sleep or anyio.sleep
+        self._clock: Clock = clock or time.monotonic
+        self._backoff = Backoff(config.backoff_initial, config.backoff_max)
+        self._store = CredentialStore(config.config_dir)
+        self._credentials: Credentials | None = None
+        self._lock = anyio.Lock()
+        self._last_render_ms = 0
+
+    def __repr__(self) -> str:
+        return f"NemoClient(base_url={self.config.base_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # --- identity ---------------------------------------------------------------------------------
+
+    def _load_credentials(self) -> Credentials:
+        if self._credentials is None:
+            cached = self._store.load(self.config.base_url)
+            self._credentials = cached or Credentials(client_id=new_client_id())
+            if cached is None:
+                self._store.save(self.config.base_url, self._credentials)
+        return self._credentials
+
+    @property
+    def client_id(self) -> str:
+        """The ``X-Client-Id`` this client sends (generated once, cached per base URL)."""
+        return self._load_credentials().client_id
+
+    def _renew_client_id(self) -> None:
+        self._credentials = Credentials(client_id=new_client_id())
+        self._store.save(self.config.base_url, self._credentials)
+
+    async def _token(self) -> str:
+        if self.config.token is not None:
+            return self.config.token
+        async with self._lock:
+            credentials = self._load_credentials()
+            if credentials.usable(datetime.now(UTC)):
+                assert credentials.token is not None
+                return credentials.token
+            return await self._fetch_anonymous_token()
+
+    async def _fetch_anonymous_token(self) -> str:
+        body = await self._call("POST", "/api/auth/anonymous-token", auth=False)
+        data = unwrap(body, endpoint="POST /api/auth/anonymous-token")
+        token, expires_at = data.get("token"), parse_expiry(data.get("expires_at"))
+        if not isinstance(token, str) or not token:
+            raise ApiError("POST /api/auth/anonymous-token: the answer has no token",
+                           hint="check the base URL (NEMO_BASE_URL) or set NEMO_TOKEN")
+        if expires_at is None:  # undocumented format: assume the documented 7 days
+            expires_at = datetime.fromtimestamp(time.time() + 7 * 86400, UTC)
+        self._credentials = Credentials(self.client_id, token, expires_at)
+        self._store.save(self.config.base_url, self._credentials)
+        log.info("got an anonymous token for %s (expires %s)", self.config.base_url, expires_at.isoformat())
+        return token
+
+    async def _forget_token(self, rejected: str) -> None:
+        async with self._lock:
+            credentials = self._load_credentials()
+            if credentials.token == rejected:  # another task may have renewed it already
+                self._credentials = credentials.without_token()
+                self._store.save(self.config.base_url, self._credentials)
+
+    def _headers(self, *, api: bool) -> dict[str, str]:
+        if not api:
+            return {}
+        return {
+            "X-Skill-Source": self.config.skill_source,
+            "X-Skill-Version": self.config.skill_version,
+            "X-Skill-Platform": self.config.platform,
+            "X-Client-Id": self.client_id,
+        }
+
+    def _scrub(self, error: ApiError) -> ApiError:
+        """Belt and braces: a server message that echoes the token must not carry it further."""
+        secrets = [s for s in (self.config.token, self._credentials and self._credentials.token) if s]
+        for secret in secrets:
+            if secret in error.message or (error.hint and secret in error.hint):
+                error.message = error.message.replace(secret, "***")
+                error.hint = error.hint.replace(secret, "***") if error.hint else None
+                error.args = (error.message,)
+        return error
+
+    # --- the request loop -------------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: object = None,
+        files: FilesFactory | None = None,
+        auth: bool = True,
+        api: bool = True,
+        stream: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        timeouts: httpx.Timeout | None = None,
+        retry_dropped: bool = True,
+    ) -> httpx.Response:
+        """Send one API call with the retry policy; returns a successful response.
+
+        ``stream=True`` returns the response unread (the caller closes it); error answers are read
+        here. ``retry_dropped=False`` retries only failures to connect (for /run_sse, whose message
+        may already have been acted on when a connection drops).
+        """
+        endpoint = f"{method} {httpx.URL(url).path}"
+        renewed_token = renewed_client = waited = False
+        transient = 0
+        while True:
+            headers = self._headers(api=api)
+            token = await self._token() if auth else ""
+            if auth:
+                headers["Authorization"] = f"Bearer {token}"
+            headers.update(extra_headers or {})
+            with contextlib.ExitStack() as opened:
+                request = self._http.build_request(
+                    method, url, json=json, files=files(opened) if files else None, headers=headers,
+                    timeout=timeouts if timeouts is not None else httpx.USE_CLIENT_DEFAULT,
+                )
+                try:
+                    response = await self._http.send(request, stream=True)
+                except httpx.TransportError as exc:
+                    retryable = retry_dropped or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                    if retryable and transient < self.config.max_retries:
+                        transient += 1
+                        log.info("%s: %s; retry %d of %d", endpoint, type(exc).__name__, transient,
+                                 self.config.max_retries)
+                        await self._sleep(self._backoff.delay(transient))
+                        continue
+                    raise TransportError(
+                        f"{endpoint}: connection failed ({type(exc).__name__}) after {transient} retries",
+                        hint="check the network and NEMO_BASE_URL, then run again") from exc
+            content_type = response.headers.get("content-type", "")
+            # A stream is handed over unread unless it is JSON from the API, which may be an error envelope.
+            if stream and response.status_code < 300 and (not api or "json" not in content_type):
+                return response
+            await response.aread()
+            await response.aclose()
+            error = self._error(response, endpoint, api=api)
+            outcome = type(error).__name__ if error else "ok"
+            log.debug("%s → HTTP %d %s", endpoint, response.status_code, outcome)
+            if error is None:
+                return response
+            if isinstance(error, ServerError) and transient < self.config.max_retries:
+                transient += 1
+                await self._sleep(self._backoff.delay(transient))
+                continue
+            if isinstance(error, AuthError) and auth and self.config.token is None and not renewed_token:
+                renewed_token = True
+                log.info("%s: token rejected (1001); getting a fresh anonymous token", endpoint)
+                await self._forget_token(token)
+                continue
+            if isinstance(error, MissingClientId) and not renewed_client:
+                renewed_client = True
+                log.info("%s: 400 missing client id; retrying with a new one", endpoint)
+                self._renew_client_id()
+                continue
+            if isinstance(error, RateLimited) and not waited:
+                waited = True
+                wait = error.retry_after if error.retry_after is not None else self.config.rate_limit_wait
+                log.info("%s: rate limited; waiting %.0f s before one retry", endpoint, wait)
+                await self._sleep(wait)
+                continue
+            raise self._scrub(error)
+
+    def _error(self, response: httpx.Response, endpoint: str, *, api: bool) -> ApiError | None:
+        status = response.status_code
+        if not api:  # another host (a CDN): only the HTTP status means anything
+            if status >= 500:
+                return ServerError(f"{endpoint}: HTTP {status}", hint="retried; try again later",
+                                   http_status=status, endpoint=endpoint)
+            if status >= 400:
+                return ApiError(f"{endpoint}: HTTP {status}", hint="the output URL may have expired; "
+                                "export again", http_status=status, endpoint=endpoint)
+            return None
+        return error_for(status, _json_or_none(response), endpoint=endpoint,
+                         user_token=self.config.token is not None,
+                         retry_after=parse_retry_after(response.headers.get("retry-after")))
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> object:
+        response = await self._request(method, path, **kwargs)
+        body = _json_or_none(response)
+        if body is None:
+            raise ApiError(f"{method} {path}: the API answered something that is not JSON",
+                           hint="check the base URL (NEMO_BASE_URL)", http_status=response.status_code,
+                           endpoint=f"{method} {path}")
+        return body
+
+    async def _data(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        return unwrap(await self._call(method, path, **kwargs), endpoint=f"{method} {path}")
+
+    # --- sessions, uploads, state, credits --------------------------------------------------------
+
+    async def create_session(self, task_name: str = "project", language: str | None = None) -> Session:
+        """Create a task with an agent session.
+
+        Raises:
+            ApiError: the API refused (e.g. ``AuthError`` for a bad NEMO_TOKEN).
+        """
+        data = await self._data("POST", "/api/tasks/me/with-session/nemo_agent",
+                                json={"task_name": task_name, "language": language or self.config.language})
+        if not data.get("session_id"):
+            raise ApiError("POST /api/tasks/me/with-session/nemo_agent: the answer has no session_id",
+                           hint="check the base URL (NEMO_BASE_URL)")
+        return Session(task_id=str(data.get("task_id", "")), session_id=str(data["session_id"]),
+                       user_id=data.get("user_id"))
+
+    async def upload_files(
+        self, session_id: str, paths: Sequence[Path], *, allowed: frozenset[str] = media.ALLOWED
+    ) -> list[UploadedFile]:
+        """Upload local files as multipart ``files``, streamed from disk (never read whole).
+
+        Each file is checked locally first (type by magic bytes, size), so 4001/4002 are caught before
+        any byte is sent.
+
+        Raises:
+            MediaError: a local check failed (``UnsupportedMediaType``, ``MediaTooLarge``).
+            ApiError: the API refused.
+        """
+        kinds = [media.check_upload(Path(p), allowed) for p in paths]
+
+        def open_files(stack: contextlib.ExitStack) -> list[tuple[str, tuple[str, Any, str]]]:
+            # Opened per attempt: a retry must start each file from its first byte.
+            return [("files", (Path(p).name, stack.enter_context(open(p, "rb")), media.MIME_TYPES[k]))
+                    for p, k in zip(paths, kinds, strict=True)]
+
+        upload_timeout = httpx.Timeout(self.config.request_timeout, connect=self.config.connect_timeout,
+                                       write=None)
+        data = await self._data("POST", f"/api/upload-video/nemo_agent/me/{session_id}", files=open_files,
+                                timeouts=upload_timeout)
+        return [UploadedFile.from_json(f) for f in data.get("files", []) if isinstance(f, Mapping)]
+
+    async def upload_urls(self, session_id: str, urls: Sequence[str]) -> list[UploadedFile]:
+        """Add files to a session by URL (the API fetches them)."""
+        data = await self._data("POST", f"/api/upload-video/nemo_agent/me/{session_id}",
+                                json={"urls": list(urls), "source_type": "url"})
+        return [UploadedFile.from_json(f) for f in data.get("files", []) if isinstance(f, Mapping)]
+
+    async def get_state(self, session_id: str) -> dict[str, Any]:
+        """The session's latest state: the envelope's ``data`` (``data["state"]["draft"]`` is the draft)."""
+        return await self._data("GET", f"/api/state/nemo_agent/me/{session_id}/latest")
+
+    async def credits(self) -> Credits:
+        """The credit balance."""
+        data = await self._data("GET", "/api/credits/balance/simple")
+        available, frozen = float(data.get("available", 0)), float(data.get("frozen", 0))
+        return Credits(available=available, frozen=frozen, total=float(data.get("total", available + frozen)))
+
+    async def claim_token(self, task_id: str, session_id: str) -> ClaimToken:
+        """A claim token (and ``.url``) that moves an anonymous session to a registered account."""
+        data = await self._data("POST", "/api/auth/claim-token",
+                                json={"task_id": task_id, "session_id": session_id})
+        token = data.get("claim_token")
+        if not isinstance(token, str) or not token:
+            raise ApiError("POST /api/auth/claim-token: the answer has no claim_token",
+                           hint="check the base URL (NEMO_BASE_URL)")
+        expires = data.get("expires_in")
+        return ClaimToken(token=token, expires_in=int(expires) if isinstance(expires, int | float) else None)
+
+    # --- /run_sse -----------------------------------------------------------------------------------
+
+    async def send_message(
+        self, session_id: str, text: str, *, on_event: EventCallback | None = None
+    ) -> StreamResult:
+        """Send one message and consume the event stream until the server closes it.
+
+        Args:
+            session_id: the session.
+            text: the instruction.
+            on_event: called (or awaited) with every decoded event, heartbeats included.
+
+        Returns:
+            The aggregated result; ``no_text`` is true when the stream closed without text.
+
+        Raises:
+            StreamError: an error event, a dropped stream, no bytes for ``sse_idle_budget`` seconds, or
+                no end within ``sse_total_budget``.
+            ApiError: the API refused before the stream started (1001, 1002, …).
+        """
+        body = {"app_name": APP_NAME, "user_id": "me", "session_id": session_id,
+                "new_message": {"parts": [{"text": text}]}}
+        budget = self.config.sse_total_budget
+        timeout = httpx.Timeout(self.config.sse_idle_budget, connect=self.config.connect_timeout)
+        collector = StreamCollector()
+        try:
+            with anyio.fail_after(budget):
+                response = await self._request(
+                    "POST", "/run_sse", json=body, stream=True, timeouts=timeout, retry_dropped=False,
+                    extra_headers={"Accept": "text/event-stream", "Cache-Control": "no-store"})
+                try:
+                    await self._consume(response, collector, on_event)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise StreamError(f"POST /run_sse: no end after {budget:g} s ({len(collector.result().events)} "
+                              "events)", hint="the work may still finish: check the session state") from None
+        return collector.result()
+
+    async def _consume(
+        self, response: httpx.Response, collector: StreamCollector, on_event: EventCallback | None
+    ) -> None:
+        idle = self.config.sse_idle_budget
+        response.stream = _IdleGuardStream(response.stream, idle)  # type: ignore[arg-type]
+        try:
+            async for sse in EventSource(response).aiter_sse():
+                for event in decode_data(sse.data):
+                    collector.add(event)
+                    if on_event is not None:
+                        await _maybe_await(on_event(event))
+        except _StreamIdle:
+            raise StreamError(f"POST /run_sse: no bytes for {idle:g} s", hint="the backend went quiet; "
+                              "check the session state, then send the message again") from None
+        except httpx.TimeoutException as exc:
+            raise StreamError(f"POST /run_sse: no bytes for {idle:g} s ({type(exc).__name__})",
+                              hint="check the session state, then send the message again") from exc
+        except httpx.TransportError as exc:
+            count = len(collector.result().events)
+            raise StreamError(f"POST /run_sse: the stream broke off after {count} events "
+                              f"({type(exc).__name__})",
+                              hint="check the session state; resend if nothing changed") from exc
+        except SSEError as exc:
+            raise StreamError(f"POST /run_sse: not an event stream ({exc})",
+                              hint="check the base URL (NEMO_BASE_URL)") from exc
+
+    # --- rendering ----------------------------------------------------------------------------------
+
+    def _new_render_id(self) -> str:
+        # Unique per client even within one millisecond: a duplicate id makes the API refuse the job.
+        ms = max(int(time.time() * 1000), self._last_render_ms + 1)
+        self._last_render_ms = ms
+        return f"render_{ms}"
+
+    async def submit_render(
+        self, session_id: str, draft: Mapping[str, Any], output: Mapping[str, Any] | None = None
+    ) -> RenderStatus:
+        """Submit a render of ``draft``; retries with a new id if the API says the id is taken.
+
+        Raises:
+            ExportNotAllowed: 402, the free plan cannot export.
+            ApiError: any other refusal.
+        """
+        out = dict(output) if output is not None else {"format": "mp4", "quality": "high"}
+        for attempt in range(1, MAX_RENDER_ID_ATTEMPTS + 1):
+            render_id = self._new_render_id()
+            body = {"id": render_id, "sessionId": session_id, "draft": dict(draft), "output": out}
+            try:
+                answer = await self._call("POST", "/api/render/proxy/lambda", json=body)
+            except DuplicateRenderId:
+                if attempt == MAX_RENDER_ID_ATTEMPTS:
+                    raise
+                continue
+            return parse_render_status(answer if isinstance(answer, Mapping) else {}, fallback_id=render_id)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def render_status(self, render_id: str) -> RenderStatus:
+        """The job's status, from either documented shape."""
+        answer = await self._call("GET", f"/api/render/proxy/lambda/{render_id}")
+        return parse_render_status(answer if isinstance(answer, Mapping) else {}, fallback_id=render_id)
+
+    async def cancel_render(self, render_id: str) -> None:
+        """Ask the API to cancel the job."""
+        await self._call("POST", f"/api/render/proxy/lambda/{render_id}/cancel")
+
+    async def wait_render(
+        self,
+        render_id: str,
+        interval: float | None = None,
+        deadline: float | None = None,
+        on_progress: StatusCallback | None = None,
+    ) -> RenderStatus:
+        """Poll until the job completes; returns the final status.
+
+        Raises:
+            RenderFailed: the job failed (with the API's reason) or was cancelled.
+            PollTimeout: no final status within ``deadline`` seconds (``config.poll_deadline``).
+        """
+        interval = self.config.poll_interval if interval is None else interval
+        deadline = self.config.poll_deadline if deadline is None else deadline
+        start = self._clock()
+        while True:
+            status = await self.render_status(render_id)
+            if on_progress is not None:
+                await _maybe_await(on_progress(status))
+            if status.status == "completed":
+                return status
+            if status.status in ("failed", "cancelled"):
+                reason = status.error or ("cancelled" if status.status == "cancelled" else "no reason given")
+                raise RenderFailed(f"render {render_id} {status.status}: {reason}",
+                                   hint="check the draft (motionctl state SESSION_ID), then export again")
+            remaining = deadline - (self._clock() - start)
+            if remaining <= 0:
+                progress = f", {status.progress:g}%" if status.progress is not None else ""
+                raise PollTimeout(f"render {render_id} not finished after {deadline:g} s "
+                                  f"(last status {status.status}{progress})",
+                                  hint="the job keeps running on the server; poll it again later")
+            await self._sleep(min(interval, remaining))
+
+    async def download(self, status: RenderStatus, dest: Path) -> Path:
+        """Download a completed render to ``dest`` via a temp file beside it and an atomic rename.
+
+        Uses ``output_url`` when given, else ``/api/render/proxy/<id>/download``. The bearer token and
+        attribution headers go only to the API's own origin, never to a CDN.
+
+        Raises:
+            ApiError, TransportError: the download failed; ``dest`` is left untouched.
+        """
+        dest = Path(dest)
+        default = f"/api/render/proxy/{status.id}/download"
+        url = urljoin(self.config.base_url + "/", status.output_url or default)
+        same_origin = _origin(httpx.URL(url)) == _origin(httpx.URL(self.config.base_url))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        temp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
+        response = await self._request("GET", url, auth=same_origin, api=same_origin, stream=True)
+        try:
+            with _open_new(temp) as handle:
+                try:
+                    async for chunk in response.aiter_bytes():
+                        handle.write(chunk)
+                except httpx.TransportError as exc:
+                    raise TransportError(f"GET {httpx.URL(url).path}: the download broke off "
+                                         f"({type(exc).__name__})", hint="run the export again") from exc
+                size = handle.tell()
+            if size == 0:
+                raise ApiError(f"GET {httpx.URL(url).path}: the download was empty",
+                               hint="poll the render again; the output may not be ready")
+            os.replace(temp, dest)
+        finally:
+            await response.aclose()
+            temp.unlink(missing_ok=True)
+        log.info("downloaded render %s to %s (%d bytes)", status.id, dest, size)
+        return dest
+
+
+@contextlib.contextmanager
+def _open_new(path: Path) -> Iterator[Any]:
+    # O_EXCL: never write through a file someone else created; 0o666 & umask like any new file.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    with os.fdopen(fd, "wb") as handle:
+        yield handle
+
+
+def _json_or_none(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None
