@@ -88,7 +88,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
 class NemoApi:
     """The route handlers over one store."""
 
-    def __init__(self, config: MockConfig, store: Store, jobs: RenderJobs, controller: FaultController) -> None:
+    def __init__(self, config: MockConfig, store: Store, jobs: RenderJobs,
+                 controller: FaultController) -> None:
         self.config = config
         self.store = store
         self.jobs = jobs
@@ -102,7 +103,8 @@ class NemoApi:
     async def anonymous_token(self, request: Request) -> Response:
         client_id = request.headers.get("x-client-id", "").strip()
         if not client_id or len(client_id) > 64:
-            raise ApiFailure(MISSING_CLIENT_ID, "missing X-Client-Id header: send a UUID (at most 64 characters)")
+            raise ApiFailure(MISSING_CLIENT_ID,
+                             "missing X-Client-Id header: send a UUID (at most 64 characters)")
         account = self.store.anonymous_token(client_id)
         return ok({"token": account.token, "user_id": account.user_id, "expires_at": iso(account.expires_at),
                    "credits": account.available})
@@ -125,8 +127,8 @@ class NemoApi:
 
     async def state(self, request: Request) -> Response:
         session = self.store.session(self._account(request), request.path_params["sid"])
-        return ok({"session_id": session.session_id, "task_id": session.task_id, "task_name": session.task_name,
-                   "state": session.state()})
+        return ok({"session_id": session.session_id, "task_id": session.task_id,
+                   "task_name": session.task_name, "state": session.state()})
 
     # --- uploads ----------------------------------------------------------------------------------------
 
@@ -155,8 +157,8 @@ class NemoApi:
                 cdn = f"{_base_url(request)}/cdn/{upload_id}/{urllib.parse.quote(file.filename)}"
                 infos.append((upload_id, file, {
                     "filename": file.filename, "file_type": KIND_OF[file.ext], "cdn_url": cdn,
-                    "width": media.width, "height": media.height, "duration": media.duration, "fps": media.fps,
-                    "hash": file.sha256}))
+                    "width": media.width, "height": media.height, "duration": media.duration,
+                    "fps": media.fps, "hash": file.sha256}))
         except BaseException:
             for folder in dirs:
                 await anyio.to_thread.run_sync(_rmtree, folder)
@@ -170,14 +172,15 @@ class NemoApi:
         body = await _json_body(request)
         urls = body.get("urls")
         if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
-            raise ApiFailure(BAD_BODY, 'expected multipart "files" or JSON {"urls": [...], "source_type": "url"}',
-                             http_status=BAD_BODY)
+            raise ApiFailure(BAD_BODY, 'expected multipart "files" or JSON '
+                             '{"urls": [...], "source_type": "url"}', http_status=BAD_BODY)
         out = []
         for url in urls:
             out.append(await anyio.to_thread.run_sync(self._fetch_local, request, url, new_path, limit))
         return out
 
-    def _fetch_local(self, request: Request, url: str, new_path: Callable[[str], Path], limit: int) -> ReceivedFile:
+    def _fetch_local(self, request: Request, url: str, new_path: Callable[[str], Path],
+                     limit: int) -> ReceivedFile:
         """Copy a URL the mock can serve without the internet: its own /cdn/ URLs, file:// and data:."""
         parsed = urllib.parse.urlparse(url)
         if parsed.scheme == "data":
@@ -186,16 +189,17 @@ class NemoApi:
         if parsed.scheme == "file":
             source = file_url_path(url)
             if not source.is_file():
-                raise ApiFailure(UNSUPPORTED_FILE_TYPE, f"cannot read {url}: no such file on the mock's machine")
+                raise ApiFailure(UNSUPPORTED_FILE_TYPE,
+                                 f"cannot read {url}: no such file on the mock's machine")
             name = safe_name(source.name)
             return copy_local(source, name, new_path(name), limit)
         parts = parsed.path.split("/")
         own_host = parsed.netloc == request.url.netloc
         if parsed.scheme in ("http", "https") and own_host and len(parts) == 4 and parts[1] == "cdn":
             name = urllib.parse.unquote(parts[3])
-            source = self.store.upload_file(parts[2], name)
-            if source is not None:
-                return copy_local(source, name, new_path(name), limit)
+            served = self.store.upload_file(parts[2], name)
+            if served is not None:
+                return copy_local(served, name, new_path(name), limit)
         raise ApiFailure(UNSUPPORTED_FILE_TYPE,
                          f"unsupported URL source {url[:100]}: the mock does not fetch from the internet; "
                          "use a file:// or data: URL, one of its own /cdn/ URLs, or a multipart upload")
@@ -235,8 +239,8 @@ class NemoApi:
         return StreamingResponse(stream, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    async def _stream(self, account: Account, session: Session, it: Interpretation, text: str, generation: bool,
-                      no_text: bool, events: sse.EventBuilder) -> AsyncIterator[bytes]:
+    async def _stream(self, account: Account, session: Session, it: Interpretation, text: str,
+                      generation: bool, no_text: bool, events: sse.EventBuilder) -> AsyncIterator[bytes]:
         applied = False
         tool = it.tool if generation or not it.understood else "edit_multitrack"
         try:
@@ -282,8 +286,8 @@ class NemoApi:
         missing = [h for h in ATTRIBUTION_HEADERS if not request.headers.get(h, "").strip()]
         if missing:
             raise ApiFailure(EXPORT_NOT_ALLOWED,
-                             f"export not allowed: missing {', '.join(missing)} header(s); the free plan needs "
-                             "the attribution headers to export (plan tier, not credits)")
+                             f"export not allowed: missing {', '.join(missing)} header(s); the free plan "
+                             "needs the attribution headers to export (plan tier, not credits)")
         body = await _json_body(request)
         job = self.jobs.submit(account, body, _base_url(request))
         return render_ok({"id": job.id, "status": job.status, "progress": job.progress})
@@ -303,7 +307,8 @@ class NemoApi:
 
     async def render_file(self, request: Request) -> Response:
         name = request.path_params["name"]
-        job = next((j for j in self.store.jobs.values() if j.output_path and j.output_path.name == name), None)
+        job = next((j for j in self.store.jobs.values()
+                    if j.output_path is not None and j.output_path.name == name), None)
         return self._job_file(job, name)
 
     def _job_file(self, job: Any, name: str) -> Response:
@@ -313,8 +318,8 @@ class NemoApi:
             return render_error(ApiFailure(404, f"render {job.id} has no output yet (status {job.status})",
                                            http_status=404))
         media = {"mp4": "video/mp4", "webm": "video/webm", "mov": "video/quicktime", "gif": "image/gif"}
-        return FileResponse(job.output_path, media_type=media.get(job.output_format, "application/octet-stream"),
-                            filename=job.output_path.name)
+        return FileResponse(job.output_path, filename=job.output_path.name,
+                            media_type=media.get(job.output_format, "application/octet-stream"))
 
     # --- introspection ----------------------------------------------------------------------------------
 

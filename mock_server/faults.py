@@ -21,10 +21,10 @@ from typing import Any
 
 import anyio
 import jsonschema
-import motionctl_specs
 import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mock_server.config import load_schema
 from mock_server.envelopes import RATE_LIMITED, error_body, http_status_for
 from mock_server.store import Store
 
@@ -78,7 +78,8 @@ class FaultRule:
 
     @property
     def kind(self) -> str:
-        for name in ("respond", "reset", "stream", "expire_token", "lose_session", "exhaust_credits", "render"):
+        names = ("respond", "reset", "stream", "expire_token", "lose_session", "exhaust_credits", "render")
+        for name in names:
             if getattr(self, name):
                 return name
         return "delay"
@@ -105,7 +106,7 @@ def parse_fault_plan(data: Any) -> FaultPlan:
     """
     if data is None:
         return FaultPlan()
-    validator = jsonschema.Draft202012Validator(motionctl_specs.load("faults.schema.json"))
+    validator = jsonschema.Draft202012Validator(load_schema("faults.schema.json"))
     err = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if err is not None:
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
@@ -128,12 +129,14 @@ def parse_fault_plan(data: Any) -> FaultPlan:
             reset=bool(raw.get("reset", False)),
             stream=None if stream is None else StreamFault(
                 drop_after=stream.get("drop_after"), stall_after=stream.get("stall_after"),
-                stall_seconds=float(stream.get("stall_seconds", 3600.0)), malformed_at=stream.get("malformed_at")),
-            expire_token=bool(raw.get("expire_token", False)), lose_session=bool(raw.get("lose_session", False)),
+                stall_seconds=float(stream.get("stall_seconds", 3600.0)),
+                malformed_at=stream.get("malformed_at")),
+            expire_token=bool(raw.get("expire_token", False)),
+            lose_session=bool(raw.get("lose_session", False)),
             exhaust_credits=bool(raw.get("exhaust_credits", False)), render=raw.get("render")))
     rl = data.get("rate_limit")
-    return FaultPlan(rules=tuple(rules), seed=data.get("seed"),
-                     rate_limit=None if rl is None else RateLimit(rl["requests"], float(rl.get("window", 1.0))))
+    rate = None if rl is None else RateLimit(rl["requests"], float(rl.get("window", 1.0)))
+    return FaultPlan(rules=tuple(rules), seed=data.get("seed"), rate_limit=rate)
 
 
 def load_fault_plan(path: Path) -> FaultPlan:
@@ -243,8 +246,9 @@ async def _abort(send: Send) -> None:
     if transport is None:
         raise ConnectionResetError("connection reset (injected fault)")
     deadline = time.monotonic() + 1.0
-    while transport.get_write_buffer_size() and time.monotonic() < deadline:
-        await anyio.sleep(0.005)  # let events already sent reach the client before the cut
+    # Let the events already sent reach the client before the cut (no event to wait on: poll the buffer).
+    while transport.get_write_buffer_size() and time.monotonic() < deadline:  # noqa: ASYNC110
+        await anyio.sleep(0.005)
     transport.abort()
     await anyio.sleep(0.01)  # uvicorn notices the lost connection and sends nothing more
 
@@ -263,7 +267,8 @@ class FaultMiddleware:
         ctl = self.controller
         method, path = scope["method"], scope["path"]
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        entry: dict[str, Any] = {"method": method, "path": path, "query": scope.get("query_string", b"").decode(),
+        query = scope.get("query_string", b"").decode()
+        entry: dict[str, Any] = {"method": method, "path": path, "query": query,
                                  "headers": mask_headers(headers), "status": None, "fault": None,
                                  "at": ctl.store.clock.now()}
         if len(ctl.log) < LOG_LIMIT:

@@ -229,7 +229,7 @@ def _text_edit(draft: Draft, content: str, start_s: float, length_s: float, pos:
 def _find_upload(library: Sequence[dict[str, Any]], filename: str, kinds: tuple[str, ...]) -> dict[str, Any]:
     for info in reversed(library):
         if info.get("filename") == filename and info.get("file_type") in kinds:
-            return info
+            return dict(info)
     raise _NotUnderstood(f'there is no uploaded {" or ".join(kinds)} file named "{filename}"')
 
 

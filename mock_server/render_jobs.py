@@ -19,10 +19,9 @@ from typing import Any, cast
 import anyio
 import anyio.to_thread
 import jsonschema
-import motionctl_specs
 
 from mock_server import drafts
-from mock_server.config import RenderShape
+from mock_server.config import RenderShape, load_schema
 from mock_server.envelopes import ApiFailure
 from mock_server.store import Account, RenderJob, Store
 from mock_server.uploads import safe_name
@@ -46,11 +45,10 @@ def validate_draft(draft: Any) -> None:
     Raises:
         ApiFailure: HTTP 400 naming the JSON path of the first problem, or "nothing to render".
     """
-    schema = motionctl_specs.load("draft.schema.json")
+    schema = load_schema("draft.schema.json")
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(draft), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
-    if errors:
-        err = jsonschema.exceptions.best_match(errors) or errors[0]
+    err = jsonschema.exceptions.best_match(validator.iter_errors(draft))
+    if err is not None:
         where = "/" + "/".join(str(p) for p in err.absolute_path)
         raise _bad(f"draft invalid at {where}: {err.message}")
     video = drafts.track(draft, drafts.VIDEO)

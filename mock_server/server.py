@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -44,12 +44,9 @@ def serve_in_thread(config: MockConfig | None = None, *, clock: Clock | None = N
         RuntimeError: the server did not start within 10 s.
     """
     app = create_app(config, clock)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
     server = uvicorn.Server(_uvicorn_config(app, host, bound_port))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # not the main thread
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="nemo-mock", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -71,10 +68,26 @@ def serve_in_thread(config: MockConfig | None = None, *, clock: Clock | None = N
         app.state.store.close()
 
 
-def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787) -> None:
-    """Serve in the foreground until interrupted (``motionctl mock serve``)."""
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787,
+                  on_ready: Callable[[str], None] | None = None) -> None:
+    """Serve in the foreground until interrupted (``motionctl mock serve``).
+
+    ``on_ready(url)`` is called once the socket is bound (so port 0 reports the real port).
+    """
     app = create_app(config)
+    sock = _bind(host, port)
+    bound = sock.getsockname()[1]
+    if on_ready is not None:
+        on_ready(f"http://{host if ':' not in host else f'[{host}]'}:{bound}")
     try:
-        uvicorn.Server(_uvicorn_config(app, host, port)).run()
+        uvicorn.Server(_uvicorn_config(app, host, bound)).run(sockets=[sock])
     finally:
+        sock.close()
         app.state.store.close()

@@ -72,8 +72,8 @@ class AdkEvents:
 
     def tool_result(self, tool: str, result: dict[str, Any], draft: dict[str, Any]) -> bytes:
         # Function responses are role "user" events whose author is still the agent (ADK).
-        return self._event("user", {"functionResponse": {"id": self.call_id, "name": tool, "response": result}},
-                           {"draft": draft})
+        part = {"functionResponse": {"id": self.call_id, "name": tool, "response": result}}
+        return self._event("user", part, {"draft": draft})
 
     def text(self, text: str) -> bytes:
         return self._event("model", {"text": text})

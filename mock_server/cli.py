@@ -1,0 +1,54 @@
+"""``motionctl mock serve``: the mock Nemo server in the foreground."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mock_server.config import MockConfig
+from mock_server.faults import FaultPlanError, load_fault_plan
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``mock`` command group to the motionctl CLI."""
+    cli.add_command(mock)
+
+
+@click.group()
+def mock() -> None:
+    """The bundled mock Nemo API (offline, renders real MP4s)."""
+
+
+@mock.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; the default keeps the mock on this machine.")
+@click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for every choice the mock makes.")
+@click.option("--faults", "faults_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Fault plan (YAML), see specs/faults.schema.json.")
+@click.option("--sse-dialect", type=click.Choice(["adk", "nemo"]), default="adk", show_default=True)
+@click.option("--render-shape", type=click.Choice(["nested", "flat"]), default="nested", show_default=True)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where uploads and renders are kept (default: a temporary directory).")
+@click.option("--credits", default=100, show_default=True, type=click.IntRange(0),
+              help="Credits of a new token.")
+@click.option("--work-delay", default=2.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds each generation or edit takes; heartbeats flow meanwhile.")
+@click.option("--heartbeat-interval", default=0.5, show_default=True, type=click.FloatRange(0.01))
+def serve(host: str, port: int, seed: int, faults_file: Path | None, sse_dialect: str, render_shape: str,
+          data_dir: Path | None, credits: int, work_delay: float, heartbeat_interval: float) -> None:
+    """Serve the mock Nemo API until interrupted; prints its URL."""
+    from mock_server.server import serve_forever
+
+    try:
+        plan = load_fault_plan(faults_file) if faults_file else None
+    except FaultPlanError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from None
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    config = MockConfig(seed=seed, sse_dialect=sse_dialect, render_shape=render_shape,  # type: ignore[arg-type]
+                        data_dir=data_dir, faults=plan, initial_credits=credits, work_delay=work_delay,
+                        heartbeat_interval=heartbeat_interval)
+    serve_forever(config, host=host, port=port,
+                  on_ready=lambda url: click.echo(f"mock Nemo API on {url}  (Ctrl-C to stop)"))
