@@ -183,34 +183,29 @@ def _forward(
     s0 = cover_scale(source_size, output_size)
     fx, fy = motion.focus[0] * w, motion.focus[1] * h
     cx, cy = out_w / 2.0, out_h / 2.0
-    # q = C + E·R·(s0·(f − c) + s0·z·(src − f) − T): zoom about the focus (which sits where the cover fit
-    # puts it), then the camera's travel T, its roll R about the frame centre, and the extra zoom E.
+    # q = C + E·R·(s0·(f − c) + s0·z·(src − f)) − T: zoom about the focus (which sits where the cover fit
+    # puts it), the roll R about the frame centre, the extra zoom E, then the camera's travel T in screen
+    # pixels, so that a pan of a moves the content by exactly a × the frame size, along the screen axes.
     cos, sin = math.cos(roll), math.sin(roll)
     # A clockwise camera turns the content counter-clockwise on screen; with y down that is this matrix.
     rot = np.array([[cos, sin], [-sin, cos]])
     linear = extra_zoom * s0 * zoom * rot
-    inner = np.array(
-        [
-            s0 * (fx - w / 2.0) - s0 * zoom * fx - pan_x * out_w,
-            s0 * (fy - h / 2.0) - s0 * zoom * fy - pan_y * out_h,
-        ]
-    )
-    offset = np.array([cx, cy]) + extra_zoom * rot @ inner
+    inner = np.array([s0 * (fx - w / 2.0) - s0 * zoom * fx, s0 * (fy - h / 2.0) - s0 * zoom * fy])
+    offset = np.array([cx - pan_x * out_w, cy - pan_y * out_h]) + extra_zoom * rot @ inner
     return np.hstack([linear, offset[:, None]])
 
 
 def _covering_zoom(motion: Motion, source_size: tuple[float, float], output_size: tuple[int, int]) -> float:
-    # For each sampled pose, a frame corner q maps back to src = a + b/E, where a is the source point at the
-    # frame centre and b the corner's offset from it at E = 1. Staying inside [0, w]×[0, h] bounds 1/E
-    # linearly, so the least E is exact: E = max(1, max over corners and poses of the needed 1/bound).
+    # For each sampled pose, a frame corner q maps back to src = a + b/E, where a = f − (f − c)/z is the
+    # source point at the frame centre before pan, and b = R^T·(q − C + T)/(s0·z). Staying inside
+    # [0, w]×[0, h] bounds 1/E linearly, so the least E is exact: the largest |b| / room over all of them.
     w, h = source_size
     out_w, out_h = output_size
     s0 = cover_scale(source_size, output_size)
     zoom, roll, pan_x, pan_y = _pose_arrays(motion, np.linspace(0.0, 1.0, _COVER_SAMPLES))
     fx, fy = motion.focus[0] * w, motion.focus[1] * h
-    # Source point at the frame centre (E-independent): solve C = C + R·(s0(f−c) + s0 z (a − f) − T).
-    ax = fx + (pan_x * out_w - s0 * (fx - w / 2.0)) / (s0 * zoom)
-    ay = fy + (pan_y * out_h - s0 * (fy - h / 2.0)) / (s0 * zoom)
+    ax = fx - (fx - w / 2.0) / zoom
+    ay = fy - (fy - h / 2.0) / zoom
     need = np.ones_like(zoom)
     for qx, qy in (
         (-out_w / 2, -out_h / 2),
@@ -218,9 +213,9 @@ def _covering_zoom(motion: Motion, source_size: tuple[float, float], output_size
         (-out_w / 2, out_h / 2),
         (out_w / 2, out_h / 2),
     ):
-        # R^T · (q − C), divided by the source-to-output scale.
-        bx = (np.cos(roll) * qx - np.sin(roll) * qy) / (s0 * zoom)
-        by = (np.sin(roll) * qx + np.cos(roll) * qy) / (s0 * zoom)
+        tx, ty = qx + pan_x * out_w, qy + pan_y * out_h
+        bx = (np.cos(roll) * tx - np.sin(roll) * ty) / (s0 * zoom)
+        by = (np.sin(roll) * tx + np.cos(roll) * ty) / (s0 * zoom)
         for a, b, size in ((ax, bx, w), (ay, by, h)):
             room = np.where(b > 0, size - a, a)
             with np.errstate(divide="ignore", invalid="ignore"):

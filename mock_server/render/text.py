@@ -127,7 +127,7 @@ def prepare_overlay(
     pixels = np.asarray(rgba, dtype=np.uint8)
     yp, up, vp = rgb_to_yuv_planes(np.ascontiguousarray(pixels[..., :3]))
     alpha = pixels[..., 3].astype(np.float32) / 255.0
-    alpha_half: Alpha = cv2.resize(alpha, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    alpha_half = cv2.resize(alpha, (width // 2, height // 2), interpolation=cv2.INTER_AREA).astype(np.float32)
     first = -(-seg.start_ms * fps // 1000)
     end = -(-(seg.start_ms + seg.duration_ms) * fps // 1000)
     return Overlay(x, y, yp, up, vp, alpha, alpha_half, first, end, round(seg.fade_ms * fps / 1000))
