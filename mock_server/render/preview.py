@@ -15,7 +15,7 @@ def contact_sheet(video: Path, out_png: Path, *, height: int = 640) -> Path:
         ValueError: the video has no frames.
     """
     with av.open(str(video)) as container:
-        frames = [frame.to_image() for frame in container.decode(video=0)]
+        frames = [Image.fromarray(frame.to_ndarray(format="rgb24")) for frame in container.decode(video=0)]
     if not frames:
         raise ValueError(f"{video}: no video frames to put on a contact sheet")
     picks = [frames[0], frames[len(frames) // 2], frames[-1]]
