@@ -252,8 +252,8 @@ class NemoClient:
         renewed_token = renewed_client = waited = False
         transient = 0
         while True:
+            token = await self._token() if auth else ""  # first: fetching it may renew the client id
             headers = self._headers(api=api)
-            token = await self._token() if auth else ""
             if auth:
                 headers["Authorization"] = f"Bearer {token}"
             headers.update(extra_headers or {})

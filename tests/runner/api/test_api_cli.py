@@ -58,7 +58,8 @@ def test_state_prints_the_seed_style_track_summary(capsys: pytest.CaptureFixture
         api.get("/api/state/nemo_agent/me/s1/latest").mock(return_value=ok(STATE))
         assert main(["state", "s1", "--base-url", BASE]) == 0
     assert capsys.readouterr().out.strip() == (
-        'Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) 3. Title: "Urban Dreams" (0-3s)'
+        "Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) "
+        '3. Title: "Urban Dreams" (0-3s)'
     )
 
 
