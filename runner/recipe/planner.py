@@ -255,6 +255,11 @@ class _JobPlanner:
             case model.DurationStep(ms=ms):
                 state.duration_ms = ms
                 self._check_cap(at, ms, state)
+            case model.TextStep(start_ms=start) if start >= (state.duration_ms or start + 1):
+                end = seconds(state.duration_ms or 0)
+                self._problem((*at, "at"), f"the text starts at {seconds(start)}, after the end of the {end} "
+                                           "clip; start it earlier", job_id)
+                return []
         return [Say(compile_step(step), where, free_text=isinstance(step, model.SayStep))]
 
     def _upload(self, step: model.UploadStep, at: JsonPath, where: Where, state: _JobState) -> list[Action]:

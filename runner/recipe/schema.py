@@ -45,9 +45,13 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def locate(doc: Document, path: JsonPath, message: str, *, key: bool = False) -> Problem:
-    """A Problem at ``path`` in ``doc``, naming the step and the field the path falls in."""
+    """A Problem at ``path`` in ``doc``, naming the step and the field the path falls in.
+
+    With ``key``, the problem is about the mapping key at the end of ``path`` (an unknown key): it is located
+    at the key, and the field named is the mapping that holds it.
+    """
     line, column = doc.key_mark(path) if key else doc.mark(path)
-    step, field = describe_path(doc.value, path)
+    step, field = describe_path(doc.value, path[:-1] if key else path)
     return Problem(doc.file, line, column, message, step=step, field=field)
 
 
@@ -128,7 +132,7 @@ def _problems(doc: Document, error: ValidationError, skip_templated: bool) -> It
         wanted = " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in expected)
         yield locate(doc, path, f"expected {wanted}, got {_describe(_inst(error))}")
     elif kind == "required":
-        missing = [k for k in _vv(error) if k not in _inst(error)]
+        missing = [k for k in _vv(error) if k not in _inst(error) and not _misspelt(error, k)]
         for key in missing:
             yield locate(doc, path, f"missing required key '{key}'")
     elif kind == "maxProperties" and _is_step(path):
@@ -158,7 +162,8 @@ def _branch_problems(doc: Document, error: ValidationError, skip_templated: bool
     subs_all = list(error.context or [])
     if all(sub.validator == "required" for sub in subs_all):
         names = [str(_vv(sub)[0]) for sub in subs_all]
-        yield locate(doc, path, f"needs at least one of: {', '.join(names)}")
+        if not any(_misspelt(error, name) for name in names):
+            yield locate(doc, path, f"needs at least one of: {', '.join(names)}")
         return
     by_branch: dict[int, list[ValidationError]] = {}
     for sub in subs_all:
@@ -169,6 +174,15 @@ def _branch_problems(doc: Document, error: ValidationError, skip_templated: bool
             yield from _problems(doc, sub, skip_templated)
         return
     yield locate(doc, path, f"expected {_expected(error)}, got {_describe(_inst(error))}")
+
+
+def _misspelt(error: ValidationError, name: str) -> bool:
+    """A key the object lacks is there under a misspelt name, which its own problem already points out."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    known = schema.get("properties", {})
+    instance = _inst(error)
+    unknown = [k for k in instance if k not in known] if isinstance(instance, dict) else []
+    return any(difflib.get_close_matches(k, [name], n=1, cutoff=0.6) for k in unknown)
 
 
 def _misfit(error: ValidationError, path: JsonPath) -> bool:
