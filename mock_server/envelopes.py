@@ -6,8 +6,9 @@ Envelope B (render endpoints): ``{"success": true, "data": {...}}`` / ``{"succes
 Our choice where the public sources are silent (API-NOTES "Unknowns" 1 and 3): the codes 400, 402 and 429 are
 also the HTTP status; every other envelope code (1001, 1002, 2001, 4001, 4002) is sent with HTTP 200, the way
 the documented clients read ``body.code`` first. The same holds for /run_sse before it starts streaming.
-Render errors without an envelope code use plain HTTP statuses (400 bad draft, 404 unknown job, 409
-duplicate id). Clients are expected to accept a code in the body whatever the HTTP status.
+Render errors without an envelope code use plain HTTP statuses (422 bad body or draft, 404 unknown job,
+409 duplicate id); never 400, which clients read as "missing X-Client-Id". Clients are expected to accept
+a code in the body whatever the HTTP status.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ RATE_LIMITED = 429
 
 # Codes that are HTTP statuses too; the others travel with HTTP 200.
 _HTTP_STATUS_CODES = {MISSING_CLIENT_ID, EXPORT_NOT_ALLOWED, RATE_LIMITED}
+API_CODES = {BAD_TOKEN, SESSION_NOT_FOUND, INSUFFICIENT_CREDITS, UNSUPPORTED_FILE_TYPE, FILE_TOO_LARGE,
+             MISSING_CLIENT_ID, EXPORT_NOT_ALLOWED, RATE_LIMITED}
 
 
 def http_status_for(code: int) -> int:
@@ -69,6 +72,9 @@ def render_ok(data: Any, status_code: int = 200) -> JSONResponse:
 
 
 def render_error(failure: ApiFailure) -> JSONResponse:
-    """Envelope B error; carries ``code`` and ``message`` too so one client path reads every error."""
-    body = {"success": False, "error": failure.message, "code": failure.code, "message": failure.message}
+    """Envelope B error. ``code`` is added only for the API's own codes (1001, 402 …), so a plain HTTP
+    failure (422 bad draft, 404, 409 duplicate id) is never mistaken for one of them."""
+    body: dict[str, Any] = {"success": False, "error": failure.message}
+    if failure.code in API_CODES:
+        body["code"] = failure.code
     return JSONResponse(body, status_code=failure.http_status, headers=failure.headers)

@@ -301,7 +301,7 @@ class FaultMiddleware:
             await _abort(send)
             return
         if terminal is not None and terminal.respond is not None:
-            for msg in _json_response(*self._fault_response(terminal.respond, path)):
+            for msg in _json_response(*self._fault_response(terminal.respond)):
                 await logged_send(msg)
             return
         for rule in rules:
@@ -310,16 +310,14 @@ class FaultMiddleware:
         out = logged_send if stream is None else _StreamTamper(logged_send, send, stream).send
         await self.app(scope, receive, out)
 
-    def _fault_response(self, r: Respond, path: str) -> tuple[int, Any, dict[str, str]]:
+    def _fault_response(self, r: Respond) -> tuple[int, Any, dict[str, str]]:
         code = r.code if r.code is not None else (r.status if r.status is not None else 500)
         status = r.status if r.status is not None else http_status_for(code)
         message = r.message or f"injected fault: code {code}"
         headers = {"Retry-After": f"{r.retry_after:g}"} if r.retry_after is not None else {}
         if r.has_body:
             return status, r.body, headers
-        if path.startswith("/api/render/"):
-            return status, {"success": False, "error": message, "code": code, "message": message}, headers
-        return status, error_body(code, message), headers
+        return status, error_body(code, message), headers  # Envelope A: every route's spec admits it
 
     def _apply_state_fault(self, rule: FaultRule, authorization: str) -> None:
         store = self.controller.store

@@ -340,9 +340,10 @@ _MOVES = [
      "pan right"),
     (re.compile(r"\btilt(?:s|ing)?[\s-]*up\b|\bupwards?\b|向上|上移"), "tilt up"),
     (re.compile(r"\btilt(?:s|ing)?[\s-]*down\b|\bdownwards?\b|向下|下移"), "tilt down"),
-    (re.compile(r"\b(?:counter[\s-]*clockwise|anti[\s-]*clockwise)\b|逆时针"), "roll counterclockwise"),
-    (re.compile(r"\b(?:roll(?:s|ing)?|rotat\w*|spin\w*)\b|旋转"), "roll clockwise"),
 ]
+_ROLL = re.compile(r"\b(?:roll(?:s|ing)?|rotat\w*|spin\w*|(?:counter|anti)?[\s-]*clockwise)\b"
+                   r"|旋转|逆时针|顺时针")
+_COUNTER = re.compile(r"\b(?:counter|anti)[\s-]*clockwise\b|逆时针")
 _FOCI = [
     (re.compile(r"\btop[\s-]+left\b|\bupper[\s-]+left\b|左上"), [0.25, 0.25]),
     (re.compile(r"\btop[\s-]+right\b|\bupper[\s-]+right\b|右上"), [0.75, 0.25]),
@@ -471,14 +472,13 @@ def _free_motion(low: str) -> dict[str, Any] | None:
                 found.append((m.start(), m.end(), move))
     moves: dict[str, tuple[int, int]] = {}
     for start, end, move in sorted(found):
-        axis = {"zoom in": "zoom", "zoom out": "zoom", "pan left": "pan", "pan right": "pan",
-                "tilt up": "tilt", "tilt down": "tilt"}.get(move, "roll")
-        if axis == "roll" and any(m.startswith("roll") for m in moves):
-            continue
-        moves.setdefault(move, (start, end))
-        if axis != "roll":
-            for other in [m for m in moves if m != move and m.startswith(move.split()[0])]:
-                moves.pop(other)
+        # One move per axis: the first word wins ("zoom in ... zoom out" keeps "zoom in").
+        if not any(m.split()[0] == move.split()[0] for m in moves):
+            moves[move] = (start, end)
+    rolls = list(_ROLL.finditer(low))
+    if rolls:  # direction from anywhere in the text; the amount follows the last roll word
+        moves["roll counterclockwise" if _COUNTER.search(low) else "roll clockwise"] = (
+            rolls[0].start(), rolls[-1].end())
     focus = _free_focus(low)
     if not moves:
         if re.search(r"\bzoom\b", low) or (_ANIMATE.search(low) and (focus or not _other_intent(low))):

@@ -35,7 +35,7 @@ class _Cancelled(Exception):
     """Raised inside the renderer's progress callback to stop a cancelled job."""
 
 
-def _bad(message: str, status: int = 400) -> ApiFailure:
+def _bad(message: str, status: int = 422) -> ApiFailure:
     return ApiFailure(status, message, http_status=status)
 
 
@@ -43,7 +43,7 @@ def validate_draft(draft: Any) -> None:
     """Check ``draft`` against specs/draft.schema.json and that it has something to render.
 
     Raises:
-        ApiFailure: HTTP 400 naming the JSON path of the first problem, or "nothing to render".
+        ApiFailure: HTTP 422 naming the JSON path of the first problem, or "nothing to render".
     """
     schema = load_schema("draft.schema.json")
     validator = jsonschema.Draft202012Validator(schema)
@@ -104,7 +104,7 @@ class RenderJobs:
         """Validate a render request and start the job.
 
         Raises:
-            ApiFailure: 400 for a bad body or draft (naming the path), 1002 for an unknown session,
+            ApiFailure: 422 for a bad body or draft (naming the path), 1002 for an unknown session,
                 409 for a duplicate id.
         """
         job_id = body.get("id")
@@ -217,9 +217,9 @@ def status_body(job: RenderJob, shape: RenderShape) -> dict[str, Any]:
     """The status response: Shape 1 (``nested``, with top-level mirrors) or Shape 2 (``flat``)."""
     done = job.status == "completed"
     if shape == "flat":
-        body: dict[str, Any] = {"taskId": job.id, "status": job.status, "progress": job.progress,
-                                "output": {"url": job.output_url, "duration": job.duration, "size": job.size}
-                                if done else None}
+        body: dict[str, Any] = {"taskId": job.id, "status": job.status, "progress": job.progress}
+        if done:
+            body["output"] = {"url": job.output_url, "duration": job.duration, "size": job.size}
         if job.error:
             body["error"] = job.error
         return body
