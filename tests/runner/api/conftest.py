@@ -32,6 +32,23 @@ def token_answer(token: str = TOKEN, expires_at: str = "2099-01-01T00:00:00Z") -
     return ok({"token": token, "user_id": "anon_abc123", "expires_at": expires_at, "credits": 100})
 
 
+def sparse_file(path: Path, head: bytes, size: int) -> Path:
+    """A file of ``size`` bytes that starts with ``head`` and costs no disk (a hole after the head)."""
+    with open(path, "wb") as handle:
+        handle.write(head)
+        handle.truncate(size)
+    return path
+
+
+def files_holding(folder: Path, *secrets: str) -> list[str]:
+    """Names of the files under ``folder`` that contain any of ``secrets``."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and any(s.encode() in path.read_bytes() for s in secrets):
+            found.append(path.name)
+    return found
+
+
 @dataclass
 class FakeClock:
     """A monotonic clock that only moves when the client sleeps; records every wait."""

@@ -1,0 +1,153 @@
+"""Local upload checks: type by magic bytes on real files, and the 4001/4002 messages."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import av
+import pillow_heif
+import pytest
+from PIL import Image
+
+from runner.errors import MediaError, MediaTooLarge, UnsupportedMediaType
+from runner.media import ALLOWED, IMAGES, check_upload, sniff, sniff_bytes
+
+pillow_heif.register_heif_opener()
+
+
+def _image(tmp_path: Path, fmt: str, name: str) -> Path:
+    path = tmp_path / name
+    Image.new("RGB", (16, 16), "red").save(path, format=fmt)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "kind"),
+    [
+        ("JPEG", "a.jpg", "jpg"),
+        ("PNG", "a.png", "png"),
+        ("WEBP", "a.webp", "webp"),
+        ("GIF", "a.gif", "gif"),
+        ("HEIF", "a.heic", "heic"),
+    ],
+)
+def test_real_images_are_recognised(tmp_path: Path, fmt: str, name: str, kind: str) -> None:
+    path = _image(tmp_path, fmt, name)
+    assert sniff(path) == kind and check_upload(path) == kind
+
+
+def _encode(path: Path, container: str, codec: str, audio: bool) -> Path:
+    with av.open(str(path), "w", format=container) as out:
+        if audio:
+            stream = out.add_stream(codec, rate=44100)
+            frame = av.AudioFrame(format="fltp", layout="mono", samples=1024)
+            for plane in frame.planes:
+                plane.update(bytes(plane.buffer_size))
+            frame.sample_rate = 44100
+            for _ in range(3):
+                for packet in stream.encode(frame):
+                    out.mux(packet)
+        else:
+            stream = out.add_stream(codec, rate=10)
+            stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+            for _ in range(3):
+                for packet in stream.encode(av.VideoFrame.from_image(Image.new("RGB", (32, 32)))):
+                    out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "container", "codec", "audio", "kind"),
+    [
+        ("a.mp4", "mp4", "libx264", False, "mp4"),
+        ("a.mov", "mov", "libx264", False, "mov"),
+        ("a.webm", "webm", "libvpx", False, "webm"),
+        ("a.mkv", "matroska", "libx264", False, "mkv"),
+        ("a.m4a", "ipod", "aac", True, "m4a"),
+        ("a.mp3", "mp3", "libmp3lame", True, "mp3"),
+        ("a.aac", "adts", "aac", True, "aac"),
+    ],
+)
+def test_real_video_and_audio_are_recognised(
+    tmp_path: Path, name: str, container: str, codec: str, audio: bool, kind: str
+) -> None:
+    try:
+        path = _encode(tmp_path / name, container, codec, audio)
+    except (av.FFmpegError, ValueError) as exc:  # an encoder missing from this PyAV build
+        pytest.skip(f"cannot encode {name} here: {exc}")
+    assert sniff(path) == kind
+
+
+def test_wav(tmp_path: Path) -> None:
+    path = tmp_path / "a.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\0\0" * 100)
+    assert sniff(path) == "wav"
+
+
+def test_extension_does_not_count(tmp_path: Path) -> None:
+    path = tmp_path / "photo.png"
+    path.write_bytes(b"%PDF-1.7 not an image at all" + b"\0" * 100)
+    with pytest.raises(UnsupportedMediaType) as info:
+        check_upload(path)
+    message = str(info.value)
+    assert str(path) in message and "(4001)" in message and "convert it to one of" in message
+
+
+def test_type_not_allowed_here(tmp_path: Path) -> None:
+    path = tmp_path / "song.wav"
+    path.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\0" * 40)
+    with pytest.raises(UnsupportedMediaType, match=r"song.wav: a wav file is not accepted here \(4001\)"):
+        check_upload(path, allowed=IMAGES)
+
+
+def test_image_over_50_mb_is_too_large(tmp_path: Path) -> None:
+    path = tmp_path / "huge.png"
+    with open(path, "wb") as handle:  # sparse: costs no disk
+        handle.write(b"\x89PNG\r\n\x1a\n")
+        handle.truncate(50 * 1024 * 1024 + 1)
+    with pytest.raises(MediaTooLarge) as info:
+        check_upload(path)
+    assert str(path) in str(info.value) and "file too large (4002)" in str(info.value)
+    assert "50 MB limit for images" in str(info.value) and "compress it" in str(info.value)
+
+
+def test_exactly_50_mb_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "big.jpg"
+    with open(path, "wb") as handle:
+        handle.write(b"\xff\xd8\xff\xe0")
+        handle.truncate(50 * 1024 * 1024)
+    assert check_upload(path) == "jpg"
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="no such file"):
+        check_upload(tmp_path / "nope.png")
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic", "heic"),
+        (b"\x00\x00\x00\x10ftypmif1\x00\x00\x00\x00", "heif"),
+        (b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  ", "mov"),
+        (b"\x00\x00\x00\x08wide\x00\x00\x00\x00mdat", "mov"),
+        (b"\x00\x00\x00\x18ftypM4A \x00\x00\x00\x00M4A isom", "m4a"),
+        (b"RIFF\x00\x00\x00\x00AVI LIST", "avi"),
+        (b"\xff\xfb\x90\x00", "mp3"),
+        (b"\xff\xf1\x50\x80", "aac"),
+        (b"", None),
+        (b"hello world", None),
+    ],
+)
+def test_sniff_bytes_edge_cases(head: bytes, kind: str | None) -> None:
+    assert sniff_bytes(head) == kind
+
+
+def test_every_allowed_kind_has_a_mime_type() -> None:
+    from runner.media import MIME_TYPES
+
+    assert set(MIME_TYPES) == ALLOWED
