@@ -210,7 +210,10 @@ def decode_audio_file(path: Path, *, name: str = "") -> Audio:
         with av.open(str(path)) as container:
             if not container.streams.audio:
                 raise RenderInputError(f"music {label}: the file has no audio stream; upload an mp3/wav/m4a")
-            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+            # Mono is duplicated to both channels at full level (FFmpeg's upmix would lower it by 3 dB);
+            # anything wider is mixed down to stereo.
+            mono = container.streams.audio[0].codec_context.channels == 1
+            resampler = av.AudioResampler(format="fltp", layout="mono" if mono else "stereo", rate=AUDIO_RATE)
             for frame in container.decode(audio=0):
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().astype(np.float32))
@@ -220,7 +223,10 @@ def decode_audio_file(path: Path, *, name: str = "") -> Audio:
         raise RenderInputError(f"music {label}: not a decodable audio file ({exc}); re-export it") from None
     if not chunks:
         raise RenderInputError(f"music {label}: the audio stream is empty")
-    return np.ascontiguousarray(np.concatenate(chunks, axis=1))
+    audio = np.concatenate(chunks, axis=1)
+    if audio.shape[0] == 1:
+        audio = np.repeat(audio, 2, axis=0)
+    return np.ascontiguousarray(audio)
 
 
 def _fit(source: Audio, samples: int) -> Audio:

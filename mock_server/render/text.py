@@ -6,6 +6,7 @@ would cost far more and could shimmer.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,7 +111,9 @@ def prepare_overlay(
     px = max(8, round((seg.size or DEFAULT_SIZE) * scale))
     area = safe_area(size, keep_safe)
     left, top, right, bottom = area.box(size)
-    rgba = _rasterise(seg, load_font(font, px), px, max_width=right - left)
+    face = load_font(font, px)
+    content = seg.text if font is not None else _fit_to_default_font(seg.text, face)
+    rgba = _rasterise(content, seg, face, px, max_width=right - left)
     width, height = rgba.size
     # The block never leaves the safe box; if it is taller/wider than the box, it is centred on it.
     if isinstance(seg.pos, tuple):
@@ -155,10 +158,47 @@ def _wrap(text: str, font: Font, max_width: int) -> list[str]:
     return lines
 
 
-def _rasterise(seg: TextSegment, font: Font, px: int, max_width: int) -> Image.Image:
+# Stand-ins for characters Pillow's embedded font (ASCII and a little more) has no glyph for.
+_STAND_INS = {"—": "-", "–": "-", "−": "-", "€": "EUR", "£": "GBP", "•": "·", "✓": "v", "×": "x"}
+
+
+def _fit_to_default_font(text: str, font: Font) -> str:
+    """Replace characters the embedded font would draw as boxes: accents dropped, dashes made ASCII.
+
+    A font file (``RenderOptions.font``) is the way to render other scripts; this keeps Latin text
+    readable without one.
+    """
+    size = round(font.getlength("M") * 3) + 8
+    seen: dict[str, bytes] = {}
+
+    def glyph(ch: str) -> bytes:
+        if ch not in seen:
+            canvas = Image.new("L", (size, size))
+            ImageDraw.Draw(canvas).text((4, 0), ch, font=font, fill=255)
+            seen[ch] = canvas.tobytes()
+        return seen[ch]
+
+    missing = glyph("\ue000")  # a private-use code point: the "missing glyph" box
+
+    def drawable(ch: str) -> bool:
+        return ch.isspace() or glyph(ch) != missing
+
+    out: list[str] = []
+    for ch in text:
+        if drawable(ch):
+            out.append(ch)
+            continue
+        stand_in = _STAND_INS.get(ch)
+        if stand_in is None:
+            stand_in = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out.append(stand_in if stand_in and all(drawable(c) for c in stand_in) else "")
+    return "".join(out)
+
+
+def _rasterise(content: str, seg: TextSegment, font: Font, px: int, max_width: int) -> Image.Image:
     stroke = 0 if seg.box else max(1, px // 14)
     pad = round(px * 0.35) if seg.box else stroke
-    lines = _wrap(seg.text, font, max_width - 2 * pad)
+    lines = _wrap(content, font, max_width - 2 * pad)
     text = "\n".join(lines)
     spacing = round(px * _LINE_SPACING)
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))

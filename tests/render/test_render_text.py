@@ -1,0 +1,92 @@
+"""Text overlays: where the text shows, when, and that it stays inside the platform's safe area."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from mock_server.render import RenderOptions, render_draft
+from tests.render.video_checks import decode_rgb, marker_picture, video_draft
+
+W, H = 540, 960
+
+
+def _render_text(
+    tmp_path: Path, segment: dict[str, object], options: RenderOptions | None = None
+) -> list[npt.NDArray[np.uint8]]:
+    picture = marker_picture(tmp_path / "plain.png", marker=0)
+    text = {"tt": 7, "sg": [{"st": 0, "d": 1000, "text": "Summer sale", "size": 80, **segment}]}
+    out = tmp_path / "clip.mp4"
+    options = options or RenderOptions(quality="low", resolution="540p")
+    render_draft(video_draft(None, ms=1000, extra_tracks=[text]), {"cdn://pic": picture}, out, options)
+    return decode_rgb(out)
+
+
+def _text_box(frame: npt.NDArray[np.uint8], colour: tuple[int, int, int]) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) of the pixels near ``colour``, or None when there are none."""
+    near = np.abs(frame.astype(int) - colour).max(axis=2) < 60
+    if near.sum() < 30:
+        return None
+    rows, cols = np.nonzero(near)
+    return int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())
+
+
+def test_text_shows_in_its_region_only_while_active(tmp_path: Path) -> None:
+    frames = _render_text(tmp_path, {"st": 300, "d": 400, "pos": "center", "color": "#FFD700"})
+    gold = (255, 215, 0)
+    # 30 fps: shown on frames 9..20 (300 ms to 700 ms), absent before and after.
+    assert all(_text_box(f, gold) is None for f in frames[:9] + frames[21:])
+    for frame in frames[9:21]:
+        box = _text_box(frame, gold)
+        assert box is not None
+        top, bottom, left, right = box
+        assert top < H / 2 < bottom
+        assert abs((left + right) / 2 - W / 2) < W * 0.1
+
+
+def test_fade_ramps_the_text_in(tmp_path: Path) -> None:
+    frames = _render_text(tmp_path, {"pos": "center", "fade": 300})
+    brightness = [float(f[..., 0].astype(float).max(axis=1).mean()) for f in frames]
+    assert brightness[0] < brightness[5] < brightness[15]
+    assert brightness[-1] < brightness[15]
+
+
+@pytest.mark.parametrize("pos", ["top", "bottom", [0.5, 0.97], [0.5, 0.02]])
+def test_text_stays_inside_the_9_16_safe_area(tmp_path: Path, pos: object) -> None:
+    frame = _render_text(tmp_path, {"pos": pos})[15]
+    box = _text_box(frame, (255, 255, 255))
+    assert box is not None
+    top, bottom, _, _ = box
+    # Clear of the top 14 % (status, search) and the bottom 35 % (caption, buttons).
+    assert top >= 0.14 * H - 1
+    assert bottom <= 0.65 * H + 1
+
+
+def test_safe_area_can_be_turned_off(tmp_path: Path) -> None:
+    options = RenderOptions(quality="low", resolution="540p", safe_area=False)
+    frame = _render_text(tmp_path, {"pos": [0.5, 0.9]}, options)[15]
+    box = _text_box(frame, (255, 255, 255))
+    assert box is not None
+    assert (box[0] + box[1]) / 2 == pytest.approx(0.9 * H, abs=4)
+
+
+def test_box_draws_a_dark_panel_behind_the_text(tmp_path: Path) -> None:
+    frame = _render_text(tmp_path, {"pos": "center", "box": True})[15]
+    box = _text_box(frame, (255, 255, 255))
+    assert box is not None
+    top, _, left, _ = box
+    # Just outside the glyphs but inside the panel the picture (luma ~40) is darkened.
+    panel = frame[top - 4, left : left + 20].astype(float).mean()
+    assert panel < 25
+
+
+def test_default_font_gets_readable_stand_ins_for_missing_glyphs() -> None:
+    from PIL import ImageFont
+
+    from mock_server.render.text import _fit_to_default_font
+
+    font = ImageFont.load_default(40)
+    assert _fit_to_default_font("Café — 30% off €5 “naïve”", font) == "Cafe - 30% off EUR5 “naive”"
