@@ -24,6 +24,8 @@ EMBEDDED_SEED = 0
 # platforms spends 100 credits per clip), and running out half-way would only test the mock's accounting,
 # which has its own tests through fault injection (2001).
 EMBEDDED_CREDITS = 10_000_000
+# Renders finish as fast as the local renderer goes; pacing them like a cloud job would only make users wait.
+EMBEDDED_RENDER_SPEED = 0.0
 # The mock answers in milliseconds, so poll it often; the live service's 30 s advice would stall a run.
 MOCK_POLL_INTERVAL = 0.1
 
@@ -70,7 +72,8 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
         return
     from mock_server import MockConfig, serve_in_thread  # the mock is only imported when it is used
 
-    settings = {"seed": EMBEDDED_SEED, "initial_credits": EMBEDDED_CREDITS, **(mock_overrides or {})}
+    settings = {"seed": EMBEDDED_SEED, "initial_credits": EMBEDDED_CREDITS,
+                "render_speed": EMBEDDED_RENDER_SPEED, **(mock_overrides or {})}
     with tempfile.TemporaryDirectory(prefix="motionctl-mock-") as tmp, \
             serve_in_thread(MockConfig(**settings)) as server:  # type: ignore[arg-type]
         # The embedded mock issues its own anonymous token; a user's NEMO_TOKEN is for the live service and

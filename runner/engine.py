@@ -10,7 +10,6 @@ that was already submitted (known from the journal) is polled again on resume, n
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -336,12 +335,9 @@ class Engine:
             raise ExecutionError(f"render {render_id} {status.status}: "
                                  f"{status.error or 'no reason given'}", job=job.id, step=str(action.where))
         dest = action.dest
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        # Download beside the destination and rename: a killed run leaves no half-written MP4 behind.
-        part = dest.with_name(f".{dest.name}.part")
         await self._bucket.acquire()
-        await self._api.download(status, part)
-        os.replace(part, dest)
+        # The client downloads beside the destination and renames: a killed run leaves no half MP4.
+        await self._api.download(status, dest)
         size = dest.stat().st_size
         self._journal.write({"type": "output", "job": job.id, "index": index, "path": str(dest),
                              "bytes": size, "render_id": render_id})

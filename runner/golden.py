@@ -53,7 +53,7 @@ def build(recipe_name: str, job_order: Iterable[str], records: list[dict[str, An
     header = (f"# Golden state diffs of recipe '{recipe_name}': per job, per step, what it sent and what it\n"
               "# changed in the session state (volatile values as <placeholders>).\n"
               "# Written by `motionctl run --update`; checked by `motionctl run --check`.\n")
-    return header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    return header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
 
 
 def compare(path: Path, text: str) -> str | None:

@@ -1,0 +1,30 @@
+"""Every recipe in workflows/ runs against the embedded mock and matches its golden diffs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import WORKFLOWS, CliResult
+
+RECIPES = sorted(p for p in WORKFLOWS.glob("*.yaml") if not p.name.endswith(".golden.yaml"))
+
+
+def test_there_are_the_six_documented_workflows_each_with_a_golden() -> None:
+    names = {p.stem for p in RECIPES}
+    assert {"quickstart", "batch", "iterative", "campaign", "promo", "freetext"} <= names
+    assert all((WORKFLOWS / f"{n}.golden.yaml").is_file() for n in names)
+    assert all(p.stat().st_size < 300_000 for p in (WORKFLOWS / "images").glob("*.*"))
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=[p.stem for p in RECIPES])
+def test_workflow_matches_its_golden(recipe: Path, cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    # --preview: small renders; the goldens record state diffs, which do not depend on output size.
+    result = cli("run", recipe, "--check", "--preview", "--out", tmp_path / "out",
+                 "--runs-dir", tmp_path / "runs", "--concurrency", "4")
+    assert result.code == 0, result.err + result.out
+    outputs = [Path(line) for line in result.out.splitlines() if line.endswith(".mp4")]
+    assert outputs and all(p.is_file() and p.stat().st_size > 1000 for p in outputs)
+    assert all(p.is_relative_to(tmp_path / "out") for p in outputs)
