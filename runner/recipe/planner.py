@@ -178,7 +178,7 @@ class _JobPlanner:
         preset = PLATFORMS.get(str(params.get("platform", "")))
         state = _JobState(platform=preset or self.defaults.platform, duration_ms=self.defaults.duration_ms)
         actions: list[Action] = []
-        leading = self._leading(preset, state)
+        leading = self._leading(preset, params.get("platform"), state)
         for index, raw in enumerate(steps):
             if raw is None:
                 continue
@@ -200,12 +200,16 @@ class _JobPlanner:
             return None
         return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions))
 
-    def _leading(self, preset: Platform | None, state: _JobState) -> list[Action]:
+    def _leading(self, preset: Platform | None, platform: object, state: _JobState) -> list[Action]:
         """The defaults (or the matrix's platform) as Say actions, sent right after the first image upload."""
         says: list[Action] = []
         aspect = preset.aspect if preset else self.defaults.aspect
         if aspect:
-            source: JsonPath = ("matrix", "platform") if preset else ("defaults", "aspect")
+            source: JsonPath = ("defaults", "aspect")
+            if preset:
+                listed = self.doc.value.get("matrix", {}).get("platform")
+                index = listed.index(platform) if isinstance(listed, list) and platform in listed else None
+                source = ("matrix", "platform") if index is None else ("matrix", "platform", index)
             line, column = self.doc.mark(source)
             sentence = compile_step(model.AspectStep(aspect))
             says.append(Say(sentence, Where(self.doc.file, line, column, 0, "defaults")))

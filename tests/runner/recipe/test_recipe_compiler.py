@@ -23,7 +23,7 @@ from runner.recipe.model import (
     UploadStep,
     UseStep,
 )
-from tests.runner.recipe.conftest import FIXTURES
+from tests.runner.recipe.recipes import FIXTURES
 
 EVERY_STEP = FIXTURES / "every-step.yaml"
 
@@ -107,7 +107,8 @@ def test_same_recipe_same_words_across_processes(tmp_path: Path) -> None:
     # A fresh interpreter per run: nothing (hash seeds, dict order, caches) may change a byte of the plan.
     script = ("import json,sys; from pathlib import Path; from runner.recipe import load_plan; "
               "from runner.cli.recipe_commands import plan_as_json; "
-              "print(json.dumps(plan_as_json(load_plan(Path(sys.argv[1]), out_dir=Path('o'))), sort_keys=True))")
+              "plan = load_plan(Path(sys.argv[1]), out_dir=Path('o')); "
+              "print(json.dumps(plan_as_json(plan), sort_keys=True))")
     runs = {subprocess.run([sys.executable, "-c", script, str(recipe)], capture_output=True, text=True,
                            check=True, env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
             for recipe in (EVERY_STEP, FIXTURES / "spring-sale.yaml") for seed in ("1", "2")}

@@ -9,7 +9,7 @@ import pytest
 from runner.cli import main
 from runner.errors import Problem, RecipeLoadError, RecipeValidationError
 from runner.recipe import load_plan
-from tests.runner.recipe.conftest import WriteRecipe
+from tests.runner.recipe.recipes import WriteRecipe
 
 HEAD = """\
 version: 1
@@ -54,7 +54,8 @@ def test_unknown_key_suggests_the_close_one(write_recipe: WriteRecipe) -> None:
 
 def test_unknown_step_kind_suggests_the_close_one(write_recipe: WriteRecipe) -> None:
     path = write_recipe(HEAD + "  - upload: shoe.png\n  - mution: {zoom: in}\n")
-    assert only_problem(path) == f"{path}:5:5: step 2 (mution): unknown step kind 'mution', did you mean 'motion'?"
+    assert only_problem(path) == (
+        f"{path}:5:5: step 2 (mution): unknown step kind 'mution', did you mean 'motion'?")
 
 
 def test_unknown_top_level_key(write_recipe: WriteRecipe) -> None:
@@ -63,9 +64,10 @@ def test_unknown_top_level_key(write_recipe: WriteRecipe) -> None:
 
 
 def test_bad_enum_value_suggests_the_close_one(write_recipe: WriteRecipe) -> None:
-    path = write_recipe(HEAD + "  - upload: shoe.png\n  - motion:\n      zoom: in\n      easing: ease-inout\n")
-    assert only_problem(path) == (
-        f"{path}:7:15: step 2 (motion), field 'easing': unknown value 'ease-inout', did you mean 'ease-in-out'?")
+    path = write_recipe(HEAD + "  - upload: shoe.png\n  - motion:\n      zoom: in\n"
+                               "      easing: ease-inout\n")
+    assert only_problem(path) == (f"{path}:7:15: step 2 (motion), field 'easing': "
+                                  "unknown value 'ease-inout', did you mean 'ease-in-out'?")
 
 
 def test_bad_enum_inside_a_choice_picks_the_branch_meant(write_recipe: WriteRecipe) -> None:
@@ -157,7 +159,8 @@ def test_duplicate_key(write_recipe: WriteRecipe) -> None:
 def test_step_with_two_kinds(write_recipe: WriteRecipe) -> None:
     path = write_recipe(HEAD + "  - upload: shoe.png\n    say: hello\n")
     assert only_problem(path) == (
-        f"{path}:4:5: step 1: a step has exactly one key, got 'upload', 'say'; start a new '- ' item for each")
+        f"{path}:4:5: step 1: a step has exactly one key, got 'upload', 'say'; "
+        "start a new '- ' item for each")
 
 
 def test_motion_needs_a_direction_and_use_needs_an_upload(write_recipe: WriteRecipe) -> None:
@@ -171,8 +174,8 @@ def test_motion_needs_a_direction_and_use_needs_an_upload(write_recipe: WriteRec
 
 def test_duration_over_the_platform_cap(write_recipe: WriteRecipe) -> None:
     path = write_recipe(HEAD + "  - upload: shoe.png\n  - aspect: tiktok\n  - duration: 75s\n")
-    assert only_problem(path) == (f"{path}:6:15: step 3 (duration): 75s is longer than tiktok takes (60s at most); "
-                                  "shorten it or use another platform")
+    assert only_problem(path) == (f"{path}:6:15: step 3 (duration): 75s is longer than tiktok takes "
+                                  "(60s at most); shorten it or use another platform")
 
 
 def test_many_mistakes_are_reported_together_in_file_order(write_recipe: WriteRecipe) -> None:
@@ -216,7 +219,8 @@ def test_validate_prints_each_problem_on_its_own_line_and_exits_2(
     assert len(lines) == 3
     assert lines[0].startswith(f"motionctl: error: {broken}:5:1: YAML syntax error")
     assert lines[1].startswith(f"motionctl: error: {bad}:4:13: step 1 (upload): 'missing.png': no such file")
-    assert lines[2] == f"motionctl: error: {bad}:5:14: step 2 (motion): unknown key 'zom', did you mean 'zoom'?"
+    assert lines[2] == (f"motionctl: error: {bad}:5:14: step 2 (motion): unknown key 'zom', "
+                        "did you mean 'zoom'?")
     assert "Traceback" not in out + err
 
 

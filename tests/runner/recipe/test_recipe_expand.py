@@ -1,4 +1,4 @@
-"""Matrix expansion (GitHub Actions' include/exclude rules), stable job ids, templates and platform presets."""
+"""Matrix expansion (GitHub Actions' include/exclude), stable job ids, templates and platform presets."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pytest
 from runner.actions import Export, Say, Upload
 from runner.errors import RecipeValidationError
 from runner.recipe import load_plan
-from runner.recipe.expand import Combination, expand_matrix, job_ids
+from runner.recipe.expand import Combination, Scalar, expand_matrix, job_ids
 from runner.recipe.templates import TemplateFailure, render
-from tests.runner.recipe.conftest import FIXTURES, WriteRecipe
+from tests.runner.recipe.recipes import FIXTURES, WriteRecipe
 
 
-def combos(matrix: dict[str, object]) -> list[dict[str, object]]:
+def combos(matrix: dict[str, object]) -> list[dict[str, Scalar]]:
     return [c.as_dict() for c in expand_matrix(matrix)]
 
 
@@ -160,8 +160,9 @@ def test_two_jobs_writing_the_same_file_is_a_problem(write_recipe: WriteRecipe) 
           - upload: "{{ image }}"
           - export: {to: clip.mp4}
     """)
-    with pytest.raises(RecipeValidationError, match=r":6:18: step 2 \(export\), field 'to': export 'clip.mp4' is "
-                                                    r"also written by job clash-shoe"):
+    with pytest.raises(RecipeValidationError,
+                       match=r":6:18: step 2 \(export\), field 'to': export 'clip.mp4' is also written by "
+                             r"job clash-shoe"):
         load_plan(path)
 
 

@@ -18,7 +18,7 @@ from mock_server.interpreter import interpret
 from runner.actions import Say, Upload
 from runner.recipe import compile_step, load_plan
 from runner.recipe.model import MotionPart, MotionStep
-from tests.runner.recipe.conftest import FIXTURES
+from tests.runner.recipe.recipes import FIXTURES
 
 # specs/motion.md, "Amounts for speed words": zoom a, pan/tilt a, roll degrees.
 SPEED_TABLE = {"slow": (0.10, 0.05, 3), "medium": (0.20, 0.10, 6), "fast": (0.35, 0.20, 12)}
@@ -102,7 +102,8 @@ def test_every_compiled_sentence_makes_the_intended_edit(tmp_path: Path) -> None
     step()  # remove one
     assert [t["text"] for t in session.texts()] == ['Acme says "hi"', "Big sale"]
     step()  # lo-fi at the defaults' 40%
-    assert session.music() == {"id": "a1", "st": 0, "d": 8000, "src": "mood:lo-fi", "name": "lo-fi", "vol": 40}
+    assert session.music() == {"id": "a1", "st": 0, "d": 8000, "src": "mood:lo-fi", "name": "lo-fi",
+                               "vol": 40}
     step()
     assert session.music()["vol"] == 25  # type: ignore[index]
     step()  # from the uploaded file
@@ -158,7 +159,7 @@ percent = st.integers(1, 10_000).map(lambda n: n / 100)  # 0.01 … 100, two dec
 def motions(draw: st.DrawFn) -> MotionStep:
     axes = draw(st.lists(st.sampled_from(list(DIRECTIONS)), min_size=1, max_size=4, unique=True))
     parts = tuple(
-        MotionPart(axis, draw(st.sampled_from(DIRECTIONS[axis])),  # type: ignore[arg-type]
+        MotionPart(axis, draw(st.sampled_from(DIRECTIONS[axis])),
                    draw(st.none() | (st.integers(1, 45).map(float) if axis == "roll" else percent)))
         for axis in ("zoom", "pan", "tilt", "roll") if axis in axes)
     return MotionStep(

@@ -13,7 +13,7 @@ from runner.recipe.loader import parse_yaml
 from runner.recipe.model import STEP_KINDS
 from runner.recipe.presets import FOCUS_POINTS, MOODS, PLATFORMS, RATIOS
 from runner.recipe.schema import recipe_schema
-from tests.runner.recipe.conftest import FIXTURES
+from tests.runner.recipe.recipes import FIXTURES
 
 SCHEMA_FILE = Path(__file__).resolve().parents[3] / "specs" / "recipe.schema.json"
 

@@ -1,0 +1,78 @@
+"""``motionctl plan``: the jobs, each action's exact words, the API calls and the credits a run will spend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runner.cli import main
+from runner.recipe import estimate, load_plan
+from tests.runner.recipe.recipes import FIXTURES, WriteRecipe
+
+SPRING = FIXTURES / "spring-sale.yaml"
+
+
+def test_plan_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(SPRING), "--json", "--out", str(tmp_path)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["name"] == "spring-sale"
+    assert len(shown["recipe_hash"]) == 64
+    job = shown["jobs"][0]
+    assert job["id"] == "spring-sale-shoe-tiktok"
+    assert [a["type"] for a in job["actions"]] == ["upload", "say", "say", "say", "say", "say", "say",
+                                                    "expect", "export"]
+    assert job["actions"][3] == {
+        "type": "say", "free_text": False,
+        "sentence": "Animate the image with camera motion: slow zoom in, slow pan left, easing ease-in-out.",
+        "where": {"file": str(SPRING), "line": 10, "column": 5, "step_index": 2, "step_kind": "motion"}}
+    assert job["actions"][-1]["dest"] == str(tmp_path / "spring-sale" / "shoe-tiktok.mp4")
+    # 6 instructions: 6 streams; a state read after each upload and instruction, and one for the render.
+    assert job["api_calls"] == {"create_session": 1, "upload": 1, "run_sse": 6, "state": 8,
+                                "render_submit": 1, "render_poll": 1, "download": 1}
+    # One image animated (100) plus other edits in the session (50 once).
+    assert job["credits"] == 150
+    assert shown["credits"] == 4 * 150
+
+
+def test_plan_text_shows_the_exact_sentences(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(SPRING), "--preview"]) == 0
+    out = capsys.readouterr().out
+    assert "job spring-sale-bag-instagram-feed  (image=bag.jpg, platform=instagram-feed)" in out
+    assert "say Set the aspect ratio to 4:5.  [defaults]" in out
+    assert 'say Add the text "Acme — 30% off" from 0s for 3s at the bottom.  [line 12]' in out
+    assert "export out/spring-sale/bag-tiktok.mp4 (mp4, low, 540p)" in out
+    assert "total: about 600 credits for 4 jobs" in out
+
+
+def test_plan_of_a_broken_recipe_exits_2_with_located_lines(
+        write_recipe: WriteRecipe, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_recipe("version: 1\nname: x\nsteps:\n  - upload: shoe.png\n  - motion: {zoom: inn}\n")
+    assert main(["plan", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"motionctl: error: {path}:5:20: step 2 (motion), field 'zoom': unknown value "
+                            "'inn', did you mean 'in'?\n")
+
+
+def test_credits_count_each_image_animated_once(write_recipe: WriteRecipe) -> None:
+    path = write_recipe("""
+        version: 1
+        name: credits
+        steps:
+          - upload: [shoe.png, bag.jpg]
+          - motion: {zoom: in}        # bag.jpg is active: generation
+          - motion: {zoom: out}       # same image again: an edit
+          - use: shoe.png
+          - motion: {pan: left}       # a second image animated: generation
+          - export: {}
+    """)
+    (job,) = load_plan(path).jobs
+    assert estimate(job).credits == 100 + 100 + 50
+
+
+def test_a_job_of_only_generation_spends_no_edit_credits(write_recipe: WriteRecipe) -> None:
+    path = write_recipe("version: 1\nname: g\nsteps:\n  - upload: shoe.png\n  - motion: {zoom: in}\n")
+    (job,) = load_plan(path).jobs
+    assert estimate(job).credits == 100
