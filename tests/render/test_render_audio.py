@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
 import numpy.typing as npt
 import pytest
+from av.audio.stream import AudioStream
 
 from mock_server.render import RenderOptions, render_draft
 from mock_server.render.audio import MOODS, mood_loop
@@ -73,7 +75,7 @@ def _write_tone(path: Path, seconds: float, codec: str, fmt: str) -> Path:
     t = np.arange(round(seconds * rate)) / rate
     tone = (0.25 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     with av.open(str(path), "w", format=fmt) as container:
-        stream = container.add_stream(codec, rate=rate)
+        stream = cast(AudioStream, container.add_stream(codec, rate=rate))
         stream.layout = "mono"
         frame_format = "s16" if codec == "pcm_s16le" else "fltp"
         data = (tone * 32767).astype(np.int16)[None, :] if frame_format == "s16" else tone[None, :]
@@ -81,9 +83,9 @@ def _write_tone(path: Path, seconds: float, codec: str, fmt: str) -> Path:
         frame.sample_rate = rate
         frame.pts = 0
         frame.time_base = Fraction(1, rate)
-        for packet in stream.encode(frame):  # type: ignore[union-attr]
+        for packet in stream.encode(frame):
             container.mux(packet)
-        for packet in stream.encode(None):  # type: ignore[union-attr]
+        for packet in stream.encode(None):
             container.mux(packet)
     return path
 

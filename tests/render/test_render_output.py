@@ -11,7 +11,7 @@ import pytest
 
 from mock_server.render import RenderInputError, RenderOptions, render_draft
 from mock_server.render.preview import contact_sheet
-from tests.render.video_checks import decode_luma, marker_picture, video_draft
+from tests.render.video_checks import decode_luma, marker_picture, stream_seconds, video_draft
 
 PREVIEW = RenderOptions(quality="low", resolution="540p")
 MUSIC = {"tt": 1, "sg": [{"st": 0, "d": 1000, "src": "mood:lo-fi", "vol": 100, "fo": 300}]}
@@ -38,11 +38,11 @@ def test_full_size_9_16_mp4_is_h264_high_with_aac(tmp_path: Path, picture: Path)
         assert (video.codec_context.width, video.codec_context.height) == (1080, 1920)
         assert video.average_rate == 30
         assert video.frames == 30
-        assert float(video.duration * video.time_base) == pytest.approx(1.0, abs=0.034)
+        assert stream_seconds(video) == pytest.approx(1.0, abs=0.034)
         assert audio.codec_context.name == "aac"
         assert audio.codec_context.sample_rate == 48_000
         assert audio.codec_context.channels == 2
-        assert float(audio.duration * audio.time_base) == pytest.approx(1.0, abs=0.05)
+        assert stream_seconds(audio) == pytest.approx(1.0, abs=0.05)
     head = out.read_bytes()[:4096]
     assert b"moov" in head  # +faststart: the index comes before the media data
     assert not list(tmp_path.glob(".*part*"))

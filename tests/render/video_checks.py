@@ -59,12 +59,18 @@ def video_draft(
 def decode_luma(path: Path) -> list[Luma]:
     """Every video frame's luma plane."""
     with av.open(str(path)) as container:
-        return [frame.to_ndarray(format="gray") for frame in container.decode(video=0)]
+        return [
+            np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8) for frame in container.decode(video=0)
+        ]
 
 
 def decode_rgb(path: Path) -> list[npt.NDArray[np.uint8]]:
+    """Every video frame as RGB."""
     with av.open(str(path)) as container:
-        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+        return [
+            np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+            for frame in container.decode(video=0)
+        ]
 
 
 @dataclass(frozen=True)
@@ -100,3 +106,9 @@ def track_marker(frames: list[Luma]) -> Track:
         ys.append(float((weight * rows).sum() / total) + r0)
         areas.append(float(total / (MARKER - BACKGROUND)))
     return Track(np.array(xs), np.array(ys), np.array(areas))
+
+
+def stream_seconds(stream: av.stream.Stream) -> float:
+    """A stream's duration in seconds, as its container states it."""
+    assert stream.duration is not None and stream.time_base is not None
+    return float(stream.duration * stream.time_base)
