@@ -1,0 +1,74 @@
+"""Failures a user meets: a failing expect (located, with the state), other jobs unaffected, exit codes."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.integration.conftest import WORKFLOWS, CliResult
+
+RECIPE = """\
+version: 1
+name: two-platforms
+matrix:
+  platform: [tiktok, youtube]
+steps:
+  - upload: sneaker.jpg
+  - motion: {zoom: in}
+  - expect: {aspect: "9:16"}
+  - export: {to: "{{ platform }}.mp4"}
+"""
+
+
+def write_recipe(folder: Path, text: str = RECIPE) -> Path:
+    shutil.copy(WORKFLOWS / "images" / "sneaker.jpg", folder / "sneaker.jpg")
+    recipe = folder / "two.yaml"
+    recipe.write_text(text)
+    return recipe
+
+
+def test_a_failing_expect_names_job_step_and_line_shows_the_diff_and_spares_other_jobs(
+        cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    recipe = write_recipe(tmp_path)
+    result = cli("run", recipe, "--preview")
+
+    assert result.code == 1
+    err = result.err
+    assert f"job two-platforms-youtube failed at {recipe}:8:5, step 3 (expect)" in err
+    assert "aspect: expected 9:16, got 16:9" in err
+    assert '"aspect": "16:9"' in err  # the draft it was checked against
+    assert (tmp_path / "tiktok.mp4").is_file()  # the other job finished
+    assert not (tmp_path / "youtube.mp4").exists()
+    assert result.out.splitlines()[0] == str(tmp_path / "tiktok.mp4")
+
+
+def test_fail_fast_does_not_start_the_remaining_jobs(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    recipe = write_recipe(tmp_path, RECIPE.replace("[tiktok, youtube]", "[youtube, tiktok]")
+                          .replace('"9:16"', '"4:5"'))
+    result = cli("run", recipe, "--preview", "--fail-fast", "--concurrency", "1")
+    assert result.code == 1
+    assert "not run" in result.err and not list(tmp_path.glob("*.mp4"))
+
+
+def test_invalid_input_exits_2(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    bad = write_recipe(tmp_path, RECIPE.replace("motion: {zoom: in}", "motion: {zom: in}"))
+    result = cli("run", bad)
+    assert result.code == 2
+    assert f"{bad}:7" in result.err and "zoom" in result.err
+
+    both = cli("run", bad, "--check", "--update")
+    assert both.code == 2 and "exclude each other" in both.err
+    assert cli("run", tmp_path / "missing.yaml").code == 2
+    assert cli("run", bad, "--concurrency", "0").code == 2
+
+
+def test_resume_refuses_when_the_recipe_changed(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    recipe = write_recipe(tmp_path, RECIPE.replace('"9:16"', '"4:5"'))
+    first = cli("run", recipe, "--preview", "--concurrency", "1", "--fail-fast")
+    assert first.code == 1
+    run_dir = next((tmp_path / "runs").iterdir())
+    recipe.write_text(recipe.read_text().replace("zoom: in", "zoom: out"))
+    again = cli("run", recipe, "--resume", run_dir)
+    assert again.code == 2
+    assert "changed since that run" in again.err
