@@ -1,0 +1,97 @@
+"""Kill a run mid-render, resume it: the render is polled again, not submitted again; no token recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import av
+import httpx
+import pytest
+
+from mock_server import MockConfig, serve_in_thread
+from tests.integration.conftest import WORKFLOWS, CliResult
+
+RECIPE = """\
+version: 1
+name: slow-render
+defaults: {duration: 2s}
+steps:
+  - upload: sneaker.jpg
+  - motion: {zoom: in, pan: left, speed: slow}
+  - export: {to: clip.mp4}
+"""
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def slow_mock() -> Iterator[str]:
+    # Renders paced at a quarter of real time: a 2 s clip takes 8 s, time enough to kill the runner.
+    with serve_in_thread(MockConfig(seed=0, initial_credits=10_000, render_speed=0.25)) as mock:
+        yield mock.url
+
+
+def mock_token(url: str) -> str:
+    answer = httpx.post(f"{url}/api/auth/anonymous-token", headers={"X-Client-Id": str(uuid.uuid4())})
+    return str(answer.json()["data"]["token"])
+
+
+def wait_for_render_record(journal: Path, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if journal.is_file() and '"type": "render"' in journal.read_text():
+            return
+        assert proc.poll() is None, "the run ended before its render was submitted"
+        time.sleep(0.02)
+    raise AssertionError("no render record was journaled")
+
+
+def test_resume_after_a_kill_mid_render_polls_the_same_render_and_delivers_the_mp4(
+        cli: Callable[..., CliResult], tmp_path: Path, slow_mock: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(WORKFLOWS / "images" / "sneaker.jpg", tmp_path / "sneaker.jpg")
+    recipe = tmp_path / "slow.yaml"
+    recipe.write_text(RECIPE)
+    token = mock_token(slow_mock)
+    env = {**os.environ, "NEMO_TOKEN": token, "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "runner", "run", str(recipe), "--base-url", slow_mock, "--preview"]
+    proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        runs = tmp_path / "runs"
+        deadline = time.monotonic() + 30
+        while not (runs.is_dir() and any(runs.iterdir())) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        run_dir = next(runs.iterdir())
+        wait_for_render_record(run_dir / "journal.jsonl", proc)
+        proc.send_signal(signal.SIGKILL)  # no clean-up of any kind: as if the machine went away
+    finally:
+        out, err = proc.communicate(timeout=30)
+    assert not (tmp_path / "clip.mp4").exists()
+
+    monkeypatch.setenv("NEMO_TOKEN", token)
+    resumed = cli("run", recipe, "--resume", run_dir, "--base-url", slow_mock)
+
+    assert resumed.code == 0, resumed.err
+    assert "step 1 (upload)" not in resumed.err  # finished steps are not done again
+    requests = httpx.get(f"{slow_mock}/__mock/requests").json()["requests"]
+    submits = [r for r in requests if r["method"] == "POST" and r["path"] == "/api/render/proxy/lambda"]
+    assert len(submits) == 1
+    with av.open(str(tmp_path / "clip.mp4")) as clip:
+        assert sum(1 for _ in clip.decode(video=0)) == 2 * 30  # the whole 2 s clip, playable
+    records = [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
+    assert [r["type"] for r in records].count("render") == 1
+    assert records[-1]["type"] == "job_finished"
+
+    # The token the runs used is nowhere in what they wrote or printed.
+    written = "".join(p.read_text(errors="replace") for p in run_dir.rglob("*") if p.is_file())
+    assert token not in written + out.decode() + err.decode() + resumed.out + resumed.err
+    assert "nmv_usr_" not in written
