@@ -15,7 +15,7 @@ import respx
 from runner.api import ClientConfig, NemoClient
 from runner.api.auth import Credentials, CredentialStore
 from tests.contract import ContractChecker
-from tests.runner.api.conftest import BASE, TOKEN, ok, token_answer
+from tests.runner.api.helpers import BASE, TOKEN, ok, token_answer
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ import pytest
 import respx
 
 from runner.cli import main
-from tests.runner.api.conftest import USER_TOKEN, fail, ok, token_answer
+from tests.runner.api.helpers import USER_TOKEN, fail, ok, token_answer
 
 BASE = "https://cli.test"
 STATE = {

@@ -25,7 +25,7 @@ from runner.errors import (
     UnsupportedFileType,
 )
 from tests.contract import ContractChecker
-from tests.runner.api.conftest import TOKEN, USER_TOKEN, FakeClock, fail, ok, token_answer
+from tests.runner.api.helpers import TOKEN, USER_TOKEN, FakeClock, fail, ok, token_answer
 
 pytestmark = pytest.mark.anyio
 

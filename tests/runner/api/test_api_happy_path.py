@@ -12,7 +12,7 @@ import respx
 from runner import __version__
 from runner.api import NemoClient
 from tests.contract import ContractChecker
-from tests.runner.api.conftest import TOKEN, ok
+from tests.runner.api.helpers import TOKEN, ok
 
 pytestmark = pytest.mark.anyio
 

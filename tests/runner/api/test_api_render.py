@@ -13,7 +13,7 @@ import respx
 from runner.api import NemoClient, RenderStatus
 from runner.errors import ApiError, DuplicateRenderId, ExportNotAllowed, PollTimeout, RenderFailed
 from tests.contract import ContractChecker, validate_schema
-from tests.runner.api.conftest import TOKEN, FakeClock
+from tests.runner.api.helpers import TOKEN, FakeClock
 
 pytestmark = pytest.mark.anyio
 

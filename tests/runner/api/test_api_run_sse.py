@@ -14,7 +14,7 @@ import respx
 from runner.api import ClientConfig, NemoClient, StreamEvent
 from runner.errors import SessionNotFound, StreamError
 from tests.contract import ContractChecker, validate_sse_event
-from tests.runner.api.conftest import FakeClock, fail
+from tests.runner.api.helpers import FakeClock, fail, token_answer
 
 pytestmark = pytest.mark.anyio
 
@@ -213,3 +213,24 @@ async def test_unknown_session_before_the_stream(
     with pytest.raises(SessionNotFound, match=r"POST /run_sse: session not found \(1002\)"):
         await client.send_message("sid1", "hi")
     assert route.call_count == 1
+
+
+async def test_1001_and_503_before_the_stream_are_retried(
+    client: NemoClient, api: respx.MockRouter, clock: FakeClock
+) -> None:
+    api["token"].mock(side_effect=[token_answer("nmv_usr_SECRET_a"), token_answer("nmv_usr_SECRET_b")])
+    chunks = frames({"type": "text", "content": "ok"})
+    route = api.post("/run_sse").mock(
+        side_effect=[
+            fail(1001, "expired", status=401),
+            httpx.Response(503),
+            httpx.Response(200, headers=SSE, stream=stream(chunks)),
+        ]
+    )
+    assert (await client.send_message("sid1", "hi")).text == "ok"
+    assert [c.request.headers["Authorization"] for c in route.calls] == [
+        "Bearer nmv_usr_SECRET_a",
+        "Bearer nmv_usr_SECRET_b",
+        "Bearer nmv_usr_SECRET_b",
+    ]
+    assert clock.sleeps == [1.0]

@@ -14,7 +14,7 @@ from runner.api import ClientConfig, NemoClient, RenderStatus
 from runner.api.auth import Credentials
 from runner.errors import RunnerError
 from tests.contract import ContractChecker
-from tests.runner.api.conftest import TOKEN, USER_TOKEN, FakeClock, fail, files_holding, ok, token_answer
+from tests.runner.api.helpers import TOKEN, USER_TOKEN, FakeClock, fail, files_holding, ok, token_answer
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,7 @@ import respx
 from runner.api import ClientConfig, NemoClient
 from runner.errors import MediaTooLarge, UnsupportedMediaType
 from tests.contract import ContractChecker
-from tests.runner.api.conftest import TOKEN, ok, sparse_file, token_answer
+from tests.runner.api.helpers import TOKEN, ok, sparse_file, token_answer
 
 pytestmark = pytest.mark.anyio
 
