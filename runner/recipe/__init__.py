@@ -7,6 +7,6 @@ matrix → jobs) → compiler (one canonical sentence per step) → planner (the
 from __future__ import annotations
 
 from runner.recipe.compiler import compile_step
-from runner.recipe.planner import estimate, load_plan, recipe_hash, validate_file
+from runner.recipe.planner import JobEstimate, estimate, load_plan, recipe_hash
 
-__all__ = ["compile_step", "estimate", "load_plan", "recipe_hash", "validate_file"]
+__all__ = ["JobEstimate", "compile_step", "estimate", "load_plan", "recipe_hash"]

@@ -22,7 +22,7 @@ from runner.recipe import model, schema
 from runner.recipe.compiler import compile_step, seconds
 from runner.recipe.expand import Combination, expand_matrix, job_ids
 from runner.recipe.loader import Document, JsonPath, read_recipe
-from runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform, aspect_of
+from runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform
 from runner.recipe.templates import render_tree
 
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
@@ -46,16 +46,6 @@ def load_plan(path: Path, out_dir: Path = Path("out"), preview: bool = False) ->
         raise RecipeValidationError(problems)
     name = str(doc.value["name"])
     return Plan(name=name, recipe_path=path, recipe_hash=recipe_hash(data, jobs), jobs=tuple(jobs))
-
-
-def validate_file(path: Path, out_dir: Path = Path("out")) -> list[Problem]:
-    """Every problem of the recipe at ``path`` (empty if it is fine); YAML syntax errors raise.
-
-    Raises:
-        RecipeLoadError: the file is unreadable or not YAML.
-    """
-    _, doc = read_recipe(path)
-    return _plan_jobs(doc, path, out_dir, False)[0]
 
 
 def recipe_hash(recipe_bytes: bytes, jobs: Sequence[Job]) -> str:
@@ -168,7 +158,7 @@ class _JobPlanner:
         self.dests: dict[Path, str] = {}  # export destination → the job that writes it
         self.checked: dict[Path, str | None] = {}  # media checks, once per file for the whole recipe
 
-    def _problem(self, path: JsonPath, message: str, job_id: str) -> None:
+    def _problem(self, path: JsonPath, message: str) -> None:
         self.problems.add(schema.locate(self.doc, path, message))
 
     def plan(self, job_id: str, combo: Combination, steps: Sequence[Any]) -> Job | None:
@@ -189,7 +179,7 @@ class _JobPlanner:
             try:
                 step = model.build_step(raw, self.defaults)
             except model.InvalidValue as exc:
-                self._problem((*at, *exc.path), exc.message, job_id)
+                self._problem((*at, *exc.path), exc.message)
                 continue
             had_image = bool(state.images)
             actions.extend(self._actions(step, at, where, state, job_id))
@@ -224,7 +214,7 @@ class _JobPlanner:
         cap = state.platform.max_ms if state.platform else None
         if state.platform and cap is not None and ms > cap:
             self._problem(at, f"{seconds(ms)} is longer than {state.platform.name} takes "
-                              f"({seconds(cap)} at most); shorten it or use another platform", "")
+                              f"({seconds(cap)} at most); shorten it or use another platform")
 
     def _actions(self, step: model.Step, at: JsonPath, where: Where, state: _JobState,
                  job_id: str) -> list[Action]:
@@ -239,18 +229,17 @@ class _JobPlanner:
             case model.ExportStep():
                 return self._export(step, at, where, state, job_id)
             case model.MotionStep() | model.UseStep() if not state.images:
-                self._problem(at, f"'{step.kind}' before any image upload; add an 'upload:' step above it",
-                              job_id)
+                self._problem(at, f"'{step.kind}' before any image upload; add an 'upload:' step above it")
                 return []
             case model.UseStep(name=name) if name not in state.images:
                 hint = schema.did_you_mean(name, state.images) or f" (uploaded: {', '.join(state.images)})"
-                self._problem(at, f"no image named '{name}' was uploaded before this step{hint}", job_id)
+                self._problem(at, f"no image named '{name}' was uploaded before this step{hint}")
                 return []
             case model.MusicStep(file=str() as name) if name not in state.audio:
                 known = state.audio or ["none"]
                 hint = schema.did_you_mean(name, state.audio) or f" (uploaded audio: {', '.join(known)})"
                 self._problem((*at, "file"),
-                              f"no audio file named '{name}' was uploaded before this step{hint}", job_id)
+                              f"no audio file named '{name}' was uploaded before this step{hint}")
                 return []
             case model.AspectStep(platform=platform):
                 state.platform = platform or state.platform
@@ -262,7 +251,7 @@ class _JobPlanner:
             case model.TextStep(start_ms=start) if start >= (state.duration_ms or start + 1):
                 end = seconds(state.duration_ms or 0)
                 self._problem((*at, "at"), f"the text starts at {seconds(start)}, after the end of the {end} "
-                                           "clip; start it earlier", job_id)
+                                           "clip; start it earlier")
                 return []
         return [Say(compile_step(step), where, free_text=isinstance(step, model.SayStep))]
 
@@ -276,7 +265,7 @@ class _JobPlanner:
                 self.checked[resolved] = self._check_media(resolved)
             error = self.checked[resolved]
             if error:
-                self._problem(path_at, error, "")
+                self._problem(path_at, error)
                 continue
             paths.append(resolved)
             (state.audio if resolved.suffix.lower() in AUDIO_SUFFIXES else state.images).append(resolved.name)
@@ -294,18 +283,18 @@ class _JobPlanner:
     def _export(self, step: model.ExportStep, at: JsonPath, where: Where, state: _JobState,
                 job_id: str) -> list[Action]:
         if not state.images:
-            self._problem(at, "'export' before any image upload; add an 'upload:' step above it", job_id)
+            self._problem(at, "'export' before any image upload; add an 'upload:' step above it")
             return []
         state.exports += 1
         to_at: JsonPath = (*at, "to") if isinstance(_raw(self.doc, at), dict) else at
         fmt, relative, error = _destination(step, job_id, state.exports)
         if error:
-            self._problem(to_at, error, job_id)
+            self._problem(to_at, error)
             return []
         dest = self.out_dir / relative
         if dest in self.dests:
             self._problem(to_at, f"export '{relative}' is also written by job {self.dests[dest]}; put "
-                                 "{{ job }} or a matrix value in 'to:'", job_id)
+                                 "{{ job }} or a matrix value in 'to:'")
             return []
         self.dests[dest] = job_id
         quality, resolution = ("low", "540p") if self.preview else (step.quality, step.resolution)
@@ -399,12 +388,3 @@ def estimate(job: Job) -> JobEstimate:
             calls["render_poll"] += 1  # at least
             calls["download"] += 1
     return JobEstimate(calls, 100 * generations + (50 if edited else 0))
-
-
-def describe_aspect(value: str) -> str:
-    """``"tiktok (9:16, ≤60s)"`` for a preset, the ratio itself otherwise."""
-    ratio, platform = aspect_of(value)
-    if platform is None:
-        return ratio
-    cap = f", ≤{seconds(platform.max_ms)}" if platform.max_ms else ""
-    return f"{platform.name} ({ratio}{cap})"

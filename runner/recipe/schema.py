@@ -85,8 +85,9 @@ def is_templated(value: Any) -> bool:
 def validate(doc: Document, value: Any | None = None, *, skip_templated: bool = False) -> list[Problem]:
     """Every schema problem of ``value`` (default: the document's own value), located through ``doc``'s marks.
 
-    ``skip_templated`` ignores errors about strings that still contain ``{{ }}``: the raw recipe is checked
-    before expansion, and those values are checked again once rendered.
+    ``skip_templated`` ignores errors about strings under ``steps`` that still contain ``{{ }}``: the raw
+    recipe is checked before expansion, and the steps are checked again once rendered. Templates are only
+    expanded in steps, so elsewhere they are reported like any other wrong value.
     """
     return [problem for _, problem in check(doc, value, skip_templated=skip_templated)]
 
@@ -104,7 +105,7 @@ def check(doc: Document, value: Any | None = None, *,
 
 def _problems(doc: Document, error: ValidationError, skip_templated: bool) -> Iterator[Problem]:
     path: JsonPath = tuple(error.absolute_path)
-    if skip_templated and is_templated(_inst(error)):
+    if skip_templated and path[:1] == ("steps",) and is_templated(_inst(error)):
         return
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
