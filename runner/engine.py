@@ -190,23 +190,24 @@ class Engine:
                     await self._new_session(run, replay_before=index)
                     await self._step(run, index, action)
         except RunnerError as exc:
-            return self._failed(run, current, exc)
+            return await self._failed(run, current, exc)
         except OSError as exc:  # the disk: the output folder, the journal
-            return self._failed(run, current, ExecutionError(f"cannot write: {exc}"))
+            return await self._failed(run, current, ExecutionError(f"cannot write: {exc}"))
         outputs = tuple(run.outputs[i] for i in sorted(run.outputs))
-        self._journal.write({"type": "job_finished", "job": job.id, "outputs": [str(p) for p in outputs]})
+        await self._journal.commit({"type": "job_finished", "job": job.id,
+                                    "outputs": [str(p) for p in outputs]})
         self._reporter.handle(JobFinished(job.id, outputs))
         return JobOutcome(job.id, ok=True, outputs=outputs)
 
-    def _failed(self, run: _JobRun, action: Action | None, exc: RunnerError) -> JobOutcome:
+    async def _failed(self, run: _JobRun, action: Action | None, exc: RunnerError) -> JobOutcome:
         where = str(action.where) if action is not None else ""
         resumable = isinstance(exc, InsufficientCredits)
         message = str(exc)
         if resumable:
             message = (f"out of credits ({exc.message}); what was done is kept — top up, then "
                        f"{self._options.resume_hint or 'resume the run with --resume'}")
-        self._journal.write({"type": "job_failed", "job": run.job.id, "where": where, "error": message,
-                             "resumable": resumable, "error_type": type(exc).__name__})
+        await self._journal.commit({"type": "job_failed", "job": run.job.id, "where": where, "error": message,
+                                    "resumable": resumable, "error_type": type(exc).__name__})
         self._reporter.handle(JobFailed(run.job.id, where, message, resumable=resumable))
         return JobOutcome(run.job.id, ok=False, error=message, where=where,
                           outputs=tuple(run.outputs[i] for i in sorted(run.outputs)))
@@ -232,15 +233,15 @@ class Engine:
         run.session_id, run.task_id = session.session_id, session.task_id
         replay = [(i, a) for i, a in enumerate(run.job.actions, start=1)
                   if i < replay_before and isinstance(a, Upload | Say)]
-        self._journal.write({"type": "session", "job": run.job.id, "session_id": run.session_id,
-                             "task_id": run.task_id, "replay": bool(replay)})
+        await self._journal.commit({"type": "session", "job": run.job.id, "session_id": run.session_id,
+                                    "task_id": run.task_id, "replay": bool(replay)})
         for index, action in replay:
             await self._bucket.acquire()
             if isinstance(action, Upload):
                 await self._api.upload_files(run.session_id, list(action.paths))
             else:
                 await self._api.send_message(run.session_id, action.sentence)
-            self._journal.write({"type": "replay", "job": run.job.id, "index": index})
+            await self._journal.commit({"type": "replay", "job": run.job.id, "index": index})
         await self._bucket.acquire()
         run.state = st.snapshot(await self._api.get_state(run.session_id))
 
@@ -293,7 +294,7 @@ class Engine:
         else:
             summary = st.describe(before, after) if ops else "nothing changed"
         record |= {"summary": summary, "patch": ops}
-        self._journal.write(record)
+        await self._journal.commit(record)
         if self._options.keep_states:
             self._journal.write_state(job.id, index, after)
         self._reporter.handle(StepFinished(job.id, index, label, tuple(ops), summary, no_text, output))
@@ -319,8 +320,8 @@ class Engine:
                 run.session_id, draft,
                 output={"format": action.format, "quality": action.quality, "resolution": action.resolution})
             render_id = status.id
-            self._journal.write({"type": "render", "job": job.id, "index": index, "render_id": render_id,
-                                 "session_id": run.session_id})
+            await self._journal.commit({"type": "render", "job": job.id, "index": index,
+                                        "render_id": render_id, "session_id": run.session_id})
         assert render_id is not None
         self._render_ids[(job.id, index)] = render_id
 
@@ -335,11 +336,12 @@ class Engine:
             raise ExecutionError(f"render {render_id} {status.status}: "
                                  f"{status.error or 'no reason given'}", job=job.id, step=str(action.where))
         dest = action.dest
+        dest.parent.mkdir(parents=True, exist_ok=True)
         await self._bucket.acquire()
         # The client downloads beside the destination and renames: a killed run leaves no half MP4.
         await self._api.download(status, dest)
         size = dest.stat().st_size
-        self._journal.write({"type": "output", "job": job.id, "index": index, "path": str(dest),
-                             "bytes": size, "render_id": render_id})
+        await self._journal.commit({"type": "output", "job": job.id, "index": index, "path": str(dest),
+                                    "bytes": size, "render_id": render_id})
         run.outputs[index] = dest
         return dest

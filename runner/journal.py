@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from runner.errors import UsageError
 
 JOURNAL = "journal.jsonl"
@@ -73,17 +75,29 @@ class Journal:
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one record and make it durable (flush + fsync) before returning."""
+        self._append(record)
+        os.fsync(self._file.fileno())
+
+    async def commit(self, record: dict[str, Any]) -> None:
+        """``write`` for the engine: the fsync runs in a worker thread, so other jobs go on meanwhile.
+
+        The caller still waits until the record is durable; lines never interleave (one event loop writes).
+        """
+        self._append(record)
+        await anyio.to_thread.run_sync(os.fsync, self._file.fileno())
+
+    def _append(self, record: dict[str, Any]) -> None:
         clean = _scrub({"at": round(time.time(), 3), **record}, self._secrets)
         self._file.write(json.dumps(clean, ensure_ascii=False, sort_keys=False) + "\n")
         self._file.flush()
-        os.fsync(self._file.fileno())
 
     def write_state(self, job: str, index: int, state: dict[str, Any]) -> None:
         """Keep the full state after a step (``states/<job>/<index>.json``) for people debugging a recipe."""
         folder = self.run_dir / "states" / _safe(job)
         folder.mkdir(parents=True, exist_ok=True)
         text = json.dumps(_scrub(state, self._secrets), indent=1, sort_keys=True, ensure_ascii=False)
-        atomic_write_text(folder / f"{index:03d}.json", text)
+        # Not fsync'ed: states are for reading along, the journal is the record resume relies on.
+        atomic_write_text(folder / f"{index:03d}.json", text, durable=False)
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.run_dir / SUMMARY
@@ -159,13 +173,14 @@ def fold(records: list[dict[str, Any]], run_id: str) -> RunRecord:
                      options=dict(header.get("options") or {}), jobs=jobs)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
     """Write via a temporary file and ``os.replace``: readers see the old file or the new, never half."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with tmp.open("w", encoding="utf-8") as f:
         f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
