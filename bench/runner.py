@@ -190,13 +190,12 @@ def main() -> None:
         calls: dict[str, int] = {}
         for side in ("bare", "engine"):
             before = _api_calls(url)
-            out = subprocess.run([sys.executable, __file__, "--side", side, "--url", url, "--work", str(work),
-                                  "--concurrency", str(args.concurrency)],
-                                 env=env, capture_output=True, text=True)
-            if out.returncode != 0:
-                sys.exit(f"the {side} side failed:\n{out.stderr}")
-            out = out.stdout
-            results[side] = json.loads(out.strip().splitlines()[-1])
+            argv = [sys.executable, __file__, "--side", side, "--url", url, "--work", str(work),
+                    "--concurrency", str(args.concurrency)]
+            done = subprocess.run(argv, env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                sys.exit(f"the {side} side failed:\n{done.stderr}")
+            results[side] = json.loads(done.stdout.strip().splitlines()[-1])
             calls[side] = _api_calls(url) - before
         load_after = os.getloadavg()
     finally:

@@ -23,15 +23,15 @@ def decode_gray(path: Path) -> tuple[list[np.ndarray], str, tuple[int, int]]:
 
 def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The scale+shift (2×3) that maps frame ``a``'s content onto frame ``b``, from matched ORB features."""
-    orb = cv2.ORB_create(2000)
+    orb = cv2.ORB_create(2000)  # type: ignore[attr-defined]  # missing from opencv's stubs
     ka, da = orb.detectAndCompute(a, None)
     kb, db = orb.detectAndCompute(b, None)
     matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(da, db)
-    src = np.float32([ka[m.queryIdx].pt for m in matches])
-    dst = np.float32([kb[m.trainIdx].pt for m in matches])
+    src = np.array([ka[m.queryIdx].pt for m in matches], dtype=np.float32)
+    dst = np.array([kb[m.trainIdx].pt for m in matches], dtype=np.float32)
     matrix, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=2)
     assert matrix is not None and int(inliers.sum()) >= 20, "too few features to track the motion"
-    return matrix
+    return np.asarray(matrix, dtype=np.float64)
 
 
 def test_quickstart_writes_a_1080p_h264_clip_that_zooms_in_and_pans_left(

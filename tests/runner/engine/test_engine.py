@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runner.actions import Expect, Expectation, Export, Job, Plan, Say, Upload, Where
-from runner.engine import Engine, EngineOptions
+from runner.engine import Engine, EngineOptions, JobOutcome
 from runner.events import Event, JobFailed, StepFinished
 from runner.journal import Journal, fold, read_journal
 from tests.runner.engine.fake_api import FakeApi
@@ -43,7 +43,8 @@ def plan(*jobs: Job) -> Plan:
     return Plan(name="t", recipe_path=Path("recipe.yaml"), recipe_hash="h", jobs=jobs)
 
 
-async def run(api: FakeApi, p: Plan, tmp_path: Path, **options: object) -> tuple[list, Collect, Path]:
+async def run(api: FakeApi, p: Plan, tmp_path: Path,
+              **options: object) -> tuple[list[JobOutcome], Collect, Path]:
     journal = Journal.create(tmp_path / "runs", "t")
     events = Collect()
     outcomes = await Engine(api, journal, events, EngineOptions(**options)).run(p)  # type: ignore[arg-type]

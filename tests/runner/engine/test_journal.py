@@ -36,7 +36,7 @@ def test_records_are_written_at_once_and_secrets_are_masked(tmp_path: Path) -> N
 
 def test_fold_gives_resume_what_finished_and_what_was_submitted(tmp_path: Path) -> None:
     journal = Journal.create(tmp_path, "r")
-    for record in [
+    records: list[dict[str, object]] = [
         {"type": "run", "recipe": "r.yaml", "recipe_hash": "h1", "options": {"preview": True}},
         {"type": "session", "job": "a", "session_id": "s1"},
         {"type": "step", "job": "a", "index": 1},
@@ -44,7 +44,8 @@ def test_fold_gives_resume_what_finished_and_what_was_submitted(tmp_path: Path) 
         {"type": "session", "job": "b", "session_id": "s2"},
         {"type": "step", "job": "b", "index": 1},
         {"type": "render", "job": "b", "index": 2, "render_id": "render_9"},
-    ]:
+    ]
+    for record in records:
         journal.write(record)
     journal.close()
     with (journal.run_dir / "journal.jsonl").open("a") as f:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from runner.actions import Expectation
 from runner.expectations import check
 from runner.state import describe, diff, snapshot
@@ -11,7 +13,7 @@ def state(**draft: object) -> dict[str, object]:
     return snapshot({"session_id": "1", "state": {"draft": draft, "video_infos": []}})
 
 
-VIDEO = {"tt": 0, "sg": [{"st": 0, "d": 6000, "src": "http://h/shoe.png", "name": "shoe.png",
+VIDEO: dict[str, Any] = {"tt": 0, "sg": [{"st": 0, "d": 6000, "src": "http://h/shoe.png", "name": "shoe.png",
                           "motion": {"zoom": [1.0, 1.1], "pan": [-0.05, 0], "easing": "ease-in-out"}}]}
 
 
