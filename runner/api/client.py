@@ -64,6 +64,8 @@ FilesFactory = Callable[[contextlib.ExitStack], list[tuple[str, tuple[str, Any, 
 
 APP_NAME = "nemo_agent"
 MAX_RENDER_ID_ATTEMPTS = 3
+# A Retry-After beyond this is treated as "not soon": wait this long, retry once, then report.
+MAX_RATE_LIMIT_WAIT = 600.0
 
 
 class _StreamIdle(Exception):
@@ -241,6 +243,7 @@ class NemoClient:
         extra_headers: Mapping[str, str] | None = None,
         timeouts: httpx.Timeout | None = None,
         retry_dropped: bool = True,
+        follow_redirects: bool = False,
     ) -> httpx.Response:
         """Send one API call with the retry policy; returns a successful response.
 
@@ -263,7 +266,8 @@ class NemoClient:
                     timeout=timeouts if timeouts is not None else httpx.USE_CLIENT_DEFAULT,
                 )
                 try:
-                    response = await self._http.send(request, stream=True)
+                    # On a redirect to another origin httpx drops the Authorization header itself.
+                    response = await self._http.send(request, stream=True, follow_redirects=follow_redirects)
                 except httpx.TransportError as exc:
                     retryable = retry_dropped or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                     if retryable and transient < self.config.max_retries:
@@ -303,6 +307,7 @@ class NemoClient:
             if isinstance(error, RateLimited) and not waited:
                 waited = True
                 wait = error.retry_after if error.retry_after is not None else self.config.rate_limit_wait
+                wait = min(wait, MAX_RATE_LIMIT_WAIT)
                 log.info("%s: rate limited; waiting %.0f s before one retry", endpoint, wait)
                 await self._sleep(wait)
                 continue
@@ -555,7 +560,8 @@ class NemoClient:
         same_origin = _origin(httpx.URL(url)) == _origin(httpx.URL(self.config.base_url))
         dest.parent.mkdir(parents=True, exist_ok=True)
         temp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
-        response = await self._request("GET", url, auth=same_origin, api=same_origin, stream=True)
+        response = await self._request("GET", url, auth=same_origin, api=same_origin, stream=True,
+                                       follow_redirects=True)
         try:
             with _open_new(temp) as handle:
                 try:

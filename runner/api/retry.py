@@ -1,7 +1,9 @@
 """Retry policy as values: which failures are retried, how often, and how long to wait.
 
 The waits go through the client's injected ``sleep`` (one seam for backoff, 429 waits and render polling),
-so tests assert the exact waits without sleeping. Counts, per request:
+so tests assert the exact waits without sleeping. This is why the loop is ours rather than stamina's:
+``stamina.set_testing`` replaces the attempt count in tests, so the counts below could not be tested as
+they run. Counts, per request:
 
 * 1001 → one fresh anonymous token (never for a NEMO_TOKEN); 400 → one new client id;
 * 429 → one wait (``Retry-After`` or ``rate_limit_wait``) and one retry;

@@ -245,3 +245,17 @@ async def test_download_broken_mid_body_keeps_destination_untouched(
         )
     assert not (tmp_path / "x.mp4").exists()
     assert _names(tmp_path) == []
+
+
+async def test_cdn_redirect_is_followed_without_the_token(
+    client: NemoClient, api: respx.MockRouter, tmp_path: Path
+) -> None:
+    api.get("/api/render/proxy/render_1/download").mock(
+        return_value=httpx.Response(302, headers={"location": "https://static.test/signed/render_1.mp4"})
+    )
+    cdn = api.get("https://static.test/signed/render_1.mp4").mock(
+        return_value=httpx.Response(200, content=MP4, headers={"content-type": "video/mp4"})
+    )
+    await client.download(RenderStatus("render_1", "completed"), tmp_path / "a.mp4")
+    assert (tmp_path / "a.mp4").read_bytes() == MP4
+    assert "authorization" not in cdn.calls.last.request.headers
