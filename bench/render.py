@@ -1,0 +1,244 @@
+"""Benchmark: our renderer against ffmpeg's zoompan and against encoding alone, on the same clip.
+
+The clip: 5 s, 1080×1920, 30 fps, zoom 1.0 → 1.15 with a 4 % pan (ease-in-out), from a 2160×3840
+synthetic picture with a marker, x264 veryfast CRF 20. Each output is decoded and the marker tracked, so
+the jitter figures are what a viewer gets, encoder included.
+
+    .venv/bin/python bench/render.py [--repeat 2] [--out bench/out]
+
+Prints wall and CPU time per variant (best of --repeat), the ratios against zoompan and encode-only, and
+jitter (RMS marker acceleration in px/frame², backward steps), plus the machine's load average, since the
+2 cores may be shared. Writes bench/out/contact-sheet.png (first, middle, last frame of our render).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import imageio_ffmpeg
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from mock_server.render import RenderOptions, render_draft
+from mock_server.render.camera import Motion, camera_path, frame_progress
+from mock_server.render.encode import AvWriter, encode_settings
+from mock_server.render.frames import I420Buffer, warp_into, yuv_picture
+from mock_server.render.preview import contact_sheet
+from mock_server.render.source import load_picture
+
+SECONDS, FPS, WIDTH, HEIGHT = 5, 30, 1080, 1920
+FRAMES = SECONDS * FPS
+SOURCE = (2160, 3840)
+MARKER_AT = (0.4, 0.5)  # left of centre: the zoom and the pan (camera right) both carry it left
+MARKER_PX = 48
+BACKGROUND, MARKER = 40, 250
+MOTION = {"zoom": [1.0, 1.15], "pan": [0.04, 0.0], "easing": "ease-in-out"}
+# A step against the direction of travel counts as backward beyond this (centroid noise is ~0.01 px).
+BACKWARD_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float
+    cpu: float  # this process and its children, user + system
+
+
+@dataclass(frozen=True)
+class Jitter:
+    rms_acceleration: float  # px/frame²
+    backward_steps: int
+    frames: int
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed(run: Callable[[], None]) -> Timing:
+    wall, cpu = time.perf_counter(), _cpu()
+    run()
+    return Timing(time.perf_counter() - wall, _cpu() - cpu)
+
+
+def make_source(path: Path) -> Path:
+    """A dark picture with faint texture (so the encoder has work) and one bright square marker."""
+    width, height = SOURCE
+    rng = np.random.default_rng(7)
+    texture = rng.normal(0, 6, (height // 8, width // 8)).astype(np.float32)
+    texture = np.asarray(Image.fromarray(texture, mode="F").resize((width, height), Image.Resampling.BICUBIC))
+    pixels = np.clip(BACKGROUND + texture, 0, 255).astype(np.uint8)[..., None].repeat(3, axis=2)
+    cx, cy, half = round(MARKER_AT[0] * width), round(MARKER_AT[1] * height), MARKER_PX // 2
+    pixels[cy - half : cy + half, cx - half : cx + half] = MARKER
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def run_ours(source: Path, out: Path) -> None:
+    draft = {
+        "d": SECONDS * 1000,
+        "m": {"aspect": "9:16", "fps": FPS},
+        "t": [{"tt": 0, "sg": [{"st": 0, "d": SECONDS * 1000, "src": "bench", "motion": MOTION}]}],
+    }
+    render_draft(
+        draft, {"bench": source}, out, RenderOptions(format="mp4", quality="high", resolution="1080p")
+    )
+
+
+def run_zoompan(source: Path, out: Path) -> None:
+    # The same move with zoompan's expressions: smoothstep progress s, zoom 1 → 1.15 (times the same
+    # extra zoom ours adds to cover the pan), and the pan as 4 % of the visible width.
+    extra = camera_path(Motion(zoom=(1.0, 1.15), pan=(0.04, 0.0)), SOURCE, (WIDTH, HEIGHT)).extra_zoom
+    s = f"(3*pow(on/{FRAMES - 1},2)-2*pow(on/{FRAMES - 1},3))"
+    zoom = f"{extra:.6f}*(1+0.15*{s})"
+    fx, fy = 0.5, 0.5  # focus: the picture's centre, as in ours
+    x = f"iw*{fx}-iw/zoom/2+({s}-0.5)*0.04*iw/zoom"
+    y = f"ih*{fy}-ih/zoom/2"
+    vf = f"zoompan=z='{zoom}':x='{x}':y='{y}':d={FRAMES}:s={WIDTH}x{HEIGHT}:fps={FPS},format=yuv420p"
+    command = [
+        imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-i", str(source), "-vf", vf,
+        "-frames:v", str(FRAMES), "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
+        "-profile:v", "high", "-movflags", "+faststart", str(out),
+    ]  # fmt: skip
+    subprocess.run(command, check=True)
+
+
+def premade_frames(source: Path) -> list[I420Buffer]:
+    """The exact frames of our render, made before the clock starts, for the encode-only variant."""
+    motion, size = Motion.from_draft(MOTION), (WIDTH, HEIGHT)
+    loaded = load_picture(source, lambda original: camera_path(motion, original, size).max_scale())
+    path = camera_path(motion, loaded.size, size)
+    picture = yuv_picture(loaded.pixels, loaded.size)
+    frames = []
+    for index in range(FRAMES):
+        buffer = I420Buffer.allocate(WIDTH, HEIGHT)
+        warp_into(picture, path.matrix(frame_progress(index, FRAMES)), *buffer.planes())
+        frames.append(buffer)
+    return frames
+
+
+def run_encode_only(frames: list[I420Buffer], out: Path) -> None:
+    writer = AvWriter(out, encode_settings("mp4", "high"), (WIDTH, HEIGHT), FPS, None)
+    for frame in frames:
+        writer.write(frame)
+    writer.close()
+
+
+def track(video: Path) -> npt.NDArray[np.float64]:
+    """Marker centroid (x, y) per decoded frame: intensity-weighted above the background, near the core."""
+    points = []
+    with av.open(str(video)) as container:
+        for frame in container.decode(video=0):
+            luma = frame.to_ndarray(format="gray").astype(np.float64)
+            core = np.argwhere(luma > (BACKGROUND + MARKER) / 2)
+            (r0, c0), (r1, c1) = np.maximum(core.min(axis=0) - 6, 0), core.max(axis=0) + 7
+            weight = np.clip(luma[r0:r1, c0:c1] - BACKGROUND - 12, 0, None)
+            rows, cols = np.indices(weight.shape)
+            total = weight.sum()
+            points.append(((weight * cols).sum() / total + c0, (weight * rows).sum() / total + r0))
+    return np.array(points)
+
+
+def jitter(video: Path) -> Jitter:
+    points = track(video)
+    acceleration = np.diff(points, n=2, axis=0)
+    steps = np.diff(points[:, 0])
+    direction = np.sign(points[-1, 0] - points[0, 0])
+    return Jitter(
+        rms_acceleration=float(np.sqrt(np.mean((acceleration**2).sum(axis=1)))),
+        backward_steps=int((steps * direction < -BACKWARD_TOLERANCE).sum()),
+        frames=len(points),
+    )
+
+
+def render_demo(work: Path, out_png: Path) -> Path:
+    """A draft with everything (motion with roll, two text overlays, music) for a look by eye."""
+    width, height = 1600, 2400
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    pixels = np.dstack(
+        [120 + 100 * np.sin(xx / 210), 90 + 80 * np.cos(yy / 330), 160 + 60 * np.sin((xx + yy) / 500)]
+    )
+    for cx, cy, r in ((500, 800, 180), (1100, 1500, 260), (800, 1900, 120)):
+        pixels[(xx - cx) ** 2 + (yy - cy) ** 2 < r**2] = (250, 240, 220)
+    picture = work / "demo.png"
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(picture)
+    draft = {
+        "d": 3000,
+        "m": {"aspect": "9:16", "fps": 30, "width": 1080, "height": 1920},
+        "t": [
+            {"tt": 0, "sg": [{"st": 0, "d": 3000, "src": "demo", "motion": {
+                "zoom": [1.0, 1.2], "pan": [-0.05, 0], "roll": [0, 4], "focus": [0.69, 0.62]}}]},
+            {"tt": 7, "sg": [
+                {"st": 0, "d": 3000, "text": "Summer sale — 30% off", "pos": "top", "size": 72, "box": True},
+                {"st": 500, "d": 2500, "text": "Shop now at example.com", "pos": "bottom", "color": "#FFD700",
+                 "fade": 300},
+            ]},
+            {"tt": 1, "sg": [{"st": 0, "d": 3000, "src": "mood:lo-fi", "vol": 80, "fo": 800}]},
+        ],
+    }  # fmt: skip
+    video = work / "demo.mp4"
+    render_draft(draft, {"demo": picture}, video, RenderOptions(quality="low", resolution="540p"))
+    return contact_sheet(video, out_png)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=2, help="runs per variant; the best is reported")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        source = make_source(work / "source.png")
+        frames = premade_frames(source)
+        outputs = {name: work / f"{name}.mp4" for name in ("ours", "zoompan", "encode-only")}
+        runs: dict[str, list[Timing]] = {name: [] for name in outputs}
+        load_before = os.getloadavg()
+        for _ in range(args.repeat):  # interleaved, so a burst of load hits every variant alike
+            runs["ours"].append(_timed(lambda: run_ours(source, outputs["ours"])))
+            runs["zoompan"].append(_timed(lambda: run_zoompan(source, outputs["zoompan"])))
+            runs["encode-only"].append(_timed(lambda: run_encode_only(frames, outputs["encode-only"])))
+        load_after = os.getloadavg()
+        best = {name: min(timings, key=lambda t: t.wall) for name, timings in runs.items()}
+        jitters = {name: jitter(path) for name, path in outputs.items()}
+        sheet = contact_sheet(outputs["ours"], args.out / "contact-sheet.png")
+        contact_sheet(outputs["zoompan"], args.out / "contact-sheet-zoompan.png")
+        demo = render_demo(work, args.out / "contact-sheet-demo.png")
+
+    print(f"clip: {SECONDS} s {WIDTH}x{HEIGHT} @ {FPS} fps, zoom 1.0->1.15 + 4% pan, x264 veryfast CRF 20")
+    print(f"cores: {os.cpu_count()}, load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+    print(
+        f"{'variant':<12} {'wall s':>7} {'cpu s':>7} {'all walls':>18} {'jitter px/f2':>13} {'backward':>9}"
+    )
+    for name, timing in best.items():
+        walls = ", ".join(f"{t.wall:.2f}" for t in runs[name])
+        j = jitters[name]
+        print(
+            f"{name:<12} {timing.wall:>7.2f} {timing.cpu:>7.2f} {walls:>18} "
+            f"{j.rms_acceleration:>13.3f} {j.backward_steps:>9}"
+        )
+    ours = best["ours"].wall
+    print(f"ours / zoompan     = {ours / best['zoompan'].wall:.2f}  (target <= 1.0)")
+    print(f"ours / encode-only = {ours / best['encode-only'].wall:.2f}  (target <= 1.25)")
+    print(f"contact sheets: {sheet}, {demo}")
+
+
+if __name__ == "__main__":
+    main()
