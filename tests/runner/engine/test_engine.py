@@ -163,3 +163,16 @@ async def test_downloads_are_atomic_no_part_file_is_left(tmp_path: Path) -> None
     api = FakeApi()
     await run(api, plan(job("a", tmp_path / "out")), tmp_path)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.mp4"]
+
+
+async def test_the_token_bucket_spaces_calls_at_the_configured_rate() -> None:
+    import anyio
+
+    from runner.engine import TokenBucket
+
+    bucket = TokenBucket(rate=50, burst=2)
+    start = anyio.current_time()
+    for _ in range(7):
+        await bucket.acquire()
+    elapsed = anyio.current_time() - start
+    assert 0.09 <= elapsed < 0.5  # 2 at once, then 5 more at 50/s = 0.1 s
