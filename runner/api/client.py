@@ -9,12 +9,9 @@ mock without the network and without waiting.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
-import os
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -23,24 +20,24 @@ from urllib.parse import urljoin
 
 import anyio
 import httpx
-from httpx_sse import EventSource, SSEError
 
 from runner import media
 from runner.api.auth import Credentials, CredentialStore, new_client_id, parse_expiry
 from runner.api.config import ClientConfig
+from runner.api.download import save_response
 from runner.api.envelope import error_for, unwrap
 from runner.api.models import (
     ClaimToken,
     Credits,
     RenderStatus,
     Session,
-    StreamEvent,
     StreamResult,
     UploadedFile,
     parse_render_status,
 )
 from runner.api.retry import Backoff, parse_retry_after
-from runner.api.sse import StreamCollector, decode_data
+from runner.api.sse import StreamCollector
+from runner.api.streaming import EventCallback, consume_events, maybe_await
 from runner.errors import (
     ApiError,
     AuthError,
@@ -58,7 +55,6 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
-EventCallback = Callable[[StreamEvent], Awaitable[None] | None]
 StatusCallback = Callable[[RenderStatus], Awaitable[None] | None]
 FilesFactory = Callable[[contextlib.ExitStack], list[tuple[str, tuple[str, Any, str]]]]
 
@@ -66,42 +62,6 @@ APP_NAME = "nemo_agent"
 MAX_RENDER_ID_ATTEMPTS = 3
 # A Retry-After beyond this is treated as "not soon": wait this long, retry once, then report.
 MAX_RATE_LIMIT_WAIT = 600.0
-
-
-class _StreamIdle(Exception):
-    """No bytes arrived on a stream within the idle budget."""
-
-
-class _IdleGuardStream(httpx.AsyncByteStream):
-    """Wraps a response's byte stream so a silence longer than ``idle`` seconds raises.
-
-    It sits below the SSE decoder on purpose: comments (``: ping``) and empty ``data:`` lines are bytes
-    too, so they count as signs of life, while the decoder never surfaces them as events.
-    """
-
-    def __init__(self, inner: httpx.AsyncByteStream, idle: float) -> None:
-        self._inner = inner
-        self._idle = idle
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        iterator = self._inner.__aiter__()
-        while True:
-            try:
-                with anyio.fail_after(self._idle):
-                    chunk = await iterator.__anext__()
-            except StopAsyncIteration:
-                return
-            except TimeoutError:
-                raise _StreamIdle from None
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-async def _maybe_await(value: Awaitable[None] | None) -> None:
-    if inspect.isawaitable(value):
-        await value
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -438,39 +398,13 @@ class NemoClient:
                     "POST", "/run_sse", json=body, stream=True, timeouts=timeout, retry_dropped=False,
                     extra_headers={"Accept": "text/event-stream", "Cache-Control": "no-store"})
                 try:
-                    await self._consume(response, collector, on_event)
+                    await consume_events(response, collector, on_event, idle=self.config.sse_idle_budget)
                 finally:
                     await response.aclose()
         except TimeoutError:
             raise StreamError(f"POST /run_sse: no end after {budget:g} s ({len(collector.result().events)} "
                               "events)", hint="the work may still finish: check the session state") from None
         return collector.result()
-
-    async def _consume(
-        self, response: httpx.Response, collector: StreamCollector, on_event: EventCallback | None
-    ) -> None:
-        idle = self.config.sse_idle_budget
-        response.stream = _IdleGuardStream(response.stream, idle)  # type: ignore[arg-type]
-        try:
-            async for sse in EventSource(response).aiter_sse():
-                for event in decode_data(sse.data):
-                    collector.add(event)
-                    if on_event is not None:
-                        await _maybe_await(on_event(event))
-        except _StreamIdle:
-            raise StreamError(f"POST /run_sse: no bytes for {idle:g} s", hint="the backend went quiet; "
-                              "check the session state, then send the message again") from None
-        except httpx.TimeoutException as exc:
-            raise StreamError(f"POST /run_sse: no bytes for {idle:g} s ({type(exc).__name__})",
-                              hint="check the session state, then send the message again") from exc
-        except httpx.TransportError as exc:
-            count = len(collector.result().events)
-            raise StreamError(f"POST /run_sse: the stream broke off after {count} events "
-                              f"({type(exc).__name__})",
-                              hint="check the session state; resend if nothing changed") from exc
-        except SSEError as exc:
-            raise StreamError(f"POST /run_sse: not an event stream ({exc})",
-                              hint="check the base URL (NEMO_BASE_URL)") from exc
 
     # --- rendering ----------------------------------------------------------------------------------
 
@@ -530,7 +464,7 @@ class NemoClient:
         while True:
             status = await self.render_status(render_id)
             if on_progress is not None:
-                await _maybe_await(on_progress(status))
+                await maybe_await(on_progress(status))
             if status.status == "completed":
                 return status
             if status.status in ("failed", "cancelled"):
@@ -558,36 +492,14 @@ class NemoClient:
         default = f"/api/render/proxy/{status.id}/download"
         url = urljoin(self.config.base_url + "/", status.output_url or default)
         same_origin = _origin(httpx.URL(url)) == _origin(httpx.URL(self.config.base_url))
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        temp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
         response = await self._request("GET", url, auth=same_origin, api=same_origin, stream=True,
                                        follow_redirects=True)
         try:
-            with _open_new(temp) as handle:
-                try:
-                    async for chunk in response.aiter_bytes():
-                        handle.write(chunk)
-                except httpx.TransportError as exc:
-                    raise TransportError(f"GET {httpx.URL(url).path}: the download broke off "
-                                         f"({type(exc).__name__})", hint="run the export again") from exc
-                size = handle.tell()
-            if size == 0:
-                raise ApiError(f"GET {httpx.URL(url).path}: the download was empty",
-                               hint="poll the render again; the output may not be ready")
-            os.replace(temp, dest)
+            size = await save_response(response, dest, what=f"GET {httpx.URL(url).path}")
         finally:
             await response.aclose()
-            temp.unlink(missing_ok=True)
         log.info("downloaded render %s to %s (%d bytes)", status.id, dest, size)
         return dest
-
-
-@contextlib.contextmanager
-def _open_new(path: Path) -> Iterator[Any]:
-    # O_EXCL: never write through a file someone else created; 0o666 & umask like any new file.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    with os.fdopen(fd, "wb") as handle:
-        yield handle
 
 
 def _json_or_none(response: httpx.Response) -> object:
