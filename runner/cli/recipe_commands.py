@@ -26,9 +26,10 @@ def register(cli: click.Group) -> None:
 
 _recipe_paths = click.argument("recipes", nargs=-1, required=True,
                                type=click.Path(path_type=Path, dir_okay=False))
+# The same default as `motionctl run`, so `plan` shows the paths a run writes.
 _out_option = click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-                           default=Path("out"), show_default=True,
-                           help="Output folder the exports are written under.")
+                           default=Path("."),
+                           help="Root of the recipe's export paths.  [default: the current directory]")
 
 
 @click.command()

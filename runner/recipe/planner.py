@@ -28,7 +28,7 @@ from runner.recipe.templates import render_tree
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
 
 
-def load_plan(path: Path, out_dir: Path = Path("out"), preview: bool = False) -> Plan:
+def load_plan(path: Path, out_dir: Path = Path("."), preview: bool = False) -> Plan:
     """Load, validate and expand the recipe at ``path`` into the jobs the engine runs.
 
     Args:
