@@ -6,6 +6,7 @@ final mix is scaled down as a whole if any sample would pass −1 dBFS, so nothi
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -102,13 +103,20 @@ _BEATS_PER_CHORD = 4
 
 
 def mood_loop(name: str) -> Audio:
-    """One loop of a bundled mood (stereo float32 at 48 kHz), the same bytes on every call.
+    """One loop of a bundled mood (stereo float32 at 48 kHz), the same bytes on every call (read-only).
 
     Raises:
         RenderInputError: an unknown mood.
     """
     if name not in _MOODS:
         raise RenderInputError(f"music mood:{name}: unknown mood; use one of {', '.join(MOODS)}")
+    return _mood_loop(name)
+
+
+# A cache of four immutable arrays (a few MB): the synthesis takes up to half a second and every render
+# with the same mood gets the same bytes. Read-only arrays and lru_cache's own lock keep it thread-safe.
+@functools.lru_cache(maxsize=len(_MOODS))
+def _mood_loop(name: str) -> Audio:
     mood = _MOODS[name]
     rng = np.random.default_rng(sum(map(ord, name)))  # deterministic per mood
     beat = 60.0 / mood.bpm
@@ -174,7 +182,9 @@ def mood_loop(name: str) -> Audio:
     stereo = np.vstack([left, right])
     stereo[:, :tail] += stereo[:, total:]
     stereo = stereo[:, :total]
-    return _normalise(stereo).astype(np.float32)
+    loop = _normalise(stereo).astype(np.float32)
+    loop.flags.writeable = False
+    return loop
 
 
 def _normalise(stereo: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

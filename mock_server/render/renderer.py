@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import queue
@@ -100,15 +101,18 @@ def render_draft(
     except ValueError as exc:
         raise RenderInputError(f"render options: {exc}") from None
     total = timeline.frame_count()
-    shots = [_prepare_shot(seg, timeline, size, media) for seg in timeline.video]
+    # The soundtrack (synthesis, decoding) is made on a second core while the pictures load; gif has none.
+    audio_segments = () if settings.container == "gif" else timeline.audio
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-audio") as pool:
+        soundtrack = pool.submit(mix, audio_segments, media, total / timeline.fps)
+        shots = [_prepare_shot(seg, timeline, size, media) for seg in timeline.video]
+        audio = soundtrack.result()
     overlays = [
         prepare_overlay(
             seg, size, timeline.fps, timeline.reference_short_side, options.font, keep_safe=options.safe_area
         )
         for seg in timeline.text
     ]
-
-    audio = None if settings.container == "gif" else mix(timeline.audio, media, total / timeline.fps)
 
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
