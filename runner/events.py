@@ -87,9 +87,18 @@ class RunFinished:
     failed: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class RunInterrupted:
+    """Ctrl-C or a signal stopped the run; what finished is in the journal, ``resume`` continues it."""
+
+    run_id: str
+    run_dir: Path
+    resume: str  # the command line that continues the run
+
+
 Event = (
     RunStarted | JobStarted | JobSkipped | StepStarted | StepFinished | RenderProgress | JobFinished
-    | JobFailed | RunFinished
+    | JobFailed | RunFinished | RunInterrupted
 )
 
 

@@ -21,7 +21,7 @@ from runner.actions import Plan
 from runner.backend import Backend, BackendKind, open_backend
 from runner.engine import Engine, EngineOptions, JobOutcome
 from runner.errors import UsageError
-from runner.events import Reporter, Reporters, RunFinished, RunStarted
+from runner.events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted
 from runner.journal import Journal, RunRecord, fold, read_journal
 from runner.reporting.jsonl import JsonlReporter
 
@@ -125,6 +125,7 @@ def run_recipe(config: RunConfig) -> RunResult:
         journal = Journal.create(config.runs_dir, plan.name, secrets=secrets)
     reporters = Reporters([*config.reporters, JsonlReporter(journal.run_dir / "events.jsonl")])
     started = time.monotonic()
+    resume_command = f"motionctl run {config.recipe} --resume {journal.run_dir}"
     try:
         with open_backend(config.backend, config.base_url, env=config.env,
                           mock_overrides=config.mock_overrides) as backend:
@@ -139,7 +140,7 @@ def run_recipe(config: RunConfig) -> RunResult:
                                         resumed=record is not None))
             options = EngineOptions(concurrency=config.concurrency, fail_fast=config.fail_fast,
                                     rate=config.rate,
-                                    resume_hint=f"motionctl run {config.recipe} --resume {journal.run_dir}")
+                                    resume_hint=resume_command)
             outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan)
         checked = _golden(config, plan, journal, outcomes)
         result = RunResult(journal.run_id, journal.run_dir, tuple(outcomes), checked,
@@ -148,6 +149,9 @@ def run_recipe(config: RunConfig) -> RunResult:
         reporters.handle(RunFinished(journal.run_id, journal.run_dir, result.outputs,
                                      tuple(j.job for j in result.failed)))
         return result
+    except KeyboardInterrupt:
+        reporters.handle(RunInterrupted(journal.run_id, journal.run_dir, resume_command))
+        raise
     finally:
         reporters.close()
         journal.close()

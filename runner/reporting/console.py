@@ -14,6 +14,7 @@ from runner.events import (
     JobSkipped,
     JobStarted,
     RenderProgress,
+    RunInterrupted,
     RunStarted,
     StepFinished,
     StepStarted,
@@ -56,6 +57,8 @@ class RichReporter:
                 out.print(f"[green]✓ {event.job}[/] done")
             case JobSkipped():
                 out.print(f"[dim]{event.job} already finished, skipped[/]")
+            case RunInterrupted():
+                out.print(f"[yellow]{_escape(describe_event(event) or '')}[/]")
             case JobFailed():
                 self._remove(event.job)
                 out.print(f"[red]✗ {_escape(describe_event(event) or event.job)}[/]")

@@ -12,6 +12,7 @@ from runner.events import (
     JobStarted,
     RenderProgress,
     RunFinished,
+    RunInterrupted,
     RunStarted,
     StepFinished,
     StepStarted,
@@ -41,6 +42,8 @@ def describe_event(event: Event) -> str | None:
             at = f" at {event.where}" if event.where else ""
             first, *rest = event.message.splitlines() or [""]
             return "\n".join([f"[{event.job}] FAILED{at}: {first}", *rest])
+        case RunInterrupted():
+            return f"interrupted; finished steps are kept in {event.run_dir}. Continue with: {event.resume}"
         case RunFinished():
             return None
     return None
