@@ -143,18 +143,13 @@ def _problems(doc: Document, error: ValidationError, skip_templated: bool) -> It
         yield locate(doc, path, "empty step; write one key such as 'motion:' or 'say:'")
     elif kind == "pattern":
         message = schema.get("patternErrorMessage") or f"does not match {_vv(error)}"
-        yield locate(doc, path, f"{_inst(error)!r}: {message}")
-    elif kind == "propertyNames":
-        yield from (_problems_for_name(doc, path, e) for e in error.context or [])
+        # Under propertyNames the instance is a key of the mapping at ``path``: point at that key.
+        key = "propertyNames" in error.schema_path
+        yield locate(doc, (*path, _inst(error)) if key else path, f"{_inst(error)!r}: {message}", key=key)
     elif kind == "not" and isinstance(_inst(error), dict):
         yield locate(doc, path, "give either 'mood' or 'file', not both")
     else:
         yield locate(doc, path, _plain(error))
-
-
-def _problems_for_name(doc: Document, path: JsonPath, error: ValidationError) -> Problem:
-    name = _inst(error)
-    return locate(doc, (*path, name), f"'{name}' is not a valid name; use letters, digits and _", key=True)
 
 
 def _branch_problems(doc: Document, error: ValidationError, skip_templated: bool) -> Iterator[Problem]:

@@ -236,3 +236,17 @@ def test_unreadable_recipe(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     err = capsys.readouterr().err
     assert err.startswith(f"motionctl: error: {missing}: cannot read the recipe")
     assert len(err.splitlines()) == 1
+
+
+def test_a_recipe_must_be_a_mapping(write_recipe: WriteRecipe) -> None:
+    for text in ("", "- upload: shoe.png\n"):
+        path = write_recipe(text)
+        assert only_problem(path) == (f"{path}:1:1: a recipe is a mapping with 'version', 'name' and "
+                                      "'steps'; see specs/recipe.schema.json")
+
+
+def test_a_bad_variable_name_is_located_at_the_name(write_recipe: WriteRecipe) -> None:
+    path = write_recipe('version: 1\nname: demo\nvars:\n  ok: 1\n  "bad key": 2\n'
+                        'steps:\n  - upload: shoe.png\n')
+    assert only_problem(path) == (f"{path}:5:3: field 'vars': 'bad key': use letters, digits and _ "
+                                  "(a name templates can refer to)")
