@@ -61,3 +61,5 @@ def test_quickstart_writes_a_1080p_h264_clip_that_zooms_in_and_pans_left(
     assert json.loads((run_dir / "summary.json").read_text())["outputs"] == [str(clip)]
     assert not list(tmp_path.glob(".*.part"))
     assert "step 2 (motion)" in result.err  # plain progress lines when not on a terminal
+    events = [json.loads(line)["event"] for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    assert events[0] == "RunStarted" and events[-1] == "RunFinished" and "RenderProgress" in events
