@@ -41,7 +41,8 @@ _register()
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map errors to exit codes; never lets a traceback reach the user."""
     try:
-        cli.main(args=argv, prog_name="motionctl", standalone_mode=False)
+        # Without standalone mode click returns ctx.exit()'s code instead of exiting; keep it.
+        returned = cli.main(args=argv, prog_name="motionctl", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("motionctl: interrupted", err=True)
         return 130
