@@ -149,8 +149,8 @@ class Engine:
         async with anyio.create_task_group() as tg:
             for job in plan.jobs:
                 tg.start_soon(self._guarded, job, limiter, outcomes, tg.cancel_scope)
-        return [outcomes.get(j.id) or JobOutcome(j.id, ok=False, not_run=True,
-                                                 error="not run: an earlier job failed and --fail-fast is on")
+        stopped = "not finished: another job failed and --fail-fast is on"
+        return [outcomes.get(j.id) or JobOutcome(j.id, ok=False, not_run=True, error=stopped)
                 for j in plan.jobs]
 
     async def _guarded(self, job: Job, limiter: anyio.CapacityLimiter, outcomes: dict[str, JobOutcome],
@@ -193,6 +193,10 @@ class Engine:
             return await self._failed(run, current, exc)
         except OSError as exc:  # the disk: the output folder, the journal
             return await self._failed(run, current, ExecutionError(f"cannot write: {exc}"))
+        except Exception as exc:  # a bug, or an answer nobody foresaw: fail this job, not the whole run
+            detail = f"{type(exc).__name__}: {exc}"
+            return await self._failed(run, current, ExecutionError(
+                f"unexpected error ({detail})", hint="please report it with the run's journal.jsonl"))
         outputs = tuple(run.outputs[i] for i in sorted(run.outputs))
         await self._journal.commit({"type": "job_finished", "job": job.id,
                                     "outputs": [str(p) for p in outputs]})

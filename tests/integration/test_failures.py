@@ -48,7 +48,7 @@ def test_fail_fast_does_not_start_the_remaining_jobs(cli: Callable[..., CliResul
                           .replace('"9:16"', '"4:5"'))
     result = cli("run", recipe, "--preview", "--fail-fast", "--concurrency", "1")
     assert result.code == 1
-    assert "not run" in result.err and not list(tmp_path.glob("*.mp4"))
+    assert "--fail-fast is on" in result.err and not list(tmp_path.glob("*.mp4"))
 
 
 def test_invalid_input_exits_2(cli: Callable[..., CliResult], tmp_path: Path) -> None:

@@ -159,6 +159,24 @@ async def test_resume_polls_a_submitted_render_instead_of_submitting_again(tmp_p
     assert json.loads(lines[-1])["type"] == "job_finished"
 
 
+async def test_an_unexpected_error_fails_only_its_job(tmp_path: Path) -> None:
+    api = FakeApi()
+    text = "Crash."
+    original = api.send_message
+
+    async def crash(session_id: str, sentence: str, **kw: object) -> object:
+        if sentence == text:
+            raise KeyError("draft")
+        return await original(session_id, sentence)
+
+    api.send_message = crash  # type: ignore[method-assign,assignment]
+    outcomes, _, _ = await run(api, plan(job("a", tmp_path / "out", Say(text, where(3, "say"))),
+                                         job("b", tmp_path / "out")), tmp_path)
+    assert [o.ok for o in outcomes] == [False, True]
+    assert outcomes[0].where == "recipe.yaml:6:5, step 3 (say)"
+    assert "unexpected error (KeyError: 'draft')" in (outcomes[0].error or "")
+
+
 async def test_downloads_are_atomic_no_part_file_is_left(tmp_path: Path) -> None:
     api = FakeApi()
     await run(api, plan(job("a", tmp_path / "out")), tmp_path)
