@@ -12,7 +12,7 @@ import respx
 
 from runner.api import ClientConfig, NemoClient
 from tests.contract import ContractChecker
-from tests.runner.api.helpers import BASE, FakeClock, token_answer
+from tests.runner.api.helpers import BASE, FakeClock, check_calls, token_answer
 
 
 @pytest.fixture
@@ -28,10 +28,18 @@ def checker() -> Iterator[ContractChecker]:
 
 
 @pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
+def off_contract() -> None:
+    """Request this fixture in a test whose fake server answers outside the spec on purpose."""
+
+
+@pytest.fixture
+def api(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
         router.post("/api/auth/anonymous-token", name="token").mock(return_value=token_answer())
         yield router
+        # Every call of every test, whichever client sent it, must follow specs/nemo-api.yaml.
+        # (Inside the block: respx forgets its calls on exit.)
+        check_calls(router, "api.test", responses="off_contract" not in request.fixturenames)
 
 
 @pytest.fixture

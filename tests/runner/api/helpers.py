@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import respx
+
+from tests.contract import validate_request, validate_response
 
 BASE = "https://api.test"
 TOKEN = "nmv_usr_SECRET_anon_0123456789"
@@ -54,3 +57,20 @@ class FakeClock:
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+def check_calls(router: respx.MockRouter, host: str, *, responses: bool = True) -> int:
+    """Validate every request ``router`` saw for ``host`` (and its response) against the spec.
+
+    A second net under the event hooks: it also covers clients a test builds itself (the CLI's).
+    Returns how many calls were checked.
+    """
+    checked = 0
+    for call in router.calls:
+        if call.request.url.host != host:
+            continue
+        validate_request(call.request)
+        if responses and call.optional_response is not None:
+            validate_response(call.request, call.optional_response)
+        checked += 1
+    return checked

@@ -15,7 +15,7 @@ import respx
 from runner.api import ClientConfig, NemoClient
 from runner.api.auth import Credentials, CredentialStore
 from tests.contract import ContractChecker
-from tests.runner.api.helpers import BASE, TOKEN, ok, token_answer
+from tests.runner.api.helpers import BASE, TOKEN, check_calls, ok, token_answer
 
 pytestmark = pytest.mark.anyio
 
@@ -94,6 +94,7 @@ async def test_entries_are_kept_per_base_url(config: ClientConfig) -> None:
         async with NemoClient(config) as a, NemoClient(replace(config, base_url=other)) as b:
             await a.credits()
             await b.credits()
+        assert check_calls(router, "api.test") == check_calls(router, "other.test") == 2
     apis = json.loads((config.config_dir / "credentials.json").read_text())["apis"]
     assert {k: v["token"] for k, v in apis.items()} == {BASE: "nmv_usr_SECRET_a", other: "nmv_usr_SECRET_b"}
     assert apis[BASE]["client_id"] != apis[other]["client_id"]

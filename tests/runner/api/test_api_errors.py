@@ -220,7 +220,7 @@ async def test_server_message_echoing_the_token_is_scrubbed(
 
 
 async def test_off_contract_answers_are_still_clear_errors(
-    config: ClientConfig, api: respx.MockRouter, clock: FakeClock
+    config: ClientConfig, api: respx.MockRouter, clock: FakeClock, off_contract: None
 ) -> None:
     # A wrong base URL or a proxy in the way answers things the spec does not describe; no contract
     # checker here on purpose: the point is that the client stays liberal in what it accepts.
