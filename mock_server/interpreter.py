@@ -309,7 +309,7 @@ _ACTIONS: dict[str, Callable[[Draft, Sequence[dict[str, Any]], Sequence[Any]], _
 # --- free text ---------------------------------------------------------------------------------------
 
 _REMOVE = re.compile(r"\b(?:remove|delete|drop|clear|get rid of|take out|take off|no more)\b|删除|移除|去掉")
-_MUSIC = re.compile(r"\b(?:music|bgm|soundtrack|song|audio)\b|背景音乐|音乐")
+_MUSIC = re.compile(r"\b(?:music|bgm|soundtrack)\b|背景音乐|音乐")
 _TEXTWORD = re.compile(r"\b(?:text|texts|title|titles|caption|captions|subtitles?|overlay)\b|字幕|标题|文字")
 _MOTIONWORD = re.compile(r"\b(?:motion|camera|animation|movement|zoom|pan|ken burns)\b|运动|镜头")
 _QUOTE_ANY = re.compile(r'"((?:[^"\\]|\\.)+)"|“([^”]+)”|「([^」]+)」|\'([^\']+)\'')

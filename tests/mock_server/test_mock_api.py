@@ -1,0 +1,168 @@
+"""Tokens, sessions, credits, state and the error codes, over HTTP against the mock under uvicorn. Every
+request and response here is checked against specs/nemo-api.yaml by the ``open_api`` fixture."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from mock_server import ManualClock, MockConfig
+from tests.mock_server.conftest import ATTRIBUTION, OpenApi, png_bytes
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_missing_client_id_is_400_as_status_and_code(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        r = await api.raw.post("/api/auth/anonymous-token", headers=ATTRIBUTION)
+        assert r.status_code == 400 and r.json()["code"] == 400
+        assert "X-Client-Id" in r.json()["message"]
+
+
+async def test_same_client_id_gets_the_same_token_until_it_expires(open_api: OpenApi) -> None:
+    clock = ManualClock()
+    async with open_api(clock=clock) as api:
+        client = str(uuid.uuid4())
+        first = await api.new_token(client)
+        r = await api.http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": client})
+        data = r.json()["data"]
+        assert data["token"] == first and data["credits"] == 100
+        assert data["expires_at"] == "2026-01-08T00:00:00Z"  # ManualClock starts 2026-01-01: 7 days
+        assert (await api.new_token()) != first  # another client, another token
+
+        api.token = first
+        assert (await api.credits())["available"] == 100
+        clock.advance(7 * 86400 - 1)
+        assert (await api.credits())["available"] == 100  # one second left
+        clock.advance(1)
+        r = await api.http.get("/api/credits/balance/simple", headers=api.headers())
+        assert r.status_code == 200 and r.json()["code"] == 1001 and "expired" in r.json()["message"]
+        renewed = await api.new_token(client)
+        assert renewed != first
+
+
+async def test_bad_or_missing_bearer_is_1001(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        r = await api.raw.get("/api/credits/balance/simple", headers=ATTRIBUTION)
+        assert (r.status_code, r.json()["code"]) == (200, 1001)
+        r = await api.http.get("/api/credits/balance/simple", headers=api.headers("nmv_usr_forged"))
+        assert r.json()["code"] == 1001
+        assert "nmv_usr_forged" not in r.text  # never echo a token
+
+
+async def test_unknown_and_foreign_sessions_are_1002(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid = await api.session()
+        r = await api.http.get("/api/state/nemo_agent/me/123/latest", headers=api.headers())
+        assert r.json()["code"] == 1002
+        await api.new_token()  # another user
+        r = await api.http.get(f"/api/state/nemo_agent/me/{sid}/latest", headers=api.headers())
+        assert r.json()["code"] == 1002
+        body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid,
+                "new_message": {"parts": [{"text": "zoom in"}]}}
+        headers = {**api.headers(), "Accept": "text/event-stream"}
+        r = await api.http.post("/run_sse", json=body, headers=headers)
+        assert r.headers["content-type"].startswith("application/json") and r.json()["code"] == 1002
+
+
+async def test_new_session_state_has_the_default_draft(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid = await api.session()
+        assert sid.isdigit()
+        state = await api.state(sid)
+        assert state["draft"] == {"t": [], "d": 5000, "m": {"title": "project", "width": 1080, "height": 1920,
+                                                             "aspect": "9:16", "fps": 30}}
+        assert state["canvas_config"] == {"width": 1080, "height": 1920, "aspect_ratio": "9:16"}
+        assert state["video_infos"] == [] and state["generated_media"] == []
+
+
+async def test_upload_makes_the_image_the_video_segment_and_resets_motion(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid = await api.session_with_image("first.png")
+        await api.say(sid, "Animate the image with camera motion: zoom in.")
+        body = await api.upload(sid, ("second.png", png_bytes(seed=2)))
+        info = body["data"]["files"][0]
+        assert info["filename"] == "second.png" and info["file_type"] == "image"
+        assert (info["width"], info["height"]) == (96, 64) and len(info["hash"]) == 64
+        state = await api.state(sid)
+        seg = state["draft"]["t"][0]["sg"][0]
+        assert (seg["src"], seg["name"], seg["motion"]) == (info["cdn_url"], "second.png", None)
+        assert [i["filename"] for i in state["video_infos"]] == ["first.png", "second.png"]
+
+
+async def test_credits_generation_100_frozen_while_streaming_then_edit_50_once(open_api: OpenApi) -> None:
+    config = MockConfig(initial_credits=250, work_delay=0.3, heartbeat_interval=0.05)
+    async with open_api(config) as api:
+        sid = await api.session_with_image()
+        assert await api.credits() == {"available": 250, "frozen": 0, "total": 250}
+
+        body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid,
+                "new_message": {"parts": [{"text": "Animate the image with camera motion: zoom in."}]}}
+        headers = {**api.headers(), "Accept": "text/event-stream"}
+        async with api.http.stream("POST", "/run_sse", json=body, headers=headers) as r:
+            lines = r.aiter_lines()
+            async for line in lines:
+                if line.startswith("data:"):
+                    break  # the tool call: the generation is under way
+            assert await api.credits() == {"available": 150, "frozen": 100, "total": 250}
+            async for _ in lines:
+                pass
+        assert await api.credits() == {"available": 150, "frozen": 0, "total": 150}
+
+        await api.say(sid, "Set the duration to 6s.")
+        await api.say(sid, "Set the aspect ratio to 1:1.")
+        await api.say(sid, "Animate the image with camera motion: zoom out.")  # same image: an edit
+        assert (await api.credits())["available"] == 100  # 50 once per session
+        await api.say(sid, "what is this")  # not understood: free
+        assert (await api.credits())["available"] == 100
+
+        sid2 = await api.session_with_image()
+        await api.say(sid2, "Set the duration to 4s.")  # a new session pays its edit again
+        assert (await api.credits())["available"] == 50
+        r, _ = await api.say(sid2, "Animate the image with camera motion: pan left.")
+        assert r.json()["code"] == 2001 and "insufficient credits" in r.json()["message"]
+        assert (await api.state(sid2))["draft"]["t"][0]["sg"][0]["motion"] is None
+
+
+async def test_export_without_attribution_headers_is_402(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid = await api.session_with_image()
+        draft = (await api.state(sid))["draft"]
+        body = {"id": "render_1", "sessionId": sid, "draft": draft}
+        for missing in ATTRIBUTION:
+            headers = {k: v for k, v in api.headers().items() if k != missing}
+            r = await api.raw.post("/api/render/proxy/lambda", json=body, headers=headers)
+            assert r.status_code == 402 and r.json()["code"] == 402
+            assert missing in r.json()["error"] and "not credits" in r.json()["error"]
+
+
+async def test_claim_token(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid = await api.session()
+        r = await api.http.post("/api/auth/claim-token", headers=api.headers(),
+                                json={"task_id": "task_x", "session_id": sid})
+        data = r.json()["data"]
+        assert data["claim_token"].startswith("clm_") and data["expires_in"] == 604800
+
+
+async def test_malformed_json_body_is_422_not_an_api_code(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        await api.new_token()
+        r = await api.raw.post("/api/tasks/me/with-session/nemo_agent", content=b"{nope",
+                               headers={**api.headers(), "Content-Type": "application/json"})
+        assert r.status_code == 422 and r.json()["code"] == 422
+
+
+async def test_request_log_masks_tokens_and_reset_forgets_everything(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid = await api.session()
+        log = (await api.raw.get("/__mock/requests")).json()["requests"]
+        assert [e["path"] for e in log] == ["/api/auth/anonymous-token",
+                                            "/api/tasks/me/with-session/nemo_agent"]
+        assert log[1]["status"] == 200
+        assert api.token not in str(log) and log[1]["headers"]["authorization"].endswith("***")
+        await api.raw.post("/__mock/reset")
+        assert (await api.raw.get("/__mock/requests")).json()["requests"] == []
+        r = await api.http.get(f"/api/state/nemo_agent/me/{sid}/latest", headers=api.headers())
+        assert r.json()["code"] == 1001  # the token is gone too
