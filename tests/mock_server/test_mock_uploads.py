@@ -1,0 +1,145 @@
+"""Uploads: type by content, size checked while streaming, URL sources without the internet, downloads."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from mock_server import MockConfig
+from mock_server.uploads import sniff
+from tests.mock_server.conftest import OpenApi, png_bytes
+
+pytestmark = pytest.mark.anyio
+
+
+def jpeg_bytes() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 200, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def wav_bytes(seconds: float = 0.5) -> bytes:
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="wav") as out:
+        stream = out.add_stream("pcm_s16le", rate=8000, layout="mono")
+        samples = np.zeros((1, int(8000 * seconds)), dtype=np.int16)
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.sample_rate = 8000
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(("head", "ext"), [
+    (b"\xff\xd8\xff\xe0" + bytes(60), "jpg"), (b"\x89PNG\r\n\x1a\n" + bytes(56), "png"),
+    (b"GIF89a" + bytes(58), "gif"), (b"RIFF\0\0\0\0WEBPVP8 " + bytes(48), "webp"),
+    (b"RIFF\0\0\0\0WAVEfmt " + bytes(48), "wav"), (b"RIFF\0\0\0\0AVI LIST" + bytes(48), "avi"),
+    (b"\0\0\0\x18ftypisom" + bytes(52), "mp4"), (b"\0\0\0\x14ftypqt  " + bytes(52), "mov"),
+    (b"\0\0\0\x18ftypheic" + bytes(52), "heic"), (b"\0\0\0\x18ftypM4A " + bytes(52), "m4a"),
+    (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm" + bytes(48), "webm"),
+    (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska" + bytes(44), "mkv"),
+    (b"ID3\x04" + bytes(60), "mp3"), (b"\xff\xfb\x90\x00" + bytes(60), "mp3"),
+    (b"\xff\xf1\x50\x80" + bytes(60), "aac"),
+    (b"%PDF-1.7" + bytes(56), None), (b"\0\0\0\x18ftypavif" + bytes(52), None), (b"hello world", None),
+])
+def test_sniff_by_magic_bytes(head: bytes, ext: str | None) -> None:
+    assert sniff(head) == ext
+
+
+async def test_every_allowed_kind_is_accepted_and_downloadable(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid = await api.session()
+        png, jpg, wav = png_bytes(), jpeg_bytes(), wav_bytes()
+        body = await api.upload(sid, ("a.png", png), ("b.jpg", jpg), ("c.wav", wav))
+        files = body["data"]["files"]
+        assert [(f["filename"], f["file_type"]) for f in files] == [
+            ("a.png", "image"), ("b.jpg", "image"), ("c.wav", "audio")]
+        assert files[2]["duration"] == pytest.approx(0.5, abs=0.05)
+        for f, raw in zip(files, (png, jpg, wav), strict=True):
+            assert f["hash"] == hashlib.sha256(raw).hexdigest()
+            r = await api.raw.get(f["cdn_url"])
+            assert r.status_code == 200 and r.content == raw
+        seg = (await api.state(sid))["draft"]["t"][0]["sg"][0]
+        assert seg["name"] == "b.jpg"  # the last image uploaded is the source; audio is only a library entry
+
+
+async def test_content_not_extension_decides_the_type(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid = await api.session()
+        body = await api.upload(sid, ("photo.png", b"%PDF-1.7 definitely not an image" * 4))
+        assert body["code"] == 4001 and "photo.png" in body["message"] and "png" in body["message"]
+        body = await api.upload(sid, ("named-wrong.txt", png_bytes()))  # a PNG whatever it is called
+        assert body["code"] == 0 and body["data"]["files"][0]["file_type"] == "image"
+        body = await api.upload(sid, ("fake.png", b"\x89PNG\r\n\x1a\n" + b"garbage" * 20))
+        assert body["code"] == 4001 and "not a readable png" in body["message"]
+
+
+async def test_over_the_limit_is_4002_and_nothing_is_kept(open_api: OpenApi, tmp_path: Path) -> None:
+    config = MockConfig(max_upload_bytes=200_000, data_dir=tmp_path)
+    async with open_api(config) as api:
+        sid = await api.session()
+        big = png_bytes() + bytes(300_000)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            # A streamed multipart body, so the mock sees it arrive in pieces.
+            yield b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.png\"\r\n\r\n"
+            for i in range(0, len(big), 16384):
+                yield big[i:i + 16384]
+            yield b"\r\n--b--\r\n"
+
+        r = await api.http.post(f"/api/upload-video/nemo_agent/me/{sid}", content=chunks(),
+                                headers={**api.headers(), "Content-Type": "multipart/form-data; boundary=b"})
+        assert r.json()["code"] == 4002 and "big.png" in r.json()["message"]
+        assert list((tmp_path / "uploads").iterdir()) == []  # the partial file was deleted
+        assert (await api.state(sid))["video_infos"] == []
+
+
+async def test_real_50_mb_limit_by_default(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid = await api.session()
+        body = await api.upload(sid, ("huge.png", png_bytes() + bytes(50 * 1024 * 1024)))
+        assert body["code"] == 4002 and "50 MB" in body["message"]
+
+
+async def test_url_sources_file_data_and_own_cdn(open_api: OpenApi, tmp_path: Path) -> None:
+    async with open_api() as api:
+        sid = await api.session()
+        local = tmp_path / "local.png"
+        local.write_bytes(png_bytes(seed=3))
+        data_url = "data:image/png;base64," + base64.b64encode(png_bytes(seed=4)).decode()
+        r = await api.http.post(f"/api/upload-video/nemo_agent/me/{sid}", headers=api.headers(),
+                                json={"urls": [local.as_uri(), data_url], "source_type": "url"})
+        files = r.json()["data"]["files"]
+        assert [f["file_type"] for f in files] == ["image", "image"] and files[0]["filename"] == "local.png"
+        assert files[0]["hash"] == hashlib.sha256(local.read_bytes()).hexdigest()
+        r = await api.http.post(f"/api/upload-video/nemo_agent/me/{sid}", headers=api.headers(),
+                                json={"urls": [files[0]["cdn_url"]], "source_type": "url"})
+        assert r.json()["data"]["files"][0]["hash"] == files[0]["hash"]
+
+
+@pytest.mark.parametrize("url", ["https://example.com/cat.png", "http://10.0.0.1/cdn/u1/x.png",
+                                 "ftp://example.com/x.png"])
+async def test_internet_urls_are_refused_without_being_fetched(open_api: OpenApi, url: str) -> None:
+    async with open_api() as api:
+        sid = await api.session()
+        r = await api.http.post(f"/api/upload-video/nemo_agent/me/{sid}", headers=api.headers(),
+                                json={"urls": [url], "source_type": "url"})
+        assert r.json()["code"] == 4001 and "does not fetch from the internet" in r.json()["message"]
+
+
+async def test_upload_to_an_unknown_session_is_1002(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        await api.new_token()
+        body = await api.upload("999", ("a.png", png_bytes()))
+        assert body["code"] == 1002
