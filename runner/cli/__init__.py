@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("motionctl: interrupted; finished work is kept in the run directory", err=True)
         return 130
-    return 0
+    return returned if isinstance(returned, int) else 0
 
 
 def entry() -> None:
