@@ -1,0 +1,147 @@
+"""Render jobs: validation, both status shapes, progress, cancel, downloads of a real MP4, and rendering
+off the event loop."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import time
+from typing import Any
+
+import anyio
+import av
+import pytest
+
+from mock_server import MockConfig
+from tests.mock_server.conftest import SMALL, Api, OpenApi
+
+pytestmark = pytest.mark.anyio
+
+
+async def prepared(api: Api, seconds: int = 1) -> tuple[str, dict[str, Any]]:
+    sid = await api.session_with_image()
+    await api.say(sid, f"Set the duration to {seconds}s.")
+    await api.say(sid, "Animate the image with camera motion: zoom in.")
+    return sid, (await api.state(sid))["draft"]
+
+
+def decode(data: bytes) -> tuple[int, int, int, float]:
+    """(width, height, frames, seconds) of an MP4."""
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+        seconds = float(container.duration) / 1e6
+        return stream.codec_context.width, stream.codec_context.height, frames, seconds
+
+
+async def test_nested_shape_runs_to_a_downloadable_mp4(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid, draft = await prepared(api)
+        r = await api.submit(sid, draft, "render_1")
+        assert r.json() == {"success": True, "data": {"id": "render_1", "status": "pending", "progress": 5}}
+        seen = await api.wait("render_1")
+        statuses = [s["data"]["status"] for s in seen]
+        assert statuses[-1] == "completed" and set(statuses) <= {"pending", "processing", "completed"}
+        progress = [s["data"]["progress"] for s in seen]
+        assert progress == sorted(progress) and progress[-1] == 100
+        final = seen[-1]
+        assert final["status"] == "completed" and final["output"]["url"] == final["data"]["outputUrl"]
+        assert final["data"]["completedAt"] >= final["data"]["createdAt"]
+        proxied = await api.raw.get("/api/render/proxy/render_1/download")
+        direct = await api.raw.get(final["data"]["outputUrl"])
+        assert proxied.headers["content-type"] == "video/mp4" and proxied.content == direct.content
+        width, height, frames, seconds = decode(proxied.content)
+        assert (width, height) == (540, 960)  # 9:16 at 540p
+        assert frames == 30 and seconds == pytest.approx(1.0, abs=0.1)  # 1 s at 30 fps
+
+
+async def test_flat_shape(open_api: OpenApi) -> None:
+    async with open_api(MockConfig(render_shape="flat")) as api:
+        sid, draft = await prepared(api)
+        await api.submit(sid, draft, "render_2", {"format": "webm", "quality": "low", "resolution": "540p"})
+        seen = await api.wait("render_2")
+        assert "success" not in seen[0] and seen[0]["taskId"] == "render_2" and "output" not in seen[0]
+        final = seen[-1]
+        assert final["status"] == "completed" and final["output"]["url"].endswith("render_2.webm")
+        data = (await api.raw.get(final["output"]["url"])).content
+        assert final["output"]["size"] == len(data)
+        assert final["output"]["duration"] == pytest.approx(1, abs=0.1)
+        assert data[:4] == b"\x1a\x45\xdf\xa3"  # a WebM file, as asked
+
+
+async def test_duplicate_id_is_refused(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid, draft = await prepared(api)
+        await api.submit(sid, draft, "render_3")
+        r = await api.submit(sid, draft, "render_3")
+        assert r.status_code == 409 and r.json()["success"] is False and "duplicate id" in r.json()["error"]
+        assert "code" not in r.json()
+        await api.wait("render_3")
+
+
+@pytest.mark.parametrize(("mutate", "where"), [
+    (lambda d: d["t"][0]["sg"][0].pop("src"), "/t/0/sg/0"),
+    (lambda d: d["t"][0]["sg"][0].update(motion={"zoom": [1, 2], "wobble": 1}), "/t/0/sg/0/motion"),
+    (lambda d: d.update(m={"aspect": "3:2"}), "/m/aspect"),
+    (lambda d: d["t"][0]["sg"][0].update(src="http://elsewhere/cdn/u0/x.png"), "/t/0/sg/0/src"),
+    (lambda d: d.update(t=[]), "nothing to render"),
+])
+async def test_invalid_drafts_are_refused_naming_the_place(open_api: OpenApi, mutate: Any,
+                                                           where: str) -> None:
+    async with open_api() as api:
+        sid, draft = await prepared(api)
+        mutate(draft)
+        # Through ``raw``: the contract checker would (rightly) refuse to send these requests.
+        r = await api.raw.post("/api/render/proxy/lambda", headers=api.headers(),
+                               json={"id": "render_4", "sessionId": sid, "draft": draft, "output": SMALL})
+        assert r.status_code == 422 and r.json()["success"] is False
+        assert where in r.json()["error"]
+
+
+async def test_unsupported_output_is_refused(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid, draft = await prepared(api)
+        r = await api.raw.post("/api/render/proxy/lambda", headers=api.headers(),
+                               json={"id": "render_5", "sessionId": sid, "draft": draft,
+                                     "output": {"format": "avi"}})
+        assert r.status_code == 422 and "output.format" in r.json()["error"]
+
+
+async def test_cancel_and_unknown_jobs(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid, draft = await prepared(api, seconds=3)
+        await api.submit(sid, draft, "render_6", {"format": "mp4", "quality": "high", "resolution": "1080p"})
+        r = await api.http.post("/api/render/proxy/lambda/render_6/cancel", headers=api.headers())
+        assert r.json()["data"]["status"] == "failed" and r.json()["data"]["error"] == "cancelled"
+        final = (await api.wait("render_6"))[-1]
+        assert final["data"]["status"] == "failed" and final["data"]["error"] == "cancelled"
+        r = await api.raw.get("/api/render/proxy/render_6/download")
+        assert r.status_code == 404
+        r = await api.http.get("/api/render/proxy/lambda/render_404", headers=api.headers())
+        assert r.status_code == 404 and r.json()["success"] is False
+
+
+async def test_rendering_does_not_block_other_sessions_streams(open_api: OpenApi) -> None:
+    config = MockConfig(work_delay=2.0, heartbeat_interval=0.05)
+    async with open_api(config) as api:
+        sid, draft = await prepared(api, seconds=4)
+        other = await api.session_with_image()
+        await api.submit(sid, draft, "render_7", {"format": "mp4", "quality": "high", "resolution": "1080p"})
+        with anyio.fail_after(10):
+            while (await api.status("render_7"))["status"] != "processing":  # noqa: ASYNC110 (polling HTTP)
+                await anyio.sleep(0.01)
+        body = {"app_name": "nemo_agent", "user_id": "me", "session_id": other,
+                "new_message": {"parts": [{"text": "Set the duration to 3s."}]}}
+        beats: list[float] = []
+        async with api.http.stream("POST", "/run_sse", json=body,
+                                   headers={**api.headers(), "Accept": "text/event-stream"}) as r:
+            async for line in r.aiter_lines():
+                if line.startswith(":"):
+                    beats.append(time.monotonic())
+        status_after = (await api.status("render_7"))["status"]
+        gaps = [b - a for a, b in itertools.pairwise(beats)]
+        largest = max(gaps)
+        print(f"largest heartbeat gap while rendering: {largest * 1000:.0f} ms over {len(beats)} beats")
+        assert status_after in ("processing", "completed")
+        assert len(beats) >= 20 and largest < 0.5  # 50 ms beats; a blocked loop would stall for seconds
+        await api.wait("render_7", limit=120)
