@@ -343,20 +343,25 @@ class _StreamTamper:
         self.fault = fault
         self.events = 0
         self.dead = False
+        self.stalled = False
 
     async def send(self, message: Message) -> None:
         if self.dead:
             return
-        if message["type"] != "http.response.body" or not message.get("body", b"").startswith(b"data:"):
+        f = self.fault
+        body = message.get("body", b"") if message["type"] == "http.response.body" else None
+        if body and f.stall_after is not None and self.events >= f.stall_after and not self.stalled:
+            self.stalled = True  # nothing more goes out, heartbeats included: the stream goes quiet
+            await self._stall()
+            if self.dead:
+                return
+        if body is None or not body.startswith(b"data:"):
             await self._send(message)
             return
-        f = self.fault
         if f.drop_after is not None and self.events >= f.drop_after:
             self.dead = True
             await _abort(self._raw_send)
             return
-        if f.stall_after is not None and self.events == f.stall_after:
-            await self._stall()
         self.events += 1
         if f.malformed_at is not None and self.events == f.malformed_at:
             message = {**message, "body": b'data: {"content": {"parts": [{"text": "trunc\n\n'}
