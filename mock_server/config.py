@@ -40,7 +40,8 @@ class MockConfig:
         no_text_ratio: share of understood instructions whose stream closes without a text reply.
         work_delay: simulated generation/edit time in seconds; heartbeats flow during it.
         heartbeat_interval: seconds between heartbeats while working.
-        render_speed: multiplies the simulated pacing of render progress (1.0 = as fast as it renders).
+        render_speed: 0 renders as fast as the machine can; N > 0 makes each job last at least the draft's
+            duration / N seconds (a cloud render at N times real time), so polling clients see progress.
         render_workers: renders run in at most this many threads at once.
         rate_limit: requests allowed per client per ``rate_window`` seconds, or ``None`` for no limit.
         rate_window: the fixed window of the rate limit, in seconds.
@@ -56,7 +57,7 @@ class MockConfig:
     no_text_ratio: float = 0.3
     work_delay: float = 0.05
     heartbeat_interval: float = 0.02
-    render_speed: float = 1.0
+    render_speed: float = 0.0
     render_workers: int = 2
     rate_limit: int | None = None
     rate_window: float = 1.0
