@@ -1,8 +1,15 @@
 """Frames in YUV 4:2:0: a picture converted once, then warped plane by plane for every frame.
 
 Warping Y at full and U/V at half resolution straight from pre-converted planes costs 1.5 bytes per pixel
-and no per-frame colour conversion; cv2.warpAffine runs without the GIL, so frames are made on one core
-while the encoder works on the other.
+and no per-frame colour conversion; OpenCV runs without the GIL, so frames are made on one core while the
+encoder works on the other.
+
+Most camera moves (zoom, pan, tilt: no roll) are axis-aligned maps, and for those a separable
+``cv2.resize`` is about 3× cheaper than ``cv2.warpAffine``. Resize fixes the sub-pixel phase of its
+sampling grid (output pixel j samples ``(j + 0.5)·a − 0.5``), so the renderer picks, among the first
+``_PHASES`` output columns/rows it could crop away, the one whose phase lands within ``_MAX_PHASE_ERROR``
+of the wanted position, and crops the source at the matching integer offset. When no phase is close
+enough (scales that are simple fractions) or the map rotates, it falls back to ``cv2.warpAffine``.
 """
 
 from __future__ import annotations
@@ -23,14 +30,44 @@ _KG = 1.0 - _KR - _KB
 BLACK_YUV = (16, 128, 128)
 
 
+# Up to this many extra output pixels per axis are computed and cropped away to find a sampling phase.
+_PHASES = 96
+# The largest sub-pixel error the resize path may make (px of the plane); warpAffine itself quantises
+# positions to 1/32 px.
+_MAX_PHASE_ERROR = 0.02
+# Replicated border around the stored planes (luma px), so that resize crops may start before the
+# picture's edge; chroma gets half.
+_PAD = 2 * _PHASES
+
+
 @dataclass(frozen=True)
 class YuvPicture:
-    """A picture as three planes: Y (H×W) and U, V (H/2×W/2), with its true size in Y pixels."""
+    """A picture as three padded planes: Y (H×W) and U, V (H/2×W/2), plus its true size in Y pixels.
 
-    y: Plane
-    u: Plane
-    v: Plane
+    ``y_padded`` etc. carry a replicated border of ``pad`` (luma) / ``pad // 2`` (chroma) pixels.
+    """
+
+    y_padded: Plane
+    u_padded: Plane
+    v_padded: Plane
+    pad: int
     size: tuple[float, float]
+
+    @property
+    def y(self) -> Plane:
+        return _inner(self.y_padded, self.pad)
+
+    @property
+    def u(self) -> Plane:
+        return _inner(self.u_padded, self.pad // 2)
+
+    @property
+    def v(self) -> Plane:
+        return _inner(self.v_padded, self.pad // 2)
+
+
+def _inner(padded: Plane, pad: int) -> Plane:
+    return padded[pad:-pad, pad:-pad] if pad else padded
 
 
 def rgb_to_yuv_planes(rgb: npt.NDArray[np.uint8]) -> tuple[Plane, Plane, Plane]:
@@ -50,7 +87,11 @@ def rgb_to_yuv_planes(rgb: npt.NDArray[np.uint8]) -> tuple[Plane, Plane, Plane]:
 def yuv_picture(rgb: npt.NDArray[np.uint8], size: tuple[float, float]) -> YuvPicture:
     """Convert an even-sized RGB picture once, for warping many frames from it."""
     y, u, v = rgb_to_yuv_planes(rgb)
-    return YuvPicture(y, u, v, size)
+    pads = ((y, _PAD), (u, _PAD // 2), (v, _PAD // 2))
+    y_pad, u_pad, v_pad = (
+        np.asarray(cv2.copyMakeBorder(p, n, n, n, n, cv2.BORDER_REPLICATE), dtype=np.uint8) for p, n in pads
+    )
+    return YuvPicture(y_pad, u_pad, v_pad, _PAD, size)
 
 
 def yuv_to_rgb(y: Plane, u: Plane, v: Plane) -> npt.NDArray[np.uint8]:
@@ -91,18 +132,70 @@ def warp_into(
     """Warp ``picture`` by the forward map (continuous source → output coordinates) into the given planes.
 
     Writes in place (the planes may be views into an encoder's frame buffer). Edges replicate rather than
-    show black, as the camera path never needs more than half a pixel beyond the picture.
+    show black, as the camera path never needs more than half a pixel beyond the picture. Bilinear
+    axis-aligned maps take the resize path (see the module docstring).
     """
-    flags = interpolation | cv2.WARP_INVERSE_MAP
-    for source, target, scale in ((picture.y, y_out, 1.0), (picture.u, u_out, 0.5), (picture.v, v_out, 0.5)):
+    planes = (
+        (picture.y_padded, picture.pad, y_out, 1.0),
+        (picture.u_padded, picture.pad // 2, u_out, 0.5),
+        (picture.v_padded, picture.pad // 2, v_out, 0.5),
+    )
+    for padded, pad, target, scale in planes:
+        inverse = _plane_map(forward, scale, scale)
+        if interpolation == cv2.INTER_LINEAR and _resize_into(padded, pad, inverse, target):
+            continue
         cv2.warpAffine(
-            source,
-            _plane_map(forward, scale, scale),
+            _inner(padded, pad),
+            inverse,
             (target.shape[1], target.shape[0]),
             dst=target,
-            flags=flags,
+            flags=interpolation | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REPLICATE,
         )
+
+
+def _phase(scale: float, offset: float) -> tuple[int, int] | None:
+    # Output index j of a resize of a crop starting at integer c samples c + (j + 0.5)·scale − 0.5.
+    # Wanted: output index i = j − k samples i·scale + offset, so c + (k + 0.5)·scale − 0.5 = offset.
+    ks = np.arange(_PHASES + 1)
+    starts = offset + 0.5 - (ks + 0.5) * scale
+    crops = np.rint(starts)
+    errors = np.abs(starts - crops)
+    best = int(np.argmin(errors))
+    if errors[best] > _MAX_PHASE_ERROR:
+        return None
+    return best, int(crops[best])
+
+
+def _resize_into(padded: Plane, pad: int, inverse: Matrix, target: Plane) -> bool:
+    """Fill ``target`` by one ``cv2.resize`` if ``inverse`` is axis-aligned and a phase fits; else False."""
+    if abs(inverse[0, 1]) > 1e-12 or abs(inverse[1, 0]) > 1e-12:
+        return False
+    scale_x, scale_y = float(inverse[0, 0]), float(inverse[1, 1])
+    if scale_x <= 0 or scale_y <= 0:
+        return False
+    across = _phase(scale_x, float(inverse[0, 2]) + pad)
+    down = _phase(scale_y, float(inverse[1, 2]) + pad)
+    if across is None or down is None:
+        return False
+    (skip_x, left), (skip_y, top) = across, down
+    out_h, out_w = target.shape
+    width = int(np.ceil((skip_x + out_w) * scale_x)) + 2
+    height = int(np.ceil((skip_y + out_h) * scale_y)) + 2
+    if left < 0 or top < 0 or left + width > padded.shape[1] or top + height > padded.shape[0]:
+        return False
+    # dsize (0, 0) with fx/fy: OpenCV then samples with exactly 1/fx, not a ratio of integer sizes.
+    resized = cv2.resize(
+        padded[top : top + height, left : left + width],
+        (0, 0),
+        fx=1.0 / scale_x,
+        fy=1.0 / scale_y,
+        interpolation=cv2.INTER_LINEAR,
+    )
+    if resized.shape[0] < skip_y + out_h or resized.shape[1] < skip_x + out_w:
+        return False
+    target[...] = resized[skip_y : skip_y + out_h, skip_x : skip_x + out_w]
+    return True
 
 
 @dataclass

@@ -1,0 +1,73 @@
+"""Frame warping: the fast resize path agrees with cv2.warpAffine, colour conversion round-trips."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from mock_server.render.frames import (
+    I420Buffer,
+    _resize_into,
+    rgb_to_yuv_planes,
+    warp_into,
+    yuv_picture,
+    yuv_to_rgb,
+)
+
+
+def _smooth_rgb(height: int = 600, width: int = 400) -> np.ndarray:
+    rng = np.random.default_rng(3)
+    noise = (rng.random((height, width, 3)) * 255).astype(np.uint8)
+    return np.asarray(cv2.GaussianBlur(noise, (0, 0), 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("scale", "dx", "dy"), [(0.87, 10.3, 20.7), (1.13, -5.25, 3.9), (0.95432, 0.123, 0.987), (2.05, 1.5, 2.5)]
+)
+def test_resize_path_matches_warp_affine(scale: float, dx: float, dy: float) -> None:
+    picture = yuv_picture(_smooth_rgb(), (400.0, 600.0))
+    forward = np.array([[scale, 0.0, dx], [0.0, scale, dy]])
+    fast, exact = I420Buffer.allocate(200, 300), I420Buffer.allocate(200, 300)
+    warp_into(picture, forward, *fast.planes())
+    for source, target, plane_scale in zip(
+        (picture.y, picture.u, picture.v), exact.planes(), (1.0, 0.5, 0.5), strict=True
+    ):
+        inverse = cv2.invertAffineTransform(forward)
+        # The same pixel-centre convention as the renderer, written out independently.
+        inverse[:, 2] = (
+            inverse[:, :2] @ np.array([0.5, 0.5]) / plane_scale + inverse[:, 2]
+        ) * plane_scale - 0.5
+        cv2.warpAffine(
+            source, inverse, target.shape[::-1], dst=target,
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,
+        )  # fmt: skip
+    difference = np.abs(fast.data.astype(int) - exact.data)
+    assert difference.mean() < 0.3
+    assert difference.max() <= 3
+
+
+def test_resize_path_is_taken_for_zoom_and_pan_and_not_for_roll() -> None:
+    picture = yuv_picture(_smooth_rgb(), (400.0, 600.0))
+    target = np.empty((300, 200), dtype=np.uint8)
+    inverse_zoom = np.array([[1.0 / 0.87, 0.0, 3.3], [0.0, 1.0 / 0.87, 7.1]])
+    assert _resize_into(picture.y_padded, picture.pad, inverse_zoom, target)
+    angle = np.radians(3)
+    inverse_roll = np.array([[np.cos(angle), np.sin(angle), 3.3], [-np.sin(angle), np.cos(angle), 7.1]])
+    assert not _resize_into(picture.y_padded, picture.pad, inverse_roll, target)
+    # A scale of exactly 1 can only sample whole-pixel phases: a 0.3 px shift needs warpAffine.
+    assert not _resize_into(picture.y_padded, picture.pad, np.array([[1.0, 0, 0.3], [0, 1.0, 0.3]]), target)
+
+
+def test_colour_conversion_round_trips() -> None:
+    rgb = _smooth_rgb(64, 64)
+    back = yuv_to_rgb(*rgb_to_yuv_planes(rgb))
+    # Chroma is halved, so smooth pictures come back within a few levels.
+    assert np.abs(back.astype(int) - rgb).mean() < 3
+
+
+def test_bt709_limited_range_levels() -> None:
+    white = np.full((2, 2, 3), 255, dtype=np.uint8)
+    black = np.zeros((2, 2, 3), dtype=np.uint8)
+    assert [int(p[0, 0]) for p in rgb_to_yuv_planes(white)] == [235, 128, 128]
+    assert [int(p[0, 0]) for p in rgb_to_yuv_planes(black)] == [16, 128, 128]
