@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .audio import mix
 from .camera import CameraPath, camera_path, frame_progress
 from .encode import Format, Quality, effective_fps, encode_settings, video_writer
@@ -164,17 +166,42 @@ def _frame_at(ms: int, fps: int) -> int:
     return -(-ms * fps // 1000)
 
 
-def _draw(shots: list[_Shot], overlays: list[Overlay], index: int, buffer: I420Buffer) -> None:
-    # The latest-starting segment that covers the frame wins; uncovered frames are black.
-    shot = next((s for s in reversed(shots) if s.first <= index < s.end), None)
-    planes = buffer.planes()
-    if shot is None:
-        buffer.fill(BLACK_YUV)
-    else:
-        progress = frame_progress(index - shot.first, shot.move_frames)
-        warp_into(shot.picture, shot.path.matrix(progress), *planes)
-    for overlay in overlays:
-        blend(overlay, *planes, overlay.opacity(index))
+class _FrameMaker:
+    """Draws frame after frame; a pose that repeats (a still shot, the hold after a move) is copied, not
+    warped again."""
+
+    def __init__(self, shots: list[_Shot], overlays: list[Overlay], size: FrameSize) -> None:
+        self._shots = shots
+        self._overlays = overlays
+        self._held = I420Buffer.allocate(size.width, size.height)
+        self._held_pose: tuple[int, bytes] | None = None
+
+    def _pose(self, index: int) -> tuple[int, bytes] | None:
+        # The latest-starting segment that covers the frame wins; uncovered frames are black (None).
+        for number in range(len(self._shots) - 1, -1, -1):
+            shot = self._shots[number]
+            if shot.first <= index < shot.end:
+                matrix = shot.path.matrix(frame_progress(index - shot.first, shot.move_frames))
+                return number, matrix.tobytes()
+        return None
+
+    def draw(self, index: int, buffer: I420Buffer) -> None:
+        """Draw frame ``index`` into ``buffer``: picture, then text."""
+        pose = self._pose(index)
+        if pose is not None and pose == self._held_pose:
+            np.copyto(buffer.data, self._held.data)
+        elif pose is None:
+            buffer.fill(BLACK_YUV)
+        else:
+            number, matrix = pose
+            shot = self._shots[number]
+            warp_into(shot.picture, np.frombuffer(matrix).reshape(2, 3), *buffer.planes())
+            if self._pose(index + 1) == pose:
+                np.copyto(self._held.data, buffer.data)
+                self._held_pose = pose
+        planes = buffer.planes()
+        for overlay in self._overlays:
+            blend(overlay, *planes, overlay.opacity(index))
 
 
 def _run_pipeline(
@@ -190,6 +217,7 @@ def _run_pipeline(
     ring = [I420Buffer.allocate(size.width, size.height) for _ in range(_RING)]
     frames: queue.Queue[I420Buffer | BaseException | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
     stop = threading.Event()
+    maker = _FrameMaker(shots, overlays, size)
 
     def produce() -> None:
         try:
@@ -197,7 +225,7 @@ def _run_pipeline(
                 if stop.is_set():
                     return
                 buffer = ring[index % _RING]
-                _draw(shots, overlays, index, buffer)
+                maker.draw(index, buffer)
                 frames.put(buffer)
             frames.put(None)
         except BaseException as exc:  # handed to the encoding thread, which re-raises it
