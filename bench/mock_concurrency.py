@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/mock_concurrency.py --sessions 100 --work-delay 1.0
 
-Every session gets its own anonymous token, creates a session, uploads a PNG and sends the seed's motion
+With ``--url`` it benches a mock in another process (``motionctl mock serve``), so the client's work does
+not share the mock's interpreter. Every session gets its own anonymous token, creates a session, uploads a PNG and sends the seed's motion
 instruction, all at once against one mock served by uvicorn on 127.0.0.1. Prints the wall time and the
 p50/p95/max latency of the streams (request sent → stream closed), and fails if any session errs.
 """
@@ -60,19 +61,27 @@ async def one_session(http: httpx.AsyncClient, png: bytes, latencies: list[float
         errors.append(f"{type(exc).__name__}: {exc}")
 
 
-async def run(sessions: int, config: MockConfig) -> tuple[float, list[float], list[str]]:
-    """Run ``sessions`` concurrent sessions against a fresh mock; (wall seconds, latencies, errors)."""
+async def run(sessions: int, config: MockConfig,
+              url: str | None = None) -> tuple[float, list[float], list[str]]:
+    """Run ``sessions`` concurrent sessions against a fresh in-process mock (or the mock at ``url``);
+    returns (wall seconds, stream latencies, errors)."""
+    if url is None:
+        with serve_in_thread(config) as mock:
+            return await _run(sessions, mock.url)
+    return await _run(sessions, url)
+
+
+async def _run(sessions: int, url: str) -> tuple[float, list[float], list[str]]:
     png = _png()
     latencies: list[float] = []
     errors: list[str] = []
-    with serve_in_thread(config) as mock:
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-        async with httpx.AsyncClient(base_url=mock.url, limits=limits, timeout=120) as http:
-            start = time.perf_counter()
-            async with anyio.create_task_group() as tg:
-                for _ in range(sessions):
-                    tg.start_soon(one_session, http, png, latencies, errors)
-            wall = time.perf_counter() - start
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as http:
+        start = time.perf_counter()
+        async with anyio.create_task_group() as tg:
+            for _ in range(sessions):
+                tg.start_soon(one_session, http, png, latencies, errors)
+        wall = time.perf_counter() - start
     return wall, latencies, errors
 
 
@@ -88,9 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--work-delay", type=float, default=1.0, help="simulated generation time per message")
     parser.add_argument("--heartbeat-interval", type=float, default=0.25)
+    parser.add_argument("--url", help="bench a running mock (motionctl mock serve ...) instead of an "
+                                      "in-process one; its own --work-delay then applies")
     args = parser.parse_args(argv)
     config = MockConfig(work_delay=args.work_delay, heartbeat_interval=args.heartbeat_interval)
-    wall, latencies, errors = anyio.run(run, args.sessions, config)
+    wall, latencies, errors = anyio.run(run, args.sessions, config, args.url)
     print(f"sessions: {args.sessions}  completed: {len(latencies)}  errors: {len(errors)}")
     print(f"wall time: {wall:.2f} s (token, session, upload and one /run_sse each, all at once)")
     if latencies:
