@@ -34,6 +34,12 @@ def test_heic_input(tmp_path: Path) -> None:
     assert _marker_at(tmp_path, picture) == pytest.approx((0.3, 0.6), abs=0.01)
 
 
+def test_webp_input(tmp_path: Path) -> None:
+    picture = marker_picture(tmp_path / "photo.webp", at=(0.7, 0.2), marker=40, fmt="WEBP")
+    assert picture.read_bytes()[8:12] == b"WEBP"
+    assert _marker_at(tmp_path, picture) == pytest.approx((0.7, 0.2), abs=0.01)
+
+
 def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     # Stored landscape with orientation 6 ("rotate 90° clockwise to view"): a marker stored at
     # (0.25, 0.25) of the landscape pixels is seen at (0.75, 0.25) of the upright portrait.

@@ -90,3 +90,18 @@ def test_default_font_gets_readable_stand_ins_for_missing_glyphs() -> None:
 
     font = ImageFont.load_default(40)
     assert _fit_to_default_font("Café — 30% off €5 “naïve”", font) == "Cafe - 30% off EUR5 “naive”"
+
+
+def test_a_font_file_is_used_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    from mock_server.render import RenderInputError
+
+    with pytest.raises(RenderInputError, match=r"font .*nofont\.ttf: not a readable"):
+        _render_text(tmp_path, {"pos": "center"}, RenderOptions(font=tmp_path / "nofont.ttf"))
+    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not dejavu.exists():
+        pytest.skip("no DejaVu font on this machine")
+    options = RenderOptions(quality="low", resolution="540p", font=dejavu)
+    with_font = _text_box(_render_text(tmp_path, {"pos": "center"}, options)[15], (255, 255, 255))
+    default = _text_box(_render_text(tmp_path, {"pos": "center"})[15], (255, 255, 255))
+    assert with_font is not None and default is not None
+    assert with_font != default  # another face, other glyph extents
