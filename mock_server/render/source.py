@@ -25,6 +25,7 @@ from .errors import RenderInputError
 register_heif_opener()
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+_HEADROOM = 1.03
 # EXIF orientations 5–8 swap width and height.
 _SWAPPING_ORIENTATIONS = {5, 6, 7, 8}
 
@@ -81,7 +82,9 @@ def _decode(image: Image.Image, scale_for: Callable[[tuple[int, int]], float]) -
     orientation = image.getexif().get(0x0112, 1)
     swaps = orientation in _SWAPPING_ORIENTATIONS
     upright = (image.height, image.width) if swaps else (image.width, image.height)
-    scale = min(1.0, scale_for(upright))
+    # A little headroom over the largest scale the camera needs: at exactly 1:1 the frames' fast resize
+    # path could only sample whole-pixel phases (see frames.py) and would fall back to warpAffine.
+    scale = min(1.0, scale_for(upright) * _HEADROOM)
     target = (max(2, math.ceil(upright[0] * scale)), max(2, math.ceil(upright[1] * scale)))
     if scale < 1.0 and image.format == "JPEG":
         # Decode at 1/2, 1/4 or 1/8 straight from the DCT: never less than the target size.
