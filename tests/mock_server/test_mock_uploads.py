@@ -74,6 +74,19 @@ async def test_every_allowed_kind_is_accepted_and_downloadable(open_api: OpenApi
         assert seg["name"] == "b.jpg"  # the last image uploaded is the source; audio is only a library entry
 
 
+async def test_heic_is_accepted_as_an_image(open_api: OpenApi) -> None:
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 100, 50)).save(buf, "HEIF")
+    async with open_api() as api:
+        sid = await api.session()
+        info = (await api.upload(sid, ("bag.heic", buf.getvalue())))["data"]["files"][0]
+        assert (info["file_type"], info["width"], info["height"]) == ("image", 64, 48)
+
+
 async def test_content_not_extension_decides_the_type(open_api: OpenApi) -> None:
     async with open_api() as api:
         sid = await api.session()
