@@ -235,17 +235,21 @@ class NemoApi:
         no_text = it.understood and self.store.no_text(session, text)
         session.messages += 1
         events = sse.builder(self.config.sse_dialect, self.store.rng, self.store.clock.now())
-        stream = self._stream(account, session, it, text, generation, no_text, events)
+        streaming = body.get("streaming") is True
+        stream = self._stream(account, session, it, text, generation, no_text, events, streaming)
         return StreamingResponse(stream, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     async def _stream(self, account: Account, session: Session, it: Interpretation, text: str,
-                      generation: bool, no_text: bool, events: sse.EventBuilder) -> AsyncIterator[bytes]:
+                      generation: bool, no_text: bool, events: sse.EventBuilder,
+                      streaming: bool) -> AsyncIterator[bytes]:
         applied = False
         tool = it.tool if generation or not it.understood else "edit_multitrack"
         try:
             if not it.understood:
                 yield events.heartbeat()
+                for chunk in sse.chunks(it.reply) if streaming else []:
+                    yield events.text(chunk, partial=True)
                 yield events.text(it.reply)
                 return
             yield events.tool_call(tool, {"instruction": text})
@@ -264,6 +268,8 @@ class NemoApi:
                 account.frozen -= GENERATION_COST
             yield events.tool_result(tool, {"status": "success", "summary": it.reply}, it.draft)
             if not no_text:
+                for chunk in sse.chunks(it.reply) if streaming else []:
+                    yield events.text(chunk, partial=True)
                 yield events.text(it.reply)
         finally:
             if generation and not applied:  # the stream broke off before the clip was made: refund

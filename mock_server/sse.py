@@ -4,7 +4,8 @@
 ``functionResponse`` / ``text``, ``author`` "nemo_agent", ``invocationId``, ``id``, ``timestamp`` and
 ``actions.stateDelta`` carrying the new draft; heartbeats are the SSE comment ``: ping``.
 ``nemo``: ``{"type": "tool_call" | "tool_result" | "text" | "heartbeat", ...}`` events.
-Neither sends a done event: the stream simply ends.
+Neither sends a done event: the stream simply ends. When the request asks for ``"streaming": true`` the
+reply text first arrives in ``partial`` chunks, then once more whole, as ADK does.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class EventBuilder(Protocol):
     def tool_call(self, tool: str, args: dict[str, Any]) -> bytes: ...
     def heartbeat(self) -> bytes: ...
     def tool_result(self, tool: str, result: dict[str, Any], draft: dict[str, Any]) -> bytes: ...
-    def text(self, text: str) -> bytes: ...
+    def text(self, text: str, partial: bool = False) -> bytes: ...
 
 
 @dataclass
@@ -52,9 +53,11 @@ class AdkEvents:
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
-    def _event(self, role: str, part: dict[str, Any], state_delta: dict[str, Any] | None = None) -> bytes:
+    def _event(self, role: str, part: dict[str, Any], state_delta: dict[str, Any] | None = None,
+               partial: bool = False) -> bytes:
         self._tick += 1
-        return data_frame({
+        extra = {"partial": True} if partial else {}  # ADK leaves it out (exclude_none) on final events
+        return data_frame({**extra,
             "content": {"role": role, "parts": [part]},
             "invocationId": self.invocation_id,
             "author": AUTHOR,
@@ -75,8 +78,8 @@ class AdkEvents:
         part = {"functionResponse": {"id": self.call_id, "name": tool, "response": result}}
         return self._event("user", part, {"draft": draft})
 
-    def text(self, text: str) -> bytes:
-        return self._event("model", {"text": text})
+    def text(self, text: str, partial: bool = False) -> bytes:
+        return self._event("model", {"text": text}, partial=partial)
 
 
 class NemoEvents:
@@ -91,8 +94,16 @@ class NemoEvents:
     def tool_result(self, tool: str, result: dict[str, Any], draft: dict[str, Any]) -> bytes:
         return data_frame({"type": "tool_result", "name": tool, "result": {**result, "draft": draft}})
 
-    def text(self, text: str) -> bytes:
-        return data_frame({"type": "text", "content": text})
+    def text(self, text: str, partial: bool = False) -> bytes:
+        return data_frame({"type": "text", "content": text, **({"partial": True} if partial else {})})
+
+
+def chunks(text: str, parts: int = 3) -> list[str]:
+    """``text`` cut at word boundaries into about ``parts`` pieces that join back to it."""
+    words = text.split(" ")
+    size = max(1, -(-len(words) // parts))
+    return [" ".join(words[i:i + size]) + (" " if i + size < len(words) else "")
+            for i in range(0, len(words), size)]
 
 
 def builder(dialect: SseDialect, rng: random.Random, now: float) -> EventBuilder:

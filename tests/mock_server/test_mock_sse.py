@@ -113,6 +113,23 @@ async def test_no_text_close_still_changes_the_state(open_api: OpenApi) -> None:
 
 
 @pytest.mark.parametrize("dialect", ["adk", "nemo"])
+async def test_streaming_requests_get_partial_text_chunks_then_the_whole(open_api: OpenApi,
+                                                                         dialect: str) -> None:
+    config = MockConfig(sse_dialect=dialect, no_text_ratio=0.0, work_delay=0.0)  # type: ignore[arg-type]
+    async with open_api(config) as api:
+        sid = await api.session_with_image()
+        body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid, "streaming": True,
+                "new_message": {"parts": [{"text": "Set the duration to 3s."}]}}
+        async with api.http.stream("POST", "/run_sse", json=body,
+                                   headers={**api.headers(), "Accept": "text/event-stream"}) as r:
+            ev = parse_sse((await r.aread()).decode())
+        texts = ev.texts()
+        partial = [e for e in ev.data if e.get("partial")]
+        assert len(partial) == len(texts) - 1 >= 2 and not ev.data[-1].get("partial")
+        assert "".join(texts[:-1]) == texts[-1] and texts[-1].startswith("Done.")
+
+
+@pytest.mark.parametrize("dialect", ["adk", "nemo"])
 async def test_not_understood_replies_and_changes_nothing(open_api: OpenApi, dialect: str) -> None:
     async with open_api(MockConfig(sse_dialect=dialect)) as api:  # type: ignore[arg-type]
         sid = await api.session_with_image()
