@@ -46,7 +46,7 @@ from mock_server.faults import (
 )
 from mock_server.interpreter import Interpretation, interpret
 from mock_server.render_jobs import RenderJobs, status_body
-from mock_server.store import GENERATION_COST, Account, Session, Store, Upload, iso
+from mock_server.store import GENERATION_COST, Account, RenderJob, Session, Store, Upload, iso
 from mock_server.uploads import (
     KIND_OF,
     ReceivedFile,
@@ -55,6 +55,7 @@ from mock_server.uploads import (
     file_url_path,
     probe,
     receive_multipart,
+    remove_tree,
     safe_name,
 )
 
@@ -113,7 +114,7 @@ class NemoApi:
         account = self._account(request)
         body = await _json_body(request)
         self.store.session(account, str(body.get("session_id", "")))
-        return ok({"claim_token": f"clm_{self.store._hex(24)}", "expires_in": 604800})
+        return ok({"claim_token": self.store.new_claim_token(), "expires_in": 604800})
 
     async def create_session(self, request: Request) -> Response:
         account = self._account(request)
@@ -161,7 +162,7 @@ class NemoApi:
                     "fps": media.fps, "hash": file.sha256}))
         except BaseException:
             for folder in dirs:
-                await anyio.to_thread.run_sync(_rmtree, folder)
+                await anyio.to_thread.run_sync(remove_tree, folder)
             raise
         for upload_id, file, info in infos:
             self.store.add_upload(session, Upload(upload_id, session.session_id, file.path, info))
@@ -317,7 +318,7 @@ class NemoApi:
                     if j.output_path is not None and j.output_path.name == name), None)
         return self._job_file(job, name)
 
-    def _job_file(self, job: Any, name: str) -> Response:
+    def _job_file(self, job: RenderJob | None, name: str) -> Response:
         if job is None:
             return render_error(ApiFailure(404, f"render {name} not found", http_status=404))
         if job.status != "completed" or job.output_path is None or not job.output_path.is_file():
@@ -347,12 +348,6 @@ class NemoApi:
         plan = self.controller.plan
         return JSONResponse({"rules": len(plan.rules), "rate_limit": None if plan.rate_limit is None else
                              {"requests": plan.rate_limit.requests, "window": plan.rate_limit.window}})
-
-
-def _rmtree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _failure_handler(request: Request, exc: Exception) -> Response:

@@ -59,7 +59,6 @@ class Session:
     generated_sources: set[str] = field(default_factory=set)
     edit_paid: bool = False
     messages: int = 0
-    busy: bool = False
 
     def state(self) -> dict[str, Any]:
         return {"video_infos": self.video_infos, "draft": self.draft,
@@ -117,6 +116,9 @@ class Store:
 
     def _hex(self, n: int) -> str:
         return "".join(self.rng.choice("0123456789abcdef") for _ in range(n))
+
+    def new_claim_token(self) -> str:
+        return f"clm_{self._hex(24)}"
 
     # --- tokens and credits ---------------------------------------------------------------------------
 
