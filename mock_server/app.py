@@ -331,7 +331,7 @@ class NemoApi:
     # --- introspection ----------------------------------------------------------------------------------
 
     async def mock_requests(self, request: Request) -> Response:
-        return JSONResponse({"requests": self.controller.log})
+        return JSONResponse({"requests": list(self.controller.log)})
 
     async def mock_reset(self, request: Request) -> Response:
         self.store.reset()

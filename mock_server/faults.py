@@ -14,6 +14,7 @@ import json
 import math
 import random
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,7 +175,7 @@ class FaultController:
     fired: list[int] = field(default_factory=list)
     rng: random.Random = field(default_factory=random.Random)
     windows: dict[str, tuple[int, int]] = field(default_factory=dict)
-    log: list[dict[str, Any]] = field(default_factory=list)
+    log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=LOG_LIMIT))  # the latest
 
     def set_plan(self, plan: FaultPlan) -> None:
         self.plan = plan
@@ -185,7 +186,7 @@ class FaultController:
 
     def reset(self) -> None:
         self.set_plan(self.plan)
-        self.log = []
+        self.log.clear()
 
     @property
     def rate_limit(self) -> RateLimit | None:
@@ -271,8 +272,7 @@ class FaultMiddleware:
         entry: dict[str, Any] = {"method": method, "path": path, "query": query,
                                  "headers": mask_headers(headers), "status": None, "fault": None,
                                  "at": ctl.store.clock.now()}
-        if len(ctl.log) < LOG_LIMIT:
-            ctl.log.append(entry)
+        ctl.log.append(entry)
 
         async def logged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
