@@ -1,4 +1,13 @@
-"""motionctl: declarative YAML recipes for the Nemo image-to-video API."""
+"""motionctl: declarative YAML recipes for the Nemo image-to-video API.
+
+The library behind the ``motionctl`` command::
+
+    from runner import RunConfig, load_plan, run_recipe
+
+    plan = load_plan(Path("workflows/quickstart.yaml"))      # validate + expand, no network
+    result = run_recipe(RunConfig(recipe=Path("workflows/quickstart.yaml")))
+    result.outputs                                           # the MP4s it wrote
+"""
 
 from __future__ import annotations
 
@@ -9,4 +18,40 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+# Imported after __version__: the API client reads it for the X-Skill-Version header.
+from runner.engine import JobOutcome
+from runner.errors import (
+    ApiError,
+    ExecutionError,
+    ExpectationFailed,
+    GoldenMismatch,
+    RecipeError,
+    RecipeLoadError,
+    RecipeValidationError,
+    RunnerError,
+    UsageError,
+)
+from runner.events import Reporter
+from runner.golden import GoldenResult
+from runner.recipe import load_plan
+from runner.run import RunConfig, RunResult, run_recipe
+
+__all__ = [
+    "ApiError",
+    "ExecutionError",
+    "ExpectationFailed",
+    "GoldenMismatch",
+    "GoldenResult",
+    "JobOutcome",
+    "RecipeError",
+    "RecipeLoadError",
+    "RecipeValidationError",
+    "Reporter",
+    "RunConfig",
+    "RunResult",
+    "RunnerError",
+    "UsageError",
+    "__version__",
+    "load_plan",
+    "run_recipe",
+]
