@@ -11,14 +11,7 @@ The library behind the ``motionctl`` command::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("motionctl")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
-
-# Imported after __version__: the API client reads it for the X-Skill-Version header.
+from runner._version import __version__
 from runner.engine import JobOutcome
 from runner.errors import (
     ApiError,

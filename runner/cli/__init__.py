@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from runner import __version__
+from runner._version import __version__
 from runner.errors import RunnerError
 
 
