@@ -28,6 +28,7 @@ DEFAULT_SIZE = 64
 _BOX_RGBA = (0, 0, 0, 150)
 _OUTLINE_RGB = (0, 0, 0)
 _LINE_SPACING = 0.25  # of the font size
+_MIN_PX = 8
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,18 @@ def prepare_overlay(
     px = max(8, round((seg.size or DEFAULT_SIZE) * scale))
     area = safe_area(size, keep_safe)
     left, top, right, bottom = area.box(size)
-    face = load_font(font, px)
-    content = seg.text if font is not None else _fit_to_default_font(seg.text, face)
-    rgba = _rasterise(content, seg, face, px, max_width=right - left)
+    # Text too tall for the box (long, wrapped, big) is set smaller until it fits, down to 8 px.
+    while True:
+        face = load_font(font, px)
+        content = seg.text if font is not None else _fit_to_default_font(seg.text, face)
+        rgba = _rasterise(content, seg, face, px, max_width=right - left)
+        if rgba.height <= bottom - top or px <= _MIN_PX:
+            break
+        px = max(_MIN_PX, int(px * 0.85))
+    if rgba.width > size.width or rgba.height > size.height:  # even 8 px does not fit: keep the middle
+        crop_w, crop_h = min(rgba.width, size.width), min(rgba.height, size.height)
+        x0, y0 = (rgba.width - crop_w) // 2 // 2 * 2, (rgba.height - crop_h) // 2 // 2 * 2
+        rgba = rgba.crop((x0, y0, x0 + crop_w, y0 + crop_h))
     width, height = rgba.size
     # The block never leaves the safe box; if it is taller/wider than the box, it is centred on it.
     if isinstance(seg.pos, tuple):

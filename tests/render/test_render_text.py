@@ -105,3 +105,13 @@ def test_a_font_file_is_used_and_a_bad_one_is_named(tmp_path: Path) -> None:
     default = _text_box(_render_text(tmp_path, {"pos": "center"})[15], (255, 255, 255))
     assert with_font is not None and default is not None
     assert with_font != default  # another face, other glyph extents
+
+
+def test_text_too_long_for_the_safe_area_is_set_smaller_to_fit(tmp_path: Path) -> None:
+    long_text = "A line of text far too long for one frame, wrapped and wrapped again. " * 4
+    frame = _render_text(tmp_path, {"pos": "center", "text": long_text, "size": 200})[15]
+    box = _text_box(frame, (255, 255, 255))
+    assert box is not None
+    top, bottom, left, right = box
+    assert top >= 0.14 * H - 1 and bottom <= 0.65 * H + 1
+    assert left >= 0 and right < W
