@@ -91,3 +91,18 @@ def test_still_camera_without_motion(tmp_path: Path) -> None:
     assert track.x.mean() == pytest.approx(0.25 * W, abs=1.0)
     assert track.y.mean() == pytest.approx(0.75 * H, abs=1.0)
     assert np.ptp(track.x) < 0.3
+
+
+def test_the_smoothness_measure_catches_whole_pixel_steps() -> None:
+    # The same kind of eased drift as above, but snapped to whole pixels the way crop-window tools move:
+    # the tracker must see it, or the smoothness test above would prove nothing.
+    from mock_server.render.camera import ease
+
+    frames = []
+    for i in range(60):
+        x = round(300 - 30 * ease("ease-in-out", i / 59))
+        luma = np.full((200, 540), 40, dtype=np.uint8)
+        luma[90:102, x - 6 : x + 6] = 250
+        frames.append(luma)
+    track = track_marker(frames)
+    assert track.acceleration_rms() > 0.15
