@@ -24,7 +24,7 @@ MOODS = ("lo-fi", "upbeat", "calm", "cinematic")
 TARGET_RMS_DBFS = -18.0
 PEAK_CEILING_DBFS = -1.0
 MAX_FILE_BYTES = 50 * 1024 * 1024
-_FADE_IN_S = 0.01  # a segment starting mid-waveform would click
+_EDGE_FADE_S = 0.02  # a segment starting or stopping mid-waveform would click
 
 Mono = npt.NDArray[np.float64]
 
@@ -265,9 +265,11 @@ def mix(segments: tuple[AudioSegment, ...], media: Mapping[str, Path], duration_
         source = _source(seg, media)
         part = _fit(source, end - start) * np.float32(seg.volume)
         gain = np.ones(end - start, dtype=np.float32)
-        fade_in = min(end - start, round(_FADE_IN_S * AUDIO_RATE))
+        fade_in = min(end - start, round(_EDGE_FADE_S * AUDIO_RATE))
         gain[:fade_in] = np.linspace(0, 1, fade_in, endpoint=False, dtype=np.float32)
-        fade_out = min(end - start, round(seg.fade_out_ms * AUDIO_RATE / 1000))
+        fade_out = min(
+            end - start, max(round(_EDGE_FADE_S * AUDIO_RATE), round(seg.fade_out_ms * AUDIO_RATE / 1000))
+        )
         if fade_out > 0:
             gain[end - start - fade_out :] *= np.linspace(1, 0, fade_out, dtype=np.float32)
         out[:, start:end] += part * gain
