@@ -166,3 +166,21 @@ async def test_request_log_masks_tokens_and_reset_forgets_everything(open_api: O
         assert (await api.raw.get("/__mock/requests")).json()["requests"] == []
         r = await api.http.get(f"/api/state/nemo_agent/me/{sid}/latest", headers=api.headers())
         assert r.json()["code"] == 1001  # the token is gone too
+
+
+async def test_create_app_also_runs_in_process_over_asgi_transport() -> None:
+    import httpx
+
+    from mock_server import create_app
+
+    app = create_app(MockConfig(seed=3))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as http:
+            r = await http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "abc"})
+            token = r.json()["data"]["token"]
+            r = await http.post("/api/tasks/me/with-session/nemo_agent",
+                                headers={"Authorization": f"Bearer {token}"},
+                                json={"task_name": "t", "language": "en"})
+            assert r.json()["code"] == 0 and r.json()["data"]["session_id"].isdigit()
+    finally:
+        app.state.store.close()
