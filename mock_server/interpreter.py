@@ -389,9 +389,11 @@ def _free_text(s: str, draft: Draft, library: Sequence[dict[str, Any]]) -> list[
 
     if aspect := _free_aspect(unquoted):
         push(_act_aspect(current, library, [aspect]))
-    if _DURATIONWORD.search(unquoted) and (m := _SECONDS.search(unquoted)) and not (
-            quotes and _TEXTWORD.search(unquoted)):
-        push(_act_duration(current, library, [m[1]]))
+    # "over 3s" times a move and "from 1s for 2s" places a text: neither is the clip's duration.
+    lengths = [m for m in _SECONDS.finditer(unquoted)
+               if not re.search(r"\b(?:over|from|for)\s*$", unquoted[:m.start()])]
+    if _DURATIONWORD.search(unquoted) and lengths and not (quotes and _TEXTWORD.search(unquoted)):
+        push(_act_duration(current, library, [lengths[0][1]]))
     if _MUSIC.search(unquoted):
         push(_free_music(unquoted, quotes, current, library))
     elif _VOLUMEWORD.search(unquoted) and (m := _PERCENT.search(unquoted)):

@@ -159,6 +159,12 @@ def test_free_text_edits(text: str, check: Any) -> None:
     assert check(it.draft)
 
 
+def test_a_timed_move_is_not_a_new_duration() -> None:
+    it = interpret("a long slow zoom in over 3s", base(), LIB)
+    assert it.draft["d"] == 5000 and drafts.video_segment(it.draft)["motion"]["d"] == 3000
+    assert interpret("make it 7s long with a slow zoom in over 3s", base(), LIB).draft["d"] == 7000
+
+
 def test_free_text_removals_including_chinese() -> None:
     d = interpret("Add background music: calm mood at 40% volume.", base(), LIB).draft
     d = interpret('Add the text "Sale" from 0s for 2s at the center.', d, LIB).draft
