@@ -137,6 +137,10 @@ class CameraPath:
         """The largest output-per-source pixel ratio along the path (to reduce big sources once)."""
         return self.cover_scale * max(self.motion.zoom) * self.extra_zoom
 
+    def min_scale(self) -> float:
+        """The smallest output-per-source pixel ratio along the path (frames shrink the picture most)."""
+        return self.cover_scale * min(self.motion.zoom) * self.extra_zoom
+
     def matrix(self, progress: float) -> Matrix:
         """The 2×3 forward affine map, source → output, at linear progress ``progress`` in [0, 1]."""
         return _forward(self.motion, self.source_size, self.output_size, self.extra_zoom, progress)

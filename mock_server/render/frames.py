@@ -10,10 +10,16 @@ sampling grid (output pixel j samples ``(j + 0.5)·a − 0.5``), so the renderer
 ``_PHASES`` output columns/rows it could crop away, the one whose phase lands within ``_MAX_PHASE_ERROR``
 of the wanted position, and crops the source at the matching integer offset. When no phase is close
 enough (scales that are simple fractions) or the map rotates, it falls back to ``cv2.warpAffine``.
+
+Bilinear sampling aliases (moiré, shimmer) once a frame shrinks the picture well below 1:1. Big zooms
+therefore get a pyramid of half-size levels made by area averaging. A level is used down to a scale of
+``_BLEND_END``; between ``_BLEND_START`` and ``_BLEND_END`` frames blend it with the next level, so the
+switch never shows as a jump in sharpness and no level is sampled much below 0.55.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -38,6 +44,10 @@ _MAX_PHASE_ERROR = 0.02
 # Replicated border around the stored planes (luma px), so that resize crops may start before the
 # picture's edge; chroma gets half.
 _PAD = 2 * _PHASES
+# Output px per source px where a level starts blending with the next, half-size one, and where the next
+# takes over alone (it then samples at twice that, 1.1).
+_BLEND_START = 0.8
+_BLEND_END = 0.55
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,7 @@ class YuvPicture:
     v_padded: Plane
     pad: int
     size: tuple[float, float]
+    coarser: YuvPicture | None = None  # the same picture at half the size, for strong minification
 
     @property
     def y(self) -> Plane:
@@ -84,14 +95,26 @@ def rgb_to_yuv_planes(rgb: npt.NDArray[np.uint8]) -> tuple[Plane, Plane, Plane]:
     return y8, u8, v8
 
 
-def yuv_picture(rgb: npt.NDArray[np.uint8], size: tuple[float, float]) -> YuvPicture:
-    """Convert an even-sized RGB picture once, for warping many frames from it."""
+def yuv_picture(
+    rgb: npt.NDArray[np.uint8], size: tuple[float, float], *, min_scale: float = 1.0
+) -> YuvPicture:
+    """Convert an even-sized RGB picture once, for warping many frames from it.
+
+    ``min_scale`` is the smallest output-per-source scale the frames will use; below ``_BLEND_START`` a
+    pyramid of half-size levels is built down to it.
+    """
     y, u, v = rgb_to_yuv_planes(rgb)
     pads = ((y, _PAD), (u, _PAD // 2), (v, _PAD // 2))
     y_pad, u_pad, v_pad = (
         np.asarray(cv2.copyMakeBorder(p, n, n, n, n, cv2.BORDER_REPLICATE), dtype=np.uint8) for p, n in pads
     )
-    return YuvPicture(y_pad, u_pad, v_pad, _PAD, size)
+    coarser = None
+    height, width = rgb.shape[:2]
+    if min_scale < _BLEND_START and min(height, width) >= 64:
+        half = np.asarray(cv2.resize(rgb, (width // 2, height // 2), interpolation=cv2.INTER_AREA), np.uint8)
+        half = np.pad(half, ((0, half.shape[0] % 2), (0, half.shape[1] % 2), (0, 0)), mode="edge")
+        coarser = yuv_picture(half, (size[0] / 2, size[1] / 2), min_scale=min_scale * 2)
+    return YuvPicture(y_pad, u_pad, v_pad, _PAD, size, coarser)
 
 
 def yuv_to_rgb(y: Plane, u: Plane, v: Plane) -> npt.NDArray[np.uint8]:
@@ -133,12 +156,33 @@ def warp_into(
 
     Writes in place (the planes may be views into an encoder's frame buffer). Edges replicate rather than
     show black, as the camera path never needs more than half a pixel beyond the picture. Bilinear
-    axis-aligned maps take the resize path (see the module docstring).
+    axis-aligned maps take the resize path; strong minification blends pyramid levels (see the module
+    docstring).
     """
+    scale = math.sqrt(abs(float(np.linalg.det(forward[:, :2]))))
+    if picture.coarser is None or scale >= _BLEND_START:
+        _warp_level(picture, forward, (y_out, u_out, v_out), interpolation)
+        return
+    # The next level's share grows evenly in log scale across the band.
+    weight = min(1.0, math.log2(_BLEND_START / scale) / math.log2(_BLEND_START / _BLEND_END))
+    coarse_forward = np.hstack([forward[:, :2] * 2.0, forward[:, 2:]])
+    if weight >= 1.0:
+        warp_into(picture.coarser, coarse_forward, y_out, u_out, v_out, interpolation=interpolation)
+        return
+    _warp_level(picture, forward, (y_out, u_out, v_out), interpolation)
+    scratch = tuple(np.empty_like(plane) for plane in (y_out, u_out, v_out))
+    warp_into(picture.coarser, coarse_forward, *scratch, interpolation=interpolation)
+    for out, other in zip((y_out, u_out, v_out), scratch, strict=True):
+        cv2.addWeighted(out, 1.0 - weight, other, weight, 0.0, dst=out)
+
+
+def _warp_level(
+    picture: YuvPicture, forward: Matrix, targets: tuple[Plane, Plane, Plane], interpolation: int
+) -> None:
     planes = (
-        (picture.y_padded, picture.pad, y_out, 1.0),
-        (picture.u_padded, picture.pad // 2, u_out, 0.5),
-        (picture.v_padded, picture.pad // 2, v_out, 0.5),
+        (picture.y_padded, picture.pad, targets[0], 1.0),
+        (picture.u_padded, picture.pad // 2, targets[1], 0.5),
+        (picture.v_padded, picture.pad // 2, targets[2], 0.5),
     )
     for padded, pad, target, scale in planes:
         inverse = _plane_map(forward, scale, scale)

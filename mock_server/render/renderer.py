@@ -158,7 +158,8 @@ def _prepare_shot(seg: VideoSegment, timeline: Timeline, size: FrameSize, media:
 
     picture = load_picture(Path(local), scale_for, name=seg.src)
     path = camera_path(seg.motion, picture.size, out)
-    return _Shot(first, max(end, first + 1), move_frames, yuv_picture(picture.pixels, picture.size), path)
+    frames = yuv_picture(picture.pixels, picture.size, min_scale=path.min_scale())
+    return _Shot(first, max(end, first + 1), move_frames, frames, path)
 
 
 def _frame_at(ms: int, fps: int) -> int:

@@ -71,3 +71,38 @@ def test_bt709_limited_range_levels() -> None:
     black = np.zeros((2, 2, 3), dtype=np.uint8)
     assert [int(p[0, 0]) for p in rgb_to_yuv_planes(white)] == [235, 128, 128]
     assert [int(p[0, 0]) for p in rgb_to_yuv_planes(black)] == [16, 128, 128]
+
+
+def _stripes(height: int = 800, width: int = 800) -> np.ndarray:
+    # One-pixel black and white columns: the finest detail a picture can hold.
+    rgb = np.zeros((height, width, 3), dtype=np.uint8)
+    rgb[:, ::2] = 255
+    return rgb
+
+
+@pytest.mark.parametrize("scale", [0.5, 0.43, 0.3, 0.2])
+def test_strong_minification_averages_instead_of_aliasing(scale: float) -> None:
+    # Shrunk to well under half, 1-px stripes should become even grey (luma ~126), not moiré.
+    forward = np.array([[scale, 0.0, 0.37], [0.0, scale, 0.21]])
+    smooth, aliased = I420Buffer.allocate(200, 200), I420Buffer.allocate(200, 200)
+    warp_into(yuv_picture(_stripes(), (800.0, 800.0), min_scale=scale), forward, *smooth.planes())
+    warp_into(yuv_picture(_stripes(), (800.0, 800.0)), forward, *aliased.planes())
+    luma, plain = smooth.planes()[0].astype(float), aliased.planes()[0].astype(float)
+    assert abs(luma.mean() - 125.5) < 3
+    assert luma.std() < 0.25 * plain.std()
+
+
+def test_pyramid_levels_blend_without_a_jump() -> None:
+    # The detail (luma spread) of a fine texture shrinking steadily falls steadily: no step where one
+    # pyramid level hands over to the next (a hard switch here steps by about 1.8).
+    rng = np.random.default_rng(3)
+    noise = (rng.random((800, 800, 3)) * 255).astype(np.uint8)
+    picture = yuv_picture(
+        np.asarray(cv2.GaussianBlur(noise, (0, 0), 1.2), np.uint8), (800.0, 800.0), min_scale=0.3
+    )
+    spreads = []
+    for scale in np.linspace(0.8, 0.3, 26):
+        out = I420Buffer.allocate(200, 200)
+        warp_into(picture, np.array([[scale, 0.0, 0.37], [0.0, scale, 0.21]]), *out.planes())
+        spreads.append(float(out.planes()[0].astype(float).std()))
+    assert np.abs(np.diff(spreads)).max() < 1.0
