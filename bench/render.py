@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mock_server.render import RenderOptions, render_draft
 from mock_server.render.camera import Motion, camera_path, frame_progress
 from mock_server.render.encode import AvWriter, encode_settings
-from mock_server.render.frames import I420Buffer, warp_into, yuv_picture
+from mock_server.render.frames import FrameBuffer, warp_into, yuv_picture
 from mock_server.render.preview import contact_sheet
 from mock_server.render.source import load_picture
 
@@ -118,7 +118,7 @@ def run_zoompan(source: Path, out: Path) -> None:
     subprocess.run(command, check=True)
 
 
-def premade_frames(source: Path) -> list[I420Buffer]:
+def premade_frames(source: Path) -> list[FrameBuffer]:
     """The exact frames of our render, made before the clock starts, for the encode-only variant."""
     motion, size = Motion.from_draft(MOTION), (WIDTH, HEIGHT)
     loaded = load_picture(source, lambda original: camera_path(motion, original, size).max_scale())
@@ -126,13 +126,13 @@ def premade_frames(source: Path) -> list[I420Buffer]:
     picture = yuv_picture(loaded.pixels, loaded.size)
     frames = []
     for index in range(FRAMES):
-        buffer = I420Buffer.allocate(WIDTH, HEIGHT)
+        buffer = FrameBuffer.allocate(WIDTH, HEIGHT)
         warp_into(picture, path.matrix(frame_progress(index, FRAMES)), *buffer.planes())
         frames.append(buffer)
     return frames
 
 
-def run_encode_only(frames: list[I420Buffer], out: Path) -> None:
+def run_encode_only(frames: list[FrameBuffer], out: Path) -> None:
     writer = AvWriter(out, encode_settings("mp4", "high"), (WIDTH, HEIGHT), FPS, None)
     for frame in frames:
         writer.write(frame)

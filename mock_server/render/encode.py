@@ -1,6 +1,6 @@
 """Encoding frames (and an optional audio bed) into mp4/mov (H.264 + AAC), webm (VP9 + Opus) or gif.
 
-Writers take I420 frame buffers as the frame generator fills them; they never convert colour per frame
+Writers take NV12 frame buffers as the frame generator fills them; they never convert colour per frame
 (except gif, which needs RGB for its palette).
 """
 
@@ -18,7 +18,7 @@ from av.audio.stream import AudioStream
 from av.video.stream import VideoStream
 from PIL import Image
 
-from .frames import I420Buffer, yuv_to_rgb
+from .frames import FrameBuffer
 
 Format = Literal["mp4", "webm", "mov", "gif"]
 Quality = Literal["low", "medium", "high"]
@@ -94,7 +94,7 @@ def encode_settings(fmt: Format, quality: Quality) -> EncodeSettings:
 class FrameWriter(Protocol):
     """Where rendered frames go, in order."""
 
-    def write(self, frame: I420Buffer) -> None: ...
+    def write(self, frame: FrameBuffer) -> None: ...
 
     def close(self) -> None: ...
 
@@ -111,7 +111,8 @@ class AvWriter:
         try:
             self._video = cast(VideoStream, self._container.add_stream(settings.video_codec, rate=fps))
             self._video.width, self._video.height = size
-            self._video.pix_fmt = "yuv420p"
+            # x264 takes NV12 as it is; others (VP9) get it converted to yuv420p by FFmpeg.
+            self._video.pix_fmt = "nv12" if settings.video_codec == "libx264" else "yuv420p"
             # Our own copy: the muxer rewrites the stream's time base when it starts (mp4: 1/15360).
             self._time_base = Fraction(1, fps)
             self._video.time_base = self._time_base
@@ -137,9 +138,9 @@ class AvWriter:
             self._container.close()
             raise
 
-    def write(self, frame: I420Buffer) -> None:
+    def write(self, frame: FrameBuffer) -> None:
         """Encode one frame (the buffer is free for reuse when this returns: encoders copy their input)."""
-        video_frame = av.VideoFrame.from_numpy_buffer(frame.data, format="yuv420p", width=frame.width)
+        video_frame = av.VideoFrame.from_numpy_buffer(frame.data, format="nv12", width=frame.width)
         video_frame.pts = self._frames
         video_frame.time_base = self._time_base
         self._frames += 1
@@ -190,9 +191,9 @@ class GifWriter:
         self._frames: list[npt.NDArray[np.uint8]] = []
         self._index = 0
 
-    def write(self, frame: I420Buffer) -> None:
+    def write(self, frame: FrameBuffer) -> None:
         if self._index % self._step == 0:
-            self._frames.append(yuv_to_rgb(*frame.planes()))
+            self._frames.append(frame.to_rgb())
         self._index += 1
 
     def close(self) -> None:

@@ -1,8 +1,9 @@
-"""Frames in YUV 4:2:0: a picture converted once, then warped plane by plane for every frame.
+"""Frames in YUV 4:2:0 (NV12): a picture converted once, then warped plane by plane for every frame.
 
-Warping Y at full and U/V at half resolution straight from pre-converted planes costs 1.5 bytes per pixel
-and no per-frame colour conversion; OpenCV runs without the GIL, so frames are made on one core while the
-encoder works on the other.
+Warping Y at full and interleaved U/V at half resolution straight from pre-converted planes costs 1.5
+bytes per pixel and no per-frame colour conversion; OpenCV runs without the GIL, so frames are made on one
+core while the encoder works on the other. NV12 rather than I420 because one two-channel chroma warp costs
+about half of two one-channel ones, and x264 keeps chroma interleaved internally anyway.
 
 Most camera moves (zoom, pan, tilt: no roll) are axis-aligned maps, and for those a separable
 ``cv2.resize`` is about 3× cheaper than ``cv2.warpAffine``. Resize fixes the sub-pixel phase of its
@@ -52,14 +53,13 @@ _BLEND_END = 0.55
 
 @dataclass(frozen=True)
 class YuvPicture:
-    """A picture as three padded planes: Y (H×W) and U, V (H/2×W/2), plus its true size in Y pixels.
+    """A picture as two padded planes: Y (H×W) and interleaved UV (H/2×W/2×2), plus its true size in Y px.
 
-    ``y_padded`` etc. carry a replicated border of ``pad`` (luma) / ``pad // 2`` (chroma) pixels.
+    The planes carry a replicated border of ``pad`` (luma) / ``pad // 2`` (chroma) pixels.
     """
 
     y_padded: Plane
-    u_padded: Plane
-    v_padded: Plane
+    uv_padded: Plane
     pad: int
     size: tuple[float, float]
     coarser: YuvPicture | None = None  # the same picture at half the size, for strong minification
@@ -69,12 +69,8 @@ class YuvPicture:
         return _inner(self.y_padded, self.pad)
 
     @property
-    def u(self) -> Plane:
-        return _inner(self.u_padded, self.pad // 2)
-
-    @property
-    def v(self) -> Plane:
-        return _inner(self.v_padded, self.pad // 2)
+    def uv(self) -> Plane:
+        return _inner(self.uv_padded, self.pad // 2)
 
 
 def _inner(padded: Plane, pad: int) -> Plane:
@@ -104,8 +100,8 @@ def yuv_picture(
     pyramid of half-size levels is built down to it.
     """
     y, u, v = rgb_to_yuv_planes(rgb)
-    pads = ((y, _PAD), (u, _PAD // 2), (v, _PAD // 2))
-    y_pad, u_pad, v_pad = (
+    pads = ((y, _PAD), (np.dstack([u, v]), _PAD // 2))
+    y_pad, uv_pad = (
         np.asarray(cv2.copyMakeBorder(p, n, n, n, n, cv2.BORDER_REPLICATE), dtype=np.uint8) for p, n in pads
     )
     coarser = None
@@ -114,7 +110,7 @@ def yuv_picture(
         half = np.asarray(cv2.resize(rgb, (width // 2, height // 2), interpolation=cv2.INTER_AREA), np.uint8)
         half = np.pad(half, ((0, half.shape[0] % 2), (0, half.shape[1] % 2), (0, 0)), mode="edge")
         coarser = yuv_picture(half, (size[0] / 2, size[1] / 2), min_scale=min_scale * 2)
-    return YuvPicture(y_pad, u_pad, v_pad, _PAD, size, coarser)
+    return YuvPicture(y_pad, uv_pad, _PAD, size, coarser)
 
 
 def yuv_to_rgb(y: Plane, u: Plane, v: Plane) -> npt.NDArray[np.uint8]:
@@ -147,8 +143,7 @@ def warp_into(
     picture: YuvPicture,
     forward: Matrix,
     y_out: Plane,
-    u_out: Plane,
-    v_out: Plane,
+    uv_out: Plane,
     *,
     interpolation: int = cv2.INTER_LINEAR,
 ) -> None:
@@ -161,28 +156,27 @@ def warp_into(
     """
     scale = math.sqrt(abs(float(np.linalg.det(forward[:, :2]))))
     if picture.coarser is None or scale >= _BLEND_START:
-        _warp_level(picture, forward, (y_out, u_out, v_out), interpolation)
+        _warp_level(picture, forward, (y_out, uv_out), interpolation)
         return
     # The next level's share grows evenly in log scale across the band.
     weight = min(1.0, math.log2(_BLEND_START / scale) / math.log2(_BLEND_START / _BLEND_END))
     coarse_forward = np.hstack([forward[:, :2] * 2.0, forward[:, 2:]])
     if weight >= 1.0:
-        warp_into(picture.coarser, coarse_forward, y_out, u_out, v_out, interpolation=interpolation)
+        warp_into(picture.coarser, coarse_forward, y_out, uv_out, interpolation=interpolation)
         return
-    _warp_level(picture, forward, (y_out, u_out, v_out), interpolation)
-    scratch = tuple(np.empty_like(plane) for plane in (y_out, u_out, v_out))
-    warp_into(picture.coarser, coarse_forward, *scratch, interpolation=interpolation)
-    for out, other in zip((y_out, u_out, v_out), scratch, strict=True):
+    _warp_level(picture, forward, (y_out, uv_out), interpolation)
+    y_next, uv_next = np.empty_like(y_out), np.empty_like(uv_out)
+    warp_into(picture.coarser, coarse_forward, y_next, uv_next, interpolation=interpolation)
+    for out, other in ((y_out, y_next), (uv_out, uv_next)):
         cv2.addWeighted(out, 1.0 - weight, other, weight, 0.0, dst=out)
 
 
 def _warp_level(
-    picture: YuvPicture, forward: Matrix, targets: tuple[Plane, Plane, Plane], interpolation: int
+    picture: YuvPicture, forward: Matrix, targets: tuple[Plane, Plane], interpolation: int
 ) -> None:
     planes = (
         (picture.y_padded, picture.pad, targets[0], 1.0),
-        (picture.u_padded, picture.pad // 2, targets[1], 0.5),
-        (picture.v_padded, picture.pad // 2, targets[2], 0.5),
+        (picture.uv_padded, picture.pad // 2, targets[1], 0.5),
     )
     for padded, pad, target, scale in planes:
         inverse = _plane_map(forward, scale, scale)
@@ -223,7 +217,7 @@ def _resize_into(padded: Plane, pad: int, inverse: Matrix, target: Plane) -> boo
     if across is None or down is None:
         return False
     (skip_x, left), (skip_y, top) = across, down
-    out_h, out_w = target.shape
+    out_h, out_w = target.shape[:2]
     width = int(np.ceil((skip_x + out_w) * scale_x)) + 2
     height = int(np.ceil((skip_y + out_h) * scale_y)) + 2
     if left < 0 or top < 0 or left + width > padded.shape[1] or top + height > padded.shape[0]:
@@ -243,28 +237,29 @@ def _resize_into(padded: Plane, pad: int, inverse: Matrix, target: Plane) -> boo
 
 
 @dataclass
-class I420Buffer:
-    """One frame's Y, U and V planes laid out contiguously as I420 (the layout yuv420p frames take)."""
+class FrameBuffer:
+    """One frame's planes laid out contiguously as NV12: Y (H×W), then interleaved UV (H/2×W/2×2)."""
 
     data: Plane
     width: int
     height: int
 
     @classmethod
-    def allocate(cls, width: int, height: int) -> I420Buffer:
+    def allocate(cls, width: int, height: int) -> FrameBuffer:
         return cls(np.empty((height * 3 // 2, width), dtype=np.uint8), width, height)
 
-    def planes(self) -> tuple[Plane, Plane, Plane]:
-        """Writable views of Y, U and V into the buffer."""
+    def planes(self) -> tuple[Plane, Plane]:
+        """Writable views of Y and of UV (interleaved) into the buffer."""
         w, h = self.width, self.height
-        flat = self.data.reshape(-1)
-        y = flat[: w * h].reshape(h, w)
-        u = flat[w * h : w * h + (w // 2) * (h // 2)].reshape(h // 2, w // 2)
-        v = flat[w * h + (w // 2) * (h // 2) :].reshape(h // 2, w // 2)
-        return y, u, v
+        return self.data[:h], self.data[h:].reshape(h // 2, w // 2, 2)
 
     def fill(self, yuv: tuple[int, int, int]) -> None:
-        y, u, v = self.planes()
+        y, uv = self.planes()
         y.fill(yuv[0])
-        u.fill(yuv[1])
-        v.fill(yuv[2])
+        uv[..., 0] = yuv[1]
+        uv[..., 1] = yuv[2]
+
+    def to_rgb(self) -> npt.NDArray[np.uint8]:
+        """The frame as RGB (for gif and contact sheets)."""
+        y, uv = self.planes()
+        return yuv_to_rgb(y, uv[..., 0], uv[..., 1])

@@ -19,7 +19,7 @@ from .audio import mix
 from .camera import CameraPath, camera_path, frame_progress
 from .encode import Format, Quality, effective_fps, encode_settings, video_writer
 from .errors import RenderInputError
-from .frames import BLACK_YUV, I420Buffer, YuvPicture, warp_into, yuv_picture
+from .frames import BLACK_YUV, FrameBuffer, YuvPicture, warp_into, yuv_picture
 from .geometry import FrameSize, Resolution, frame_size
 from .source import load_picture
 from .text import Overlay, blend, prepare_overlay
@@ -174,7 +174,7 @@ class _FrameMaker:
     def __init__(self, shots: list[_Shot], overlays: list[Overlay], size: FrameSize) -> None:
         self._shots = shots
         self._overlays = overlays
-        self._held = I420Buffer.allocate(size.width, size.height)
+        self._held = FrameBuffer.allocate(size.width, size.height)
         self._held_pose: tuple[int, bytes] | None = None
 
     def _pose(self, index: int) -> tuple[int, bytes] | None:
@@ -186,7 +186,7 @@ class _FrameMaker:
                 return number, matrix.tobytes()
         return None
 
-    def draw(self, index: int, buffer: I420Buffer) -> None:
+    def draw(self, index: int, buffer: FrameBuffer) -> None:
         """Draw frame ``index`` into ``buffer``: picture, then text."""
         pose = self._pose(index)
         if pose is not None and pose == self._held_pose:
@@ -210,13 +210,13 @@ def _run_pipeline(
     overlays: list[Overlay],
     size: FrameSize,
     total: int,
-    write: Callable[[I420Buffer], None],
+    write: Callable[[FrameBuffer], None],
     progress: ProgressCallback | None,
 ) -> None:
     # Frames are made in a worker thread (cv2 releases the GIL) while this thread encodes; the bounded
     # queue keeps at most a few frames in memory and the ring of buffers avoids allocating per frame.
-    ring = [I420Buffer.allocate(size.width, size.height) for _ in range(_RING)]
-    frames: queue.Queue[I420Buffer | BaseException | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
+    ring = [FrameBuffer.allocate(size.width, size.height) for _ in range(_RING)]
+    frames: queue.Queue[FrameBuffer | BaseException | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
     stop = threading.Event()
     maker = _FrameMaker(shots, overlays, size)
 

@@ -66,10 +66,9 @@ class Overlay:
     left: int  # even, so the chroma planes line up
     top: int  # even
     y: Plane
-    u: Plane
-    v: Plane
+    uv: Plane  # interleaved, half resolution (NV12 like the frames)
     alpha: Alpha  # full resolution, 0..1
-    alpha_half: Alpha  # chroma resolution
+    alpha_half: Alpha  # chroma resolution, with a trailing axis to weigh U and V alike
     first: int  # first frame shown
     end: int  # first frame no longer shown
     fade_frames: int
@@ -141,9 +140,10 @@ def prepare_overlay(
     yp, up, vp = rgb_to_yuv_planes(np.ascontiguousarray(pixels[..., :3]))
     alpha = pixels[..., 3].astype(np.float32) / 255.0
     alpha_half = cv2.resize(alpha, (width // 2, height // 2), interpolation=cv2.INTER_AREA).astype(np.float32)
+    uv = np.dstack([up, vp])
     first = -(-seg.start_ms * fps // 1000)
     end = -(-(seg.start_ms + seg.duration_ms) * fps // 1000)
-    return Overlay(x, y, yp, up, vp, alpha, alpha_half, first, end, round(seg.fade_ms * fps / 1000))
+    return Overlay(x, y, yp, uv, alpha, alpha_half[..., None], first, end, round(seg.fade_ms * fps / 1000))
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -239,17 +239,16 @@ def _even(value: float) -> int:
     return max(2, 2 * ((int(value) + 1) // 2))
 
 
-def blend(overlay: Overlay, y: Plane, u: Plane, v: Plane, opacity: float) -> None:
-    """Alpha-blend ``overlay`` into the frame planes in place, at ``opacity`` (0..1)."""
+def blend(overlay: Overlay, y: Plane, uv: Plane, opacity: float) -> None:
+    """Alpha-blend ``overlay`` into the frame's Y and UV planes in place, at ``opacity`` (0..1)."""
     if opacity <= 0.0:
         return
     top, left = overlay.top, overlay.left
     for target, source, alpha, row, col in (
         (y, overlay.y, overlay.alpha, top, left),
-        (u, overlay.u, overlay.alpha_half, top // 2, left // 2),
-        (v, overlay.v, overlay.alpha_half, top // 2, left // 2),
+        (uv, overlay.uv, overlay.alpha_half, top // 2, left // 2),
     ):
-        h, w = source.shape
+        h, w = source.shape[:2]
         region = target[row : row + h, col : col + w]
         weight = alpha * opacity if opacity < 1.0 else alpha
         mixed = region + (source.astype(np.float32) - region) * weight

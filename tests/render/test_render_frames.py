@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mock_server.render.frames import (
-    I420Buffer,
+    FrameBuffer,
     _resize_into,
     rgb_to_yuv_planes,
     warp_into,
@@ -28,18 +28,16 @@ def _smooth_rgb(height: int = 600, width: int = 400) -> np.ndarray:
 def test_resize_path_matches_warp_affine(scale: float, dx: float, dy: float) -> None:
     picture = yuv_picture(_smooth_rgb(), (400.0, 600.0))
     forward = np.array([[scale, 0.0, dx], [0.0, scale, dy]])
-    fast, exact = I420Buffer.allocate(200, 300), I420Buffer.allocate(200, 300)
+    fast, exact = FrameBuffer.allocate(200, 300), FrameBuffer.allocate(200, 300)
     warp_into(picture, forward, *fast.planes())
-    for source, target, plane_scale in zip(
-        (picture.y, picture.u, picture.v), exact.planes(), (1.0, 0.5, 0.5), strict=True
-    ):
+    for source, target, plane_scale in zip((picture.y, picture.uv), exact.planes(), (1.0, 0.5), strict=True):
         inverse = cv2.invertAffineTransform(forward)
         # The same pixel-centre convention as the renderer, written out independently.
         inverse[:, 2] = (
             inverse[:, :2] @ np.array([0.5, 0.5]) / plane_scale + inverse[:, 2]
         ) * plane_scale - 0.5
         cv2.warpAffine(
-            source, inverse, target.shape[::-1], dst=target,
+            source, inverse, target.shape[1::-1], dst=target,
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,
         )  # fmt: skip
     difference = np.abs(fast.data.astype(int) - exact.data)
@@ -84,7 +82,7 @@ def _stripes(height: int = 800, width: int = 800) -> np.ndarray:
 def test_strong_minification_averages_instead_of_aliasing(scale: float) -> None:
     # Shrunk to well under half, 1-px stripes should become even grey (luma ~126), not moiré.
     forward = np.array([[scale, 0.0, 0.37], [0.0, scale, 0.21]])
-    smooth, aliased = I420Buffer.allocate(200, 200), I420Buffer.allocate(200, 200)
+    smooth, aliased = FrameBuffer.allocate(200, 200), FrameBuffer.allocate(200, 200)
     warp_into(yuv_picture(_stripes(), (800.0, 800.0), min_scale=scale), forward, *smooth.planes())
     warp_into(yuv_picture(_stripes(), (800.0, 800.0)), forward, *aliased.planes())
     luma, plain = smooth.planes()[0].astype(float), aliased.planes()[0].astype(float)
@@ -102,7 +100,7 @@ def test_pyramid_levels_blend_without_a_jump() -> None:
     )
     spreads = []
     for scale in np.linspace(0.8, 0.3, 26):
-        out = I420Buffer.allocate(200, 200)
+        out = FrameBuffer.allocate(200, 200)
         warp_into(picture, np.array([[scale, 0.0, 0.37], [0.0, scale, 0.21]]), *out.planes())
         spreads.append(float(out.planes()[0].astype(float).std()))
     assert np.abs(np.diff(spreads)).max() < 1.0
