@@ -92,11 +92,13 @@ def encode_settings(fmt: Format, quality: Quality) -> EncodeSettings:
 
 
 class FrameWriter(Protocol):
-    """Where rendered frames go, in order."""
+    """Where rendered frames go, in order: ``close`` finishes the file, ``abort`` drops it."""
 
     def write(self, frame: FrameBuffer) -> None: ...
 
     def close(self) -> None: ...
+
+    def abort(self) -> None: ...
 
 
 class AvWriter:
@@ -225,8 +227,12 @@ class GifWriter:
 
 def video_writer(
     path: Path, settings: EncodeSettings, size: tuple[int, int], fps: int, frames: int, audio: Audio | None
-) -> AvWriter | GifWriter:
-    """The writer for ``settings`` (audio is dropped for gif, which has none)."""
+) -> FrameWriter:
+    """The writer for ``settings`` (audio is dropped for gif, which has none).
+
+    Raises:
+        av.FFmpegError: the file cannot be created.
+    """
     if settings.container == "gif":
         return GifWriter(path, fps, frames)
     return AvWriter(path, settings, size, fps, audio)

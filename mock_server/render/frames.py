@@ -6,7 +6,7 @@ core while the encoder works on the other. NV12 rather than I420 because one two
 about half of two one-channel ones, and x264 keeps chroma interleaved internally anyway.
 
 Most camera moves (zoom, pan, tilt: no roll) are axis-aligned maps, and for those a separable
-``cv2.resize`` is about 3× cheaper than ``cv2.warpAffine``. Resize fixes the sub-pixel phase of its
+``cv2.resize`` is 2–3× cheaper than ``cv2.warpAffine``. Resize fixes the sub-pixel phase of its
 sampling grid (output pixel j samples ``(j + 0.5)·a − 0.5``), so the renderer picks, among the first
 ``_PHASES`` output columns/rows it could crop away, the one whose phase lands within ``_MAX_PHASE_ERROR``
 of the wanted position, and crops the source at the matching integer offset. When no phase is close
