@@ -91,7 +91,13 @@ def _write_tone(path: Path, seconds: float, codec: str, fmt: str) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("name", "codec", "fmt"), [("song.wav", "pcm_s16le", "wav"), ("song.m4a", "aac", "mp4")]
+    ("name", "codec", "fmt"),
+    [
+        ("song.wav", "pcm_s16le", "wav"),
+        ("song.m4a", "aac", "mp4"),
+        ("song.mp3", "libmp3lame", "mp3"),
+        ("song.aac", "aac", "adts"),
+    ],
 )
 def test_uploaded_music_is_decoded_and_looped_to_the_clip(
     tmp_path: Path, name: str, codec: str, fmt: str
