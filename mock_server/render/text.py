@@ -128,7 +128,7 @@ def prepare_overlay(
     if isinstance(seg.pos, tuple):
         cx, cy = seg.pos[0] * size.width, seg.pos[1] * size.height
     else:
-        cx = (left + right) / 2
+        cx = size.width / 2  # centred on the frame, nudged inside the safe box only if it must be
         cy = {"top": top + height / 2, "center": size.height / 2, "bottom": bottom - height / 2}[seg.pos]
     x = _clamp(cx - width / 2, left, right - width)
     y = _clamp(cy - height / 2, top, bottom - height)
