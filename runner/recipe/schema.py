@@ -105,7 +105,8 @@ def check(doc: Document, value: Any | None = None, *,
 
 def _problems(doc: Document, error: ValidationError, skip_templated: bool) -> Iterator[Problem]:
     path: JsonPath = tuple(error.absolute_path)
-    if skip_templated and path[:1] == ("steps",) and is_templated(_inst(error)):
+    # Only values inside a step are expanded; a template standing for the whole steps list is not.
+    if skip_templated and len(path) > 1 and path[0] == "steps" and is_templated(_inst(error)):
         return
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}

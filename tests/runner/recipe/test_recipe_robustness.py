@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from runner.errors import RecipeLoadError, RecipeValidationError
@@ -84,6 +84,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
+# Found by this test: a template standing for the whole steps list once gave a plan with no jobs.
+@example({"version": 1, "name": "demo", "steps": "{{ x }}"})
 def test_any_document_gives_a_plan_or_located_problems(folder: Path, document: dict[str, Any]) -> None:
     recipe = folder / "fuzz.yaml"
     recipe.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
