@@ -1,0 +1,41 @@
+"""README keeps its promises: every command is documented, and CI runs README's own test command."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from runner.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _commands(group: click.Group, prefix: str = "motionctl") -> Iterator[str]:
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{prefix} {name}")
+        else:
+            yield f"{prefix} {name}"
+
+
+def test_every_command_is_documented_in_readme() -> None:
+    missing = [name for name in _commands(cli) if f"`{name}" not in README]
+    assert missing == []
+
+
+def test_readme_opens_with_the_run_and_the_test_command() -> None:
+    blocks = re.findall(r"```bash\n(.*?)\n```", README, flags=re.S)
+    run, test = blocks[0], blocks[1]
+    assert "pip install" in run and "motionctl run workflows/quickstart.yaml" in run
+    assert "pip install" in test and test.endswith("python -m pytest -q")
+    assert README.index(run) < README.index("## ")  # before any other section
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    test_command = re.findall(r"```bash\n(.*?)\n```", README, flags=re.S)[1].split("&&")[-1].strip()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci.splitlines()
