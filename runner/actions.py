@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Exports land under this folder unless `--out` names another (issue 5); paths stay relative to the
+# working directory, so the printed output path is the one the user would type.
+DEFAULT_OUT_DIR = Path("out")
+
 
 @dataclass(frozen=True)
 class Where:

@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 
 from runner import golden
-from runner.actions import Plan
+from runner.actions import DEFAULT_OUT_DIR, Plan
 from runner.backend import Backend, BackendKind, open_backend
 from runner.engine import Engine, EngineOptions, JobOutcome
 from runner.errors import UsageError
@@ -34,7 +34,7 @@ class RunConfig:
         recipe: the recipe file.
         backend: ``mock`` (the embedded mock unless ``base_url``) or ``live``.
         base_url: a server to talk to instead of the default for ``backend``.
-        out_dir: where export paths are rooted; default: the current directory.
+        out_dir: where export paths are rooted (default ``out``); a resumed run keeps its own.
         runs_dir: where run directories are made.
         concurrency: jobs at once.
         check: compare the run's normalised diffs with the recipe's golden file.
@@ -51,7 +51,7 @@ class RunConfig:
     recipe: Path
     backend: BackendKind = "mock"
     base_url: str | None = None
-    out_dir: Path | None = None
+    out_dir: Path = DEFAULT_OUT_DIR
     runs_dir: Path = Path("runs")
     concurrency: int = 4
     check: bool = False
@@ -110,9 +110,9 @@ def run_recipe(config: RunConfig) -> RunResult:
     if config.resume is not None:
         record = fold(read_journal(config.resume), config.resume.name)
         # The outputs and render sizes of the run being resumed win, so its files end up together.
-        out_dir = Path(record.options["out_dir"]) if record.options.get("out_dir") else out_dir
+        out_dir = Path(record.options.get("out_dir") or out_dir)
         preview = bool(record.options.get("preview", preview))
-    plan: Plan = load_plan(config.recipe, out_dir=out_dir or Path.cwd(), preview=preview)
+    plan: Plan = load_plan(config.recipe, out_dir=out_dir, preview=preview)
     if record is not None and record.recipe_hash != plan.recipe_hash:
         raise UsageError(f"{config.resume}: the recipe or a file it uploads changed since that run",
                          hint=f"run it afresh with `motionctl run {config.recipe}`")
@@ -133,7 +133,7 @@ def run_recipe(config: RunConfig) -> RunResult:
             journal.write({"type": "resume" if record else "run", "run_id": journal.run_id,
                            "recipe": str(config.recipe), "recipe_hash": plan.recipe_hash,
                            "backend": backend.description,
-                           "options": {"out_dir": str(out_dir or Path.cwd()), "preview": preview,
+                           "options": {"out_dir": str(out_dir.absolute()), "preview": preview,
                                        "concurrency": config.concurrency}})
             reporters.handle(RunStarted(journal.run_id, journal.run_dir, plan.name,
                                         tuple(j.id for j in plan.jobs), backend.description,

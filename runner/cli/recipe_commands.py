@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from runner.actions import Action, Expect, Export, Job, Plan, Say, Upload
+from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Export, Job, Plan, Say, Upload
 from runner.errors import Problem, RecipeError, RecipeLoadError, RecipeValidationError
 from runner.recipe import estimate, load_plan
 
@@ -28,8 +28,8 @@ _recipe_paths = click.argument("recipes", nargs=-1, required=True,
                                type=click.Path(path_type=Path, dir_okay=False))
 # The same default as `motionctl run`, so `plan` shows the paths a run writes.
 _out_option = click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-                           default=Path("."),
-                           help="Root of the recipe's export paths.  [default: the current directory]")
+                           default=DEFAULT_OUT_DIR, show_default=True,
+                           help="Root of the recipe's export paths.")
 
 
 @click.command()

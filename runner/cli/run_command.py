@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from runner.actions import DEFAULT_OUT_DIR
 from runner.errors import ExecutionError, GoldenMismatch, UsageError
 from runner.reporting import console_reporter
 from runner.run import RunConfig, RunResult, run_recipe
@@ -27,8 +28,8 @@ def register(cli: click.Group) -> None:
 @click.option("--backend", type=click.Choice(["mock", "live"]), default="mock", show_default=True,
               help="mock: the embedded offline mock (unless --base-url); live: the Nemo API.")
 @click.option("--base-url", metavar="URL", help="Talk to this server instead (a mock you started, staging).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Root of the recipe's export paths.  [default: the current directory]")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT_DIR,
+              show_default=True, help="Root of the recipe's export paths (a resumed run keeps its own).")
 @click.option("--runs-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("runs"),
               show_default=True, help="Where run directories (journal, states, summary) are made.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
@@ -41,7 +42,7 @@ def register(cli: click.Group) -> None:
               metavar="RUN_DIR", help="Continue an interrupted run: finished jobs are skipped.")
 @click.option("--preview", is_flag=True, help="Small, fast renders (the diffs are the same).")
 @click.option("--fail-fast", is_flag=True, help="Stop starting jobs after the first failure.")
-def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: Path | None, runs_dir: Path,
+def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: Path, runs_dir: Path,
         concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
         fail_fast: bool) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from runner import media
-from runner.actions import Action, Expect, Expectation, Export, Job, Plan, Say, Upload, Where
+from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Expectation, Export, Job, Plan, Say, Upload, Where
 from runner.errors import MediaError, Problem, RecipeValidationError
 from runner.recipe import model, schema
 from runner.recipe.compiler import compile_step, seconds
@@ -28,12 +28,12 @@ from runner.recipe.templates import render_tree
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
 
 
-def load_plan(path: Path, out_dir: Path = Path("."), preview: bool = False) -> Plan:
+def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False) -> Plan:
     """Load, validate and expand the recipe at ``path`` into the jobs the engine runs.
 
     Args:
         path: the recipe file; image paths in it are relative to its folder.
-        out_dir: where exports land; an export's ``to:`` may not leave it.
+        out_dir: where exports land (default ``out``); an export's ``to:`` may not leave it.
         preview: render every export at quality low, 540p.
 
     Raises:

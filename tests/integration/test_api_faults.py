@@ -25,7 +25,7 @@ def test_a_lost_session_is_replayed_into_a_new_one_and_the_clip_still_arrives(
     sessions = [r for r in journal_of(tmp_path) if r["type"] == "session"]
     assert [s["replay"] for s in sessions] == [False, True]
     assert sessions[0]["session_id"] != sessions[1]["session_id"]
-    assert (tmp_path / "quickstart.mp4").stat().st_size > 1000
+    assert (tmp_path / "out" / "quickstart.mp4").stat().st_size > 1000
 
 
 def test_running_out_of_credits_stops_the_job_and_says_how_to_resume(

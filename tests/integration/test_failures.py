@@ -38,9 +38,9 @@ def test_a_failing_expect_names_job_step_and_line_shows_the_diff_and_spares_othe
     assert f"job two-platforms-youtube failed at {recipe}:8:5, step 3 (expect)" in err
     assert "aspect: expected 9:16, got 16:9" in err
     assert '"aspect": "16:9"' in err  # the draft it was checked against
-    assert (tmp_path / "tiktok.mp4").is_file()  # the other job finished
-    assert not (tmp_path / "youtube.mp4").exists()
-    assert result.out.splitlines()[0] == str(tmp_path / "tiktok.mp4")
+    assert (tmp_path / "out" / "tiktok.mp4").is_file()  # the other job finished, under the default --out
+    assert not (tmp_path / "out" / "youtube.mp4").exists()
+    assert result.out.splitlines()[0] == "out/tiktok.mp4"
 
 
 def test_fail_fast_does_not_start_the_remaining_jobs(cli: Callable[..., CliResult], tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_fail_fast_does_not_start_the_remaining_jobs(cli: Callable[..., CliResul
                           .replace('"9:16"', '"4:5"'))
     result = cli("run", recipe, "--preview", "--fail-fast", "--concurrency", "1")
     assert result.code == 1
-    assert "--fail-fast is on" in result.err and not list(tmp_path.glob("*.mp4"))
+    assert "--fail-fast is on" in result.err and not list(tmp_path.rglob("*.mp4"))
 
 
 def test_invalid_input_exits_2(cli: Callable[..., CliResult], tmp_path: Path) -> None:

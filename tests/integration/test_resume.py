@@ -75,7 +75,7 @@ def test_resume_after_a_kill_mid_render_polls_the_same_render_and_delivers_the_m
         proc.send_signal(signal.SIGKILL)  # no clean-up of any kind: as if the machine went away
     finally:
         out, err = proc.communicate(timeout=30)
-    assert not (tmp_path / "clip.mp4").exists()
+    assert not (tmp_path / "out" / "clip.mp4").exists()
 
     monkeypatch.setenv("NEMO_TOKEN", token)
     resumed = cli("run", recipe, "--resume", run_dir, "--base-url", slow_mock)
@@ -85,7 +85,7 @@ def test_resume_after_a_kill_mid_render_polls_the_same_render_and_delivers_the_m
     requests = httpx.get(f"{slow_mock}/__mock/requests").json()["requests"]
     submits = [r for r in requests if r["method"] == "POST" and r["path"] == "/api/render/proxy/lambda"]
     assert len(submits) == 1
-    with av.open(str(tmp_path / "clip.mp4")) as clip:
+    with av.open(str(tmp_path / "out" / "clip.mp4")) as clip:
         assert sum(1 for _ in clip.decode(video=0)) == 2 * 30  # the whole 2 s clip, playable
     records = [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
     assert [r["type"] for r in records].count("render") == 1
