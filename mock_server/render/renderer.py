@@ -37,8 +37,9 @@ class RenderOptions:
     """How to render: container format, quality (encoder speed/size) and resolution tier (short side).
 
     ``quality="low"`` with ``resolution="540p"`` is the runner's ``--preview``. ``font`` is an optional
-    TrueType/OpenType file for text overlays (default: Pillow's embedded font). ``safe_area`` keeps text
-    clear of the platform's UI (9:16: top 14 %, bottom 35 %).
+    TrueType/OpenType file for text overlays (default: Pillow's embedded font, or a system font that has
+    the glyphs when a text needs more than it covers: see fonts.py). ``safe_area`` keeps text clear of the
+    platform's UI (9:16: top 14 %, bottom 35 %).
     """
 
     format: Format = "mp4"

@@ -6,7 +6,7 @@ would cost far more and could shimmer.
 
 from __future__ import annotations
 
-import unicodedata
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +16,14 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from .errors import RenderInputError
+from .fonts import lacking_in_default, system_font_for, with_stand_ins
 from .frames import Plane, rgb_to_yuv_planes
 from .geometry import FrameSize
 from .timeline import TextSegment
 
 Alpha = npt.NDArray[np.float32]
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+log = logging.getLogger(__name__)
 
 # Default size in px at a 1080 short side when the segment gives none.
 DEFAULT_SIZE = 64
@@ -111,10 +113,10 @@ def prepare_overlay(
     px = max(8, round((seg.size or DEFAULT_SIZE) * scale))
     area = safe_area(size, keep_safe)
     left, top, right, bottom = area.box(size)
+    font, content = _font_and_content(seg, font)
     # Text too tall for the box (long, wrapped, big) is set smaller until it fits, down to 8 px.
     while True:
         face = load_font(font, px)
-        content = seg.text if font is not None else _fit_to_default_font(seg.text, face)
         rgba = _rasterise(content, seg, face, px, max_width=right - left)
         if rgba.height <= bottom - top or px <= _MIN_PX:
             break
@@ -146,6 +148,29 @@ def prepare_overlay(
     return Overlay(x, y, yp, uv, alpha, alpha_half[..., None], first, end, round(seg.fade_ms * fps / 1000))
 
 
+def _font_and_content(seg: TextSegment, font: Path | None) -> tuple[Path | None, str]:
+    """The font file to draw ``seg`` with (None: the embedded one) and the text to draw.
+
+    A given font wins. Text the embedded font can draw keeps it; other text gets a system font that has
+    every glyph, else readable stand-ins and a warning saying how to get the real glyphs.
+    """
+    if font is not None:
+        return font, seg.text
+    lacking = lacking_in_default(seg.text)
+    if not lacking:
+        return None, seg.text
+    system = system_font_for(lacking)
+    if system is not None:
+        return system, seg.text
+    log.warning(
+        "%s.text: no font on this machine draws %r; drawn with stand-ins; install a font with these "
+        "glyphs (e.g. fonts-noto-cjk for Chinese) or set RenderOptions.font",
+        seg.where,
+        lacking,
+    )
+    return None, with_stand_ins(seg.text)
+
+
 def _clamp(value: float, low: float, high: float) -> float:
     if high < low:
         return (low + high) / 2
@@ -166,43 +191,6 @@ def _wrap(text: str, font: Font, max_width: int) -> list[str]:
                 line = word
         lines.append(line)
     return lines
-
-
-# Stand-ins for characters Pillow's embedded font (ASCII and a little more) has no glyph for.
-_STAND_INS = {"—": "-", "–": "-", "−": "-", "€": "EUR", "£": "GBP", "•": "·", "✓": "v", "×": "x"}
-
-
-def _fit_to_default_font(text: str, font: Font) -> str:
-    """Replace characters the embedded font would draw as boxes: accents dropped, dashes made ASCII.
-
-    A font file (``RenderOptions.font``) is the way to render other scripts; this keeps Latin text
-    readable without one.
-    """
-    size = round(font.getlength("M") * 3) + 8
-    seen: dict[str, bytes] = {}
-
-    def glyph(ch: str) -> bytes:
-        if ch not in seen:
-            canvas = Image.new("L", (size, size))
-            ImageDraw.Draw(canvas).text((4, 0), ch, font=font, fill=255)
-            seen[ch] = canvas.tobytes()
-        return seen[ch]
-
-    missing = glyph("\ue000")  # a private-use code point: the "missing glyph" box
-
-    def drawable(ch: str) -> bool:
-        return ch.isspace() or glyph(ch) != missing
-
-    out: list[str] = []
-    for ch in text:
-        if drawable(ch):
-            out.append(ch)
-            continue
-        stand_in = _STAND_INS.get(ch)
-        if stand_in is None:
-            stand_in = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        out.append(stand_in if stand_in and all(drawable(c) for c in stand_in) else "")
-    return "".join(out)
 
 
 def _rasterise(content: str, seg: TextSegment, font: Font, px: int, max_width: int) -> Image.Image:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import numpy.typing as npt
 import pytest
 
 from mock_server.render import RenderOptions, render_draft
+from mock_server.render.timeline import TextSegment
 from tests.render.video_checks import decode_rgb, marker_picture, video_draft
 
 W, H = 540, 960
@@ -83,13 +86,103 @@ def test_box_draws_a_dark_panel_behind_the_text(tmp_path: Path) -> None:
     assert panel < 25
 
 
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+needs_dejavu = pytest.mark.skipif(not DEJAVU.is_file(), reason="no DejaVu Sans on this machine")
+
+
+@pytest.fixture
+def fonts_found_at(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Make the system-font search see only the given files (no fontconfig), so tests do not depend on
+    what this machine has installed."""
+    from mock_server.render import fonts
+
+    def only(*paths: Path) -> None:
+        monkeypatch.setattr(fonts.shutil, "which", lambda name: None)
+        monkeypatch.setattr(fonts, "WELL_KNOWN_FONTS", paths)
+        fonts.system_font_for.cache_clear()
+
+    yield only
+    fonts.system_font_for.cache_clear()
+
+
+def _segment(text: str) -> TextSegment:
+    return TextSegment(text, 0, 1000, "center", None, "#FFFFFF", False, 0, "draft.t[1].sg[0]")
+
+
 def test_default_font_gets_readable_stand_ins_for_missing_glyphs() -> None:
-    from PIL import ImageFont
+    from mock_server.render.fonts import with_stand_ins
 
-    from mock_server.render.text import _fit_to_default_font
+    assert with_stand_ins("Café — 30% off €5 “naïve”") == "Cafe - 30% off EUR5 “naive”"
+    assert with_stand_ins("夏季促销 sale") == " sale"
 
-    font = ImageFont.load_default(40)
-    assert _fit_to_default_font("Café — 30% off €5 “naïve”", font) == "Cafe - 30% off EUR5 “naive”"
+
+def test_ascii_text_keeps_the_embedded_font_without_a_search(fonts_found_at: Callable[..., None]) -> None:
+    from mock_server.render.text import _font_and_content
+
+    fonts_found_at(Path("/nowhere/NoFont.ttf"))
+    assert _font_and_content(_segment("Summer sale 30% off"), None) == (None, "Summer sale 30% off")
+
+
+@needs_dejavu
+def test_text_the_embedded_font_lacks_gets_a_system_font_that_has_the_glyphs(
+    fonts_found_at: Callable[..., None],
+) -> None:
+    from mock_server.render.text import _font_and_content
+
+    fonts_found_at(Path("/nowhere/NoFont.ttf"), DEJAVU)
+    assert _font_and_content(_segment("Café — €5"), None) == (DEJAVU, "Café — €5")
+
+
+@needs_dejavu
+def test_a_font_without_the_glyphs_is_not_chosen(
+    fonts_found_at: Callable[..., None], caplog: pytest.LogCaptureFixture
+) -> None:
+    from mock_server.render.text import _font_and_content
+
+    fonts_found_at(DEJAVU)  # DejaVu Sans has no Han characters: stand-ins, and a warning that says why
+    with caplog.at_level(logging.WARNING, logger="mock_server.render.text"):
+        assert _font_and_content(_segment("夏季促销 — sale"), None) == (None, " - sale")
+    (record,) = caplog.records
+    message = record.getMessage()
+    assert message.startswith("draft.t[1].sg[0].text: no font on this machine draws '夏季促销")
+    assert "RenderOptions.font" in message and "\n" not in message
+
+
+def test_with_no_system_font_the_text_gets_stand_ins(
+    fonts_found_at: Callable[..., None], caplog: pytest.LogCaptureFixture
+) -> None:
+    from mock_server.render.text import _font_and_content
+
+    fonts_found_at(Path("/nowhere/NoFont.ttf"))
+    with caplog.at_level(logging.WARNING, logger="mock_server.render.text"):
+        assert _font_and_content(_segment("Café — €5"), None) == (None, "Cafe - EUR5")
+    assert "no font on this machine draws 'é—€'" in caplog.text
+
+
+def test_a_given_font_wins_over_the_search(fonts_found_at: Callable[..., None], tmp_path: Path) -> None:
+    from mock_server.render import fonts
+    from mock_server.render.text import _font_and_content
+
+    def no_search(chars: str) -> Path | None:
+        raise AssertionError("searched for a system font although one was given")
+
+    fonts_found_at()
+    given = tmp_path / "brand.ttf"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("mock_server.render.text.system_font_for", no_search)
+        assert _font_and_content(_segment("夏季促销"), given) == (given, "夏季促销")
+    assert fonts.system_font_for.cache_info().currsize == 0
+
+
+@needs_dejavu
+def test_accented_text_renders_with_the_system_font(
+    tmp_path: Path, fonts_found_at: Callable[..., None]
+) -> None:
+    fonts_found_at(DEJAVU)
+    found = _text_box(_render_text(tmp_path, {"pos": "center", "text": "Café"})[15], (255, 255, 255))
+    pinned = RenderOptions(quality="low", resolution="540p", font=DEJAVU)
+    given = _text_box(_render_text(tmp_path, {"pos": "center", "text": "Café"}, pinned)[15], (255, 255, 255))
+    assert found is not None and found == given
 
 
 def test_a_font_file_is_used_and_a_bad_one_is_named(tmp_path: Path) -> None:
@@ -97,10 +190,9 @@ def test_a_font_file_is_used_and_a_bad_one_is_named(tmp_path: Path) -> None:
 
     with pytest.raises(RenderInputError, match=r"font .*nofont\.ttf: not a readable"):
         _render_text(tmp_path, {"pos": "center"}, RenderOptions(font=tmp_path / "nofont.ttf"))
-    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-    if not dejavu.exists():
+    if not DEJAVU.is_file():
         pytest.skip("no DejaVu font on this machine")
-    options = RenderOptions(quality="low", resolution="540p", font=dejavu)
+    options = RenderOptions(quality="low", resolution="540p", font=DEJAVU)
     with_font = _text_box(_render_text(tmp_path, {"pos": "center"}, options)[15], (255, 255, 255))
     default = _text_box(_render_text(tmp_path, {"pos": "center"})[15], (255, 255, 255))
     assert with_font is not None and default is not None
