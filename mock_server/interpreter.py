@@ -31,7 +31,13 @@ DEFAULT_MUSIC_VOLUME = 35.0
 DEFAULT_TEXT_MS = 3000
 
 _NUM = r"(\d+(?:\.\d+)?)"
-_QUOTED = r'"((?:[^"\\]|\\.)*)"'
+# specs/instructions.md: inside "…" the only escape is \" for a quote; any other backslash is itself. A
+# backslash before a quote may also be literal and the quote the closing one (content that ends in a
+# backslash): the fit of the whole sentence decides, by backtracking.
+_QUOTED_CHAR = r'(?:[^"\\]|\\"|\\)'
+_QUOTED = rf'"({_QUOTED_CHAR}*)"'
+# Quoted content is kept byte for byte; only the words around it have their spacing normalised.
+_VERBATIM = re.compile(rf'"{_QUOTED_CHAR}*"|“[^”]*”|「[^」]*」')
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ def interpret(text: str, draft: dict[str, Any], library: Sequence[dict[str, Any]
 
     Pure: the inputs are not modified.
     """
-    sentence = " ".join(text.split())
+    sentence = _normalise_spacing(text)
     try:
         edits = _canonical(sentence, draft, library)
         if edits is None:
@@ -75,6 +81,16 @@ def interpret(text: str, draft: dict[str, Any], library: Sequence[dict[str, Any]
     reply = "Done. " + " ".join(e.summary for e in edits)
     return Interpretation(True, result, reply, "generation" if is_generation else "edit",
                           GENERATE_TOOL if is_generation else EDIT_TOOL)
+
+
+def _normalise_spacing(text: str) -> str:
+    """``text`` with runs of whitespace outside quotes made one space, and the ends stripped."""
+    out, pos = [], 0
+    for m in _VERBATIM.finditer(text):
+        out += [re.sub(r"\s+", " ", text[pos:m.start()]), m[0]]
+        pos = m.end()
+    out.append(re.sub(r"\s+", " ", text[pos:]))
+    return "".join(out).strip()
 
 
 def _refuse(text: str, draft: dict[str, Any], reason: str | None) -> Interpretation:
@@ -312,7 +328,7 @@ _REMOVE = re.compile(r"\b(?:remove|delete|drop|clear|get rid of|take out|take of
 _MUSIC = re.compile(r"\b(?:music|bgm|soundtrack)\b|背景音乐|音乐")
 _TEXTWORD = re.compile(r"\b(?:text|texts|title|titles|caption|captions|subtitles?|overlay)\b|字幕|标题|文字")
 _MOTIONWORD = re.compile(r"\b(?:motion|camera|animation|movement|zoom|pan|ken burns)\b|运动|镜头")
-_QUOTE_ANY = re.compile(r'"((?:[^"\\]|\\.)+)"|“([^”]+)”|「([^」]+)」|\'([^\']+)\'')
+_QUOTE_ANY = re.compile(rf'"({_QUOTED_CHAR}+)"|“([^”]+)”|「([^」]+)」|\'([^\']+)\'')
 _RATIO = re.compile(r"(?<![\d.])(9|1|4|16)\s*[:：/]\s*(16|1|5|9)(?![\d.])")
 _PLATFORMS = [
     (re.compile(r"\b(?:tiktok|reels?|shorts|stor(?:y|ies)|vertical)\b|竖屏|抖音"), "9:16"),

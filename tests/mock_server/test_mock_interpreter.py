@@ -207,3 +207,28 @@ def test_interpret_does_not_mutate_its_inputs() -> None:
     interpret("Animate the image with camera motion: zoom in.", d, LIB)
     interpret("Set the duration to 9s.", d, LIB)
     assert (repr(d), repr(LIB)) == before
+
+
+def quoted(content: str) -> str:
+    """``content`` quoted as specs/instructions.md says: ``\\"`` is the only escape."""
+    return '"' + content.replace('"', '\\"') + '"'
+
+
+@pytest.mark.parametrize("content", [
+    "two  spaces\nand a line", "  padded\t", 'say "hi"', "back\\slash", "ends in a backslash\\",
+    'a backslash \\" then a quote', "\n",
+])
+def test_quoted_content_is_kept_exactly(content: str) -> None:
+    d = interpret(f"Add the text {quoted(content)} from 0s for 2s at the top.", base(), LIB).draft
+    assert drafts.texts(d) == [content]
+    replaced = interpret(f"Replace the text {quoted(content)} with {quoted(content + ' 2')}.", d, LIB).draft
+    assert drafts.texts(replaced) == [content + " 2"]
+    assert drafts.texts(interpret(f"Remove the text {quoted(content)}.", d, LIB).draft) == []
+
+
+def test_spacing_outside_quotes_is_normalised_inside_kept() -> None:
+    d = interpret('  Add the text "a  b"\nfrom 0s  for 2s\tat the top.\n', base(), LIB).draft
+    assert drafts.texts(d) == ["a  b"]
+    d = interpret('add the title "x\n  y" at the   bottom', base(), LIB).draft
+    assert drafts.texts(d) == ["x\n  y"] and drafts.track(d, 7)["sg"][0]["pos"] == "bottom"
+    assert drafts.texts(interpret("添加字幕“你  好”", base(), LIB).draft) == ["你  好"]
