@@ -17,15 +17,34 @@ from typing import Any, Literal
 
 import yaml
 
+from runner.errors import UsageError
 from runner.journal import atomic_write_text
 from runner.normalise import Placeholders, normalise_patch, normalise_text
 
 Outcome = Literal["created", "updated", "unchanged"]
+SUFFIX = ".golden.yaml"
 
 
 def golden_path(recipe: Path) -> Path:
     """``workflows/quickstart.yaml`` → ``workflows/quickstart.golden.yaml``."""
-    return recipe.with_name(f"{recipe.stem}.golden.yaml")
+    return recipe.with_name(recipe.stem + SUFFIX)
+
+
+def recipes_among(paths: Iterable[Path]) -> list[Path]:
+    """The recipes among the command's arguments, goldens left out.
+
+    ``motionctl validate workflows/*.yaml`` also matches the goldens beside the recipes; they are records,
+    not recipes, so every command that takes recipes skips them the same way.
+
+    Raises:
+        UsageError: every path was a golden file.
+    """
+    given = list(paths)
+    recipes = [p for p in given if not p.name.endswith(SUFFIX)]
+    if given and not recipes:
+        recipe = given[0].with_name(given[0].name.removesuffix(SUFFIX) + ".yaml")
+        raise UsageError(f"{given[0]}: a golden file, not a recipe", hint=f"pass {recipe} instead")
+    return recipes
 
 
 def build(recipe_name: str, job_order: Iterable[str], records: list[dict[str, Any]]) -> str:

@@ -10,6 +10,7 @@ import click
 
 from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Export, Job, Plan, Say, Upload
 from runner.errors import Problem, RecipeError, RecipeLoadError, RecipeValidationError
+from runner.golden import recipes_among
 from runner.recipe import estimate, load_plan
 
 _CALL_LABELS = {
@@ -39,11 +40,11 @@ def validate(recipes: tuple[Path, ...], out_dir: Path) -> None:
     """Check recipes without any network call: schema, templates, media files, export paths.
 
     Prints "ok" for each good file and every problem of every other file as file:line:col (one per line),
-    and exits 2 if there is any.
+    and exits 2 if there is any. Golden files (*.golden.yaml) among RECIPES are skipped, as `run` does.
     """
     problems: list[Problem] = []
     unreadable: list[str] = []
-    for recipe in recipes:
+    for recipe in recipes_among(recipes):
         try:
             result = load_plan(recipe, out_dir=out_dir)
         except RecipeValidationError as exc:
@@ -66,6 +67,7 @@ def validate(recipes: tuple[Path, ...], out_dir: Path) -> None:
 @click.option("--preview", is_flag=True, help="Plan exports at quality low, 540p.")
 def plan(recipe: Path, out_dir: Path, as_json: bool, preview: bool) -> None:
     """Show the jobs a recipe expands to: each action's exact words, the API calls, and the credits."""
+    recipes_among([recipe])  # a golden file given by mistake gets the same message as from `run`
     result = load_plan(recipe, out_dir=out_dir, preview=preview)
     if as_json:
         click.echo(json.dumps(plan_as_json(result), indent=2, ensure_ascii=False))

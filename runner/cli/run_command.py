@@ -14,6 +14,7 @@ import click
 
 from runner.actions import DEFAULT_OUT_DIR
 from runner.errors import ExecutionError, GoldenMismatch, UsageError
+from runner.golden import recipes_among
 from runner.reporting import console_reporter
 from runner.run import RunConfig, RunResult, run_recipe
 
@@ -48,10 +49,7 @@ def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: 
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
     if check and update:
         raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
-    # `workflows/*.yaml` also matches the goldens beside the recipes; they are not recipes.
-    chosen = [r for r in recipes if not r.name.endswith(".golden.yaml")]
-    if not chosen:
-        raise UsageError("no recipe given (only .golden.yaml files)", hint="pass the recipe's .yaml file")
+    chosen = recipes_among(recipes)
     if resume is not None and len(chosen) > 1:
         raise UsageError("--resume continues one run", hint="pass the one recipe that run was made from")
     failures: list[str] = []

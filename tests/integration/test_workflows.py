@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from runner.golden import recipes_among
 from tests.integration.conftest import WORKFLOWS, CliResult
 
-RECIPES = sorted(p for p in WORKFLOWS.glob("*.yaml") if not p.name.endswith(".golden.yaml"))
+RECIPES = sorted(recipes_among(WORKFLOWS.glob("*.yaml")))
 
 
 def test_there_are_the_six_documented_workflows_each_with_a_golden() -> None:
@@ -30,3 +31,17 @@ def test_workflow_matches_its_golden(recipe: Path, cli: Callable[..., CliResult]
     assert all(p.is_relative_to(tmp_path / "out") for p in outputs)
     if recipe.stem == "freetext":  # this stream closes without text: the state diff says what happened
         assert "step 3 (say) ok: no reply; the state changed: aspect 9:16→16:9" in result.err
+
+
+def test_validate_and_plan_skip_the_goldens_a_glob_matches_as_run_does(cli: Callable[..., CliResult]) -> None:
+    everything = sorted(WORKFLOWS.glob("*.yaml"))  # what the shell gives for `workflows/*.yaml`
+    result = cli("validate", *everything)
+    assert result.code == 0, result.err
+    assert [line.split(":")[0] for line in result.out.splitlines()] == [str(p) for p in RECIPES]
+
+    golden = WORKFLOWS / "quickstart.golden.yaml"
+    for command in ("validate", "plan", "run"):
+        alone = cli(command, golden)
+        assert alone.code == 2
+        assert alone.err == (f"motionctl: error: {golden}: a golden file, not a recipe "
+                             f"(pass {WORKFLOWS / 'quickstart.yaml'} instead)\n")
