@@ -27,7 +27,8 @@ DEFAULT_EASING = "ease-in-out"
 # corner moves far less than a pixel, and the result gets a small safety margin on top.
 _COVER_SAMPLES = 1025
 _COVER_MARGIN = 1.0005
-# Beyond this the picture would be a blur of a few source pixels; pans that need more are out of range.
+# Beyond this the picture would be a blur of a few source pixels: a move that needs more is refused
+# rather than rendered with a border.
 _MAX_EXTRA_ZOOM = 8.0
 
 
@@ -155,9 +156,21 @@ def cover_scale(source_size: tuple[float, float], output_size: tuple[int, int]) 
     return max(output_size[0] / source_size[0], output_size[1] / source_size[1])
 
 
-def camera_path(motion: Motion, source_size: tuple[float, float], output_size: tuple[int, int]) -> CameraPath:
-    """The camera path of ``motion`` with its extra zoom solved so that no frame shows a border."""
-    return CameraPath(motion, source_size, output_size, _covering_zoom(motion, source_size, output_size))
+def camera_path(
+    motion: Motion, source_size: tuple[float, float], output_size: tuple[int, int], *, where: str = "motion"
+) -> CameraPath:
+    """The camera path of ``motion`` with its extra zoom solved so that no frame shows a border.
+
+    Raises:
+        RenderInputError: covering the path would take more than 8× extra zoom (``where`` names it).
+    """
+    extra = _covering_zoom(motion, source_size, output_size)
+    if extra > _MAX_EXTRA_ZOOM:
+        raise RenderInputError(
+            f"{where}: this pan, roll or zoom-out would need {extra:.1f}× extra zoom to keep the picture "
+            f"filling the frame (at most {_MAX_EXTRA_ZOOM:g}×); use a smaller pan, roll or zoom-out"
+        )
+    return CameraPath(motion, source_size, output_size, extra)
 
 
 def _pose_arrays(
@@ -226,6 +239,4 @@ def _covering_zoom(motion: Motion, source_size: tuple[float, float], output_size
                 ratio = np.where(np.abs(b) > 1e-12, np.abs(b) / np.maximum(room, 1e-9), 0.0)
             need = np.maximum(need, ratio)
     extra = float(need.max())
-    if extra <= 1.0:
-        return 1.0
-    return min(extra * _COVER_MARGIN, _MAX_EXTRA_ZOOM)
+    return 1.0 if extra <= 1.0 else extra * _COVER_MARGIN

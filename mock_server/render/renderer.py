@@ -153,12 +153,13 @@ def _prepare_shot(seg: VideoSegment, timeline: Timeline, size: FrameSize, media:
     if local is None:
         raise RenderInputError(f"{seg.where}.src: no local file for {seg.src!r}; add it to the media map")
     out = (size.width, size.height)
+    where = f"{seg.where}.motion"
 
     def scale_for(original: tuple[int, int]) -> float:
-        return camera_path(seg.motion, original, out).max_scale()
+        return camera_path(seg.motion, original, out, where=where).max_scale()
 
     picture = load_picture(Path(local), scale_for, name=seg.src)
-    path = camera_path(seg.motion, picture.size, out)
+    path = camera_path(seg.motion, picture.size, out, where=where)
     frames = yuv_picture(picture.pixels, picture.size, min_scale=path.min_scale())
     return _Shot(first, max(end, first + 1), move_frames, frames, path)
 

@@ -72,6 +72,8 @@ def load_picture(path: Path, scale_for: Callable[[tuple[int, int]], float], *, n
     try:
         with Image.open(path) as image:
             return _decode(image, scale_for)
+    except RenderInputError:  # from ``scale_for`` (the camera); a ValueError, but not the file's fault
+        raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise RenderInputError(
             f"image {label}: not a readable JPEG/PNG/WEBP/HEIC file ({exc}); re-export it"

@@ -78,6 +78,12 @@ def test_extra_zoom_is_the_least_that_covers() -> None:
     assert camera_path(Motion(zoom=(1.0, 1.3)), (1080, 1920), (1080, 1920)).extra_zoom == 1.0
 
 
+@pytest.mark.parametrize("motion", [Motion(pan=(20.0, 0.0)), Motion(zoom=(0.05, 1.0))])
+def test_a_move_no_zoom_can_cover_is_refused_not_drawn_with_a_border(motion: Motion) -> None:
+    with pytest.raises(RenderInputError, match=r"^seg\.motion: .* extra zoom .*; use a smaller pan"):
+        camera_path(motion, (2160, 3840), (1080, 1920), where="seg.motion")
+
+
 def test_pan_moves_content_by_the_stated_fraction_of_the_frame() -> None:
     path = camera_path(Motion(pan=(-0.1, 0.05), easing="linear"), (2160, 3840), (1080, 1920))
     point = np.array([1080.0, 1920.0, 1.0])

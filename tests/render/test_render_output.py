@@ -155,6 +155,8 @@ def test_other_formats(
             None,
             "unknown mood",
         ),
+        # A pan of 20 frame widths cannot be covered by the picture: refused, never drawn with a border.
+        (video_draft({"pan": [20, 0]}), None, r"^draft\.t\[0\]\.sg\[0\]\.motion: this pan, roll or zoom-out"),
     ],
 )
 def test_bad_input_is_one_clear_line(
