@@ -129,7 +129,7 @@ class AvWriter:
             self._fps = fps
             self._audio = audio if audio is not None and settings.audio_codec else None
             self._audio_pos = 0
-            if self._audio is not None and settings.audio_codec:
+            if self._audio is not None and settings.audio_codec:  # (the codec test narrows its type)
                 self._astream = cast(
                     AudioStream, self._container.add_stream(settings.audio_codec, rate=AUDIO_RATE)
                 )
@@ -153,7 +153,7 @@ class AvWriter:
         if self._audio is None:
             return
         end = min(self._audio.shape[1], round(seconds * AUDIO_RATE))
-        # Chunks of 1024 samples: PyAV buffers to the encoder's frame size anyway.
+        # Any chunk size will do: PyAV re-buffers to the encoder's frame size (1024 for AAC) anyway.
         while self._audio_pos < end:
             stop = min(end, self._audio_pos + 4096)
             chunk = np.ascontiguousarray(self._audio[:, self._audio_pos : stop])

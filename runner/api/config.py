@@ -92,7 +92,3 @@ class ClientConfig:
             platform=platform or detect_platform(env),
         )
         return replace(config, **overrides)  # type: ignore[arg-type]
-
-    @property
-    def has_user_token(self) -> bool:
-        return self.token is not None
