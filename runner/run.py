@@ -8,6 +8,7 @@ under ``--out``.
 from __future__ import annotations
 
 import os
+import shlex
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,19 @@ class RunConfig:
     mock_overrides: Mapping[str, object] | None = None
 
 
+class RunInterruptedError(KeyboardInterrupt):
+    """Ctrl-C stopped a run after its journal existed; the reporters were told how to resume it.
+
+    A ``KeyboardInterrupt`` still, so callers that stop on Ctrl-C keep doing so; the CLI catches this one
+    to exit 130 without a second message.
+    """
+
+    def __init__(self, run_dir: Path, resume: str) -> None:
+        super().__init__(resume)
+        self.run_dir = run_dir
+        self.resume = resume
+
+
 @dataclass(frozen=True)
 class RunResult:
     """What a run did. ``exit_code`` is 0 when every job finished and the golden (if checked) matched."""
@@ -98,6 +112,7 @@ def run_recipe(config: RunConfig) -> RunResult:
     Raises:
         UsageError: conflicting options, or ``--resume`` of a run whose recipe changed since.
         RecipeError: the recipe does not load or validate.
+        RunInterruptedError: Ctrl-C; what finished is journaled and the reporters heard how to resume.
     """
     from runner.recipe import load_plan  # the recipe side; imported here to keep `import runner` light
 
@@ -125,7 +140,7 @@ def run_recipe(config: RunConfig) -> RunResult:
         journal = Journal.create(config.runs_dir, plan.name, secrets=secrets)
     reporters = Reporters([*config.reporters, JsonlReporter(journal.run_dir / "events.jsonl")])
     started = time.monotonic()
-    resume_command = f"motionctl run {config.recipe} --resume {journal.run_dir}"
+    resume_command = shlex.join(["motionctl", "run", str(config.recipe), "--resume", str(journal.run_dir)])
     try:
         with open_backend(config.backend, config.base_url, env=config.env,
                           mock_overrides=config.mock_overrides) as backend:
@@ -151,7 +166,7 @@ def run_recipe(config: RunConfig) -> RunResult:
         return result
     except KeyboardInterrupt:
         reporters.handle(RunInterrupted(journal.run_id, journal.run_dir, resume_command))
-        raise
+        raise RunInterruptedError(journal.run_dir, resume_command) from None
     finally:
         reporters.close()
         journal.close()

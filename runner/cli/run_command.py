@@ -16,7 +16,7 @@ from runner.actions import DEFAULT_OUT_DIR
 from runner.errors import ExecutionError, GoldenMismatch, UsageError
 from runner.golden import recipes_among
 from runner.reporting import console_reporter
-from runner.run import RunConfig, RunResult, run_recipe
+from runner.run import RunConfig, RunInterruptedError, RunResult, run_recipe
 
 
 def register(cli: click.Group) -> None:
@@ -58,7 +58,12 @@ def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: 
                            base_url=base_url, out_dir=out_dir, runs_dir=runs_dir, concurrency=concurrency,
                            check=check, update=update, resume=resume, preview=preview, fail_fast=fail_fast,
                            rate=rate, reporters=(console_reporter(sys.stderr),))
-        result = run_recipe(config)
+        try:
+            result = run_recipe(config)
+        except RunInterruptedError:
+            # The reporter has said where the run is kept and the command that resumes it; exit as a
+            # shell does on Ctrl-C, without click's Abort and the CLI's second "interrupted" line.
+            raise click.exceptions.Exit(130) from None
         failures += _report(recipe, result)
     if failures:
         kind = GoldenMismatch if all(f.startswith("golden") for f in failures) else ExecutionError

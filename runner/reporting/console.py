@@ -58,7 +58,9 @@ class RichReporter:
             case JobSkipped():
                 out.print(f"[dim]{event.job} already finished, skipped[/]")
             case RunInterrupted():
-                out.print(f"[yellow]{_escape(describe_event(event) or '')}[/]")
+                # soft_wrap: rich would break the resume command at the terminal's width otherwise,
+                # and a command broken over two lines cannot be copied and pasted.
+                out.print(f"[yellow]{_escape(describe_event(event) or '')}[/]", soft_wrap=True)
             case JobFailed():
                 self._remove(event.job)
                 out.print(f"[red]✗ {_escape(describe_event(event) or event.job)}[/]")

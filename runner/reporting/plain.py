@@ -43,7 +43,7 @@ def describe_event(event: Event) -> str | None:
             first, *rest = event.message.splitlines() or [""]
             return "\n".join([f"[{event.job}] FAILED{at}: {first}", *rest])
         case RunInterrupted():
-            return f"interrupted; finished steps are kept in {event.run_dir}. Continue with: {event.resume}"
+            return f"interrupted: finished steps are kept in {event.run_dir}\ncontinue with: {event.resume}"
         case RunFinished():
             return None
     return None

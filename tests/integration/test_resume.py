@@ -18,6 +18,9 @@ import httpx
 import pytest
 
 from mock_server import MockConfig, serve_in_thread
+from runner.cli import run_command
+from runner.events import Event, StepFinished
+from runner.reporting import PlainReporter
 from tests.integration.conftest import WORKFLOWS, CliResult
 
 RECIPE = """\
@@ -95,3 +98,32 @@ def test_resume_after_a_kill_mid_render_polls_the_same_render_and_delivers_the_m
     written = "".join(p.read_text(errors="replace") for p in run_dir.rglob("*") if p.is_file())
     assert token not in written + out.decode() + err.decode() + resumed.out + resumed.err
     assert "nmv_usr_" not in written
+
+
+def test_ctrl_c_says_once_how_to_resume_exits_130_and_the_printed_command_finishes_the_run(
+        cli: Callable[..., CliResult], workflows_copy: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    class CtrlCAfterTheMotion(PlainReporter):
+        def handle(self, event: Event) -> None:
+            super().handle(event)
+            if isinstance(event, StepFinished) and event.label == "step 2 (motion)":
+                signal.raise_signal(signal.SIGINT)  # what Ctrl-C in a terminal sends
+
+    plain = run_command.console_reporter
+    monkeypatch.setattr(run_command, "console_reporter", lambda stream: CtrlCAfterTheMotion(stream))
+    recipe = workflows_copy / "quickstart.yaml"
+    result = cli("run", recipe, "--preview")
+
+    assert result.code == 130
+    run_dir = Path("runs") / next((tmp_path / "runs").iterdir()).name
+    resume = f"motionctl run {recipe} --resume {run_dir}"
+    assert result.err.endswith(f"interrupted: finished steps are kept in {run_dir}\n"
+                               f"continue with: {resume}\n")
+    assert result.err.count("interrupted") == 1  # no second word from the CLI
+    assert not (tmp_path / "out").exists()
+
+    monkeypatch.setattr(run_command, "console_reporter", plain)
+    resumed = cli(*resume.split()[1:])
+    assert resumed.code == 0, resumed.err
+    assert resumed.out.splitlines()[0] == str(tmp_path / "out" / "quickstart.mp4")  # where the run began
+    assert "step 2 (motion)" not in resumed.err  # finished steps are not sent again
