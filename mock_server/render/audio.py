@@ -17,13 +17,12 @@ import numpy as np
 import numpy.typing as npt
 
 from .encode import AUDIO_RATE, Audio
-from .errors import RenderInputError
+from .errors import RenderInputError, check_media_file
 from .timeline import AudioSegment
 
 MOODS = ("lo-fi", "upbeat", "calm", "cinematic")
 TARGET_RMS_DBFS = -18.0
 PEAK_CEILING_DBFS = -1.0
-MAX_FILE_BYTES = 50 * 1024 * 1024
 _EDGE_FADE_S = 0.02  # a segment starting or stopping mid-waveform would click
 
 Mono = npt.NDArray[np.float64]
@@ -205,16 +204,7 @@ def decode_audio_file(path: Path, *, name: str = "") -> Audio:
         RenderInputError: missing, too large, or without a decodable audio stream.
     """
     label = name or path.name
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise RenderInputError(
-            f"music {label}: cannot read {path} ({exc.strerror}); check the media map"
-        ) from None
-    if size > MAX_FILE_BYTES:
-        raise RenderInputError(
-            f"music {label}: {size / 1e6:.1f} MB is over the 50 MB limit; use a smaller file"
-        )
+    check_media_file(path, f"music {label}")
     chunks: list[npt.NDArray[np.float32]] = []
     try:
         with av.open(str(path)) as container:

@@ -1,6 +1,12 @@
-"""The renderer's one error: the draft or its media cannot be rendered as given."""
+"""The renderer's one error (the draft or its media cannot be rendered as given) and the file check
+every media input goes through first."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+# The API's upload limit for images; music files are held to the same.
+MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 class RenderInputError(ValueError):
@@ -10,3 +16,21 @@ class RenderInputError(ValueError):
     into a failed render job; it is deliberately not a ``runner.errors`` class (the mock knows nothing of
     the runner).
     """
+
+
+def check_media_file(path: Path, label: str) -> None:
+    """Refuse a media file that cannot be read or is over the 50 MB limit, before decoding it.
+
+    Args:
+        path: the local file.
+        label: how messages name it, e.g. ``"image cdn://x.jpg"``.
+
+    Raises:
+        RenderInputError: naming ``label`` and what to do.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise RenderInputError(f"{label}: cannot read {path} ({exc.strerror}); check the media map") from None
+    if size > MAX_FILE_BYTES:
+        raise RenderInputError(f"{label}: {size / 1e6:.1f} MB is over the 50 MB limit; use a smaller file")

@@ -18,13 +18,12 @@ import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
-from .errors import RenderInputError
+from .errors import RenderInputError, check_media_file
 
 # Registering the HEIF opener is an idempotent, process-wide plugin registration (like Pillow's own
 # formats), done once at import so that Image.open reads HEIC.
 register_heif_opener()
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
 _HEADROOM = 1.03
 # EXIF orientations 5–8 swap width and height.
 _SWAPPING_ORIENTATIONS = {5, 6, 7, 8}
@@ -59,16 +58,7 @@ def load_picture(path: Path, scale_for: Callable[[tuple[int, int]], float], *, n
         RenderInputError: missing, too large, or not a readable image.
     """
     label = name or path.name
-    try:
-        file_bytes = path.stat().st_size
-    except OSError as exc:
-        raise RenderInputError(
-            f"image {label}: cannot read {path} ({exc.strerror}); check the media map"
-        ) from None
-    if file_bytes > MAX_FILE_BYTES:
-        raise RenderInputError(
-            f"image {label}: {file_bytes / 1e6:.1f} MB is over the 50 MB limit; use a smaller file"
-        )
+    check_media_file(path, f"image {label}")
     try:
         with Image.open(path) as image:
             return _decode(image, scale_for)

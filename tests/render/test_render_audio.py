@@ -119,3 +119,23 @@ def test_unreadable_music_is_named(tmp_path: Path) -> None:
 
     with pytest.raises(RenderInputError, match="music cdn://song"):
         _render(tmp_path, {"src": "cdn://song"}, {"cdn://song": bogus})
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        (None, r"^music cdn://song: cannot read .*song\.mp3 \(No such file or directory\); check the media"),
+        (51 * 1024 * 1024, r"^music cdn://song: 53\.5 MB is over the 50 MB limit; use a smaller file$"),
+    ],
+)
+def test_missing_or_oversized_music_is_refused_before_decoding(
+    tmp_path: Path, size: int | None, message: str
+) -> None:
+    from mock_server.render import RenderInputError
+
+    song = tmp_path / "song.mp3"
+    if size is not None:
+        with song.open("wb") as handle:  # sparse: costs no disk
+            handle.truncate(size)
+    with pytest.raises(RenderInputError, match=message):
+        _render(tmp_path, {"src": "cdn://song"}, {"cdn://song": song})
