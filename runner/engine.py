@@ -312,6 +312,8 @@ class Engine:
             with contextlib.suppress(ApiError):
                 await self._bucket.acquire()
                 status = await self._api.render_status(render_id)
+            if status is not None and status.done and status.status != "completed":
+                status = None  # that render failed or was cancelled: only a new one can deliver the clip
         if status is None:
             draft = st.draft_of(run.state)
             if not any(track.get("sg") for track in draft.get("t") or [] if isinstance(track, dict)):

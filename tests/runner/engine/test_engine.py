@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from runner.actions import Expect, Expectation, Export, Job, Plan, Say, Upload, Where
+from runner.api.models import RenderStatus
 from runner.engine import Engine, EngineOptions, JobOutcome
 from runner.events import Event, JobFailed, StepFinished
 from runner.journal import Journal, fold, read_journal
@@ -157,6 +158,31 @@ async def test_resume_polls_a_submitted_render_instead_of_submitting_again(tmp_p
     assert (out / "b.mp4").read_bytes().endswith(rid.encode())
     lines = (journal.run_dir / "journal.jsonl").read_text().splitlines()
     assert json.loads(lines[-1])["type"] == "job_finished"
+
+
+async def test_resume_submits_again_when_the_journaled_render_had_failed(tmp_path: Path) -> None:
+    api = FakeApi()
+    out = tmp_path / "out"
+    journal = Journal.create(tmp_path / "runs", "t")
+    sid = (await api.create_session()).session_id
+    await api.upload_files(sid, [Path("sneaker.jpg")])
+    await api.send_message(sid, MOTION)
+    rid = (await api.submit_render(sid, {}, output=None)).id
+    api.renders[rid] = RenderStatus(id=rid, status="failed", error="encoder crashed")
+    journal.write({"type": "run", "recipe": "recipe.yaml", "recipe_hash": "h"})
+    journal.write({"type": "session", "job": "a", "session_id": sid, "task_id": "t"})
+    for i, kind in ((1, "upload"), (2, "say")):
+        journal.write({"type": "step", "job": "a", "index": i, "kind": kind, "label": kind, "patch": []})
+    journal.write({"type": "render", "job": "a", "index": 3, "render_id": rid, "session_id": sid})
+    journal.close()
+
+    record = fold(read_journal(journal.run_dir), journal.run_id)
+    again = Journal(journal.run_dir)
+    outcomes = await Engine(api, again, Collect(), EngineOptions(), resume=record).run(plan(job("a", out)))
+    again.close()
+    assert outcomes[0].ok, outcomes[0].error  # before: "render render_1 failed: encoder crashed", every time
+    assert [c[0] for c in api.calls].count("render") == 2  # the journaled one, then a new one
+    assert (out / "a.mp4").read_bytes().endswith(b"render_2")
 
 
 async def test_an_unexpected_error_fails_only_its_job(tmp_path: Path) -> None:
