@@ -6,8 +6,9 @@ Every session gets its own anonymous token, creates a session, uploads a PNG and
 instruction, all at once against one mock served by uvicorn on 127.0.0.1. Prints the wall time and the
 p50/p95/max latency of the streams (request sent → stream closed), and fails if any session errs.
 
-With ``--url`` it benches a mock in another process (``motionctl mock serve``), so the client's own work
-(httpx is the heavier side here) does not share the mock's interpreter.
+With ``--url`` it benches a mock in another process (``motionctl mock serve --tokens-per-ip 0``: every
+session is a new anonymous user from 127.0.0.1, past the documented 10 tokens per IP), so the client's own
+work (httpx is the heavier side here) does not share the mock's interpreter.
 """
 
 from __future__ import annotations
@@ -99,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--work-delay", type=float, default=1.0, help="simulated generation time per message")
     parser.add_argument("--heartbeat-interval", type=float, default=0.25)
-    parser.add_argument("--url", help="bench a running mock (motionctl mock serve ...) instead of an "
-                                      "in-process one; its own --work-delay then applies")
+    parser.add_argument("--url", help="bench a running mock (motionctl mock serve --tokens-per-ip 0 ...) "
+                                      "instead of an in-process one; its own --work-delay then applies")
     args = parser.parse_args(argv)
     config = MockConfig(work_delay=args.work_delay, heartbeat_interval=args.heartbeat_interval)
     wall, latencies, errors = anyio.run(run, args.sessions, config, args.url)

@@ -60,6 +60,8 @@ from mock_server.uploads import (
 )
 
 ATTRIBUTION_HEADERS = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
+# API-NOTES: the backend can end a stream with this line after real work; clients ignore it.
+TEMPORARY_ISSUE_TEXT = "I encountered a temporary issue. Please try again if something looks off."
 BAD_BODY = 422  # a malformed request body; not an API code (400 means "missing X-Client-Id" there)
 
 
@@ -106,7 +108,7 @@ class NemoApi:
         if not client_id or len(client_id) > 64:
             raise ApiFailure(MISSING_CLIENT_ID,
                              "missing X-Client-Id header: send a UUID (at most 64 characters)")
-        account = self.store.anonymous_token(client_id)
+        account = self.store.anonymous_token(client_id, request.client.host if request.client else "")
         return ok({"token": account.token, "user_id": account.user_id, "expires_at": iso(account.expires_at),
                    "credits": account.available})
 
@@ -234,16 +236,18 @@ class NemoApi:
             account.available -= edit_cost
             session.edit_paid = True
         no_text = it.understood and self.store.no_text(session, text)
+        temporary_issue = it.understood and self.store.temporary_issue(session, text)
         session.messages += 1
         events = sse.builder(self.config.sse_dialect, self.store.rng, self.store.clock.now())
         streaming = body.get("streaming") is True
-        stream = self._stream(account, session, it, text, generation, no_text, events, streaming)
+        stream = self._stream(account, session, it, text, generation, events,
+                              streaming=streaming, no_text=no_text, temporary_issue=temporary_issue)
         return StreamingResponse(stream, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     async def _stream(self, account: Account, session: Session, it: Interpretation, text: str,
-                      generation: bool, no_text: bool, events: sse.EventBuilder,
-                      streaming: bool) -> AsyncIterator[bytes]:
+                      generation: bool, events: sse.EventBuilder, *, streaming: bool, no_text: bool,
+                      temporary_issue: bool) -> AsyncIterator[bytes]:
         applied = False
         tool = it.tool if generation or not it.understood else "edit_multitrack"
         try:
@@ -272,6 +276,8 @@ class NemoApi:
                 for chunk in sse.chunks(it.reply) if streaming else []:
                     yield events.text(chunk, partial=True)
                 yield events.text(it.reply)
+            if temporary_issue:
+                yield events.text(TEMPORARY_ISSUE_TEXT)
         finally:
             if generation and not applied:  # the stream broke off before the clip was made: refund
                 account.frozen -= GENERATION_COST

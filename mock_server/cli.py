@@ -36,8 +36,13 @@ def mock() -> None:
 @click.option("--work-delay", default=2.0, show_default=True, type=click.FloatRange(0),
               help="Seconds each generation or edit takes; heartbeats flow meanwhile.")
 @click.option("--heartbeat-interval", default=0.5, show_default=True, type=click.FloatRange(0.01))
+@click.option("--tokens-per-ip", default=10, show_default=True, type=click.IntRange(0),
+              help="New anonymous tokens per IP per 7 days before 429, as documented; 0 for no limit.")
+@click.option("--temporary-issue-ratio", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help='Share of replies followed by "I encountered a temporary issue" (chosen by the seed).')
 def serve(host: str, port: int, seed: int, faults_file: Path | None, sse_dialect: str, render_shape: str,
-          data_dir: Path | None, credits: int, work_delay: float, heartbeat_interval: float) -> None:
+          data_dir: Path | None, credits: int, work_delay: float, heartbeat_interval: float,
+          tokens_per_ip: int, temporary_issue_ratio: float) -> None:
     """Serve the mock Nemo API until interrupted; prints its URL."""
     from mock_server.server import serve_forever
 
@@ -49,6 +54,7 @@ def serve(host: str, port: int, seed: int, faults_file: Path | None, sse_dialect
         data_dir.mkdir(parents=True, exist_ok=True)
     config = MockConfig(seed=seed, sse_dialect=sse_dialect, render_shape=render_shape,  # type: ignore[arg-type]
                         data_dir=data_dir, faults=plan, initial_credits=credits, work_delay=work_delay,
-                        heartbeat_interval=heartbeat_interval)
+                        heartbeat_interval=heartbeat_interval, tokens_per_ip=tokens_per_ip or None,
+                        temporary_issue_ratio=temporary_issue_ratio)
     serve_forever(config, host=host, port=port,
                   on_ready=lambda url: click.echo(f"mock Nemo API on {url}  (Ctrl-C to stop)"))

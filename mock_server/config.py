@@ -38,6 +38,9 @@ class MockConfig:
         faults: the fault plan the middleware applies (``POST /__mock/faults`` replaces it at run time).
         initial_credits: credits of a new anonymous token.
         no_text_ratio: share of understood instructions whose stream closes without a text reply.
+        temporary_issue_ratio: share of understood instructions whose stream ends with the backend's
+            trailing "I encountered a temporary issue" text, which clients ignore (API-NOTES). Off by
+            default, so a seeded run's replies stay as they are; chosen from the seed like ``no_text_ratio``.
         work_delay: simulated generation/edit time in seconds; heartbeats flow during it.
         heartbeat_interval: seconds between heartbeats while working.
         render_speed: 0 renders as fast as the machine can; N > 0 makes each job last at least the draft's
@@ -46,6 +49,9 @@ class MockConfig:
         rate_limit: requests allowed per client per ``rate_window`` seconds, or ``None`` for no limit.
         rate_window: the fixed window of the rate limit, in seconds.
         max_upload_bytes: uploads above this size get 4002.
+        tokens_per_ip: new anonymous tokens one IP address may get per 7 days before 429 (the documented
+            10), or ``None`` for no limit. Off by default: the embedded runner and test suites mint a
+            token per simulated user, all from 127.0.0.1; ``motionctl mock serve`` turns it on.
     """
 
     seed: int = 0
@@ -55,6 +61,7 @@ class MockConfig:
     faults: FaultPlan | None = None
     initial_credits: int = 100
     no_text_ratio: float = 0.3
+    temporary_issue_ratio: float = 0.0
     work_delay: float = 0.05
     heartbeat_interval: float = 0.02
     render_speed: float = 0.0
@@ -62,3 +69,4 @@ class MockConfig:
     rate_limit: int | None = None
     rate_window: float = 1.0
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    tokens_per_ip: int | None = None

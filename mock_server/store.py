@@ -7,6 +7,7 @@ All methods run on the event loop (render threads only touch a job's progress fi
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import shutil
 import tempfile
@@ -18,9 +19,10 @@ from typing import Any, Literal
 from mock_server import drafts
 from mock_server.clock import Clock
 from mock_server.config import MockConfig
-from mock_server.envelopes import BAD_TOKEN, INSUFFICIENT_CREDITS, SESSION_NOT_FOUND, ApiFailure
+from mock_server.envelopes import BAD_TOKEN, INSUFFICIENT_CREDITS, RATE_LIMITED, SESSION_NOT_FOUND, ApiFailure
 
 TOKEN_LIFETIME_S = 7 * 24 * 3600
+TOKENS_PER_IP_WINDOW_S = 7 * 24 * 3600  # API-NOTES: "10 tokens per IP per 7 days"
 GENERATION_COST = 100
 EDIT_COST = 50
 
@@ -102,6 +104,7 @@ class Store:
         self.rng = random.Random(self.config.seed)
         self.accounts: dict[str, Account] = {}  # by token
         self.by_client: dict[str, str] = {}  # client id → token
+        self.tokens_issued: dict[str, list[float]] = {}  # IP → when its tokens were issued, oldest first
         self.sessions: dict[str, Session] = {}
         self.uploads: dict[str, Upload] = {}
         self.jobs: dict[str, RenderJob] = {}
@@ -122,18 +125,37 @@ class Store:
 
     # --- tokens and credits ---------------------------------------------------------------------------
 
-    def anonymous_token(self, client_id: str) -> Account:
-        """The client's token: the same one while it is valid, else a new one with fresh credits."""
+    def anonymous_token(self, client_id: str, ip: str) -> Account:
+        """The client's token: the same one while it is valid, else a new one with fresh credits.
+
+        Raises:
+            ApiFailure: 429 with Retry-After when ``ip`` has had ``tokens_per_ip`` new tokens in 7 days.
+        """
         token = self.by_client.get(client_id)
         account = self.accounts.get(token) if token else None
         if account and not account.revoked and account.expires_at > self.clock.now():
             return account
+        self._count_token(ip)
         account = Account(token=f"nmv_usr_{self._hex(32)}", user_id=f"anon_{self._hex(12)}",
                           client_id=client_id, expires_at=self.clock.now() + TOKEN_LIFETIME_S,
                           available=self.config.initial_credits)
         self.accounts[account.token] = account
         self.by_client[client_id] = account.token
         return account
+
+    def _count_token(self, ip: str) -> None:
+        limit = self.config.tokens_per_ip
+        if limit is None:
+            return
+        now = self.clock.now()
+        recent = [t for t in self.tokens_issued.get(ip, []) if t > now - TOKENS_PER_IP_WINDOW_S]
+        if len(recent) >= limit:
+            self.tokens_issued[ip] = recent
+            wait = max(1, math.ceil(recent[0] + TOKENS_PER_IP_WINDOW_S - now))
+            raise ApiFailure(RATE_LIMITED, f"rate limited: {ip} has had {limit} anonymous tokens in 7 days; "
+                             f"reuse your client id's token or retry in {wait}s "
+                             "(mock: --tokens-per-ip 0 lifts the limit)", headers={"Retry-After": str(wait)})
+        self.tokens_issued[ip] = [*recent, now]
 
     def authenticate(self, authorization: str | None) -> Account:
         """The account of a ``Bearer`` header; 1001 when missing, unknown, revoked or expired."""
@@ -200,13 +222,21 @@ class Store:
     # --- instructions -------------------------------------------------------------------------------------
 
     def no_text(self, session: Session, text: str) -> bool:
-        """Whether this message's stream closes without text: a hash of the seed, the message index, the
-        instruction and the image, so it is the same run to run whatever order sessions are created in."""
+        """Whether this message's stream closes without text."""
+        return self._draw(session, text) < self.config.no_text_ratio
+
+    def temporary_issue(self, session: Session, text: str) -> bool:
+        """Whether this message's stream ends with the trailing "I encountered a temporary issue" text."""
+        return self._draw(session, text, ":temporary-issue") < self.config.temporary_issue_ratio
+
+    def _draw(self, session: Session, text: str, salt: str = "") -> float:
+        """A number in [0, 1) from a hash of the seed, the message index, the instruction and the image, so
+        it is the same run to run whatever order sessions are created in. ``salt`` makes another draw."""
         seg = drafts.video_segment(session.draft)
         src_hash = next((i.get("hash", "") for i in session.video_infos
                          if seg and i.get("cdn_url") == seg.get("src")), "")
-        key = f"{self.config.seed}:{session.messages}:{text}:{src_hash}".encode()
-        return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") / 2**64 < self.config.no_text_ratio
+        key = f"{self.config.seed}:{session.messages}:{text}:{src_hash}{salt}".encode()
+        return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") / 2**64
 
 
 def iso(ts: float) -> str:

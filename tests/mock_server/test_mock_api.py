@@ -42,6 +42,33 @@ async def test_same_client_id_gets_the_same_token_until_it_expires(open_api: Ope
         assert renewed != first
 
 
+async def test_new_tokens_per_ip_are_limited_over_7_days_when_configured(open_api: OpenApi) -> None:
+    clock = ManualClock()
+    async with open_api(MockConfig(tokens_per_ip=3), clock=clock) as api:
+        first = str(uuid.uuid4())
+        await api.new_token(first)
+        clock.advance(3600)
+        await api.new_token()
+        await api.new_token()
+        r = await api.raw.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": "4th"})
+        assert (r.status_code, r.json()["code"]) == (429, 429)
+        assert r.headers["retry-after"] == str(7 * 86400 - 3600)  # when the first of the three ages out
+        assert "3 anonymous tokens in 7 days" in r.json()["message"]
+        again = await api.http.post("/api/auth/anonymous-token",
+                                    headers={**ATTRIBUTION, "X-Client-Id": first})
+        assert again.json()["code"] == 0  # a client's valid token is handed out again, not counted
+        clock.advance(7 * 86400 - 3600)
+        r = await api.http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": "4th"})
+        assert r.json()["code"] == 0 and r.json()["data"]["token"].startswith("nmv_usr_")
+
+
+async def test_tokens_per_ip_are_unlimited_by_default(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        assert MockConfig().tokens_per_ip is None
+        for _ in range(12):
+            await api.new_token()  # the conftest helper fails on an error envelope's missing data
+
+
 async def test_bad_or_missing_bearer_is_1001(open_api: OpenApi) -> None:
     async with open_api() as api:
         r = await api.raw.get("/api/credits/balance/simple", headers=ATTRIBUTION)

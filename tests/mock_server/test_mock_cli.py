@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from mock_server import MockConfig
 from runner.cli import main
 
 
@@ -16,6 +17,17 @@ def test_mock_serve_is_registered_with_its_options(capsys: pytest.CaptureFixture
                    "--credits"):
         assert option in out
     assert "127.0.0.1" in out and "8787" in out
+
+
+def test_mock_serve_limits_tokens_per_ip_as_documented_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mock_server.server
+
+    served: list[MockConfig] = []
+    monkeypatch.setattr(mock_server.server, "serve_forever", lambda config, **kw: served.append(config))
+    assert main(["mock", "serve"]) == 0
+    assert main(["mock", "serve", "--tokens-per-ip", "0", "--temporary-issue-ratio", "0.1"]) == 0
+    assert (served[0].tokens_per_ip, served[0].temporary_issue_ratio) == (10, 0.0)
+    assert (served[1].tokens_per_ip, served[1].temporary_issue_ratio) == (None, 0.1)
 
 
 def test_a_bad_fault_plan_is_refused_naming_the_place(tmp_path: Path,

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from mock_server import ManualClock, MockConfig
+from mock_server.app import TEMPORARY_ISSUE_TEXT
 from mock_server.store import Session, Store
-from tests.mock_server.conftest import OpenApi, parse_sse
+from tests.mock_server.conftest import OpenApi, SseEvents, parse_sse
 
 pytestmark = pytest.mark.anyio
 MOTION = "Animate the image with camera motion: slow zoom in, pan left."
@@ -110,6 +111,36 @@ async def test_no_text_close_still_changes_the_state(open_api: OpenApi) -> None:
         _, ev = await api.say(sid, "Set the aspect ratio to 16:9.")
         assert ev.texts() == [] and adk_parts(ev.data) == ["functionCall", "functionResponse"]
         assert (await api.state(sid))["draft"]["m"]["aspect"] == "16:9"
+
+
+@pytest.mark.parametrize("dialect", ["adk", "nemo"])
+@pytest.mark.parametrize("no_text", [False, True])
+async def test_a_trailing_temporary_issue_line_when_configured(open_api: OpenApi, dialect: str,
+                                                              no_text: bool) -> None:
+    config = MockConfig(sse_dialect=dialect, no_text_ratio=float(no_text),  # type: ignore[arg-type]
+                        temporary_issue_ratio=1.0, work_delay=0.0)
+    async with open_api(config) as api:
+        sid = await api.session_with_image()
+        _, ev = await api.say(sid, "Set the duration to 3s.")
+        expected = [] if no_text else ["Done. Set the duration to 3s."]
+        assert ev.texts() == [*expected, TEMPORARY_ISSUE_TEXT]
+        assert SseEvents(data=ev.data[-1:]).texts() == [TEMPORARY_ISSUE_TEXT]  # the last event
+        assert TEMPORARY_ISSUE_TEXT.startswith("I encountered a temporary issue")  # what clients ignore
+        _, ev = await api.say(sid, "sing me something")  # only after real work
+        assert len(ev.texts()) == 1 and ev.texts()[0].startswith("I didn't understand")
+
+
+def test_the_temporary_issue_line_is_off_by_default_and_drawn_apart_from_no_text(tmp_path: Path) -> None:
+    session = Session("1", "t", "project", "en", "u", {"t": []})
+    assert not any(Store(MockConfig(data_dir=tmp_path), ManualClock()).temporary_issue(session, f"x{i}")
+                   for i in range(200))
+    store = Store(MockConfig(seed=7, data_dir=tmp_path, temporary_issue_ratio=0.3), ManualClock())
+    issues, closes = [], []
+    for i in range(1000):
+        session.messages = i
+        issues.append(store.temporary_issue(session, "Set the duration to 3s."))
+        closes.append(store.no_text(session, "Set the duration to 3s."))
+    assert 0.26 < sum(issues) / 1000 < 0.34 and issues != closes
 
 
 @pytest.mark.parametrize("dialect", ["adk", "nemo"])

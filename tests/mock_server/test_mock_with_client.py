@@ -107,3 +107,21 @@ async def test_client_sees_the_documented_errors(tmp_path: Path) -> None:
                 await client.credits()
             assert "nmv_usr_wrong" not in str(info.value)
     assert not checker.violations
+
+
+
+@pytest.mark.parametrize("no_text", [False, True])
+async def test_client_ignores_the_trailing_temporary_issue_line(tmp_path: Path, no_text: bool) -> None:
+    image = tmp_path / "shoe.png"
+    image.write_bytes(png_bytes())
+    checker = MockContractChecker()
+    config = MockConfig(temporary_issue_ratio=1.0, no_text_ratio=float(no_text), work_delay=0.0)
+    with serve_in_thread(config) as mock:
+        async with client_for(mock.url, tmp_path, checker) as client:
+            session = await client.create_session()
+            await client.upload_files(session.session_id, [image])
+            result = await client.send_message(session.session_id, "Set the duration to 2s.")
+    # The line alone still counts as "no text", so the client goes on to read the state.
+    expected = ("", True) if no_text else ("Done. Set the duration to 2s.", False)
+    assert (result.text, result.no_text) == expected
+    assert not checker.violations
