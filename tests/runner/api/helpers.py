@@ -13,6 +13,7 @@ from tests.contract import validate_request, validate_response
 BASE = "https://api.test"
 TOKEN = "nmv_usr_SECRET_anon_0123456789"
 USER_TOKEN = "nmv_usr_SECRET_user_9876543210"
+SKILL_SOURCE = "image-to-video-motion-control"  # the issue's value, not the client's constant
 
 
 def ok(data: object) -> httpx.Response:
@@ -69,7 +70,9 @@ def check_calls(router: respx.MockRouter, host: str, *, responses: bool = True) 
     for call in router.calls:
         if call.request.url.host != host:
             continue
-        validate_request(call.request)
+        validate_request(call.request)  # the headers' presence and the bearer's form, per the spec
+        # ... and the one value that never varies, on every request of every test.
+        assert call.request.headers["X-Skill-Source"] == SKILL_SOURCE, call.request.url
         if responses and call.optional_response is not None:
             validate_response(call.request, call.optional_response)
         checked += 1
