@@ -112,7 +112,7 @@ class JobOutcome:
     error: str | None = None
     where: str | None = None
     skipped: bool = False  # finished in an earlier run that this one resumed
-    not_run: bool = False  # --fail-fast stopped the run before this job started
+    not_run: bool = False  # --fail-fast stopped the run before this job finished (or started)
 
 
 @dataclass

@@ -42,7 +42,7 @@ class RunConfig:
         update: write the golden file.
         resume: an earlier run directory to continue.
         preview: small, fast renders (the recipe side lowers the export resolution).
-        fail_fast: stop starting jobs after the first failure.
+        fail_fast: stop the run (running jobs too) at the first failed job.
         rate: API calls per second over all jobs (``None``: no limit of our own).
         reporters: who hears the engine's events.
         env: the environment to read ``NEMO_TOKEN``/``NEMO_BASE_URL`` from (default ``os.environ``).

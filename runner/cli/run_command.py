@@ -42,7 +42,8 @@ def register(cli: click.Group) -> None:
 @click.option("--resume", "resume", type=click.Path(path_type=Path, file_okay=False, exists=True),
               metavar="RUN_DIR", help="Continue an interrupted run: finished jobs are skipped.")
 @click.option("--preview", is_flag=True, help="Small, fast renders (the diffs are the same).")
-@click.option("--fail-fast", is_flag=True, help="Stop starting jobs after the first failure.")
+@click.option("--fail-fast", is_flag=True,
+              help="Stop the run at the first failed job; running jobs stop too (--resume continues them).")
 def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: Path, runs_dir: Path,
         concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
         fail_fast: bool) -> None:

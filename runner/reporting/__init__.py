@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TextIO
 
 from runner.events import Reporter
@@ -22,6 +21,3 @@ def console_reporter(stream: TextIO, *, tty: bool | None = None) -> Reporter:
         return RichReporter(stream)
     return PlainReporter(stream)
 
-
-def jsonl_reporter(path: Path) -> Reporter:
-    return JsonlReporter(path)
