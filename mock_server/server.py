@@ -54,10 +54,11 @@ def serve_in_thread(config: MockConfig | None = None, *, clock: Clock | None = N
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
             sock.close()
+            app.state.store.close()
             raise RuntimeError("the mock Nemo server did not start within 10 s")
         time.sleep(0.005)
     try:
-        yield RunningMock(url=f"http://{host}:{bound_port}", app=app)
+        yield RunningMock(url=_url(host, bound_port), app=app)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -78,6 +79,10 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787,
                   on_ready: Callable[[str], None] | None = None) -> None:
     """Serve in the foreground until interrupted (``motionctl mock serve``).
@@ -88,7 +93,7 @@ def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787,
     sock = _bind(host, port)
     bound = sock.getsockname()[1]
     if on_ready is not None:
-        on_ready(f"http://{host if ':' not in host else f'[{host}]'}:{bound}")
+        on_ready(_url(host, bound))
     try:
         uvicorn.Server(_uvicorn_config(app, host, bound)).run(sockets=[sock])
     finally:

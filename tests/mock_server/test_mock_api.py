@@ -211,3 +211,15 @@ async def test_create_app_also_runs_in_process_over_asgi_transport() -> None:
             assert r.json()["code"] == 0 and r.json()["data"]["session_id"].isdigit()
     finally:
         app.state.store.close()
+
+
+async def test_served_on_ipv6_loopback_the_url_works() -> None:
+    import httpx
+
+    from mock_server import serve_in_thread
+
+    with serve_in_thread(host="::1") as mock:
+        assert mock.url.startswith("http://[::1]:")
+        async with httpx.AsyncClient(base_url=mock.url) as http:
+            r = await http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "v6"})
+            assert r.json()["code"] == 0

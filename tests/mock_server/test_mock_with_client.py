@@ -3,6 +3,7 @@ on 127.0.0.1, streams included, with every request and response checked against 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -70,6 +71,9 @@ async def test_every_endpoint_through_the_client(tmp_path: Path, dialect: str, s
             out = await client.download(final, tmp_path / "out.mp4")
             with av.open(str(out)) as container:
                 assert container.streams.video[0].codec_context.height == 960
+            # Without an output URL the client takes /api/render/proxy/<id>/download: the same bytes.
+            proxied = await client.download(replace(final, output_url=None), tmp_path / "proxied.mp4")
+            assert proxied.read_bytes() == out.read_bytes()
 
             doomed = await client.submit_render(session.session_id, draft,
                                                 {"format": "mp4", "quality": "high", "resolution": "1080p"})
@@ -77,8 +81,9 @@ async def test_every_endpoint_through_the_client(tmp_path: Path, dialect: str, s
             with pytest.raises(RenderFailed, match="cancelled"):
                 await client.wait_render(doomed.id)
     assert checker.requests_checked >= 12 and not checker.violations
-    assert {"createSession", "upload", "runSse", "state", "credits", "claimToken", "submitRender",
-            "renderStatus", "cancelRender"} <= set(checker.operations_seen)
+    assert set(checker.operations_seen) == {  # every operation of specs/nemo-api.yaml
+        "anonymousToken", "createSession", "upload", "runSse", "state", "credits", "claimToken",
+        "submitRender", "renderStatus", "cancelRender", "downloadRender"}
 
 
 async def test_client_sees_the_documented_errors(tmp_path: Path) -> None:
