@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,22 +43,30 @@ def validate(recipes: tuple[Path, ...], out_dir: Path) -> None:
     Prints "ok" for each good file and every problem of every other file as file:line:col (one per line),
     and exits 2 if there is any. Golden files (*.golden.yaml) among RECIPES are skipped, as `run` does.
     """
+    plans, error = load_all(recipes_among(recipes), out_dir)
+    for recipe, result in plans:
+        actions = sum(len(job.actions) for job in result.jobs)
+        click.echo(f"{recipe}: ok ({_count(len(result.jobs), 'job')}, {_count(actions, 'action')})")
+    if error is not None:
+        raise error
+
+
+def load_all(recipes: Sequence[Path], out_dir: Path, *,
+             preview: bool = False) -> tuple[list[tuple[Path, Plan]], RecipeError | None]:
+    """Load every recipe: the good ones' plans, and one error holding every problem of the others."""
+    plans: list[tuple[Path, Plan]] = []
     problems: list[Problem] = []
     unreadable: list[str] = []
-    for recipe in recipes_among(recipes):
+    for recipe in recipes:
         try:
-            result = load_plan(recipe, out_dir=out_dir)
+            plans.append((recipe, load_plan(recipe, out_dir=out_dir, preview=preview)))
         except RecipeValidationError as exc:
             problems.extend(exc.problems)
         except RecipeLoadError as exc:
             unreadable.append(str(exc))
-        else:
-            actions = sum(len(job.actions) for job in result.jobs)
-            click.echo(f"{recipe}: ok ({_count(len(result.jobs), 'job')}, {_count(actions, 'action')})")
     if unreadable:
-        raise RecipeError("\n".join([*unreadable, *(str(p) for p in problems)]))
-    if problems:
-        raise RecipeValidationError(problems)
+        return plans, RecipeError("\n".join([*unreadable, *(str(p) for p in problems)]))
+    return plans, RecipeValidationError(problems) if problems else None
 
 
 @click.command()

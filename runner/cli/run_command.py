@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from runner.actions import DEFAULT_OUT_DIR
+from runner.cli.recipe_commands import load_all
 from runner.errors import ExecutionError, GoldenMismatch, UsageError
 from runner.golden import recipes_among
 from runner.reporting import console_reporter
@@ -53,6 +54,12 @@ def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: 
     chosen = recipes_among(recipes)
     if resume is not None and len(chosen) > 1:
         raise UsageError("--resume continues one run", hint="pass the one recipe that run was made from")
+    if len(chosen) > 1:
+        # Every recipe is checked before the first runs: a typo in the last must not stop a campaign
+        # half-way, after the others spent their credits, with exit 2 hiding their results.
+        _, error = load_all(chosen, out_dir, preview=preview)
+        if error is not None:
+            raise error
     failures: list[str] = []
     for recipe in chosen:
         config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice

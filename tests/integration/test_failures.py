@@ -63,6 +63,18 @@ def test_invalid_input_exits_2(cli: Callable[..., CliResult], tmp_path: Path) ->
     assert cli("run", bad, "--concurrency", "0").code == 2
 
 
+def test_several_recipes_are_all_checked_before_any_runs(cli: Callable[..., CliResult],
+                                                         tmp_path: Path) -> None:
+    good = write_recipe(tmp_path)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(RECIPE.replace("motion: {zoom: in}", "motion: {zom: in}"))
+    result = cli("run", good, bad, "--preview")
+    assert result.code == 2
+    assert result.err == (f"motionctl: error: {bad}:7:14: step 2 (motion): unknown key 'zom', "
+                          "did you mean 'zoom'?\n")
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "out").exists()  # nothing ran
+
+
 def test_resume_refuses_when_the_recipe_changed(cli: Callable[..., CliResult], tmp_path: Path) -> None:
     recipe = write_recipe(tmp_path, RECIPE.replace('"9:16"', '"4:5"'))
     first = cli("run", recipe, "--preview", "--concurrency", "1", "--fail-fast")
