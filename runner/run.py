@@ -134,16 +134,18 @@ def run_recipe(config: RunConfig) -> RunResult:
 
     env = os.environ if config.env is None else config.env
     secrets = [env.get("NEMO_TOKEN", "")]
-    if config.resume is not None:
-        journal = Journal(config.resume, secrets=secrets)
-    else:
-        journal = Journal.create(config.runs_dir, plan.name, secrets=secrets)
-    reporters = Reporters([*config.reporters, JsonlReporter(journal.run_dir / "events.jsonl")])
     started = time.monotonic()
-    resume_command = shlex.join(["motionctl", "run", str(config.recipe), "--resume", str(journal.run_dir)])
-    try:
-        with open_backend(config.backend, config.base_url, env=config.env,
-                          mock_overrides=config.mock_overrides) as backend:
+    with open_backend(config.backend, config.base_url, env=config.env,
+                      mock_overrides=config.mock_overrides) as backend:
+        # The run directory is made once the backend is up, so a bad --base-url leaves no empty run behind.
+        if config.resume is not None:
+            journal = Journal(config.resume, secrets=secrets)
+        else:
+            journal = Journal.create(config.runs_dir, plan.name, secrets=secrets)
+        reporters = Reporters([*config.reporters, JsonlReporter(journal.run_dir / "events.jsonl")])
+        resume_command = shlex.join(["motionctl", "run", str(config.recipe),
+                                     "--resume", str(journal.run_dir)])
+        try:
             journal.add_secret(backend.client.token)
             journal.write({"type": "resume" if record else "run", "run_id": journal.run_id,
                            "recipe": str(config.recipe), "recipe_hash": plan.recipe_hash,
@@ -154,22 +156,21 @@ def run_recipe(config: RunConfig) -> RunResult:
                                         tuple(j.id for j in plan.jobs), backend.description,
                                         resumed=record is not None))
             options = EngineOptions(concurrency=config.concurrency, fail_fast=config.fail_fast,
-                                    rate=config.rate,
-                                    resume_hint=resume_command)
+                                    rate=config.rate, resume_hint=resume_command)
             outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan)
-        checked = _golden(config, plan, journal, outcomes)
-        result = RunResult(journal.run_id, journal.run_dir, tuple(outcomes), checked,
-                           time.monotonic() - started)
-        journal.write_summary(_summary(plan, result))
-        reporters.handle(RunFinished(journal.run_id, journal.run_dir, result.outputs,
-                                     tuple(j.job for j in result.failed)))
-        return result
-    except KeyboardInterrupt:
-        reporters.handle(RunInterrupted(journal.run_id, journal.run_dir, resume_command))
-        raise RunInterruptedError(journal.run_dir, resume_command) from None
-    finally:
-        reporters.close()
-        journal.close()
+            checked = _golden(config, plan, journal, outcomes)
+            result = RunResult(journal.run_id, journal.run_dir, tuple(outcomes), checked,
+                               time.monotonic() - started)
+            journal.write_summary(_summary(plan, result))
+            reporters.handle(RunFinished(journal.run_id, journal.run_dir, result.outputs,
+                                         tuple(j.job for j in result.failed)))
+            return result
+        except KeyboardInterrupt:
+            reporters.handle(RunInterrupted(journal.run_id, journal.run_dir, resume_command))
+            raise RunInterruptedError(journal.run_dir, resume_command) from None
+        finally:
+            reporters.close()
+            journal.close()
 
 
 async def _run_plan(backend: Backend, journal: Journal, reporter: Reporter, options: EngineOptions,

@@ -61,6 +61,9 @@ def test_invalid_input_exits_2(cli: Callable[..., CliResult], tmp_path: Path) ->
     assert both.code == 2 and "exclude each other" in both.err
     assert cli("run", tmp_path / "missing.yaml").code == 2
     assert cli("run", bad, "--concurrency", "0").code == 2
+    good = write_recipe(tmp_path)
+    assert cli("run", good, "--base-url", "ftp://x").code == 2
+    assert not (tmp_path / "runs").exists()  # no empty run directory is left behind by bad input
 
 
 def test_several_recipes_are_all_checked_before_any_runs(cli: Callable[..., CliResult],
