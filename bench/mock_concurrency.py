@@ -42,6 +42,7 @@ async def one_session(http: httpx.AsyncClient, png: bytes, latencies: list[float
     try:
         r = await http.post("/api/auth/anonymous-token",
                             headers={**HEADERS, "X-Client-Id": str(uuid.uuid4())})
+        assert r.json()["code"] == 0, r.text  # e.g. a served mock's tokens-per-IP limit
         auth = {**HEADERS, "Authorization": f"Bearer {r.json()['data']['token']}"}
         r = await http.post("/api/tasks/me/with-session/nemo_agent", headers=auth,
                             json={"task_name": "project", "language": "en"})

@@ -219,8 +219,11 @@ class NemoApi:
         account = self._account(request)
         body = await _json_body(request)
         session = self.store.session(account, str(body.get("session_id", body.get("sessionId", ""))))
-        message = body.get("new_message", body.get("newMessage")) or {}
-        parts = message.get("parts", []) if isinstance(message, dict) else []
+        message = body.get("new_message", body.get("newMessage"))
+        parts = message.get("parts") if isinstance(message, dict) else None
+        if not isinstance(parts, list):
+            raise ApiFailure(BAD_BODY, 'new_message must be {"parts": [{"text": "..."}]}',
+                             http_status=BAD_BODY)
         text = "\n".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
         it = interpret(text, session.draft, session.video_infos)
         seg = drafts.video_segment(session.draft)

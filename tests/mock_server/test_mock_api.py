@@ -179,6 +179,12 @@ async def test_malformed_json_body_is_422_not_an_api_code(open_api: OpenApi) -> 
         r = await api.raw.post("/api/tasks/me/with-session/nemo_agent", content=b"{nope",
                                headers={**api.headers(), "Content-Type": "application/json"})
         assert r.status_code == 422 and r.json()["code"] == 422
+        sid = await api.session()
+        for message in ({"parts": None}, "zoom in", None):  # was a 500 for parts: null
+            r = await api.raw.post("/run_sse", headers=api.headers(),
+                                   json={"app_name": "nemo_agent", "user_id": "me", "session_id": sid,
+                                         "new_message": message})
+            assert r.status_code == 422 and "new_message" in r.json()["message"]
 
 
 async def test_request_log_masks_tokens_and_reset_forgets_everything(open_api: OpenApi) -> None:
