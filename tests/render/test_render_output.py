@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from PIL import Image
 
 from mock_server.render import RenderInputError, RenderOptions, render_draft
 from mock_server.render.preview import contact_sheet
@@ -175,3 +176,23 @@ def test_unreadable_image_is_named(tmp_path: Path) -> None:
     bogus.write_bytes(b"not an image at all")
     with pytest.raises(RenderInputError, match="image cdn://pic: not a readable"):
         render_draft(video_draft(None), {"cdn://pic": bogus}, tmp_path / "c.mp4", PREVIEW)
+
+
+@pytest.mark.parametrize(("container", "codec"), [("mp4", "libx264"), ("webm", "libvpx-vp9")])
+def test_contact_sheet_shows_the_first_middle_and_last_frame(
+    tmp_path: Path, container: str, codec: str
+) -> None:
+    # Nine frames, each one grey level brighter: the sheet's panels must be frames 0, 4 and 8 (webm states
+    # no frame count, so the sheet counts them itself).
+    video = tmp_path / f"levels.{container}"
+    levels = [20 + 25 * i for i in range(9)]
+    with av.open(str(video), mode="w") as out:
+        stream = out.add_stream(codec, rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        for level in levels:
+            rgb = np.full((64, 64, 3), level, dtype=np.uint8)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        out.mux(stream.encode(None))
+    sheet = np.asarray(Image.open(contact_sheet(video, tmp_path / "sheet.png", height=64)).convert("L"))
+    panels = [float(sheet[:, x0 : x0 + 64].mean()) for x0 in (0, 72, 144)]
+    assert panels == pytest.approx([levels[0], levels[4], levels[8]], abs=4)
