@@ -16,13 +16,12 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from .errors import RenderInputError
-from .fonts import lacking_in_default, system_font_for, with_stand_ins
+from .fonts import Font, lacking_in_default, system_font_for, with_stand_ins
 from .frames import Plane, rgb_to_yuv_planes
 from .geometry import FrameSize
 from .timeline import TextSegment
 
 Alpha = npt.NDArray[np.float32]
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 log = logging.getLogger(__name__)
 
 # Default size in px at a 1080 short side when the segment gives none.
@@ -110,7 +109,7 @@ def prepare_overlay(
 ) -> Overlay:
     """Rasterise ``seg`` for a frame of ``size`` and place it (inside the safe area unless told not to)."""
     scale = size.short_side / reference_short_side
-    px = max(8, round((seg.size or DEFAULT_SIZE) * scale))
+    px = max(_MIN_PX, round((seg.size or DEFAULT_SIZE) * scale))
     area = safe_area(size, keep_safe)
     left, top, right, bottom = area.box(size)
     font, content = _font_and_content(seg, font)
