@@ -182,7 +182,8 @@ class GifWriter:
     """An animated gif through Pillow: one adaptive palette (from the middle frame) for the whole clip.
 
     One shared palette avoids the colour flicker of per-frame palettes; frames beyond ``GIF_MAX_FPS`` are
-    dropped evenly.
+    dropped evenly. The palette needs the middle frame, so frames wait as NV12 copies (half the bytes of
+    RGB) and each is converted and quantised, then dropped, only when the file is written.
     """
 
     def __init__(self, path: Path, fps: int, total_frames: int) -> None:
@@ -190,22 +191,24 @@ class GifWriter:
         self._step = max(1, round(fps / GIF_MAX_FPS))
         self._fps = fps
         self._middle = total_frames // 2
-        self._frames: list[npt.NDArray[np.uint8]] = []
+        self._frames: list[FrameBuffer] = []
         self._index = 0
 
     def write(self, frame: FrameBuffer) -> None:
         if self._index % self._step == 0:
-            self._frames.append(frame.to_rgb())
+            self._frames.append(FrameBuffer(frame.data.copy(), frame.width, frame.height))
         self._index += 1
 
     def close(self) -> None:
         if not self._frames:
             raise ValueError("gif: no frames were rendered")
-        reference = Image.fromarray(self._frames[min(len(self._frames) - 1, self._middle // self._step)])
-        palette = reference.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-        images = [
-            Image.fromarray(rgb).quantize(palette=palette, dither=Image.Dither.NONE) for rgb in self._frames
-        ]
+        middle = self._frames[min(len(self._frames) - 1, self._middle // self._step)]
+        palette = Image.fromarray(middle.to_rgb()).quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+        images = []
+        self._frames.reverse()  # popped from the end: each NV12 copy is freed once it is quantised
+        while self._frames:
+            rgb = Image.fromarray(self._frames.pop().to_rgb())
+            images.append(rgb.quantize(palette=palette, dither=Image.Dither.NONE))
         images[0].save(
             self._path,
             format="GIF",
