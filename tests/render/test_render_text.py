@@ -159,19 +159,15 @@ def test_with_no_system_font_the_text_gets_stand_ins(
     assert "no font on this machine draws 'é—€'" in caplog.text
 
 
-def test_a_given_font_wins_over_the_search(fonts_found_at: Callable[..., None], tmp_path: Path) -> None:
-    from mock_server.render import fonts
+def test_a_given_font_wins_over_the_search(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from mock_server.render.text import _font_and_content
 
     def no_search(chars: str) -> Path | None:
         raise AssertionError("searched for a system font although one was given")
 
-    fonts_found_at()
+    monkeypatch.setattr("mock_server.render.text.system_font_for", no_search)
     given = tmp_path / "brand.ttf"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("mock_server.render.text.system_font_for", no_search)
-        assert _font_and_content(_segment("夏季促销"), given) == (given, "夏季促销")
-    assert fonts.system_font_for.cache_info().currsize == 0
+    assert _font_and_content(_segment("夏季促销"), given) == (given, "夏季促销")
 
 
 @needs_dejavu
