@@ -136,7 +136,8 @@ def test_export_may_not_escape_the_output_folder(write_recipe: WriteRecipe, to: 
 def test_export_escape_through_a_template_is_caught_too(write_recipe: WriteRecipe) -> None:
     path = write_recipe("version: 1\nname: demo\nvars: {up: '..'}\nsteps:\n"
                         "  - upload: shoe.png\n  - export: \"{{ up }}/x.mp4\"\n")
-    assert "leaves the output folder" in only_problem(path)
+    assert only_problem(path) == (f"{path}:6:13: step 2 (export): export path '../x.mp4' leaves the output "
+                                  "folder; remove the '..' (paths are relative to --out)")
 
 
 def test_undefined_template_variable_suggests_a_defined_name(write_recipe: WriteRecipe) -> None:
@@ -148,7 +149,8 @@ def test_undefined_template_variable_suggests_a_defined_name(write_recipe: Write
 
 def test_unknown_filter_suggests_a_known_one(write_recipe: WriteRecipe) -> None:
     path = write_recipe(HEAD + "  - upload: shoe.png\n  - export: \"{{ name | stm }}.mp4\"\n")
-    assert only_problem(path).endswith("unknown filter 'stm' in template, did you mean 'stem'?")
+    assert only_problem(path) == (f"{path}:5:13: step 2 (export): unknown filter 'stm' in template, "
+                                  "did you mean 'stem'?")
 
 
 def test_duplicate_key(write_recipe: WriteRecipe) -> None:
