@@ -7,7 +7,6 @@ names itself, which the planner reports at the template's line with a did-you-me
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from runner.recipe.loader import JsonPath
+from runner.recipe.schema import did_you_mean
 
 
 def slug(value: Any) -> str:
@@ -100,8 +100,8 @@ def render(text: str, context: Mapping[str, Any]) -> str:
 
 
 def _suggest(name: str, choices: Mapping[str, Any]) -> str:
-    close = difflib.get_close_matches(name, [str(c) for c in choices], n=1, cutoff=0.6)
+    close = did_you_mean(name, [str(c) for c in choices])
     if close:
-        return f", did you mean '{close[0]}'?"
+        return close
     known = ", ".join(sorted(str(c) for c in choices if not str(c).startswith("_"))[:12])
     return f" (defined: {known})" if known else ""
