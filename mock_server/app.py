@@ -37,6 +37,7 @@ from mock_server.envelopes import (
     render_ok,
 )
 from mock_server.faults import (
+    RENDER_FAULT,
     FaultController,
     FaultMiddleware,
     FaultPlan,
@@ -305,7 +306,7 @@ class NemoApi:
                              f"export not allowed: missing {', '.join(missing)} header(s); the free plan "
                              "needs the attribution headers to export (plan tier, not credits)")
         body = await _json_body(request)
-        job = self.jobs.submit(account, body, _base_url(request))
+        job = self.jobs.submit(account, body, _base_url(request), getattr(request.state, RENDER_FAULT, None))
         return render_ok({"id": job.id, "status": job.status, "progress": job.progress})
 
     async def render_status(self, request: Request) -> Response:

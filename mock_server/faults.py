@@ -30,6 +30,7 @@ from mock_server.envelopes import RATE_LIMITED, error_body, http_status_for
 from mock_server.store import Store
 
 MOCK_PREFIX = "/__mock/"
+RENDER_FAULT = "render_fault"  # the request-state key a render rule sets for the submit it fires on
 LOG_LIMIT = 10_000
 
 
@@ -306,6 +307,8 @@ class FaultMiddleware:
             return
         for rule in rules:
             self._apply_state_fault(rule, lower.get("authorization", ""))
+            if rule.render:  # travels with this request only: a submit that is refused leaves nothing armed
+                scope.setdefault("state", {})[RENDER_FAULT] = rule.render
         stream = next((r.stream for r in rules if r.stream is not None), None)
         out = logged_send if stream is None else _StreamTamper(logged_send, send, stream).send
         await self.app(scope, receive, out)
@@ -321,8 +324,6 @@ class FaultMiddleware:
 
     def _apply_state_fault(self, rule: FaultRule, authorization: str) -> None:
         store = self.controller.store
-        if rule.render:
-            store.armed_render_faults.append(rule.render)
         account = store.accounts.get(authorization.removeprefix("Bearer ").strip())
         if account is None:
             return

@@ -100,8 +100,9 @@ class RenderJobs:
             return self.store.upload_file(parts[2], urllib.parse.unquote(parts[3]))
         return None
 
-    def submit(self, account: Account, body: Mapping[str, Any], base_url: str) -> RenderJob:
-        """Validate a render request and start the job.
+    def submit(self, account: Account, body: Mapping[str, Any], base_url: str,
+               fault: str | None = None) -> RenderJob:
+        """Validate a render request and start the job; ``fault`` ("fail" | "hang") is an injected one.
 
         Raises:
             ApiFailure: 422 for a bad body or draft (naming the path), 1002 for an unknown session,
@@ -127,7 +128,6 @@ class RenderJobs:
         url_name = urllib.parse.quote(job.output_path.name)
         job.output_url = f"{base_url}/cdn/renders/{url_name}"
         self.store.jobs[job_id] = job
-        fault = self.store.armed_render_faults.pop(0) if self.store.armed_render_faults else None
         task = asyncio.get_running_loop().create_task(self._run(job, draft, media, opts, fault))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -108,7 +108,6 @@ class Store:
         self.sessions: dict[str, Session] = {}
         self.uploads: dict[str, Upload] = {}
         self.jobs: dict[str, RenderJob] = {}
-        self.armed_render_faults: list[str] = []  # "fail" | "hang", consumed by the next render submit
         for sub in ("uploads", "renders"):
             shutil.rmtree(self.data_dir / sub, ignore_errors=True)
             (self.data_dir / sub).mkdir(parents=True, exist_ok=True)

@@ -168,6 +168,19 @@ async def test_render_that_fails_and_one_that_never_finishes(open_api: OpenApi) 
         assert (await api.status("render_2"))["data"]["status"] == "processing"
 
 
+async def test_a_render_fault_applies_to_the_submit_it_fires_on_only(open_api: OpenApi) -> None:
+    config = plan({"route": "POST /api/render/proxy/lambda", "nth": 1, "render": "fail"},
+                  {"route": "GET /api/state/*", "render": "hang"})
+    async with open_api(config) as api:
+        sid = await api.session_with_image()
+        draft = (await api.state(sid))["draft"]  # a state call: no render to fault
+        r = await api.raw.post("/api/render/proxy/lambda", headers=api.headers(),
+                               json={"id": "render_1", "sessionId": sid, "draft": {"t": []}})
+        assert r.status_code == 422  # the faulted submit is refused: nothing is left armed
+        await api.submit(sid, draft, "render_2")
+        assert (await api.wait("render_2"))[-1]["data"]["status"] == "completed"
+
+
 async def test_probability_is_seeded(open_api: OpenApi) -> None:
     async def pattern(seed: int) -> list[int]:
         config = plan({"route": "GET /api/credits/*", "probability": 0.5, "respond": {"status": 500}},
