@@ -53,7 +53,8 @@ class _GlyphProbe:
         self._size = round(font.getlength("M") * 3) + 8
         self._seen: dict[str, bytes] = {}
         self._lock = threading.Lock()  # renders run in threads; a FreeType face is not safe to share
-        self._missing = self._ink("\ue000")  # a private-use code point: no font we look for maps it
+        # A noncharacter, which no font maps (private-use code points are mapped by some older CJK fonts).
+        self._missing = self._ink("\uffff")
 
     def _ink(self, ch: str) -> bytes:
         with self._lock:
