@@ -134,11 +134,15 @@ class Api:
         assert body["code"] == 0, body
         return sid
 
-    async def say(self, sid: str, text: str, *, validate: bool = True) -> tuple[httpx.Response, SseEvents]:
+    def stream(self, sid: str, text: str, **extra: Any) -> AbstractAsyncContextManager[httpx.Response]:
+        """``POST /run_sse`` with ``text`` (and ``extra`` body fields, e.g. ``streaming=True``), unread."""
         body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid,
-                "new_message": {"parts": [{"text": text}]}}
-        headers = {**self.headers(), "Accept": "text/event-stream"}
-        async with self.http.stream("POST", "/run_sse", json=body, headers=headers) as r:
+                "new_message": {"parts": [{"text": text}]}, **extra}
+        return self.http.stream("POST", "/run_sse", json=body,
+                                headers={**self.headers(), "Accept": "text/event-stream"})
+
+    async def say(self, sid: str, text: str, *, validate: bool = True) -> tuple[httpx.Response, SseEvents]:
+        async with self.stream(sid, text) as r:
             raw = (await r.aread()).decode()
         if r.headers["content-type"].startswith("application/json"):
             return r, SseEvents()

@@ -124,10 +124,7 @@ async def test_credits_generation_100_frozen_while_streaming_then_edit_50_once(o
         sid = await api.session_with_image()
         assert await api.credits() == {"available": 250, "frozen": 0, "total": 250}
 
-        body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid,
-                "new_message": {"parts": [{"text": "Animate the image with camera motion: zoom in."}]}}
-        headers = {**api.headers(), "Accept": "text/event-stream"}
-        async with api.http.stream("POST", "/run_sse", json=body, headers=headers) as r:
+        async with api.stream(sid, "Animate the image with camera motion: zoom in.") as r:
             lines = r.aiter_lines()
             async for line in lines:
                 if line.startswith("data:"):

@@ -130,11 +130,8 @@ async def test_rendering_does_not_block_other_sessions_streams(open_api: OpenApi
         with anyio.fail_after(10):
             while (await api.status("render_7"))["status"] != "processing":  # noqa: ASYNC110 (polling HTTP)
                 await anyio.sleep(0.01)
-        body = {"app_name": "nemo_agent", "user_id": "me", "session_id": other,
-                "new_message": {"parts": [{"text": "Set the duration to 3s."}]}}
         beats: list[float] = []
-        async with api.http.stream("POST", "/run_sse", json=body,
-                                   headers={**api.headers(), "Accept": "text/event-stream"}) as r:
+        async with api.stream(other, "Set the duration to 3s.") as r:
             async for line in r.aiter_lines():
                 if line.startswith(":"):
                     beats.append(time.monotonic())

@@ -63,11 +63,8 @@ async def test_nemo_dialect(open_api: OpenApi) -> None:
 async def test_heartbeats_flow_while_working(open_api: OpenApi) -> None:
     async with open_api(MockConfig(work_delay=0.6, heartbeat_interval=0.1)) as api:
         sid = await api.session_with_image()
-        body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid,
-                "new_message": {"parts": [{"text": MOTION}]}}
         arrivals: list[float] = []
-        async with api.http.stream("POST", "/run_sse", json=body,
-                                   headers={**api.headers(), "Accept": "text/event-stream"}) as r:
+        async with api.stream(sid, MOTION) as r:
             async for line in r.aiter_lines():
                 if line.startswith(":"):
                     arrivals.append(time.monotonic())
@@ -149,10 +146,7 @@ async def test_streaming_requests_get_partial_text_chunks_then_the_whole(open_ap
     config = MockConfig(sse_dialect=dialect, no_text_ratio=0.0, work_delay=0.0)  # type: ignore[arg-type]
     async with open_api(config) as api:
         sid = await api.session_with_image()
-        body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid, "streaming": True,
-                "new_message": {"parts": [{"text": "Set the duration to 3s."}]}}
-        async with api.http.stream("POST", "/run_sse", json=body,
-                                   headers={**api.headers(), "Accept": "text/event-stream"}) as r:
+        async with api.stream(sid, "Set the duration to 3s.", streaming=True) as r:
             ev = parse_sse((await r.aread()).decode())
         texts = ev.texts()
         partial = [e for e in ev.data if e.get("partial")]
