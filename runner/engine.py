@@ -286,7 +286,7 @@ class Engine:
             failures = check(action.expectation, after)
             if failures:
                 raise ExpectationFailed(
-                    f"the expectation did not hold\n{explain(failures, after)}",
+                    f"the expectation did not hold: {explain(failures, after)}",
                     job=job.id, step=str(action.where))
         if no_text:
             summary = f"no reply; the state changed: {st.describe(before, after)}" if ops else \

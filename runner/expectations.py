@@ -64,10 +64,9 @@ def check(expectation: Expectation, state: Snapshot) -> list[Mismatch]:
 
 
 def explain(mismatches: list[Mismatch], state: Snapshot) -> str:
-    """The failures, one per line, then the draft they were checked against (compact JSON)."""
-    lines = [f"  - {m}" for m in mismatches]
-    lines.append("  draft: " + json.dumps(draft_of(state), sort_keys=True, ensure_ascii=False))
-    return "\n".join(lines)
+    """The failures on one line (what a summary quotes), then the draft they were checked against."""
+    draft = json.dumps(draft_of(state), sort_keys=True, ensure_ascii=False)
+    return "; ".join(str(m) for m in mismatches) + f"\n  draft: {draft}"
 
 
 def _in_order(wanted: list[str], present: list[Any]) -> bool:

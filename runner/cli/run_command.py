@@ -87,7 +87,9 @@ def _report(recipe: Path, result: RunResult) -> list[str]:
     failures = []
     for job in result.failed:
         at = f" at {job.where}" if job.where else ""
-        failures.append(f"job {job.job} failed{at}: {job.error}")
+        # One line a job: the details (an expectation's draft) were shown as it failed and are journaled.
+        first = (job.error or "").partition("\n")[0]
+        failures.append(f"job {job.job} failed{at}: {first}")
     g = result.golden
     if g is not None:
         if g.outcome in ("created", "updated", "unchanged"):

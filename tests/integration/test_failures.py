@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -35,9 +36,17 @@ def test_a_failing_expect_names_job_step_and_line_shows_the_diff_and_spares_othe
 
     assert result.code == 1
     err = result.err
-    assert f"job two-platforms-youtube failed at {recipe}:8:5, step 3 (expect)" in err
-    assert "aspect: expected 9:16, got 16:9" in err
-    assert '"aspect": "16:9"' in err  # the draft it was checked against
+    run_dir = next((tmp_path / "runs").iterdir())
+    # As it fails: the mismatch and the draft it was checked against.
+    assert (f"[two-platforms-youtube] FAILED at {recipe}:8:5, step 3 (expect): the expectation did not hold: "
+            "aspect: expected 9:16, got 16:9\n  draft: {") in err
+    assert '"aspect": "16:9"' in err
+    # At the end, one line per failed job, without the draft again.
+    assert err.endswith(f"motionctl: error: job two-platforms-youtube failed at {recipe}:8:5, "
+                        "step 3 (expect): the expectation did not hold: aspect: expected 9:16, got 16:9\n")
+    assert err.count("draft: {") == 1
+    assert any(r["type"] == "job_failed" and "draft: {" in r["error"]
+               for r in map(json.loads, (run_dir / "journal.jsonl").read_text().splitlines()))
     assert (tmp_path / "out" / "tiktok.mp4").is_file()  # the other job finished, under the default --out
     assert not (tmp_path / "out" / "youtube.mp4").exists()
     assert result.out.splitlines()[0] == "out/tiktok.mp4"
