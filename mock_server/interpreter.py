@@ -149,7 +149,7 @@ def _canonical(s: str, draft: Draft, library: Sequence[dict[str, Any]]) -> list[
                            int(size[1]) if size else None, color[1] if color else None)]
     for pattern, what in _SIMPLE:
         if m := pattern.fullmatch(s):
-            return [_ACTIONS[what](draft, library, m.groups())]
+            return [_ACTIONS[what](draft, library, [_unquote(g) for g in m.groups()])]
     return None
 
 
@@ -249,6 +249,7 @@ def _find_upload(library: Sequence[dict[str, Any]], filename: str, kinds: tuple[
     raise _NotUnderstood(f'there is no uploaded {" or ".join(kinds)} file named "{filename}"')
 
 
+# Each action takes the draft, the uploads and a sentence's groups, quoted ones already unquoted.
 def _act_no_motion(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[Any]) -> _Edit:
     return _motion_edit(d, None)
 
@@ -265,7 +266,7 @@ def _act_aspect(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[Any]) -> _E
 
 
 def _act_remove_text(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[Any]) -> _Edit:
-    content = _unquote(g[0])
+    content = g[0]
     if content not in drafts.texts(d):
         raise _NotUnderstood(f'there is no text "{content}" on the timeline')
     return _Edit(drafts.remove_text(d, content), f'Removed the text "{content}".')
@@ -276,7 +277,7 @@ def _act_remove_all_text(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[An
 
 
 def _act_replace_text(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[Any]) -> _Edit:
-    old, new = _unquote(g[0]), _unquote(g[1])
+    old, new = g[0], g[1]
     if old not in drafts.texts(d):
         raise _NotUnderstood(f'there is no text "{old}" on the timeline')
     if not new:
@@ -291,7 +292,7 @@ def _act_mood(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[Any]) -> _Edi
 
 
 def _act_music_file(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[Any]) -> _Edit:
-    name, vol = _unquote(g[0]), float(g[1])
+    name, vol = g[0], float(g[1])
     info = _find_upload(lib, name, ("audio",))
     return _Edit(drafts.set_music(d, info["cdn_url"], name, vol),
                  f'Added background music from "{name}" at {_fmt(vol)}% volume.')
@@ -309,7 +310,7 @@ def _act_no_music(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[Any]) -> 
 
 
 def _act_use_image(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[Any]) -> _Edit:
-    name = _unquote(g[0])
+    name = g[0]
     info = _find_upload(lib, name, ("image", "video"))
     return _Edit(drafts.set_source(d, info["cdn_url"], name, keep_motion=True), f'Now using "{name}".')
 
@@ -393,7 +394,7 @@ def _free_text(s: str, draft: Draft, library: Sequence[dict[str, Any]]) -> list[
         return _free_removal(unquoted, quotes, draft)
     replacing = re.search(r"\b(?:replace|change)\b|替换", unquoted)
     if replacing and len(quotes) == 2 and _TEXTWORD.search(unquoted):
-        return [_act_replace_text(draft, library, [q.replace('"', '\\"') for q in quotes])]
+        return [_act_replace_text(draft, library, quotes)]
 
     edits: list[_Edit] = []
     current = draft
@@ -420,7 +421,7 @@ def _free_text(s: str, draft: Draft, library: Sequence[dict[str, Any]]) -> list[
     if motion is not None:
         push(_motion_edit(current, motion))
     if not edits and quotes and re.search(r"\b(?:use|switch to)\b|换成", unquoted):
-        push(_act_use_image(current, library, [quotes[0].replace('"', '\\"')]))
+        push(_act_use_image(current, library, [quotes[0]]))
     return edits
 
 
@@ -431,7 +432,7 @@ def _free_removal(low: str, quotes: list[str], draft: Draft) -> list[_Edit]:
         edits.append(_act_no_music(current, [], []))
         current = edits[-1].draft
     if _TEXTWORD.search(low):
-        edits.append(_act_remove_text(current, [], [quotes[0].replace('"', '\\"')]) if quotes
+        edits.append(_act_remove_text(current, [], [quotes[0]]) if quotes
                      else _act_remove_all_text(current, [], []))
         current = edits[-1].draft
     if _MOTIONWORD.search(low) or any(p.search(low) for p, _ in _MOVES):
@@ -461,7 +462,7 @@ def _free_music(low: str, quotes: list[str], draft: Draft, library: Sequence[dic
     named = next((q for q in quotes if q in audio_names), None)
     if named is not None:
         vol = _fmt(volume if volume is not None else DEFAULT_MUSIC_VOLUME)
-        return _act_music_file(draft, library, [named.replace('"', '\\"'), vol])
+        return _act_music_file(draft, library, [named, vol])
     if mood is None and volume is not None and drafts.track(draft, drafts.AUDIO) is not None and (
             _VOLUMEWORD.search(low)):
         return _act_volume(draft, library, [_fmt(volume)])

@@ -232,3 +232,12 @@ def test_spacing_outside_quotes_is_normalised_inside_kept() -> None:
     d = interpret('add the title "x\n  y" at the   bottom', base(), LIB).draft
     assert drafts.texts(d) == ["x\n  y"] and drafts.track(d, 7)["sg"][0]["pos"] == "bottom"
     assert drafts.texts(interpret("添加字幕“你  好”", base(), LIB).draft) == ["你  好"]
+
+
+def test_free_text_replace_and_remove_keep_quoted_content_exactly() -> None:
+    d = interpret('Add the text "say \\"hi\\"  now" from 0s for 2s at the top.', base(), LIB).draft
+    d = interpret('change the text "say \\"hi\\"  now" to "bye"', d, LIB).draft
+    assert drafts.texts(d) == ["bye"]
+    d = interpret('add the caption "a\\\\b" at the top', d, LIB).draft
+    assert drafts.texts(d) == ["bye", "a\\\\b"]
+    assert drafts.texts(interpret('delete the text "a\\\\b"', d, LIB).draft) == ["bye"]
