@@ -42,15 +42,7 @@ FOCUS_POINTS: dict[str, tuple[float, float]] = {
     "bottom-right": (75, 75),
 }
 
-# specs/motion.md, "Amounts for speed words": zoom and pan/tilt as fractions, roll in degrees.
-SPEED_AMOUNTS: dict[str, dict[str, float]] = {
-    "slow": {"zoom": 0.10, "pan": 0.05, "tilt": 0.05, "roll": 3},
-    "medium": {"zoom": 0.20, "pan": 0.10, "tilt": 0.10, "roll": 6},
-    "fast": {"zoom": 0.35, "pan": 0.20, "tilt": 0.20, "roll": 12},
-}
-
 MOODS = ("lo-fi", "upbeat", "calm", "cinematic")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".gif")
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac")
 
 
