@@ -36,7 +36,8 @@ _NUM = r"(\d+(?:\.\d+)?)"
 # backslash): the fit of the whole sentence decides, by backtracking.
 _QUOTED_CHAR = r'(?:[^"\\]|\\"|\\)'
 _QUOTED = rf'"({_QUOTED_CHAR}*)"'
-# Quoted content is kept byte for byte; only the words around it have their spacing normalised.
+# Quoted content is kept byte for byte; only the words around it have their spacing normalised. Free text's
+# '…' is not protected: an apostrophe ("don't") cannot be told from an opening quote.
 _VERBATIM = re.compile(rf'"{_QUOTED_CHAR}*"|“[^”]*”|「[^」]*」')
 
 
