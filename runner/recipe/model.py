@@ -14,8 +14,6 @@ from typing import Any, Literal
 
 from runner.recipe.presets import FOCUS_POINTS, Platform, aspect_of
 
-Scalar = str | int | float | bool
-
 
 class InvalidValue(Exception):
     """A value that passed the schema but makes no sense; ``path`` is relative to the step's value."""
@@ -26,7 +24,7 @@ class InvalidValue(Exception):
         self.path = path
 
 
-# --- defaults and the recipe -----------------------------------------------------------------------------
+# --- defaults -------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -51,30 +49,6 @@ class Defaults:
     export: ExportDefaults = ExportDefaults()
     music_volume: float = 35.0  # the mock's and the seed's usual bed level
     text: TextDefaults = TextDefaults()
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """The recipe's top level; its steps are typed per job, after expansion (see ``build_step``)."""
-
-    version: int
-    name: str
-    defaults: Defaults
-    vars: Mapping[str, Scalar]
-    matrix: Mapping[str, Any]
-    raw_steps: tuple[Mapping[str, Any], ...]
-
-
-def build_recipe(value: Mapping[str, Any]) -> Recipe:
-    """A ``Recipe`` from a schema-valid document."""
-    return Recipe(
-        version=int(value["version"]),
-        name=str(value["name"]),
-        defaults=build_defaults(value.get("defaults") or {}),
-        vars=dict(value.get("vars") or {}),
-        matrix=dict(value.get("matrix") or {}),
-        raw_steps=tuple(value["steps"]),
-    )
 
 
 def build_defaults(value: Mapping[str, Any]) -> Defaults:
