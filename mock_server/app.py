@@ -31,6 +31,7 @@ from mock_server.envelopes import (
     MISSING_CLIENT_ID,
     UNSUPPORTED_FILE_TYPE,
     ApiFailure,
+    bad_body,
     error,
     ok,
     render_error,
@@ -63,7 +64,6 @@ from mock_server.uploads import (
 ATTRIBUTION_HEADERS = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
 # API-NOTES: the backend can end a stream with this line after real work; clients ignore it.
 TEMPORARY_ISSUE_TEXT = "I encountered a temporary issue. Please try again if something looks off."
-BAD_BODY = 422  # a malformed request body; not an API code (400 means "missing X-Client-Id" there)
 
 
 class _MockApp(Starlette):
@@ -83,9 +83,9 @@ async def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiFailure(BAD_BODY, "request body is not valid JSON", http_status=BAD_BODY) from None
+        raise bad_body("request body is not valid JSON") from None
     if not isinstance(body, dict):
-        raise ApiFailure(BAD_BODY, "request body must be a JSON object", http_status=BAD_BODY)
+        raise bad_body("request body must be a JSON object")
     return body
 
 
@@ -176,8 +176,7 @@ class NemoApi:
         body = await _json_body(request)
         urls = body.get("urls")
         if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
-            raise ApiFailure(BAD_BODY, 'expected multipart "files" or JSON '
-                             '{"urls": [...], "source_type": "url"}', http_status=BAD_BODY)
+            raise bad_body('expected multipart "files" or JSON {"urls": [...], "source_type": "url"}')
         out = []
         for url in urls:
             out.append(await anyio.to_thread.run_sync(self._fetch_local, request, url, new_path, limit))
@@ -223,8 +222,7 @@ class NemoApi:
         message = body.get("new_message", body.get("newMessage"))
         parts = message.get("parts") if isinstance(message, dict) else None
         if not isinstance(parts, list):
-            raise ApiFailure(BAD_BODY, 'new_message must be {"parts": [{"text": "..."}]}',
-                             http_status=BAD_BODY)
+            raise bad_body('new_message must be {"parts": [{"text": "..."}]}')
         text = "\n".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
         it = interpret(text, session.draft, session.video_infos)
         seg = drafts.video_segment(session.draft)

@@ -26,6 +26,7 @@ FILE_TOO_LARGE = 4002
 MISSING_CLIENT_ID = 400
 EXPORT_NOT_ALLOWED = 402
 RATE_LIMITED = 429
+BAD_BODY = 422  # a malformed request body; not an API code (400 means "missing X-Client-Id" there)
 
 # Codes that are HTTP statuses too; the others travel with HTTP 200.
 _HTTP_STATUS_CODES = {MISSING_CLIENT_ID, EXPORT_NOT_ALLOWED, RATE_LIMITED}
@@ -48,6 +49,11 @@ class ApiFailure(Exception):
         self.message = message
         self.http_status = http_status if http_status is not None else http_status_for(code)
         self.headers = headers or {}
+
+
+def bad_body(message: str) -> ApiFailure:
+    """A request body the mock cannot read (HTTP 422, as ADK's validation answers); ``message`` says why."""
+    return ApiFailure(BAD_BODY, message, http_status=BAD_BODY)
 
 
 def ok(data: Any, message: str = "success") -> JSONResponse:

@@ -22,7 +22,7 @@ import jsonschema
 
 from mock_server import drafts
 from mock_server.config import RenderShape, load_schema
-from mock_server.envelopes import ApiFailure
+from mock_server.envelopes import BAD_BODY, ApiFailure
 from mock_server.store import Account, RenderJob, Store
 from mock_server.uploads import safe_name
 
@@ -35,7 +35,7 @@ class _Cancelled(Exception):
     """Raised inside the renderer's progress callback to stop a cancelled job."""
 
 
-def _bad(message: str, status: int = 422) -> ApiFailure:
+def _bad(message: str, status: int = BAD_BODY) -> ApiFailure:
     return ApiFailure(status, message, http_status=status)
 
 

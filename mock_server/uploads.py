@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from mock_server.envelopes import FILE_TOO_LARGE, UNSUPPORTED_FILE_TYPE, ApiFailure
+from mock_server.envelopes import FILE_TOO_LARGE, UNSUPPORTED_FILE_TYPE, ApiFailure, bad_body
 
 FileKind = Literal["video", "image", "audio"]
 
@@ -193,9 +194,14 @@ async def receive_multipart(content_type: str, body: AsyncIterator[bytes],
     }
     parser = MultipartParser(boundary, callbacks)
     try:
-        async for chunk in body:
-            parser.write(chunk)
-        parser.finalize()
+        try:
+            async for chunk in body:
+                parser.write(chunk)
+            parser.finalize()
+        except MultipartParseError as exc:
+            raise bad_body(f"malformed multipart body: {exc}") from None
+        if state["sink"] is not None:  # the parser does not mind a body that stops mid-part
+            raise bad_body(f"malformed multipart body: it ended inside the file {state['sink'].filename}")
     except BaseException:
         for sink in sinks:
             sink.discard()

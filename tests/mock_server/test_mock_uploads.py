@@ -151,6 +151,22 @@ async def test_internet_urls_are_refused_without_being_fetched(open_api: OpenApi
         assert r.json()["code"] == 4001 and "does not fetch from the internet" in r.json()["message"]
 
 
+@pytest.mark.parametrize(("body", "says"), [
+    (b"not multipart at all", "Expected boundary"),
+    (b'--b\r\nContent-Disposition: form-data; name="files"; filename="cut.png"\r\n\r\n\x89PNG\r\n\x1a\n',
+     "ended inside the file cut.png"),
+])
+async def test_a_malformed_multipart_body_is_422_and_nothing_is_kept(open_api: OpenApi, tmp_path: Path,
+                                                                     body: bytes, says: str) -> None:
+    async with open_api(MockConfig(data_dir=tmp_path)) as api:
+        sid = await api.session()
+        r = await api.raw.post(f"/api/upload-video/nemo_agent/me/{sid}", content=body,
+                               headers={**api.headers(), "Content-Type": "multipart/form-data; boundary=b"})
+        assert r.status_code == 422 and "malformed multipart body" in r.json()["message"]
+        assert says in r.json()["message"]  # was a 500, and a misleading 4001 for a cut-off file
+        assert list((tmp_path / "uploads").iterdir()) == []
+
+
 async def test_upload_to_an_unknown_session_is_1002(open_api: OpenApi) -> None:
     async with open_api() as api:
         await api.new_token()
