@@ -1,11 +1,13 @@
 """What the engine tells the outside world while it runs: frozen event values and the Reporter hook.
 
 The engine never prints. It emits these events to every reporter (rich console, plain lines, JSONL); a
-reporter that raises would break a run, so reporters must swallow their own I/O trouble.
+reporter that raises would break a run, so ``Reporters`` drops one whose output fails (a closed pipe, a
+full disk) and the run goes on: the journal, not a reporter, is the record.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -111,15 +113,19 @@ class Reporter(Protocol):
 
 
 class Reporters:
-    """Fans one event out to several reporters."""
+    """Fans one event out to several reporters; one whose output fails is dropped, not the run."""
 
     def __init__(self, reporters: list[Reporter] | tuple[Reporter, ...] = ()) -> None:
         self._reporters = list(reporters)
 
     def handle(self, event: Event) -> None:
-        for reporter in self._reporters:
-            reporter.handle(event)
+        for reporter in list(self._reporters):
+            try:
+                reporter.handle(event)
+            except OSError:  # e.g. `motionctl run … 2>&1 | head` closed the pipe: stop showing, keep running
+                self._reporters.remove(reporter)
 
     def close(self) -> None:
         for reporter in self._reporters:
-            reporter.close()
+            with contextlib.suppress(OSError):
+                reporter.close()

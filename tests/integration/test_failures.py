@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from runner.reporting import PlainReporter
+from runner.run import RunConfig, run_recipe
 from tests.integration.conftest import WORKFLOWS, CliResult
 
 RECIPE = """\
@@ -96,3 +100,18 @@ def test_resume_refuses_when_the_recipe_changed(cli: Callable[..., CliResult], t
     again = cli("run", recipe, "--resume", run_dir)
     assert again.code == 2
     assert "changed since that run" in again.err
+
+
+def test_a_closed_progress_stream_does_not_fail_the_run(workflows_copy: Path, tmp_path: Path) -> None:
+    # `motionctl run recipe.yaml 2>&1 | head -2`: head exits, every later progress line meets a closed pipe.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with open(write_end, "w", encoding="utf-8") as closed:
+        config = RunConfig(recipe=workflows_copy / "quickstart.yaml", preview=True, out_dir=tmp_path / "out",
+                           runs_dir=tmp_path / "runs", reporters=(PlainReporter(closed),), env={})
+        result = run_recipe(config)
+        with contextlib.suppress(BrokenPipeError):
+            closed.close()
+    assert result.ok, [j.error for j in result.jobs]  # before: "cannot write: [Errno 32] Broken pipe"
+    assert result.outputs == (tmp_path / "out" / "quickstart.mp4",)
+    assert (tmp_path / "out" / "quickstart.mp4").stat().st_size > 1000
