@@ -6,6 +6,7 @@ Commands live in small modules beside this one and only parse options and print;
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -39,7 +40,10 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and map errors to exit codes; never lets a traceback reach the user."""
+    """Run the CLI and map errors to exit codes; never lets a traceback reach the user.
+
+    A closed stdout (``motionctl … | head``) is click's own case: it exits 1 quietly.
+    """
     try:
         # Without standalone mode click returns ctx.exit()'s code instead of exiting; keep it.
         returned = cli.main(args=argv, prog_name="motionctl", standalone_mode=False)
@@ -58,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("motionctl: interrupted; finished work is kept in the run directory", err=True)
         return 130
+    except Exception as exc:
+        if os.environ.get("MOTIONCTL_DEBUG"):
+            raise
+        click.echo(f"motionctl: internal error: {type(exc).__name__}: {exc} (a bug: please report it; "
+                   "MOTIONCTL_DEBUG=1 shows the traceback)", err=True)
+        return 1
     return returned if isinstance(returned, int) else 0
 
 

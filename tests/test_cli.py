@@ -1,0 +1,47 @@
+"""The CLI's one error handler: every failure is one line on stderr and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner.cli import api_commands, main
+from runner.errors import ExportNotAllowed
+
+
+def _boom(*_: object, **__: object) -> None:
+    raise RuntimeError("the unforeseen")
+
+
+def test_a_runner_error_is_one_line_with_its_exit_code(capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise ExportNotAllowed("export needs a paid plan", hint="upgrade the plan; credits do not help")
+
+    monkeypatch.setattr(api_commands, "_run", refuse)
+    assert main(["credits"]) == 1
+    assert capsys.readouterr().err == (
+        "motionctl: error: export needs a paid plan (upgrade the plan; credits do not help)\n")
+
+
+def test_a_bug_is_one_line_not_a_traceback(capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MOTIONCTL_DEBUG", raising=False)
+    monkeypatch.setattr(api_commands, "_run", _boom)
+    assert main(["credits"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("motionctl: internal error: RuntimeError: the unforeseen")
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_motionctl_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTIONCTL_DEBUG", "1")
+    monkeypatch.setattr(api_commands, "_run", _boom)
+    with pytest.raises(RuntimeError, match="the unforeseen"):
+        main(["credits"])
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["run", str(tmp_path / "absent.yaml")]) == 2
+    assert "absent.yaml" in capsys.readouterr().err
