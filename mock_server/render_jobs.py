@@ -160,9 +160,10 @@ class RenderJobs:
                 if job.cancel_requested:
                     raise _Cancelled()
                 job.status = "processing"
+                # Not abandoned on cancel: the thread is told to stop through ``cancel_requested`` and
+                # awaited (see ``aclose``), so no render outlives the server.
                 result = await anyio.to_thread.run_sync(
-                    partial(render_draft, draft, media, job.output_path, options, progress=on_progress),
-                    abandon_on_cancel=True)
+                    partial(render_draft, draft, media, job.output_path, options, progress=on_progress))
             await self._pace(job, draft, started)
         except _Cancelled:
             self._fail(job, "cancelled")
@@ -207,6 +208,12 @@ class RenderJobs:
             self._fail(job, "cancelled")
 
     async def aclose(self) -> None:
+        """Stop every render and wait for it. A render thread still inside the encoder when the
+        interpreter exits takes the process down with it (a native abort on Ctrl-C of a run), so each one
+        is told to stop at its next frame and awaited."""
+        for job in self.store.jobs.values():
+            if job.status in ("pending", "processing"):
+                job.cancel_requested = True
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import threading
 import time
 from typing import Any
 
@@ -142,3 +143,21 @@ async def test_rendering_does_not_block_other_sessions_streams(open_api: OpenApi
         assert status_after in ("processing", "completed")
         assert len(beats) >= 20 and largest < 0.5  # 50 ms beats; a blocked loop would stall for seconds
         await api.wait("render_7", limit=120)
+
+
+def test_stopping_the_mock_stops_its_renders(open_api: OpenApi) -> None:
+    # A render thread left running in native code when the interpreter exits aborts the process ("terminate
+    # called without an active exception" on Ctrl-C of a run); leaving the mock must end every render.
+    async def start_a_long_render() -> None:
+        async with open_api() as api:
+            sid, draft = await prepared(api, seconds=20)
+            full_size = {"format": "mp4", "quality": "high", "resolution": "1080p"}
+            await api.submit(sid, draft, "render_8", full_size)
+            with anyio.fail_after(10):
+                while (await api.status("render_8"))["status"] != "processing":  # noqa: ASYNC110
+                    await anyio.sleep(0.01)
+
+    started = time.monotonic()
+    anyio.run(start_a_long_render)
+    assert time.monotonic() - started < 15  # stopped, not rendered to the end (20 s of 1080p)
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("render-")]
