@@ -68,6 +68,10 @@ def _options(body: Mapping[str, Any]) -> dict[str, str]:
     return opts
 
 
+# How long a stopping mock waits for its renders to notice they were cancelled (one frame, normally).
+_STOP_TIMEOUT = 10.0
+
+
 class RenderJobs:
     """The render queue of one mock."""
 
@@ -160,8 +164,7 @@ class RenderJobs:
                 if job.cancel_requested:
                     raise _Cancelled()
                 job.status = "processing"
-                # Not abandoned on cancel: the thread is told to stop through ``cancel_requested`` and
-                # awaited (see ``aclose``), so no render outlives the server.
+                # Stopped through ``cancel_requested`` (checked at every frame), never abandoned: see aclose.
                 result = await anyio.to_thread.run_sync(
                     partial(render_draft, draft, media, job.output_path, options, progress=on_progress))
             await self._pace(job, draft, started)
@@ -210,14 +213,17 @@ class RenderJobs:
     async def aclose(self) -> None:
         """Stop every render and wait for it. A render thread still inside the encoder when the
         interpreter exits takes the process down with it (a native abort on Ctrl-C of a run), so each one
-        is told to stop at its next frame and awaited."""
+        is told to stop at its next frame and awaited; cancelling the task instead would leave its
+        thread running."""
         for job in self.store.jobs.values():
             if job.status in ("pending", "processing"):
                 job.cancel_requested = True
-        for task in list(self._tasks):
+        if not self._tasks:
+            return
+        _, stuck = await asyncio.wait(set(self._tasks), timeout=_STOP_TIMEOUT)
+        for task in stuck:
             task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*stuck, return_exceptions=True)
 
 
 def status_body(job: RenderJob, shape: RenderShape) -> dict[str, Any]:
