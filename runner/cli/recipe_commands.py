@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Export, Job, Plan, Say, Upload
-from runner.errors import Problem, RecipeError, RecipeLoadError, RecipeValidationError
 from runner.golden import recipes_among
-from runner.recipe import estimate, load_plan
+from runner.recipe import estimate, load_all, load_plan
 
 _CALL_LABELS = {
     "create_session": "create session", "upload": "upload", "run_sse": "run_sse", "state": "state",
@@ -49,24 +47,6 @@ def validate(recipes: tuple[Path, ...], out_dir: Path) -> None:
         click.echo(f"{recipe}: ok ({_count(len(result.jobs), 'job')}, {_count(actions, 'action')})")
     if error is not None:
         raise error
-
-
-def load_all(recipes: Sequence[Path], out_dir: Path, *,
-             preview: bool = False) -> tuple[list[tuple[Path, Plan]], RecipeError | None]:
-    """Load every recipe: the good ones' plans, and one error holding every problem of the others."""
-    plans: list[tuple[Path, Plan]] = []
-    problems: list[Problem] = []
-    unreadable: list[str] = []
-    for recipe in recipes:
-        try:
-            plans.append((recipe, load_plan(recipe, out_dir=out_dir, preview=preview)))
-        except RecipeValidationError as exc:
-            problems.extend(exc.problems)
-        except RecipeLoadError as exc:
-            unreadable.append(str(exc))
-    if unreadable:
-        return plans, RecipeError("\n".join([*unreadable, *(str(p) for p in problems)]))
-    return plans, RecipeValidationError(problems) if problems else None
 
 
 @click.command()

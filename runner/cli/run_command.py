@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 
 from runner.actions import DEFAULT_OUT_DIR
-from runner.cli.recipe_commands import load_all
 from runner.errors import ExecutionError, GoldenMismatch, UsageError
 from runner.golden import recipes_among
+from runner.recipe import load_all
 from runner.reporting import console_reporter
 from runner.run import RunConfig, RunInterruptedError, RunResult, run_recipe
 

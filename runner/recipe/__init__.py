@@ -7,6 +7,6 @@ matrix → jobs) → compiler (one canonical sentence per step) → planner (the
 from __future__ import annotations
 
 from runner.recipe.compiler import compile_step
-from runner.recipe.planner import JobEstimate, estimate, load_plan, recipe_hash
+from runner.recipe.planner import JobEstimate, estimate, load_all, load_plan, recipe_hash
 
-__all__ = ["JobEstimate", "compile_step", "estimate", "load_plan", "recipe_hash"]
+__all__ = ["JobEstimate", "compile_step", "estimate", "load_all", "load_plan", "recipe_hash"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from runner import media
 from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Expectation, Export, Job, Plan, Say, Upload, Where
-from runner.errors import MediaError, Problem, RecipeValidationError
+from runner.errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
 from runner.recipe import model, schema
 from runner.recipe.compiler import compile_step, seconds
 from runner.recipe.expand import Combination, expand_matrix, job_ids
@@ -46,6 +46,24 @@ def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False
         raise RecipeValidationError(problems)
     name = str(doc.value["name"])
     return Plan(name=name, recipe_path=path, recipe_hash=recipe_hash(data, jobs), jobs=tuple(jobs))
+
+
+def load_all(recipes: Sequence[Path], out_dir: Path, *,
+             preview: bool = False) -> tuple[list[tuple[Path, Plan]], RecipeError | None]:
+    """Load every recipe: the good ones' plans, and one error holding every problem of the others."""
+    plans: list[tuple[Path, Plan]] = []
+    problems: list[Problem] = []
+    unreadable: list[str] = []
+    for recipe in recipes:
+        try:
+            plans.append((recipe, load_plan(recipe, out_dir=out_dir, preview=preview)))
+        except RecipeValidationError as exc:
+            problems.extend(exc.problems)
+        except RecipeLoadError as exc:
+            unreadable.append(str(exc))
+    if unreadable:
+        return plans, RecipeError("\n".join([*unreadable, *(str(p) for p in problems)]))
+    return plans, RecipeValidationError(problems) if problems else None
 
 
 def recipe_hash(recipe_bytes: bytes, jobs: Sequence[Job]) -> str:
