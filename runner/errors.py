@@ -163,8 +163,10 @@ class ExportNotAllowed(ApiError):
 class RateLimited(ApiError):
     code = 429
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
-        super().__init__(message, **kw)  # type: ignore[arg-type]
+    def __init__(self, message: str, *, retry_after: float | None = None, code: int | None = None,
+                 http_status: int | None = None, endpoint: str | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, code=code, http_status=http_status, endpoint=endpoint, hint=hint)
         self.retry_after = retry_after
 
 
