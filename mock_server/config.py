@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from mock_server.faults import FaultPlan
@@ -16,13 +13,6 @@ SseDialect = Literal["adk", "nemo"]
 RenderShape = Literal["nested", "flat"]
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the seed: "files up to 50MB"
-
-
-@cache
-def load_schema(name: str) -> Any:
-    """A JSON schema of specs/ (``draft.schema.json``, ``faults.schema.json``), parsed once."""
-    # By package name, not import: mypy cannot see motionctl_specs (pyproject maps it onto specs/).
-    return json.loads(files("motionctl_specs").joinpath(name).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from typing import Any
 
 import anyio
 import jsonschema
+import motionctl_specs
 import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.config import load_schema
 from mock_server.envelopes import RATE_LIMITED, error_body, http_status_for
 from mock_server.store import Store
 
@@ -108,7 +108,7 @@ def parse_fault_plan(data: Any) -> FaultPlan:
     """
     if data is None:
         return FaultPlan()
-    validator = jsonschema.Draft202012Validator(load_schema("faults.schema.json"))
+    validator = jsonschema.Draft202012Validator(motionctl_specs.load("faults.schema.json"))
     err = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if err is not None:
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"

@@ -19,9 +19,10 @@ from typing import Any, cast
 import anyio
 import anyio.to_thread
 import jsonschema
+import motionctl_specs
 
 from mock_server import drafts
-from mock_server.config import RenderShape, load_schema
+from mock_server.config import RenderShape
 from mock_server.envelopes import BAD_BODY, ApiFailure
 from mock_server.store import Account, RenderJob, Store
 from mock_server.uploads import safe_name
@@ -45,7 +46,7 @@ def validate_draft(draft: Any) -> None:
     Raises:
         ApiFailure: HTTP 422 naming the JSON path of the first problem, or "nothing to render".
     """
-    schema = load_schema("draft.schema.json")
+    schema = motionctl_specs.load("draft.schema.json")
     validator = jsonschema.Draft202012Validator(schema)
     err = jsonschema.exceptions.best_match(validator.iter_errors(draft))
     if err is not None:

@@ -8,13 +8,12 @@ values. All errors are collected; none stops the others.
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
-from importlib.resources import files
 from typing import Any
 
 import jsonschema
+import motionctl_specs
 from jsonschema.exceptions import ValidationError
 
 from runner.errors import Problem
@@ -27,9 +26,7 @@ _TYPE_NAMES = {"string": "text", "array": "a list", "object": "a mapping", "inte
 @cache
 def recipe_schema() -> dict[str, Any]:
     """The recipe JSON Schema (2020-12), read once."""
-    # By package name, not import: mypy cannot see motionctl_specs (pyproject maps it onto specs/).
-    text = files("motionctl_specs").joinpath("recipe.schema.json").read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = motionctl_specs.load("recipe.schema.json")
     return schema
 
 
