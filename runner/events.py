@@ -65,6 +65,17 @@ class RenderProgress:
     render_id: str
     status: str
     progress: float
+    elapsed: float = 0.0  # seconds since the render was submitted (or first polled on resume)
+    timeout: float | None = None  # the --render-timeout this render is held to; None: unbounded
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A job is waiting before its next call (a 429's Retry-After, a retry's backoff); shown as a countdown."""
+
+    job: str
+    seconds: float  # how long the wait lasts from now
+    reason: str  # "rate limited (429)", "server error 503, retry 2 of 3"
 
 
 @dataclass(frozen=True)
@@ -99,8 +110,8 @@ class RunInterrupted:
 
 
 Event = (
-    RunStarted | JobStarted | JobSkipped | StepStarted | StepFinished | RenderProgress | JobFinished
-    | JobFailed | RunFinished | RunInterrupted
+    RunStarted | JobStarted | JobSkipped | StepStarted | StepFinished | RenderProgress | Waiting
+    | JobFinished | JobFailed | RunFinished | RunInterrupted
 )
 
 
