@@ -48,6 +48,8 @@ class ClientConfig:
     poll_interval: float = 30.0
     poll_deadline: float = 900.0
     rate_limit_wait: float = 30.0
+    # The longest single wait (Retry-After, backoff) worth sitting through; a longer one fails at once.
+    max_wait: float = 300.0
     sse_total_budget: float = 900.0
     # Heartbeats arrive while the backend works, so a long silence means the stream is dead.
     sse_idle_budget: float = 180.0
@@ -65,7 +67,7 @@ class ClientConfig:
         token = "None" if self.token is None else "'***'"
         return (
             f"ClientConfig(base_url={self.base_url!r}, token={token}, config_dir={str(self.config_dir)!r}, "
-            f"platform={self.platform!r}, max_retries={self.max_retries})"
+            f"platform={self.platform!r}, max_retries={self.max_retries}, max_wait={self.max_wait:g})"
         )
 
     @classmethod
