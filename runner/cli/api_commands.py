@@ -37,8 +37,8 @@ def _require_identity(config: ClientConfig) -> None:
     cached = CredentialStore(config.config_dir).load(config.base_url)
     if cached is not None and cached.usable(datetime.now(UTC)):
         return
-    expired = cached is not None and cached.token
-    why = "its cached token has expired" if expired else "no run has cached a token"
+    expired = cached is not None and cached.token and cached.expires_at is not None
+    why = "its cached token has expired" if expired else "no run has cached a usable token"
     if config.base_url == DEFAULT_BASE_URL:
         where, hint = "the live API", (
             "a default run uses the embedded mock, whose sessions end with the run: pass --base-url "
