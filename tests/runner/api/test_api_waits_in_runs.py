@@ -30,10 +30,10 @@ def recipe(tmp_path: Path) -> Path:
 
 
 def _run(recipe: Path, retry_after: float, **options: Any) -> tuple[bool, list[dict[str, Any]]]:
-    plan = parse_fault_plan({"faults": [{"route": "POST /api/upload-video/*", "nth": 1,
-                                         "respond": {"status": 429, "code": 429, "retry_after": retry_after}}]})
-    result = run_recipe(RunConfig(recipe=recipe, runs_dir=recipe.parent / "runs", out_dir=recipe.parent / "out",
-                                  mock_overrides={"faults": plan}, **options))
+    respond = {"status": 429, "code": 429, "retry_after": retry_after}
+    plan = parse_fault_plan({"faults": [{"route": "POST /api/upload-video/*", "nth": 1, "respond": respond}]})
+    result = run_recipe(RunConfig(recipe=recipe, runs_dir=recipe.parent / "runs",
+                                  out_dir=recipe.parent / "out", mock_overrides={"faults": plan}, **options))
     events = [json.loads(line) for line in (result.run_dir / "events.jsonl").read_text().splitlines()]
     return result.ok, events
 
@@ -44,7 +44,8 @@ def test_a_short_retry_after_is_a_waiting_event_of_its_job_and_the_job_goes_on(r
     waits = [e for e in events if e["event"] == "Waiting"]
     assert len(waits) == 1 and waits[0]["seconds"] == 0.2
     assert waits[0]["job"] == next(e["job"] for e in events if e["event"] == "JobStarted")
-    assert waits[0]["reason"].endswith("rate limited (429)") and "POST /api/upload-video/" in waits[0]["reason"]
+    reason = waits[0]["reason"]
+    assert reason.startswith("POST /api/upload-video/") and reason.endswith("rate limited (429)")
 
 
 def test_a_retry_after_beyond_max_wait_fails_the_job_at_once_in_human_units(recipe: Path) -> None:
@@ -52,8 +53,9 @@ def test_a_retry_after_beyond_max_wait_fails_the_job_at_once_in_human_units(reci
     assert not ok
     assert not [e for e in events if e["event"] == "Waiting"]
     (failed,) = [e for e in events if e["event"] == "JobFailed"]
-    assert "the API asks to wait 2 min (120 s), longer than motionctl waits (--max-wait 60 s)" in failed["message"]
-    assert "--max-wait 2m" in failed["message"] and "try again later" not in failed["message"]
+    message = failed["message"]
+    assert "the API asks to wait 2 min (120 s), longer than motionctl waits (--max-wait 60 s)" in message
+    assert "--max-wait 2m" in message and "try again later" not in message
 
 
 def test_max_wait_option_takes_durations_and_refuses_others(
