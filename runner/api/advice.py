@@ -62,16 +62,26 @@ def refused_request_hint(message: str, draft: Mapping[str, Any] | None = None) -
     return "the API refuses the request as sent, so retrying cannot help: change what its message names"
 
 
+def is_damaged_media(message: str) -> bool:
+    """Whether the API's words say a media file could not be decoded (damaged or cut short)."""
+    return _DAMAGED.search(message) is not None
+
+
+def damaged_file_hint(which: str, futile: str) -> str:
+    """Replace the file; ``futile`` names what would not help ("re-rendering", "another file type")."""
+    return (f"{which} is damaged or cut short, so {futile} cannot help: check that it opens completely "
+            "(`ffprobe -v error FILE` prints nothing for a good file, or open it in a viewer) and replace "
+            "it with a good copy, then run again")
+
+
 def render_failure_hint(reason: str) -> str:
     """The hint for a render that ran and failed: fix the file, fix the draft, or (a node's hiccup) rerun."""
     if reason == "cancelled" or reason.endswith(": cancelled"):
         return "the render was cancelled on the server; run again to render it anew"
-    if _DAMAGED.search(reason):
+    if is_damaged_media(reason):
         media = _REFUSED_MEDIA.search(reason)
         which = f"the {media.group(1).lower()} file {media.group(2)}" if media else "an uploaded file"
-        return (f"{which} is damaged or cut short, so re-rendering cannot help: check it opens completely "
-                "(`ffprobe -v error FILE` prints nothing for a good file, or open it in a viewer) and "
-                "replace it with a good copy, then run again")
+        return damaged_file_hint(which, "re-rendering")
     match = _DRAFT_PATH.search(reason)
     if match:
         return refused_request_hint(reason)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from runner.api.advice import refused_request_hint
+from runner.api.advice import damaged_file_hint, is_damaged_media, refused_request_hint
 from runner.errors import (
     ApiError,
     AuthError,
@@ -95,8 +95,10 @@ def error_for(
             hint="register at https://nemovideo.com (anonymous tokens get 100 credits) or top up; "
                  "finished work is kept and the run can be resumed", **common)
     if code == 4001:
-        return UnsupportedFileType(f"{endpoint}: unsupported file type (4001){suffix}",
-                                   hint=f"use one of {ACCEPTED_TYPES}", **common)
+        # 4001 also comes for a file of a good type that will not decode: then its type is not the cure.
+        hint = (damaged_file_hint("the file", "converting it to another type") if is_damaged_media(said or "")
+                else f"use one of {ACCEPTED_TYPES}")
+        return UnsupportedFileType(f"{endpoint}: unsupported file type (4001){suffix}", hint=hint, **common)
     if code == 4002:
         return FileTooLarge(f"{endpoint}: file too large (4002){suffix}",
                             hint="compress or trim it (images up to 50 MB)", **common)
