@@ -17,7 +17,8 @@ from mock_server import MockConfig, RunningMock, serve_in_thread
 from runner.api import ClientConfig, NemoClient
 from runner.api.advice import draft_field, render_failure_hint
 from runner.api.envelope import error_for
-from runner.errors import ApiError, RenderFailed, UnsupportedFileType
+from runner.api.sse import decode_event
+from runner.errors import ApiError, RenderFailed, StreamError, UnsupportedFileType
 
 pytestmark = pytest.mark.anyio
 
@@ -140,3 +141,12 @@ def test_no_refusal_is_told_to_wait_or_retry(status: int, body: object) -> None:
 def test_transient_failures_say_run_again(status: int, body: object) -> None:
     error = error_for(status, body, endpoint="POST /api/x", user_token=False)
     assert error is not None and error.hint and "run again" in error.hint, error and error.hint
+
+
+@pytest.mark.parametrize("payload", [{"error": "agent crashed"}, {"type": "error", "message": "tool failed"},
+                                     {"errorCode": "INTERNAL", "errorMessage": "boom"}])
+def test_an_agent_error_mid_stream_says_run_again_in_runner_terms(payload: dict[str, str]) -> None:
+    with pytest.raises(StreamError) as info:
+        decode_event(payload)
+    hint = info.value.hint or ""
+    assert "run again" in hint and "--resume" in hint and "send the message" not in hint
