@@ -246,22 +246,31 @@ class NemoClient:
         endpoint = f"{method} {httpx.URL(url).path}"
         renewed_token = renewed_client = waited = False
         transient = 0
+        # When this call's run of failed connection attempts began: they share ``connect_budget``, so an
+        # unreachable host (refused or black-holed) is reported within it, not after retries × timeouts.
+        connecting_since: float | None = None
         while True:
             token = await self._token() if auth else ""  # first: fetching it may renew the client id
             headers = self._headers(api=api)
             if auth:
                 headers["Authorization"] = f"Bearer {token}"
             headers.update(extra_headers or {})
+            attempt_start = self._clock()
             with contextlib.ExitStack() as opened:
                 request = self._http.build_request(
                     method, url, json=json, files=files(opened) if files else None, headers=headers,
-                    timeout=timeouts if timeouts is not None else httpx.USE_CLIENT_DEFAULT,
+                    timeout=self._bounded_connect(timeouts, connecting_since, attempt_start),
                 )
                 try:
                     # On a redirect to another origin httpx drops the Authorization header itself.
                     response = await self._http.send(request, stream=True, follow_redirects=follow_redirects)
                 except httpx.TransportError as exc:
-                    retryable = retry_dropped or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                    connecting = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                    retryable = retry_dropped or connecting
+                    if connecting:
+                        connecting_since = attempt_start if connecting_since is None else connecting_since
+                        spent = self._clock() - connecting_since
+                        retryable = spent + self._backoff.delay(transient + 1) < self.config.connect_budget
                     if retryable and transient < self.config.max_retries:
                         transient += 1
                         await self._wait(self._backoff.delay(transient),
@@ -271,6 +280,7 @@ class NemoClient:
                     raise TransportError(
                         f"{endpoint}: connection failed ({type(exc).__name__}) after {transient} retries",
                         hint=_transport_hint(exc, self.config.base_url)) from exc
+            connecting_since = None
             content_type = response.headers.get("content-type", "")
             # A stream is handed over unread unless it is JSON from the API, which may be an error envelope.
             if stream and response.status_code < 300 and (not api or "json" not in content_type):
@@ -310,6 +320,15 @@ class NemoClient:
                 error.hint = (f"waited {human_duration(wait)} and retried once, still refused: run fewer "
                               "jobs at once (--concurrency) or calls per second (--rate), then run again")
             raise self._scrub(error)
+
+    def _bounded_connect(self, timeouts: httpx.Timeout | None, connecting_since: float | None,
+                         now: float) -> httpx.Timeout:
+        """The request's timeouts with the connect phase held to what is left of ``connect_budget``."""
+        base = timeouts if timeouts is not None else self._http.timeout
+        spent = 0.0 if connecting_since is None else now - connecting_since
+        left = max(0.5, self.config.connect_budget - spent)
+        connect = left if base.connect is None else min(base.connect, left)
+        return httpx.Timeout(connect=connect, read=base.read, write=base.write, pool=base.pool)
 
     async def _wait(self, seconds: float, reason: str) -> None:
         """Every retry's wait: told to ``on_wait`` first (a display counts it down), then slept."""

@@ -58,6 +58,9 @@ class ClientConfig:
     backoff_max: float = 30.0
     request_timeout: float = 60.0
     connect_timeout: float = 15.0
+    # All attempts to connect within one call (timeouts and backoffs) end within this: no network is
+    # reported in seconds, not after retries × timeouts.
+    connect_budget: float = 10.0
     language: str = "en"
 
     def __post_init__(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import anyio
@@ -87,3 +88,31 @@ def test_a_live_campaign_with_nothing_listening_is_one_message(
     waits = [e for e in events if e.get("event") == "Waiting"]
     assert [w["seconds"] for w in waits] == [1.0, 2.0, 4.0], events
     assert all("connection failed (ConnectError), retry" in w["reason"] for w in waits)
+
+
+@pytest.mark.parametrize(("connect_timeout", "attempts"), [(15.0, [10.0]), (3.0, [3.0, 3.0, 1.0])])
+def test_a_black_holed_network_is_reported_within_the_connect_budget(
+    config: ClientConfig, connect_timeout: float, attempts: list[float]
+) -> None:
+    # Packets dropped, not refused: each attempt lasts its whole connect timeout. All of them, with the
+    # backoffs between, end within connect_budget (10 s), however long one connect timeout is.
+    clock = FakeClock()
+    seen: list[float] = []
+
+    def black_hole(request: httpx.Request) -> httpx.Response:
+        timeout = request.extensions["timeout"]["connect"]
+        seen.append(timeout)
+        clock.now += timeout
+        raise httpx.ConnectTimeout("timed out", request=request)
+
+    async def main_() -> None:
+        with respx.mock(base_url=BASE) as router:
+            router.post("/api/auth/anonymous-token").mock(side_effect=black_hole)
+            async with NemoClient(replace(config, connect_timeout=connect_timeout), sleep=clock.sleep,
+                                  clock=clock) as client:
+                with pytest.raises(TransportError, match=r"connection failed \(ConnectTimeout\)"):
+                    await client.ensure_token()
+
+    anyio.run(main_)
+    assert seen == attempts and clock.now <= 10.0
+    assert ClientConfig().connect_budget == 10.0
