@@ -18,6 +18,7 @@ import click
 
 from runner.api import DEFAULT_BASE_URL, ClientConfig, Credits, NemoClient, summarize_tracks
 from runner.api.auth import CredentialStore
+from runner.api.waits import human_duration
 from runner.errors import UsageError
 
 T = TypeVar("T")
@@ -55,8 +56,11 @@ def _run(base_url: str | None, call: Callable[[NemoClient], Awaitable[T]]) -> T:
     config = ClientConfig.from_env(base_url=base_url)
     _require_identity(config)
 
+    def on_wait(seconds: float, reason: str) -> None:  # a wait nobody sees looks like a hang
+        click.echo(f"motionctl: {reason}; waiting {human_duration(seconds)}", err=True)
+
     async def main() -> T:
-        async with NemoClient(config) as client:
+        async with NemoClient(config, on_wait=on_wait) as client:
             return await call(client)
 
     return anyio.run(main)

@@ -145,3 +145,25 @@ def test_connection_failure_is_one_line(
 
 async def _no_sleep(seconds: float) -> None:
     return None
+
+
+def test_a_wait_is_shown_and_a_week_long_one_fails_at_once(
+    api: respx.MockRouter, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cached: Path
+) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr("runner.api.client.anyio.sleep", sleep)
+    route = api.get("/api/credits/balance/simple").mock(side_effect=[
+        fail(429, "slow down", status=429, **{"Retry-After": "12"}),
+        ok({"available": 1, "frozen": 0, "total": 1}),
+        fail(429, "slow down", status=429, **{"Retry-After": "604196"})])
+    assert main(["credits", "--base-url", BASE]) == 0
+    assert capsys.readouterr().err == (
+        "motionctl: GET /api/credits/balance/simple: rate limited (429); waiting 12 s\n")
+    assert main(["credits", "--base-url", BASE]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "the API asks to wait 7 days (604,196 s)" in err[0]
+    assert slept == [12.0] and route.call_count == 3
