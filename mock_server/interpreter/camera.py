@@ -166,7 +166,7 @@ def _read_clause(clause: Clause, index: int, state: _State, corrected: bool) -> 
         if tok.kind == "neg":
             negating = True
             state.used.add(id(tok))
-        elif tok.kind in ("scope", "correct"):
+        elif tok.kind in ("scope", "correct", "conj"):
             negating = False
             state.used.add(id(tok))
         elif tok.kind == "static":
@@ -185,7 +185,7 @@ def _candidates(tokens: Sequence[Token], correcting: bool) -> list[_Candidate]:
     chunks: list[list[Token]] = [[]]
     for tok in tokens:
         if tok.kind == "conj":
-            chunks.append([])
+            chunks.append([tok])
         else:
             chunks[-1].append(tok)
     result: list[_Candidate] = []
@@ -197,9 +197,14 @@ def _candidates(tokens: Sequence[Token], correcting: bool) -> list[_Candidate]:
         for tok in chunk:
             if tok.kind == "neg":
                 negating = True
-            elif tok.kind in ("scope", "correct"):
-                negating = False
-            if tok.kind == "move":
+            elif tok.kind in ("scope", "correct", "conj"):
+                negating = False  # "avoid any rotation and tilt up": the tilt is asked for
+            if tok.kind == "conj":
+                continue
+            if tok.kind == "move" and owners and _candidate(tok, negating).family == "any" and not any(
+                    t.kind in ("dir", "region") for t in owners[-1].attached):
+                owners[-1].attached.append(tok)  # "tracking shot moving left": one move, said twice
+            elif tok.kind == "move":
                 cand = _candidate(tok, negating)
                 # "向下 右移": a direction before a move word that cannot take it is a move of its own.
                 for t in pending:
@@ -228,7 +233,7 @@ def _candidates(tokens: Sequence[Token], correcting: bool) -> list[_Candidate]:
             previous.attached.extend(pending)
             continue
         strong = [t for t in loose if "weak" not in t.meaning.split() or correcting]
-        if strong and not any(t.kind == "at" for t in pending[:pending.index(strong[0])]):
+        if strong and not any(t.kind in ("at", "focus") for t in pending[:pending.index(strong[0])]):
             cand = _Candidate(strong[0], "any", None, True, None, negating, implicit=True)
             cand.attached.extend(pending)
             result.append(cand)
@@ -271,6 +276,7 @@ def _governed(tokens: Sequence[Token], tok: Token, accepted: set[int]) -> bool:
     if after and after[0].kind == "camera":  # "rotate the camera", "rolling camera"
         return True
     passed_article = False
+    only_speeds = True  # between an article and the move word: "a swift truck right" is a move
     for t in reversed(tokens[:i]):
         if t.kind == "camera" or (t.kind == "move" and id(t) in accepted):
             return True
@@ -278,6 +284,10 @@ def _governed(tokens: Sequence[Token], tok: Token, accepted: set[int]) -> bool:
             return False  # "waves rolling", "steam rising", "人物向左走": somebody else moves
         if t.kind == "filler" and t.text in _ARTICLES:
             passed_article = True
+        elif not passed_article and t.kind != "speed":
+            only_speeds = False
+    if passed_article and only_speeds and i > 1 and after and after[0].kind == "dir":
+        return tokens[i - 1].kind == "speed"
     # The clause starts with the move word: an order ("rise slowly", "向右"), not "a truck", "rolling hills".
     return not passed_article and not tok.inflected
 
@@ -355,8 +365,10 @@ def _with_amount(moves: list[Move], tok: Token | None, state: _State) -> list[Mo
 
 
 def _attributive(toks: Sequence[Token], k: int) -> bool:
-    """A speed word that describes the next noun ("gentle breeze"), not the move."""
-    return k + 1 < len(toks) and toks[k + 1].kind == "word"
+    """A speed adjective that describes the next noun ("gentle breeze"), not the move ("slowly above")."""
+    text = toks[k].text
+    adjective = text.isascii() and not text.endswith("ly")
+    return adjective and k + 1 < len(toks) and toks[k + 1].kind == "word"
 
 
 def _modifier(tok: Token, tokens: Sequence[Token], index: int, has_moves: bool, state: _State) -> None:
