@@ -49,6 +49,7 @@ class Move:
     amount: float | None = None
     words: str = ""
     clause: int = 0
+    at: int = 0  # where its word is in the text: a speed word covers the moves after it
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,7 @@ def _resolve(cand: _Candidate, clause: int, state: _State) -> tuple[list[Move], 
     focus: tuple[float, float] | None = None
     speed = cand.speed
     amount: Token | None = None
+    target = False
     zoomish = cand.family in ("zoom", "kenburns")
     toks = cand.attached if cand.implicit else [cand.token, *cand.attached]
     for k, t in enumerate(toks):
@@ -326,6 +328,7 @@ def _resolve(cand: _Candidate, clause: int, state: _State) -> tuple[list[Move], 
             state.used.add(id(t))
         elif t.kind in _AMOUNT_KINDS and amount is None:
             amount = t
+            target = k > 0 and toks[k - 1].text == "to"  # "zoom in to 120%" is a zoom factor
     if cand.implicit and cand.token.kind == "dir":
         d = cand.token.meaning.split()[0]
         directions.setdefault(AXIS_OF[d], d)
@@ -333,17 +336,19 @@ def _resolve(cand: _Candidate, clause: int, state: _State) -> tuple[list[Move], 
         zoom_dir = directions.pop("zoom", "in")
         side = directions.get("x") or directions.get("y")
         pan_axis = "y" if "y" in directions and "x" not in directions else "x"
-        moves = [Move("zoom", zoom_dir, speed or "slow", None, cand.token.text, clause),
-                 Move(pan_axis, side or "right", speed or "slow", None, cand.token.text, clause)]
-        return _with_amount(moves, amount, state), focus
+        moves = [Move("zoom", zoom_dir, speed or "slow", None, cand.token.text, clause, cand.token.start),
+                 Move(pan_axis, side or "right", speed or "slow", None, cand.token.text, clause,
+                      cand.token.start)]
+        return _with_amount(moves, amount, target, state), focus
     if not directions and cand.default is not None:
         directions[AXIS_OF[cand.default]] = cand.default
-    moves = [Move(axis, d, speed, None, _words(cand), clause) for axis, d in directions.items()]
+    moves = [Move(axis, d, speed, None, _words(cand), clause, cand.token.start)
+             for axis, d in directions.items()]
     moves.sort(key=lambda m: AXES.index(m.axis))
-    return _with_amount(moves, amount, state), focus
+    return _with_amount(moves, amount, target, state), focus
 
 
-def _with_amount(moves: list[Move], tok: Token | None, state: _State) -> list[Move]:
+def _with_amount(moves: list[Move], tok: Token | None, target: bool, state: _State) -> list[Move]:
     if tok is None or tok.number is None:
         return moves
     out = []
@@ -351,6 +356,8 @@ def _with_amount(moves: list[Move], tok: Token | None, state: _State) -> list[Mo
         value: float | None = None
         if m.axis == "roll":
             value = tok.number if tok.kind == "deg" else None
+        elif tok.kind == "pct" and target and m.axis == "zoom" and tok.number > 100:
+            value = tok.number / 100 - 1
         elif tok.kind == "pct":
             value = tok.number / 100
         elif tok.kind == "frac":
@@ -448,7 +455,7 @@ def _carry_speeds(moves: list[Move], per_clause: list[list[Move]], state: _State
             speeds.setdefault(target, loose)
     carried: str | None = None
     filled: dict[int, Move] = {}
-    for m in sorted(moves, key=lambda m: (m.clause, AXES.index(m.axis))):
+    for m in sorted(moves, key=lambda m: (m.clause, m.at, AXES.index(m.axis))):
         speed = m.speed or speeds.get(m.clause) or carried
         carried = speed
         filled[id(m)] = replace(m, speed=speed)
