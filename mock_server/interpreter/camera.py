@@ -159,7 +159,8 @@ def _read_clause(clause: Clause, index: int, state: _State, corrected: bool) -> 
         for move in moves:
             state.events.append(("move", (move, index), correcting))
         clause_moves.extend(moves)
-        state.understood.append((_words(cand), "; ".join(_part_text(m) for m in moves)))
+        where = f", focus {focus[0] * 100:g}% {focus[1] * 100:g}%" if focus is not None else ""
+        state.understood.append((_words(cand), "; ".join(_part_text(m) for m in moves) + where))
     for tok in tokens:
         _modifier(tok, tokens, index, bool(candidates), state)
     negating = False
@@ -177,7 +178,8 @@ def _read_clause(clause: Clause, index: int, state: _State, corrected: bool) -> 
                 state.understood.append((tok.text, "no camera motion"))
         elif tok.kind == "unsupported":
             state.used.add(id(tok))
-            state.notes.append(f'"{tok.text}" ({tok.meaning}) is not a move the renderer can make')
+            if not negating:  # "no camera shake" asks for nothing the renderer lacks
+                state.notes.append(f'"{tok.text}" ({tok.meaning}) is not a move the renderer can make')
     return clause_moves
 
 

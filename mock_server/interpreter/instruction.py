@@ -82,6 +82,14 @@ def interpret(text: str, draft: dict[str, Any], library: Sequence[dict[str, Any]
                           GENERATE_TOOL if is_generation else EDIT_TOOL)
 
 
+def is_canonical(text: str) -> bool:
+    """Whether ``text`` is one of the canonical sentences of specs/instructions.md (whatever the draft)."""
+    s = _normalise_spacing(text)
+    if m := _C_MOTION.fullmatch(s):
+        return _canonical_motion(m["body"]) is not None
+    return bool(_C_TEXT.fullmatch(s)) or any(pattern.fullmatch(s) for pattern, _ in _SIMPLE)
+
+
 def _normalise_spacing(text: str) -> str:
     """``text`` with runs of whitespace outside quotes made one space, and the ends stripped."""
     out, pos = [], 0
@@ -197,8 +205,7 @@ def _motion_edit(draft: Draft, motion: dict[str, Any] | None, moves: Sequence[Mo
         summary = "Kept the camera still: no camera motion." if still else "Removed the camera motion."
         return _Edit(drafts.set_motion(draft, None), summary)
     words = describe(moves, motion)
-    return _Edit(drafts.set_motion(draft, motion), f"Animated the image: {words[0].upper()}{words[1:]}.",
-                 motion=True)
+    return _Edit(drafts.set_motion(draft, motion), f"{words[0].upper()}{words[1:]}.", motion=True)
 
 
 def _text_edit(draft: Draft, content: str, start_s: float, length_s: float, pos: str | list[float],
@@ -432,8 +439,10 @@ def _free_text_overlay(low: str, content: str, draft: Draft) -> _Edit:
 
 def _ignored_note(camera: Reading, text: str) -> str:
     """The reply's account of what the camera grammar left out, or "" when it used everything."""
+    words = [re.escape(n.split('"')[1]) for n in camera.notes if n.count('"') >= 2]
+    noted = re.compile("|".join(words) or "$^")  # a clause a note already explains is not listed again
     clauses = [c for c in camera.ignored_clauses if not _other_intent(c) and not _MUSIC.search(c)
-               and not _SECONDS.search(c) and not _TEXTWORD.search(c)]
+               and not _SECONDS.search(c) and not _TEXTWORD.search(c) and not noted.search(c)]
     parts = list(camera.notes)
     if clauses:
         shown = [c if len(c) <= 40 else c[:37] + "..." for c in clauses[:3]]
