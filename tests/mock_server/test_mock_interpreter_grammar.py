@@ -25,6 +25,12 @@ def base() -> dict[str, Any]:
     return drafts.set_source(drafts.new_draft(), IMG, "photo.png", keep_motion=False)
 
 
+def motion(draft: dict[str, Any]) -> Any:
+    segment = drafts.video_segment(draft)
+    assert segment is not None
+    return segment["motion"]
+
+
 @pytest.mark.parametrize(("text", "reply"), [
     ("Pan the camera slowly to the right", "Done. Panned right 5%, slowly (ease-in-out)."),
     ("zoom in 20% while panning left", "Done. Zoomed in 20% and panned left 10% (ease-in-out)."),
@@ -42,8 +48,7 @@ def test_the_reply_says_what_was_done_in_plain_words(text: str, reply: str) -> N
 def test_a_partly_understood_instruction_is_applied_and_the_reply_names_what_was_left_out() -> None:
     it = interpret("A lighthouse at dusk, waves rolling below. Slow push in, with some handheld shake.",
                    base(), [])
-    assert it.understood and drafts.video_segment(it.draft)["motion"] == {"zoom": [1.0, 1.1],
-                                                                          "easing": "ease-in-out"}
+    assert it.understood and motion(it.draft) == {"zoom": [1.0, 1.1], "easing": "ease-in-out"}
     assert it.reply.startswith("Done. Zoomed in 10%, slowly (ease-in-out). Note: ")
     assert '"rolling" describes the subject, not the camera' in it.reply
     assert '"handheld" (handheld wobble) is not a move the renderer can make' in it.reply
@@ -52,7 +57,7 @@ def test_a_partly_understood_instruction_is_applied_and_the_reply_names_what_was
 
 def test_a_conflict_is_resolved_by_the_first_move_and_said_so() -> None:
     it = interpret("pan left, pan right", base(), [])
-    assert drafts.video_segment(it.draft)["motion"]["pan"] == [-0.1, 0.0]
+    assert motion(it.draft)["pan"] == [-0.1, 0.0]
     assert "kept pan left; ignored pan right" in it.reply
 
 
