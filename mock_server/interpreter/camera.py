@@ -34,6 +34,11 @@ AXIS_OF = {"in": "zoom", "out": "zoom", "left": "x", "right": "x", "up": "y", "d
 AXES = ("zoom", "x", "y", "roll")
 # A direction named after "on"/"into"… is where a zoom goes, not a pan.
 _DIR_POINT = {"left": (0.25, 0.5), "right": (0.75, 0.5), "up": (0.5, 0.25), "down": (0.5, 0.75)}
+# The longest prompt the generative tools take (Kling 2,500 characters, Hailuo 2,000): reading stops there, so
+# an instruction costs bounded time whatever its size.
+MAX_CHARS = 2500
+# Beyond these a number is a slip, not a move (a 100% pan crosses the whole frame; 4 = a 5x zoom).
+_LIMITS = {"zoom": 4.0, "x": 1.0, "y": 1.0, "roll": 360.0}
 _PIKA_SPEED = {0: "slow", 1: "slow", 2: "medium", 3: "fast", 4: "fast"}
 _ARTICLES = {"the", "a", "an"}
 _AMOUNT_KINDS = ("pct", "factor", "deg", "frac")
@@ -100,8 +105,10 @@ class _State:
 
 def read_camera(text: str) -> Reading:
     """Read the camera moves of free ``text`` (quoted content already taken out by the caller). Pure."""
-    clauses = split(normalise(text))
     state = _State()
+    if len(text) > MAX_CHARS:
+        state.notes.append(f"read only the first {MAX_CHARS} characters")
+    clauses = split(normalise(text[:MAX_CHARS]))
     per_clause: list[list[Move]] = []
     correcting = False
     for index, clause in enumerate(clauses):
@@ -281,8 +288,11 @@ def _governed(tokens: Sequence[Token], tok: Token, accepted: set[int]) -> bool:
     passed_article = False
     only_speeds = True  # between an article and the move word: "a swift truck right" is a move
     for t in reversed(tokens[:i]):
-        if t.kind == "camera" or (t.kind == "move" and id(t) in accepted):
+        if t.kind == "camera":
             return True
+        if t.kind == "move" and id(t) in accepted:
+            # "pan left and rising" is a move; "pan left over rolling waves" describes the waves.
+            return not (tok.inflected and after and after[0].kind == "word")
         if t.kind in ("word", "move"):
             return False  # "waves rolling", "steam rising", "人物向左走": somebody else moves
         if t.kind == "filler" and t.text in _ARTICLES:
@@ -366,7 +376,10 @@ def _with_amount(moves: list[Move], tok: Token | None, target: bool, state: _Sta
             value = tok.number
         elif tok.kind == "factor" and m.axis == "zoom" and tok.number > 1:
             value = tok.number - 1
-        if value is not None and value > 0:
+        if value is not None and value > _LIMITS[m.axis]:
+            state.notes.append(f'"{tok.text}" is more than a {_name(m).split()[0]} can do; '
+                               "used the usual amount")
+        elif value is not None and value > 0:
             state.used.add(id(tok))
             m = replace(m, amount=round(value, 6))
         out.append(m)

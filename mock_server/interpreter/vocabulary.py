@@ -543,6 +543,8 @@ VOCABULARY: tuple[Row, ...] = (
     ("picture", "filler", ""), ("photo", "filler", ""), ("scene", "filler", ""), ("animate", "filler", ""),
     ("more", "filler", ""), ("any", "filler", ""), ("all", "filler", ""), ("me", "filler", ""),
     ("like", "filler", ""), ("do", "filler", ""), ("some", "filler", ""), ("little", "filler", ""),
+    ("above", "filler", ""), ("below", "filler", ""), ("beneath", "filler", ""), ("past", "filler", ""),
+    ("behind", "filler", ""), ("beyond", "filler", ""), ("under", "filler", ""), ("near", "filler", ""),
     ("的", "filler", ""), ("地", "filler", ""), ("得", "filler", ""), ("了", "filler", ""),
     ("着", "filler", ""), ("把", "filler", ""), ("将", "filler", ""), ("让", "filler", ""),
     ("请", "filler", ""), ("一点", "filler", ""), ("一下", "filler", ""), ("进行", "filler", ""),

@@ -130,3 +130,20 @@ async def test_the_mock_puts_the_reply_in_the_tool_result(open_api: OpenApi) -> 
                    if "functionResponse" in p]
         assert [r["response"]["summary"] for r in results] == ["Done. Panned right 5%, slowly (ease-in-out)."]
         assert (await api.state(sid))["draft"]["t"][0]["sg"][0]["motion"]["pan"] == [0.05, 0.0]
+
+
+@pytest.mark.parametrize(("text", "field", "value", "note"), [
+    ("pan left 150%", "pan", [-0.1, 0.0], '"150%" is more than a pan can do'),
+    ("rotate 720 degrees", "roll", [0.0, 6.0], '"720 degrees" is more than a roll can do'),
+])
+def test_an_impossible_amount_falls_back_to_the_usual_one_and_says_so(text: str, field: str,
+                                                                     value: list[float], note: str) -> None:
+    it = interpret(text, base(), [])
+    assert motion(it.draft)[field] == value and note in it.reply
+
+
+def test_a_huge_instruction_is_read_up_to_the_prompt_limit_only() -> None:
+    text = "slow zoom in. " + "waves rolling onto the beach, " * 2000 + "pan right."
+    it = interpret(text, base(), [])
+    assert motion(it.draft) == {"zoom": [1.0, 1.1], "easing": "ease-in-out"}  # the late pan is past the limit
+    assert "read only the first 2500 characters" in it.reply
