@@ -29,6 +29,9 @@ _EN_NUMBER = re.compile(
     r"\b(?:(?P<tens>" + "|".join(_EN_TENS) + r")(?:[\s-](?P<ones>" + "|".join(list(_EN_UNITS)[1:10]) +
     r"))?|(?P<unit>" + "|".join(_EN_UNITS) + r")|(?P<hundred>a hundred|one hundred))"
     r"(?P<half> and a half)?(?=\s*(?:%|percent|per cent|degrees?|deg\b|seconds?|secs?\b|times\b|x\b))")
+# "Zoom in by a quarter": the fractions people say, as percentages.
+_FRACTIONS = {"a quarter": 25, "quarter": 25, "a third": 33.3, "half": 50, "a half": 50, "a tenth": 10}
+_FRACTION = re.compile(r"\bby (" + "|".join(sorted(_FRACTIONS, key=len, reverse=True)) + r")\b")
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
 _CN_NUMBER = re.compile(r"(百分之)?([零一二两三四五六七八九十百]+(?:点[零一二三四五六七八九]+)?)"
@@ -40,6 +43,7 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL).lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-").replace("\u2014", "-")
     text = _EN_NUMBER.sub(_english_number, text)
+    text = _FRACTION.sub(lambda m: f"by {_FRACTIONS[m[1]]}%", text)
     return _CN_NUMBER.sub(_chinese_number, text)
 
 
