@@ -93,7 +93,7 @@ class _Candidate:
 
 @dataclass
 class _State:
-    events: list[tuple[str, Any, bool]] = field(default_factory=list)  # ("move"|"exclude"|"static", x, fix)
+    events: list[tuple[str, Any, bool]] = field(default_factory=list)  # (kind, value, correcting)
     understood: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     used: set[int] = field(default_factory=set)  # id() of tokens that meant something

@@ -2,7 +2,9 @@
 
 A token is a vocabulary row found in the text, an amount ("20%", "1.5x", "10 degrees", "0.2"), a move
 length ("over the first 2 seconds"), or an unknown word. Clauses end at punctuation, brackets and the
-``break`` words ("but"); a Pika-style " -camera" parameter starts a clause of its own.
+``break`` words ("but") and a spaced dash; a Pika-style " -camera" parameter starts a clause of its own.
+English phrases are looked up by their words (longest first, a verb's inflections included), Chinese ones
+by their characters: a table lookup per word rather than one regex of every phrase, which was 7x slower.
 """
 
 from __future__ import annotations
