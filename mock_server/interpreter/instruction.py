@@ -337,9 +337,10 @@ def _free_text(s: str, draft: Draft, library: Sequence[dict[str, Any]]) -> list[
     unquoted = normalise(bare)
     camera = read_camera(bare)
 
-    # "remove the music" removes; "clear sky, the camera pans left" is a camera move.
-    if _REMOVE.search(unquoted) and not camera.found:
-        return _free_removal(unquoted, quotes, draft)
+    # "remove the music" removes; "clear sky, the camera pans left" is a camera move, and in "remove the
+    # zoom and pan left" the camera grammar reads the removal as a negation.
+    if _REMOVE.search(unquoted) and not camera.moves and (removed := _free_removal(unquoted, quotes, draft)):
+        return removed
     replacing = re.search(r"\b(?:replace|change)\b|替换", unquoted)
     if replacing and len(quotes) == 2 and _TEXTWORD.search(unquoted):
         return [_act_replace_text(draft, library, quotes)]

@@ -147,3 +147,11 @@ def test_a_huge_instruction_is_read_up_to_the_prompt_limit_only() -> None:
     it = interpret(text, base(), [])
     assert motion(it.draft) == {"zoom": [1.0, 1.1], "easing": "ease-in-out"}  # the late pan is past the limit
     assert "read only the first 2500 characters" in it.reply
+
+
+def test_removing_one_move_keeps_the_others_asked_for() -> None:
+    d = interpret("Animate the image with camera motion: zoom in.", base(), []).draft
+    assert motion(interpret("remove the zoom and pan left", d, []).draft) == {"pan": [-0.1, 0.0],
+                                                                            "easing": "ease-in-out"}
+    assert motion(interpret("remove the camera motion please", d, []).draft) is None
+    assert motion(interpret("去掉旋转,镜头缓缓推进", d, []).draft) == {"zoom": [1.0, 1.1], "easing": "ease-in-out"}
