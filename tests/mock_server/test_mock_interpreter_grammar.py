@@ -154,4 +154,5 @@ def test_removing_one_move_keeps_the_others_asked_for() -> None:
     assert motion(interpret("remove the zoom and pan left", d, []).draft) == {"pan": [-0.1, 0.0],
                                                                             "easing": "ease-in-out"}
     assert motion(interpret("remove the camera motion please", d, []).draft) is None
-    assert motion(interpret("去掉旋转,镜头缓缓推进", d, []).draft) == {"zoom": [1.0, 1.1], "easing": "ease-in-out"}
+    assert motion(interpret("去掉旋转,镜头缓缓推进", d, []).draft) == {"zoom": [1.0, 1.1],
+                                                                   "easing": "ease-in-out"}
