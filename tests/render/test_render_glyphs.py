@@ -42,7 +42,7 @@ def _mask(ch: str, face_name: str, px: int, shape: tuple[int, int]) -> npt.NDArr
     """``ch`` as the face draws it alone (no outline), scaled into a box of ``shape``."""
     face = next(f for f in text_faces() if f.name == face_name)
     font = ImageFont.truetype(str(face.path), px)
-    box = font.getbbox(ch, anchor="ls")
+    box = [round(v) for v in font.getbbox(ch, anchor="ls")]
     canvas = Image.new("L", (max(1, box[2] - box[0]), max(1, box[3] - box[1])))
     ImageDraw.Draw(canvas).text((-box[0], -box[1]), ch, font=font, fill=255, anchor="ls")
     return np.asarray(canvas.resize((shape[1], shape[0])), dtype=np.float64)
@@ -151,3 +151,39 @@ def test_faces_come_from_the_package_not_the_machine() -> None:
     ]
     assert "SIL OPEN FONT LICENSE Version 1.1" in (FONT_DIR / "LICENSES" / "OFL.txt").read_text()
     assert all("OFL" in (FONT_DIR / "LICENSES" / n).read_text() for n in licences)
+
+
+def _line_alpha(
+    parts: list[tuple[str, str]], px: int, shape: tuple[int, int], pad: int
+) -> npt.NDArray[np.float64]:
+    """The coverage of ``parts`` ((text, face name) drawn one after another, outlined), cropped to its ink."""
+    faces = {f.name: f for f in text_faces()}
+    stroke = round(px / 12)
+    canvas = Image.new("L", (shape[1] * 2, shape[0] * 3))
+    draw = ImageDraw.Draw(canvas)
+    x = float(px)
+    for text, name in parts:
+        font = ImageFont.truetype(str(faces[name].path), px)
+        draw.text(
+            (x, shape[0] * 2), text, font=font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255
+        )
+        x += font.getlength(text)
+    ink = np.asarray(canvas.crop(canvas.getbbox()), dtype=np.float64) / 255
+    out = np.zeros(shape)
+    h, w = min(ink.shape[0], shape[0] - pad), min(ink.shape[1], shape[1] - pad)
+    out[pad : pad + h, pad : pad + w] = ink[:h, :w]
+    return out
+
+
+def test_a_line_with_cjk_draws_its_latin_words_in_the_cjk_face_too() -> None:
+    text = "Acme Rocket 新品"
+    track = {"tt": 7, "sg": [{"st": 0, "d": 600, "text": text, "size": 72}]}
+    timeline = read_timeline(video_draft(None, ms=600, extra_tracks=[track]))
+    overlay = prepare_overlay(timeline.text[0], frame_size(timeline.aspect, "540p"), 30, 1080, None)
+    alpha = overlay.alpha.astype(np.float64)
+    px = 36  # 72 at 1080, drawn at 540p
+    pad = round(px / 12) + 2  # the outline and the 2 px margin around the ink
+    one_face = _line_alpha([(text, CJK)], px, alpha.shape, pad)
+    two_faces = _line_alpha([("Acme Rocket ", LATIN), ("新品", CJK)], px, alpha.shape, pad)
+    assert _correlation(alpha, one_face) > 0.95
+    assert _correlation(alpha, two_faces) < _correlation(alpha, one_face) - 0.08
