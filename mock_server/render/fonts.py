@@ -124,9 +124,10 @@ def face_for(text: str, where: str) -> Face:
     if not missing:  # each character has a face, but no one face has them all (e.g. ő with 中)
         cjk = text_faces()[-1]
         missing = list(dict.fromkeys(ch for ch in chars if not cjk.draws(ch)))
-    named = ", ".join(f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing[:5])
-    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    named = ", ".join(f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing[:3])
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    shown = text if len(text) <= 40 else text[:39] + "…"
     raise RenderInputError(
-        f"{where}.text: the renderer has no glyph for {named}{more}; it draws Latin, Chinese "
+        f"{where}.text {shown!r}: the renderer has no glyph for {named}{more}; it draws Latin, Chinese "
         "(GB 2312 level 1), Japanese kana and common kanji, and common emoji: rewrite the text without them"
     )

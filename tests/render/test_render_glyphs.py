@@ -132,7 +132,7 @@ def test_text_no_bundled_font_draws_is_refused_by_name(tmp_path: Path, text: str
     with pytest.raises(RenderInputError) as caught:
         _render(tmp_path, text)
     message = str(caught.value)
-    assert message.startswith("draft.t[1].sg[0].text: the renderer has no glyph for ")
+    assert message.startswith(f"draft.t[1].sg[0].text {text!r}: the renderer has no glyph for ")
     assert named in message and "\n" not in message
     assert not (tmp_path / "clip.mp4").exists()
 
