@@ -109,12 +109,15 @@ def prepare_overlay(
     zone = safe_zone(platform, size) if safe else NO_ZONE
     left, top, right, bottom = zone.box(size)
     face = face_for(seg.text, seg.where) if font is None else Face(font.name, str(font), frozenset())
-    # Text too tall for the zone (long, wrapped, big) is set smaller until it fits, down to 8 px.
+    # Text too tall for the zone (long, wrapped, big) is set smaller until it fits, down to 8 px; only
+    # the line breaks are worked out per size, the drawing is done once.
     while True:
-        rgba, glyphs = _rasterise(seg, face, font or face.path, px, max_width=right - left)
-        if rgba.height <= bottom - top or px <= _MIN_PX:
+        fonts = _Fonts(font or face.path, px, face)
+        lines = _balanced_wrap(seg.text, fonts.measure, right - left - 2 * _pad(seg, px))
+        if fonts.block_height(len(lines), _pad(seg, px)) <= bottom - top or px <= _MIN_PX:
             break
         px = max(_MIN_PX, int(px * 0.85))
+    rgba, glyphs = _rasterise(seg, face, fonts, lines)
     width, height = rgba.size
     x, y = place((width, height), seg.pos, zone, size, keep_safe=safe, where=seg.where)
     # Whatever lies off the frame (only [x, y] with keep_safe off, or text even 8 px cannot fit) is cut off.
@@ -154,10 +157,23 @@ def prepare_overlay(
 class _Fonts:
     """The line's face at ``px`` and, when needed, the emoji font at its one strike size."""
 
-    def __init__(self, file: Path, px: int) -> None:
+    def __init__(self, file: Path, px: int, face: Face) -> None:
         self.px = px
+        self.face = face
         self.text = load_font(file, px)
         self._emoji: ImageFont.FreeTypeFont | None = None
+        self._widths: dict[str, float] = {}
+
+    def measure(self, text: str) -> float:
+        """The advance width of ``text`` in px (memoised: wrapping asks about the same words again)."""
+        if text not in self._widths:
+            self._widths[text] = sum(self.width(r) for r in runs(text, self.face))
+        return self._widths[text]
+
+    def block_height(self, lines: int, pad: int) -> int:
+        """The height of ``lines`` lines of text with their outline and padding (a bound for the ink)."""
+        ascent, descent = self.text.getmetrics()
+        return round(self.px * _LINE_PITCH) * (lines - 1) + ascent + descent + 2 * pad
 
     @property
     def emoji(self) -> ImageFont.FreeTypeFont:
@@ -208,15 +224,20 @@ def _wrap(text: str, measure: Callable[[str], float], max_width: int) -> list[st
         for word in _tokens(paragraph, cjk_breaks=not paragraph.strip().count(" ")):
             wide = measure(word) > max_width and _CJK_BREAKABLE.search(word)
             tokens.extend(_tokens(word, cjk_breaks=True) if wide else [word])
-        line = ""
+        # Widths add up token by token (kerning across a break opportunity is too small to matter here).
+        line, width, space = "", 0.0, ""
         for token in tokens:
-            candidate = line + token
-            if not line.strip() or measure(candidate.rstrip()) <= max_width:
-                line = candidate if line.strip() or not token.isspace() else ""
+            if token.isspace():
+                space = space + token if line else ""
+                continue
+            gap, token_width = (measure(space) if space else 0.0), measure(token)
+            if line and width + gap + token_width > max_width:
+                lines.append(line)
+                line, width = token, token_width
             else:
-                lines.append(line.rstrip())
-                line = "" if token.isspace() else token
-        lines.append(line.rstrip())
+                line, width = line + space + token, width + gap + token_width
+            space = ""
+        lines.append(line)
     return lines
 
 
@@ -234,21 +255,23 @@ def _balanced_wrap(text: str, measure: Callable[[str], float], max_width: int) -
     return _wrap(text, measure, high)
 
 
+def _stroke(seg: TextSegment, px: int) -> int:
+    return 0 if seg.box else max(1, round(px / 12))
+
+
+def _pad(seg: TextSegment, px: int) -> int:
+    return round(px * 0.35) if seg.box else _stroke(seg, px) + 2
+
+
 def _rasterise(
-    seg: TextSegment, face: Face, file: Path, px: int, max_width: int
+    seg: TextSegment, face: Face, fonts: _Fonts, lines: list[str]
 ) -> tuple[Image.Image, list[Glyph]]:
-    """The text drawn centred line by line, cropped to its ink (plus padding), and each glyph's box."""
-    fonts = _Fonts(file, px)
-    stroke = 0 if seg.box else max(1, round(px / 12))
-    pad = round(px * 0.35) if seg.box else stroke + 2
-
-    def measure(line: str) -> float:
-        return sum(fonts.width(r) for r in runs(line, face))
-
-    lines = _balanced_wrap(seg.text, measure, max_width - 2 * pad)
+    """The lines drawn centred, cropped to their ink (plus padding), and each glyph's box."""
+    px = fonts.px
+    stroke, pad = _stroke(seg, px), _pad(seg, px)
     ascent, descent = fonts.text.getmetrics()
     pitch = round(px * _LINE_PITCH)
-    widths = [measure(line) for line in lines]
+    widths = [fonts.measure(line) for line in lines]
     canvas_w = int(max(widths, default=1)) + 2 * stroke + px  # room for overhangs (italic-like, emoji)
     canvas_h = pitch * (len(lines) - 1) + ascent + descent + 2 * stroke + px
     image = Image.new("RGBA", (canvas_w, canvas_h), (0, 0, 0, 0))

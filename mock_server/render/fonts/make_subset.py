@@ -145,7 +145,8 @@ def main() -> None:
 
 def _ofl_text(copyright_file: Path) -> str:
     """The ``License: SIL-1.1`` paragraph of a Debian copyright file, as plain text."""
-    lines, inside = [], False
+    lines: list[str] = []
+    inside = False
     for line in copyright_file.read_text().splitlines():
         if line.startswith("License: SIL-1.1") and not inside:
             inside = True
