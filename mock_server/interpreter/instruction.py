@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import motionctl_specs
+
 from mock_server import drafts
 from mock_server.drafts import Draft
 from mock_server.interpreter.camera import Move, Reading, build_motion, describe, read_camera
@@ -127,11 +129,12 @@ _C_EASING = re.compile(r"easing (linear|ease-in-out|ease-in|ease-out)")
 _C_OVER = re.compile(rf"over {_NUM}s")
 _C_TEXT = re.compile(
     rf"Add the text {_QUOTED} from {_NUM}s for {_NUM}s at (?:the (top|center|bottom)|{_NUM}% {_NUM}%)"
-    r"((?:, (?:size \d+|color #[0-9A-Fa-f]{6}))*)\.")
+    r"((?:, (?:size \d+|color #[0-9A-Fa-f]{6}))*)(, ignoring the safe zone)?\.")
 _SIMPLE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Remove the camera motion\."), "no_motion"),
     (re.compile(rf"Set the duration to {_NUM}s\."), "duration"),
-    (re.compile(r"Set the aspect ratio to (9:16|1:1|4:5|16:9)\."), "aspect"),
+    (re.compile(r"Set the aspect ratio to (9:16|1:1|4:5|16:9)"
+                r"(?: for (tiktok|reels|shorts|instagram-feed|instagram-square|youtube))?\."), "aspect"),
     (re.compile(rf"Remove the text {_QUOTED}\."), "remove_text"),
     (re.compile(r"Remove all text\."), "remove_all_text"),
     (re.compile(rf"Replace the text {_QUOTED} with {_QUOTED}\."), "replace_text"),
@@ -153,10 +156,10 @@ def _canonical(s: str, draft: Draft, library: Sequence[dict[str, Any]]) -> list[
         size = re.search(r"size (\d+)", m[7])
         color = re.search(r"color (#[0-9A-Fa-f]{6})", m[7])
         return [_text_edit(draft, _unquote(m[1]), float(m[2]), float(m[3]), pos,
-                           int(size[1]) if size else None, color[1] if color else None)]
+                           int(size[1]) if size else None, color[1] if color else None, safe=not m[8])]
     for pattern, what in _SIMPLE:
         if m := pattern.fullmatch(s):
-            return [_ACTIONS[what](draft, library, [_unquote(g) for g in m.groups()])]
+            return [_ACTIONS[what](draft, library, [g if g is None else _unquote(g) for g in m.groups()])]
     return None
 
 
@@ -209,14 +212,14 @@ def _motion_edit(draft: Draft, motion: dict[str, Any] | None, moves: Sequence[Mo
 
 
 def _text_edit(draft: Draft, content: str, start_s: float, length_s: float, pos: str | list[float],
-               size: int | None, color: str | None) -> _Edit:
+               size: int | None, color: str | None, *, safe: bool = True) -> _Edit:
     start_ms, length_ms = round(start_s * 1000), round(length_s * 1000)
     if not content:
         raise _NotUnderstood("the text is empty")
     if start_ms >= drafts.duration(draft):
         raise _NotUnderstood(f"the text starts at {_fmt(start_s)}s, after the end of the "
                              f"{_fmt(drafts.duration(draft) / 1000)}s clip")
-    return _Edit(drafts.add_text(draft, content, start_ms, length_ms, pos, size, color),
+    return _Edit(drafts.add_text(draft, content, start_ms, length_ms, pos, size, color, safe),
                  f'Added the text "{content}".')
 
 
@@ -240,7 +243,13 @@ def _act_duration(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[Any]) -> 
 
 
 def _act_aspect(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[Any]) -> _Edit:
-    return _Edit(drafts.set_aspect(d, g[0]), f"Set the aspect ratio to {g[0]}.")
+    platform = g[1] if len(g) > 1 else None  # "… for tiktok."
+    if platform is None:
+        return _Edit(drafts.set_aspect(d, g[0]), f"Set the aspect ratio to {g[0]}.")
+    expected = motionctl_specs.load("safe-zones.json")["platforms"][platform]["aspect"]
+    if g[0] != expected:
+        raise _NotUnderstood(f"{platform} takes {expected}, not {g[0]}")
+    return _Edit(drafts.set_aspect(d, g[0], platform), f"Set the aspect ratio to {g[0]} for {platform}.")
 
 
 def _act_remove_text(d: Draft, lib: Sequence[dict[str, Any]], g: Sequence[Any]) -> _Edit:
