@@ -68,7 +68,7 @@ class RichReporter:
         self._now = now
         self._tally = Tally(now=now)
         self._progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[name]}"),
-                                  BarColumn(bar_width=20), _Label(self._label),
+                                  BarColumn(bar_width=16), _Label(self._label),
                                   console=self._console, transient=True)
         self._jobs: dict[str, _Job] = {}
         self._summary: TaskID | None = None
@@ -83,7 +83,7 @@ class RichReporter:
         match event:
             case RunStarted():
                 self._tally.start(len(event.jobs))
-                self._width = name_width(event.jobs, cap=32)
+                self._width = name_width(event.jobs, cap=28)
                 self._summary = self._progress.add_task("", total=max(1, len(event.jobs)),
                                                         name="jobs".ljust(self._width))
                 self._print(f"[bold]{_escape(describe_event(event) or '')}[/]")
@@ -100,8 +100,8 @@ class RichReporter:
                     job.text, job.wait = f"{step_name(event.label)}: {event.detail}", None
                     self._progress.update(job.task, total=max(1, job.steps), completed=job.done)
                 if verbose:
-                    self._print(f"[dim]{_escape(event.job)} {_escape(step_name(event.label))} → "
-                                f"{_escape(event.detail)}[/]")
+                    self._print(f"[dim]{_escape(self._name(event.job))} {_escape(step_name(event.label))} → "
+                                f"{_escape(event.detail)}[/]", crop=True)
             case RenderProgress():
                 job = self._job(event.job)
                 if job is not None:
@@ -122,8 +122,8 @@ class RichReporter:
                     job.done, job.wait = min(job.steps, job.done + 1), None
                     self._progress.update(job.task, total=max(1, job.steps), completed=job.done)
                 if normal:
-                    self._print(f"[dim]{_escape(event.job)}[/] {_escape(step_name(event.label))} [green]✓[/] "
-                                f"{_escape(event.summary)}")
+                    self._print(f"[dim]{_escape(self._name(event.job))}[/] {_escape(step_name(event.label))} "
+                                f"[green]✓[/] {_escape(event.summary)}", crop=True)
             case JobFinished():
                 session = self._end(event.job)
                 self._tally.ok += 1
@@ -147,7 +147,7 @@ class RichReporter:
 
     def _label(self, task: Task) -> str:
         if task.id == self._summary:
-            return self._tally.summary()
+            return self._tally.summary(short=True)
         job = self._jobs.get(task.fields.get("job", ""))
         if job is None:
             return ""
@@ -156,10 +156,13 @@ class RichReporter:
             return waiting(job.wait, left) if left > 0 else f"retrying: {job.wait.reason}"
         return job.text
 
-    def _print(self, markup: str) -> None:
-        # soft_wrap: rich would break a long line (a resume command, a path) at the terminal's width,
-        # and a command broken over two lines cannot be copied and pasted.
-        self._progress.console.print(markup, soft_wrap=True)
+    def _print(self, markup: str, *, crop: bool = False) -> None:
+        if crop:  # a step's line is a glance: one row, cut with "…" at the terminal's edge
+            self._progress.console.print(markup, no_wrap=True, overflow="ellipsis")
+        else:
+            # soft_wrap: rich would break a long line (a resume command, a path) at the terminal's width,
+            # and a command broken over two lines cannot be copied and pasted.
+            self._progress.console.print(markup, soft_wrap=True)
 
     def _line(self, status: str, job: str, session: str, rest: str) -> str:
         return job_line(self._tally.counter(), status, job, self._width, session, rest)

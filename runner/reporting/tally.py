@@ -50,19 +50,24 @@ class Tally:
         """``3/6``: jobs done (ok, failed or skipped) of all the run's jobs."""
         return f"{self.done}/{self.total}"
 
-    def summary(self) -> str:
-        """``jobs 120/10000 done: 118 ok, 2 failed · 4 running · 3.2 jobs/s · about 52:00 left``."""
+    def summary(self, *, short: bool = False) -> str:
+        """``jobs 120/10000 done: 118 ok, 2 failed · 4 running · 3.2 jobs/s · about 52:00 left``.
+
+        ``short`` drops the words a progress row's own columns already say, to fit 80 columns:
+        ``120/10000 · 118 ok · 2 failed · 4 running · 3.2 jobs/s · 52:00 left``.
+        """
         parts = [f"{self.ok} ok", f"{self.failed} failed"]
         if self.skipped:
             parts.append(f"{self.skipped} skipped")
-        text = f"jobs {self.counter()} done: {', '.join(parts)}"
+        text = " · ".join([self.counter(), *parts]) if short else \
+            f"jobs {self.counter()} done: {', '.join(parts)}"
         if self.running:
             text += f" · {self.running} running"
         if self.ok + self.failed:
             text += f" · {self.rate:.2g} jobs/s" if self.rate < 10 else f" · {self.rate:.0f} jobs/s"
         remaining = self.remaining
         if remaining is not None and self.done < self.total:
-            text += f" · about {clock(remaining)} left"
+            text += f" · {clock(remaining)} left" if short else f" · about {clock(remaining)} left"
         elif self.done == self.total:
             text += f" · {clock(self.elapsed)}"
         return text

@@ -182,7 +182,7 @@ def test_the_terminal_bar_agrees_with_its_label() -> None:
             for task in reporter._progress.tasks}
     reporter.close()
     assert rows["shoe-tiktok"] == (5.0, "rendering 5% · 0:04 of 15:00")  # not 6/7 of the bar
-    assert rows["jobs"][0] == 0.0 and rows["jobs"][1].startswith("jobs 0/2 done: 0 ok, 0 failed · 2 running")
+    assert rows["jobs"][0] == 0.0 and rows["jobs"][1] == "0/2 · 0 ok · 0 failed · 2 running"
     assert rows["bag-youtube"][1] == "waiting 30s: rate limited (429)"
     clock.t += 12
     tasks = {task.fields["name"].strip(): task for task in reporter._progress.tasks}
