@@ -96,7 +96,7 @@ def error_for(
                                    hint=f"use one of {ACCEPTED_TYPES}", **common)
     if code == 4002:
         return FileTooLarge(f"{endpoint}: file too large (4002){suffix}",
-                            hint="compress or trim it (images up to 50 MB)", **common)
+                            hint="compress or trim it (images up to 50 MiB)", **common)
     if code == 400:
         return MissingClientId(f"{endpoint}: the API wants an X-Client-Id (400){suffix}",
                                hint="a new client id was tried too; delete the motionctl credentials "
