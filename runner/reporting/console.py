@@ -71,6 +71,9 @@ class RichReporter:
                                   BarColumn(bar_width=16), _Label(self._label),
                                   console=self._console, transient=True)
         self._jobs: dict[str, _Job] = {}
+        # Rows of finished jobs, hidden, for the next jobs to reuse: rich caches each column's rendering
+        # per task id and never forgets one, so a new row per job would grow with the campaign.
+        self._free: list[TaskID] = []
         self._summary: TaskID | None = None
         self._width = 0
         self._started = False
@@ -89,8 +92,7 @@ class RichReporter:
                 self._print(f"[bold]{_escape(describe_event(event) or '')}[/]")
             case JobStarted():
                 self._tally.running += 1
-                task = self._progress.add_task("", total=max(1, event.steps), name=self._name(event.job),
-                                               job=event.job)
+                task = self._row(event.job, event.steps)
                 self._jobs[event.job] = _Job(task, event.steps, event.session_id)
                 if verbose:
                     self._print(f"[dim]{_escape(describe_event(event) or '')}[/]")
@@ -142,7 +144,7 @@ class RichReporter:
                 self._print("\n".join([f"[red]{_escape(line)}[/]", *(_escape(r) for r in rest)]))
             case RunInterrupted():
                 self._print(f"[yellow]{_escape(describe_event(event) or '')}[/]")
-        if self._summary is not None:
+        if self._summary is not None and isinstance(event, JobFinished | JobFailed | JobSkipped):
             self._progress.update(self._summary, completed=self._tally.done)
 
     def _label(self, task: Task) -> str:
@@ -170,6 +172,14 @@ class RichReporter:
     def _name(self, job: str) -> str:
         return (job if len(job) <= self._width else job[: self._width - 1] + "…").ljust(self._width)
 
+    def _row(self, job: str, steps: int) -> TaskID:
+        if not self._free:
+            return self._progress.add_task("", total=max(1, steps), name=self._name(job), job=job)
+        task = self._free.pop()
+        self._progress.reset(task, total=max(1, steps), completed=0, visible=True, name=self._name(job),
+                             job=job)
+        return task
+
     def _job(self, job: str) -> _Job | None:
         return self._jobs.get(job)
 
@@ -178,7 +188,8 @@ class RichReporter:
         if running is None:
             return ""
         self._tally.running -= 1
-        self._progress.remove_task(running.task)
+        self._progress.update(running.task, visible=False, job="")
+        self._free.append(running.task)
         return running.session_id
 
     def close(self) -> None:
