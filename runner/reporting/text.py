@@ -58,7 +58,7 @@ def waiting(event: Waiting, remaining: float | None = None) -> str:
 def job_line(counter: str, status: str, job: str, width: int, session: str, rest: str) -> str:
     """``[3/6] ok     campaign-bag-tiktok  session 5947…  out/campaign/bag-tiktok.mp4``: a job's one line."""
     sid = "-" if status == "skipped" else f"session {session}" if session else "no session"
-    return f"[{counter}] {status:<7}{job:<{width}}  {sid}  {rest}".rstrip()
+    return f"[{counter}] {status:<8}{job:<{width}}  {sid}  {rest}".rstrip()
 
 
 def name_width(jobs: tuple[str, ...], cap: int = 40) -> int:

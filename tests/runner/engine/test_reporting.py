@@ -42,7 +42,7 @@ def test_the_terminal_display_shows_steps_failures_and_an_unbroken_resume_comman
     reporter.close()
     lines = stream.getvalue().splitlines()
     assert "a step 1 (upload) ✓ image set to shoe.png [1/2]" in lines  # brackets are text, not markup
-    assert any(line.startswith("[2/2] FAILED b  session 5529798706024415234  at x.yaml:8:5, step 3 (expect): "
+    assert any(line.startswith("[2/2] FAILED  b  session 5529798706024415234  at x.yaml:8:5, step 3 (expect): "
                                "the expectation did not hold") for line in lines)
     assert f"continue with: {RESUME}" in lines  # longer than the 80 columns, still one line to copy
 
@@ -58,9 +58,9 @@ def test_plain_lines_for_logs() -> None:
         "[a] started · session 5529798706024415233",
         "[a] step 1 (upload) ok: image set to shoe.png [1/2]",
         "[a] render_1 rendering 40%",
-        "[1/2] ok     a  session 5529798706024415233  out/a.mp4",
+        "[1/2] ok      a  session 5529798706024415233  out/a.mp4",
         "[b] started · session 5529798706024415234",
-        "[2/2] FAILED b  session 5529798706024415234  at x.yaml:8:5, step 3 (expect): "
+        "[2/2] FAILED  b  session 5529798706024415234  at x.yaml:8:5, step 3 (expect): "
         "the expectation did not hold",
         "  - aspect: expected 9:16",
         f"interrupted: finished steps are kept in {RUN_DIR}",

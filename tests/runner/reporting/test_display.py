@@ -8,10 +8,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
+from runner.cli import main
 from runner.events import (
     Event,
     JobFailed,
     JobFinished,
+    JobSkipped,
     JobStarted,
     RenderProgress,
     RunFinished,
@@ -68,8 +72,8 @@ def lines(verbosity: Verbosity, events: list[Event] = EVENTS) -> list[str]:
 def test_quiet_is_one_line_per_job_with_the_counter_session_and_outputs_or_failure() -> None:
     assert lines(Verbosity.QUIET) == [
         "run 20261201-120000-campaign: 2 jobs on the embedded mock (seed 0)",
-        "[1/2] ok     shoe-tiktok  session 5529798706024415233  out/shoe-tiktok.mp4",
-        "[2/2] FAILED bag-youtube  session 5529798706024415234  at c.yaml:9:5, step 2 (motion): boom",
+        "[1/2] ok      shoe-tiktok  session 5529798706024415233  out/shoe-tiktok.mp4",
+        "[2/2] FAILED  bag-youtube  session 5529798706024415234  at c.yaml:9:5, step 2 (motion): boom",
         "  more about the boom",
     ]
 
@@ -89,7 +93,7 @@ def test_the_default_is_one_line_per_step_and_defaults_carry_no_step_number() ->
     assert not any("Animate the image with camera motion" in line for line in shown)  # the sentence is -v
     # status changes only: 80% and "completed" add nothing the export's own line does not say
     assert sum("render_1" in line for line in shown) == 2
-    assert "[1/2] ok     shoe-tiktok  session 5529798706024415233  out/shoe-tiktok.mp4" in shown
+    assert "[1/2] ok      shoe-tiktok  session 5529798706024415233  out/shoe-tiktok.mp4" in shown
 
 
 def test_verbose_adds_what_each_step_sent_and_every_render_status() -> None:
@@ -187,3 +191,20 @@ def test_the_terminal_bar_agrees_with_its_label() -> None:
     clock.t += 12
     tasks = {task.fields["name"].strip(): task for task in reporter._progress.tasks}
     assert reporter._label(tasks["bag-youtube"]) == "waiting 18s: rate limited (429)"  # counts down
+
+
+def test_quiet_and_verbose_together_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "workflows/quickstart.yaml", "-q", "-v"]) == 2
+    assert capsys.readouterr().err == ("motionctl: error: -q and -v exclude each other "
+                                       "(pick one: -q a line per job, -v every detail)\n")
+
+
+def test_a_resumed_run_counts_the_jobs_it_skips() -> None:
+    resumed = RunStarted(RUN.run_id, RUN.run_dir, "campaign", RUN.jobs, "the embedded mock (seed 0)",
+                         resumed=True)
+    shown = lines(Verbosity.QUIET, [resumed, JobSkipped("shoe-tiktok"), *job_events("bag-youtube", "7")])
+    assert shown == [
+        "resuming 20261201-120000-campaign: 2 jobs on the embedded mock (seed 0)",
+        "[1/2] skipped shoe-tiktok  -  finished in the run being resumed",
+        "[2/2] ok      bag-youtube  session 7  out/bag-youtube.mp4",
+    ]
