@@ -29,7 +29,7 @@ def test_a_quiet_run_then_show_tell_the_same_session_state_and_output(
     session = next(r["session_id"] for r in records if r["type"] == "session")
     lines = run.err.splitlines()
     assert lines[0] == f"run {run_dir.name}: 1 job on the embedded mock (seed 0)"
-    assert lines[1] == f"[1/1] ok      quickstart  session {session}  out/quickstart.mp4"  # -q: the job's line
+    assert lines[1] == f"[1/1] ok      quickstart  session {session}  out/quickstart.mp4"  # -q
     assert re.fullmatch(rf"run {run_dir.name}: 1/1 jobs ok in [\d.]+s, [\d.]+ jobs/s; journal: "
                         rf"runs/{run_dir.name}/journal.jsonl", lines[2])
     assert len(lines) == 3
