@@ -69,7 +69,10 @@ class RichReporter:
         self._tally = Tally(now=now)
         self._progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[name]}"),
                                   BarColumn(bar_width=16), _Label(self._label),
-                                  console=self._console, transient=True)
+                                  console=self._console, transient=True,
+                                  # rich keeps every update of a row for this long to estimate speed; the
+                                  # jobs row has its own rate (Tally), so keep one second, not 30 s of them.
+                                  speed_estimate_period=1.0)
         self._jobs: dict[str, _Job] = {}
         # Rows of finished jobs, hidden, for the next jobs to reuse: rich caches each column's rendering
         # per task id and never forgets one, so a new row per job would grow with the campaign.
