@@ -67,8 +67,8 @@ class RichReporter:
         self._verbosity = verbosity
         self._now = now
         self._tally = Tally(now=now)
-        self._progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[name]}"),
-                                  BarColumn(bar_width=16), _Label(self._label),
+        name = TextColumn("{task.fields[name]}", style="bold", markup=False)
+        self._progress = Progress(SpinnerColumn(), name, BarColumn(bar_width=16), _Label(self._label),
                                   console=self._console, transient=True,
                                   # rich keeps every update of a row for this long to estimate speed; the
                                   # jobs row has its own rate (Tally), so keep one second, not 30 s of them.
