@@ -101,7 +101,7 @@ def error_for(
         return UnsupportedFileType(f"{endpoint}: unsupported file type (4001){suffix}", hint=hint, **common)
     if code == 4002:
         return FileTooLarge(f"{endpoint}: file too large (4002){suffix}",
-                            hint="compress or trim it (images up to 50 MB)", **common)
+                            hint="compress or trim it (images up to 50 MiB)", **common)
     if code == 400:
         return MissingClientId(f"{endpoint}: the API wants an X-Client-Id (400){suffix}",
                                hint="a new client id was refused too: check that --base-url / NEMO_BASE_URL "
