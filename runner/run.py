@@ -33,8 +33,9 @@ class RunConfig:
 
     Args:
         recipe: the recipe file.
-        backend: ``mock`` (the embedded mock unless ``base_url``) or ``live``.
-        base_url: a server to talk to instead of the default for ``backend``.
+        backend: ``mock`` (the embedded mock unless ``base_url``) or ``live``; ``None``: ``mock``, or on
+            resume the backend the run was made on.
+        base_url: a server to talk to instead of the default for ``backend`` (on resume, the run's).
         out_dir: where export paths are rooted (default ``out``); a resumed run keeps its own.
         runs_dir: where run directories are made.
         concurrency: jobs at once.
@@ -44,13 +45,15 @@ class RunConfig:
         preview: small, fast renders (the recipe side lowers the export resolution).
         fail_fast: stop the run (running jobs too) at the first failed job.
         rate: API calls per second over all jobs (``None``: no limit of our own).
+        render_timeout: seconds a render may take before it is cancelled (``None``: the client's deadline).
+        credit_check: refuse (exit 2) before the first step when the plan's estimate exceeds the balance.
         reporters: who hears the engine's events.
         env: the environment to read ``NEMO_TOKEN``/``NEMO_BASE_URL`` from (default ``os.environ``).
         mock_overrides: ``MockConfig`` fields for the embedded mock (tests, benchmarks).
     """
 
     recipe: Path
-    backend: BackendKind = "mock"
+    backend: BackendKind | None = None
     base_url: str | None = None
     out_dir: Path = DEFAULT_OUT_DIR
     runs_dir: Path = Path("runs")
@@ -61,6 +64,8 @@ class RunConfig:
     preview: bool = False
     fail_fast: bool = False
     rate: float | None = None
+    render_timeout: float | None = None
+    credit_check: bool = True
     reporters: Sequence[Reporter] = ()
     env: Mapping[str, str] | None = field(default=None, repr=False)
     mock_overrides: Mapping[str, object] | None = None
@@ -112,6 +117,7 @@ def run_recipe(config: RunConfig) -> RunResult:
     Raises:
         UsageError: conflicting options, or ``--resume`` of a run whose recipe changed since.
         RecipeError: the recipe does not load or validate.
+        NotEnoughCredits: the plan's estimate is more than the balance (and ``credit_check``).
         RunInterruptedError: Ctrl-C; what finished is journaled and the reporters heard how to resume.
     """
     from runner.recipe import load_plan  # the recipe side; imported here to keep `import runner` light
@@ -132,31 +138,39 @@ def run_recipe(config: RunConfig) -> RunResult:
         raise UsageError(f"{config.resume}: the recipe or a file it uploads changed since that run",
                          hint=f"run it afresh with `motionctl run {config.recipe}`")
 
+    kind, base_url = _backend_of(config, record)
     env = os.environ if config.env is None else config.env
     secrets = [env.get("NEMO_TOKEN", "")]
     started = time.monotonic()
-    with open_backend(config.backend, config.base_url, env=config.env,
+    with open_backend(kind, base_url, env=config.env,
                       mock_overrides=config.mock_overrides) as backend:
+        if config.credit_check:
+            _check_credits(plan, record, backend)
         # The run directory is made once the backend is up, so a bad --base-url leaves no empty run behind.
         if config.resume is not None:
             journal = Journal(config.resume, secrets=secrets)
         else:
             journal = Journal.create(config.runs_dir, plan.name, secrets=secrets)
         reporters = Reporters([*config.reporters, JsonlReporter(journal.run_dir / "events.jsonl")])
-        resume_command = shlex.join(["motionctl", "run", str(config.recipe),
-                                     "--resume", str(journal.run_dir)])
+        resume_command = shlex.join(["motionctl", "run", str(config.recipe), "--resume", str(journal.run_dir),
+                                     *(["--backend", "live"] if backend.kind == "live" else []),
+                                     *([] if backend.embedded else ["--base-url", backend.base_url])])
         try:
             journal.add_secret(backend.client.token)
             journal.write({"type": "resume" if record else "run", "run_id": journal.run_id,
                            "recipe": str(config.recipe), "recipe_hash": plan.recipe_hash,
                            "backend": backend.description,
+                           "backend_config": {"kind": backend.kind,
+                                              "base_url": None if backend.embedded else backend.base_url},
                            "options": {"out_dir": str(out_dir.absolute()), "preview": preview,
-                                       "concurrency": config.concurrency}})
+                                       "concurrency": config.concurrency,
+                                       "render_timeout": config.render_timeout}})
             reporters.handle(RunStarted(journal.run_id, journal.run_dir, plan.name,
                                         tuple(j.id for j in plan.jobs), backend.description,
                                         resumed=record is not None))
             options = EngineOptions(concurrency=config.concurrency, fail_fast=config.fail_fast,
-                                    rate=config.rate, resume_hint=resume_command)
+                                    rate=config.rate, resume_hint=resume_command,
+                                    render_timeout=config.render_timeout)
             outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan)
             checked = _golden(config, plan, journal, outcomes)
             result = RunResult(journal.run_id, journal.run_dir, tuple(outcomes), checked,
@@ -171,6 +185,57 @@ def run_recipe(config: RunConfig) -> RunResult:
         finally:
             reporters.close()
             journal.close()
+
+
+class NotEnoughCredits(UsageError):
+    """The plan's estimate is more than the balance: refused before any step spent a credit."""
+
+
+def _backend_of(config: RunConfig, record: RunRecord | None) -> tuple[BackendKind, str | None]:
+    """The backend a run talks to: the options', or on resume the journal's (a different one is refused).
+
+    Raises:
+        UsageError: ``--resume`` with a backend or base URL other than the run was made on.
+    """
+    if record is None or not record.backend:
+        return config.backend or "mock", config.base_url
+    kind: BackendKind = "live" if record.backend.get("kind") == "live" else "mock"
+    url = record.backend.get("base_url")
+    url = str(url) if url else None
+    made_on = f"--backend {kind}" + (f" --base-url {url}" if url else " (the embedded mock)")
+    hint = "resume without --backend/--base-url (the journal's are used), or start a new run"
+    if config.backend is not None and config.backend != kind:
+        raise UsageError(f"{config.resume}: that run was made with {made_on}, not --backend {config.backend}",
+                         hint=hint)
+    if config.base_url is not None and config.base_url.rstrip("/") != (url or "").rstrip("/"):
+        raise UsageError(f"{config.resume}: that run was made with {made_on}, not --base-url "
+                         f"{config.base_url}", hint=hint)
+    return kind, url
+
+
+def _check_credits(plan: Plan, record: RunRecord | None, backend: Backend) -> None:
+    """Refuse a run whose estimated credits exceed the balance, before any step is sent."""
+    from runner.recipe import estimate
+
+    todo = [j for j in plan.jobs if not (record and j.id in record.jobs and record.jobs[j.id].finished)]
+    needed = sum(estimate(j).credits for j in todo)
+    if needed <= 0:
+        return
+    balance = anyio.run(_balance, backend)
+    if needed > balance:
+        jobs = f"{len(todo)} job{'s' if len(todo) != 1 else ''}"
+        raise NotEnoughCredits(
+            f"{plan.recipe_path}: this run needs about {needed} credits ({jobs}, as `motionctl plan` "
+            f"estimates) but the balance is {balance:g}",
+            hint="top up or use a token with more credits (NEMO_TOKEN), run fewer jobs, or pass "
+                 "--no-credit-check to start anyway")
+
+
+async def _balance(backend: Backend) -> float:
+    from runner.api import NemoClient
+
+    async with NemoClient(backend.client) as client:
+        return (await client.credits()).available
 
 
 async def _run_plan(backend: Backend, journal: Journal, reporter: Reporter, options: EngineOptions,

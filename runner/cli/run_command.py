@@ -27,8 +27,9 @@ def register(cli: click.Group) -> None:
 @click.command("run")
 @click.argument("recipes", nargs=-1, required=True, metavar="RECIPE...",
                 type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--backend", type=click.Choice(["mock", "live"]), default="mock", show_default=True,
-              help="mock: the embedded offline mock (unless --base-url); live: the Nemo API.")
+@click.option("--backend", type=click.Choice(["mock", "live"]), default=None,
+              help="mock (default): the embedded offline mock (unless --base-url); live: the Nemo API. "
+                   "--resume uses the run's own.")
 @click.option("--base-url", metavar="URL", help="Talk to this server instead (a mock you started, staging).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT_DIR,
               show_default=True, help="Root of the recipe's export paths (a resumed run keeps its own).")
@@ -45,9 +46,13 @@ def register(cli: click.Group) -> None:
 @click.option("--preview", is_flag=True, help="Small, fast renders (the diffs are the same).")
 @click.option("--fail-fast", is_flag=True,
               help="Stop the run at the first failed job; running jobs stop too (--resume continues them).")
-def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: Path, runs_dir: Path,
+@click.option("--render-timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+              help="Cancel a render not finished after this long (the job fails; --resume submits it again).")
+@click.option("--no-credit-check", is_flag=True,
+              help="Start even when the plan's credit estimate is more than the balance.")
+def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, out_dir: Path, runs_dir: Path,
         concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
-        fail_fast: bool) -> None:
+        fail_fast: bool, render_timeout: float | None, no_credit_check: bool) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
     if check and update:
         raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
@@ -65,7 +70,8 @@ def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: 
         config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice
                            base_url=base_url, out_dir=out_dir, runs_dir=runs_dir, concurrency=concurrency,
                            check=check, update=update, resume=resume, preview=preview, fail_fast=fail_fast,
-                           rate=rate, reporters=(console_reporter(sys.stderr),))
+                           rate=rate, render_timeout=render_timeout, credit_check=not no_credit_check,
+                           reporters=(console_reporter(sys.stderr),))
         try:
             result = run_recipe(config)
         except RunInterruptedError:
