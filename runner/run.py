@@ -11,7 +11,7 @@ import os
 import shlex
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ class RunConfig:
         reporters: who hears the engine's events.
         env: the environment to read ``NEMO_TOKEN``/``NEMO_BASE_URL`` from (default ``os.environ``).
         mock_overrides: ``MockConfig`` fields for the embedded mock (tests, benchmarks).
+        client_overrides: ``ClientConfig`` fields (tests: short backoffs, so a fault matrix runs in seconds).
     """
 
     recipe: Path
@@ -69,6 +70,7 @@ class RunConfig:
     reporters: Sequence[Reporter] = ()
     env: Mapping[str, str] | None = field(default=None, repr=False)
     mock_overrides: Mapping[str, object] | None = None
+    client_overrides: Mapping[str, object] | None = None
 
 
 class RunInterruptedError(KeyboardInterrupt):
@@ -144,6 +146,8 @@ def run_recipe(config: RunConfig) -> RunResult:
     started = time.monotonic()
     with open_backend(kind, base_url, env=config.env,
                       mock_overrides=config.mock_overrides) as backend:
+        if config.client_overrides:
+            backend = replace(backend, client=replace(backend.client, **config.client_overrides))  # type: ignore[arg-type]
         if config.credit_check:
             _check_credits(plan, record, backend)
         # The run directory is made once the backend is up, so a bad --base-url leaves no empty run behind.
