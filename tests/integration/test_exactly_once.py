@@ -65,6 +65,7 @@ CASES: dict[str, dict[str, Any]] = {
     "sse-drop-first-event": {"route": SSE, "nth": 2, "stream": {"drop_after": 1}},
     "sse-drop-late": {"route": SSE, "nth": 3, "stream": {"drop_after": 3}},
     "sse-stall": {"route": SSE, "nth": 3, "stream": {"stall_after": 2, "stall_seconds": 5}},
+    "sse-stall-early": {"route": SSE, "nth": 3, "stream": {"stall_after": 1, "stall_seconds": 5}},
     "sse-malformed": {"route": SSE, "nth": 2, "stream": {"malformed_at": 2}},
     "sse-lose-session": {"route": SSE, "nth": 3, "lose_session": True},
     "sse-expire-token": {"route": SSE, "nth": 3, "expire_token": True},
@@ -76,6 +77,10 @@ CASES: dict[str, dict[str, Any]] = {
     "render-fails": {"route": SUBMIT, "nth": 1, "render": "fail"},
     "download-503": persist(DOWNLOAD, respond={"status": 503}),
 }
+
+TRANSIENT = ("state-503", "state-reset", "state-500", "state-429", "upload-503", "upload-reset", "sse-2001",
+             "sse-exhaust", "sse-502", "sse-drop", "sse-stall", "submit-503", "submit-reset", "status-",
+             "download-503")
 
 
 def run(recipe: Path, url: str, tmp_path: Path, resume: Path | None = None) -> RunResult:
@@ -120,6 +125,11 @@ def test_every_fault_then_resume_does_each_step_exactly_once(
         assert last.ok, [j.error for a in attempts for j in a.jobs]
         assert all(a.run_dir == first.run_dir for a in attempts)
         assert_once(mock.url, first.run_dir, tmp_path / "out" / "once.mp4")
+        failed = [r for r in journal_records(first.run_dir) if r["type"] == "job_failed"]
+        command = f"motionctl run {recipe} --resume {first.run_dir} --base-url {mock.url}"
+        assert all(command in r["error"] for r in failed if r["resumable"])  # complete and pasteable
+        if name.startswith(TRANSIENT):  # a fault that says nothing about the recipe: resumable
+            assert all(r["resumable"] for r in failed), failed
         if name == "state-503-after-text":
             assert len(attempts) == 2  # failed once, resumed once; the reconciled text step was not re-sent
             steps = [r for r in journal_records(first.run_dir) if r["type"] == "step"]
@@ -142,3 +152,16 @@ def test_the_issues_state_fault_then_resume_from_the_command_line(
         assert resumed.code == 0, resumed.err
         assert "expected 1, got 2" not in resumed.err
         assert_once(mock.url, first.run_dir, tmp_path / "out" / "once.mp4")
+
+
+def test_kills_at_random_moments_then_resume_do_each_step_exactly_once(tmp_path: Path) -> None:
+    """The bounded version of bench/kill_resume.py: one trial, three seeded SIGKILLs, then a last resume."""
+    import random
+
+    from bench.kill_resume import new_token, trial
+
+    with serve_in_thread(MockConfig(seed=0, initial_credits=10_000, render_speed=1.0)) as mock:
+        landed, problem = trial(mock.url, new_token(mock.url), tmp_path / "trial", random.Random(3), 3,
+                                mock_requests)
+    assert problem is None
+    assert landed >= 2  # a kill can miss only when the run finished first

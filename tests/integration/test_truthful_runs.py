@@ -200,3 +200,18 @@ def test_a_hung_render_is_cancelled_at_the_render_timeout_and_a_resume_replaces_
                if r["method"] == "POST" and r["path"] == "/api/render/proxy/lambda"]
     assert len(submits) == 2  # the hung one and its replacement, never a third
     assert (tmp_path / "out" / "clip.mp4").stat().st_size > 1000
+
+
+def test_fail_fast_says_how_to_continue_the_jobs_it_stopped(
+        cli: Callable[..., CliResult], tmp_path: Path, mock: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEMO_TOKEN", token(mock))
+    path = recipe(tmp_path, '  - upload: sneaker.jpg\n  - motion: {zoom: in}\n  - say: "{{ words }}"\n'
+                            "  - export: {to: '{{ job }}.mp4'}\n")
+    path.write_text(path.read_text().replace(
+        "steps:", 'matrix: {words: ["no such thing, please", "make it 16:9 for YouTube"]}\nsteps:'))
+    result = cli("run", path, "--base-url", mock, "--preview", "--fail-fast", "--concurrency", "1")
+    assert result.code == 1
+    run_dir = Path("runs") / only_run(tmp_path).name
+    command = f"motionctl run {path} --resume {run_dir} --base-url {mock}"
+    stopped = [line for line in result.err.splitlines() if "--fail-fast is on" in line]
+    assert stopped and all(line.endswith(f"continue with: {command}") for line in stopped)
