@@ -1,10 +1,13 @@
 """Runs a Plan against the Nemo API: one session per job, jobs concurrently, every step journaled.
 
 After every action the engine fetches the session state, diffs it against the state before (RFC 6902),
-checks ``expect`` steps, writes a journal record and emits events. Retries of single calls live in the
-client; the engine handles what needs the job's context: a lost session (1002) gets a new session and the
-job's steps replayed once; no credits (2001) stops the job with a message that says how to resume; a render
-that was already submitted (known from the journal) is polled again on resume, never submitted twice.
+checks that the step did what it asked (runner/effects.py) and ``expect`` steps, writes a journal record
+and emits events. Each call is preceded by an ``intent`` record carrying the ids the runner chose (upload
+names, the render id), so a resume reconciles a step the run stopped in against the server instead of
+sending it twice. Retries of single calls live in the client; the engine handles what needs the job's
+context: a lost session (1002) gets a new session and the job's steps replayed once; no credits (2001), a
+dropped stream or a persistent 5xx/429 stops the job with the command that resumes it; a render the
+journal knows is polled again on resume, never submitted twice, and replaced once past its deadline.
 """
 
 from __future__ import annotations

@@ -4,10 +4,14 @@ Every record is one JSON object on one line, flushed and fsync'ed before the eng
 the process at any moment loses nothing that finished. Records never hold secrets: known secret values and
 anything token-shaped are masked before writing, and headers are never recorded at all.
 
-Record types (``"type"``): ``run`` (header: recipe, its hash, backend), ``resume``, ``session`` (a job
-opened a session, or replayed into a new one), ``step`` (one action: what was sent, whether the reply had
-text, the raw RFC 6902 patch), ``render`` (a render id, journaled right after submit), ``output`` (a
-downloaded file), ``job_finished``, ``job_failed``.
+Record types (``"type"``; README "What ok means" lists every field): ``run`` (header: recipe, its hash,
+backend and ``backend_config`` {kind, base_url}, options), ``resume``, ``session_opened``, ``replay``,
+``session`` (a job's session with its baseline ``state``), ``intent`` (a step is about to call the API,
+with the ids the runner chose: the files it uploads, the sentence, the render id and its deadline),
+``uploaded`` (the names the API returned), ``render`` (the submit was accepted), ``render_replaced``,
+``output`` (a downloaded file), ``step`` (the step's outcome: what was sent, whether it acted, the raw RFC
+6902 patch), ``step_refused`` (it did not do what it asked), ``job_finished``, ``job_failed``. An
+``intent`` with no ``step`` after it is a step the run stopped in; resume reconciles it with the server.
 """
 
 from __future__ import annotations
