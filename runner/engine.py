@@ -476,10 +476,13 @@ class Engine:
             await self._bucket.acquire()
             status = await self._api.render_status(render_id)
         except ApiError as exc:
-            if index in run.progress.submitted or exc.http_status != 404:
-                raise
-            return None, render_id  # never reached the API: submit it now, under the id journaled
-        if status.done and status.status != "completed":
+            if exc.http_status != 404:
+                raise  # the API may know it yet: a resume asks again, rather than paying for two renders
+            if index not in run.progress.submitted:
+                return None, render_id  # never reached the API: submit it now, under the id journaled
+        if status is None:
+            reason = "not found"  # accepted once, unknown now (another mock, or the API dropped it)
+        elif status.done and status.status != "completed":
             reason = status.status  # failed or cancelled: only a new render can deliver the clip
         elif not status.done and deadline is not None and time.time() > deadline:
             reason = "timeout"

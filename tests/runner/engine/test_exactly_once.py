@@ -25,7 +25,7 @@ class Killed(BaseException):
 class KillingApi(FakeApi):
     def __init__(self) -> None:
         super().__init__()
-        self.kill: str | None = None  # "before-submit" | "after-submit" | "after-text"
+        self.kill: str | None = None  # "before-submit" | "after-submit" | "in-wait" | "after-text"
         self.journal: Path | None = None
         self.journal_at_submit = ""
 
@@ -42,6 +42,13 @@ class KillingApi(FakeApi):
             self.kill = None
             raise Killed
         return status
+
+    async def wait_render(self, render_id: str, *, deadline: float | None = None,
+                          on_progress: Any = None) -> RenderStatus:
+        if self.kill == "in-wait":
+            self.kill = None
+            raise Killed
+        return await super().wait_render(render_id, deadline=deadline, on_progress=on_progress)
 
     async def get_state(self, session_id: str) -> dict[str, Any]:
         state = await super().get_state(session_id)
@@ -135,3 +142,18 @@ async def test_a_step_applied_before_a_kill_is_reconciled_not_sent_again(tmp_pat
     assert len(texts) == 1
     step = next(r for r in read_journal(run_dir) if r["type"] == "step" and r["index"] == 3)
     assert step["reconciled"] is True and step["patch"]  # the diff is still the step's own
+
+
+async def test_a_submitted_render_the_api_no_longer_knows_is_replaced_once(tmp_path: Path) -> None:
+    # E.g. a resume on the embedded mock, which is a new server each run: the old render id answers 404.
+    api = KillingApi()
+    api.kill = "in-wait"  # the submit was accepted and journaled
+    p = plan(job("a", tmp_path / "out"))
+    run_dir = await first_run(api, p, tmp_path)
+    old = next(iter(api.renders))
+    del api.renders[old]
+    outcomes = await resume(api, run_dir, p)
+    assert outcomes[0].ok, outcomes[0].error
+    assert len(submits(api)) == 2 and old not in api.renders
+    replaced = [r for r in read_journal(run_dir) if r["type"] == "render_replaced"]
+    assert [(r["render_id"], r["reason"]) for r in replaced] == [(old, "not found")]
