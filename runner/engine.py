@@ -422,7 +422,7 @@ class Engine:
                     job=job.id, step=str(action.where),
                     hint="upload an image and add a motion step before the export")
             output = {"format": action.format, "quality": action.quality, "resolution": action.resolution}
-            status = await self._submit(run, index, draft, output, render_id)
+            status = await self._submit(run, index, action.where.label, draft, output, render_id)
             render_id = status.id
             deadline = progress.deadlines.get(index)
         assert render_id is not None
@@ -495,8 +495,8 @@ class Engine:
         run.progress.submitted.discard(index)
         return None, None
 
-    async def _submit(self, run: _JobRun, index: int, draft: dict[str, Any], output: dict[str, str],
-                      render_id: str | None) -> RenderStatus:
+    async def _submit(self, run: _JobRun, index: int, label: str, draft: dict[str, Any],
+                      output: dict[str, str], render_id: str | None) -> RenderStatus:
         """Submit a render under an id journaled before the call, so no kill can make it twice."""
         for _ in range(3):
             if render_id is None:
@@ -507,7 +507,7 @@ class Engine:
                 if deadline is not None:
                     run.progress.deadlines[index] = deadline
                 await self._journal.commit({"type": "intent", "job": run.job.id, "index": index,
-                                            "label": f"step {index}", "kind": "export",
+                                            "label": label, "kind": "export",
                                             "session_id": run.session_id, "render_id": render_id,
                                             "deadline": deadline})
             await self._bucket.acquire()
