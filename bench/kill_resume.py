@@ -144,7 +144,7 @@ def main() -> int:
     import tempfile
 
     from mock_server import MockConfig, serve_in_thread
-    from tests.integration.conftest import mock_requests
+    from tests.integration.conftest import mock_admin, mock_requests
 
     rng = random.Random(options.seed)
     started = time.monotonic()
@@ -159,10 +159,7 @@ def main() -> int:
             landed += kills
             if problem:
                 failures.append(f"trial {trials}: {problem}")
-            # A fresh log per trial: each trial's assertion reads only its own calls.
-            import httpx
-
-            httpx.post(f"{mock.url}/__mock/reset")
+            mock_admin(mock.url, "reset")  # a fresh log per trial: each trial reads only its own calls
     print(f"kills: {landed} in {trials} trials (seed {options.seed}), failures: {len(failures)}, "
           f"{time.monotonic() - started:.1f} s")
     for failure in failures:

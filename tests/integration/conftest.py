@@ -59,6 +59,13 @@ def mock_requests(url: str) -> list[dict[str, Any]]:
     return log
 
 
+def mock_admin(url: str, path: str, body: object = None) -> httpx.Response:
+    """``POST /__mock/<path>`` (``faults``, ``reset``), through the same one place as ``mock_requests``."""
+    answer = httpx.post(f"{url}/__mock/{path}", json=body if body is not None else {}, timeout=10)
+    answer.raise_for_status()
+    return answer
+
+
 def count(log: list[dict[str, Any]], method: str, path_prefix: str, *, ok: bool = True) -> int:
     """How many logged calls match (``ok``: only those the handler itself answered 200: a fault that
     answered in its place or reset the connection does not count, a delay does)."""

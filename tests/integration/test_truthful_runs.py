@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from mock_server import MockConfig, serve_in_thread
-from tests.integration.conftest import WORKFLOWS, CliResult, count, journal_records, mock_requests
+from tests.integration.conftest import WORKFLOWS, CliResult, count, journal_records, mock_admin, mock_requests
 
 
 def recipe(tmp_path: Path, steps: str, *, duration: str | None = "2s",
@@ -150,7 +150,7 @@ def test_out_of_credits_prints_a_complete_resume_command_that_uses_the_runs_back
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEMO_TOKEN", token(mock))
     faults = {"faults": [{"route": "POST /run_sse", "nth": 3, "exhaust_credits": True}]}
-    assert httpx.post(f"{mock}/__mock/faults", json=faults).status_code == 200
+    mock_admin(mock, "faults", faults)
     recipe_path = workflows_copy / "quickstart.yaml"
     result = cli("run", recipe_path, "--base-url", mock, "--preview")
     assert result.code == 1
@@ -166,7 +166,7 @@ def test_out_of_credits_prints_a_complete_resume_command_that_uses_the_runs_back
         in other.err
     assert cli("run", recipe_path, "--resume", run_dir, "--backend", "live").code == 2
 
-    httpx.post(f"{mock}/__mock/faults", json={})
+    mock_admin(mock, "faults", {})
     monkeypatch.setenv("NEMO_TOKEN", token(mock))  # a topped-up account
     before = len(mock_requests(mock))
     resumed = cli("run", recipe_path, "--resume", run_dir)  # no --base-url: the journal's is used
@@ -180,7 +180,7 @@ def test_a_hung_render_is_cancelled_at_the_render_timeout_and_a_resume_replaces_
         cli: Callable[..., CliResult], tmp_path: Path, mock: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEMO_TOKEN", token(mock))
     faults = {"faults": [{"route": "POST /api/render/proxy/lambda", "nth": 1, "render": "hang"}]}
-    httpx.post(f"{mock}/__mock/faults", json=faults)
+    mock_admin(mock, "faults", faults)
     path = recipe(tmp_path, "  - upload: sneaker.jpg\n  - motion: {zoom: in}\n  - export: {to: clip.mp4}\n")
     result = cli("run", path, "--base-url", mock, "--preview", "--render-timeout", "1")
     assert result.code == 1
