@@ -11,7 +11,8 @@ from runner.effects import missing_uploads, new_uploads, unmet
 
 
 def state(*, motion: dict[str, Any] | None = None, texts: tuple[str, ...] = (),
-          music: dict[str, Any] | None = None, d: int = 5000, aspect: str | None = "16:9", name: str = "a.jpg") -> dict[str, Any]:
+          music: dict[str, Any] | None = None, d: int = 5000, aspect: str | None = "16:9",
+          name: str = "a.jpg") -> dict[str, Any]:
     tracks: list[dict[str, Any]] = [{"tt": 0, "sg": [{"st": 0, "d": d, "src": f"http://h/cdn/1/{name}",
                                                       "name": name, "motion": motion}]}]
     if texts:
