@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 
 from runner import golden
-from runner.actions import DEFAULT_OUT_DIR, Plan
+from runner.actions import DEFAULT_OUT_DIR, Plan, Upload
 from runner.backend import Backend, BackendKind, open_backend
 from runner.engine import Engine, EngineOptions, JobOutcome
 from runner.errors import UsageError
@@ -222,7 +222,12 @@ def _check_credits(plan: Plan, record: RunRecord | None, backend: Backend) -> No
     from runner.recipe import estimate
 
     todo = [j for j in plan.jobs if not (record and j.id in record.jobs and record.jobs[j.id].finished)]
-    needed = sum(estimate(j).credits for j in todo)
+    # On resume only what is left is paid for; uploads stay in, as they say which image a motion animates.
+    done = {j.id: record.jobs[j.id].done_steps for j in todo if record and j.id in record.jobs}
+    left = [replace(j, actions=tuple(a for i, a in enumerate(j.actions, start=1)
+                                     if isinstance(a, Upload) or i not in done.get(j.id, set())))
+            for j in todo]
+    needed = sum(estimate(j).credits for j in left)
     if needed <= 0:
         return
     balance = anyio.run(_balance, backend)

@@ -215,3 +215,24 @@ def test_fail_fast_says_how_to_continue_the_jobs_it_stopped(
     command = f"motionctl run {path} --resume {run_dir} --base-url {mock}"
     stopped = [line for line in result.err.splitlines() if "--fail-fast is on" in line]
     assert stopped and all(line.endswith(f"continue with: {command}") for line in stopped)
+
+
+def test_a_resume_is_checked_against_the_credits_the_work_left_needs(
+        cli: Callable[..., CliResult], workflows_copy: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    with serve_in_thread(MockConfig(seed=0, initial_credits=100)) as served:
+        monkeypatch.setenv("NEMO_TOKEN", token(served.url))
+        recipe_path = workflows_copy / "quickstart.yaml"
+        whole = cli("run", recipe_path, "--base-url", served.url, "--preview")
+        assert whole.code == 2
+        full = int(re.search(r"needs about (\d+) credits", whole.err).group(1))  # type: ignore[union-attr]
+        started = cli("run", recipe_path, "--base-url", served.url, "--preview", "--no-credit-check")
+        assert started.code == 1 and "out of credits" in started.err
+        resumed = cli("run", recipe_path, "--resume", Path("runs") / only_run(tmp_path).name)
+        assert resumed.code == 2, resumed.err
+        found = re.search(r"needs about (\d+) credits .* the balance is (\d+)", resumed.err)
+        assert found is not None
+        left, balance = int(found.group(1)), int(found.group(2))
+        assert 0 < left < full and balance < left  # only what is left counts, and it still does not fit
