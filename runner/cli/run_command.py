@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from runner.actions import DEFAULT_OUT_DIR
+from runner.api.waits import parse_duration
 from runner.errors import ExecutionError, GoldenMismatch, UsageError
 from runner.golden import recipes_among
 from runner.recipe import load_all
@@ -22,6 +23,16 @@ from runner.run import RunConfig, RunInterruptedError, RunResult, run_recipe
 
 def register(cli: click.Group) -> None:
     cli.add_command(run)
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """``--max-wait 10m`` → 600.0 seconds (the parsing lives with the client's waits)."""
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("run")
@@ -46,13 +57,16 @@ def register(cli: click.Group) -> None:
 @click.option("--preview", is_flag=True, help="Small, fast renders (the diffs are the same).")
 @click.option("--fail-fast", is_flag=True,
               help="Stop the run at the first failed job; running jobs stop too (--resume continues them).")
+@click.option("--max-wait", "max_wait", metavar="DURATION", default=None, callback=_duration,
+              help="Longest rate-limit wait to sit through (300, 90s, 10m, 2h; default 5m); a longer "
+                   "Retry-After fails at once.")
 @click.option("--render-timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
               help="Cancel a render not finished after this long (the job fails; --resume submits it again).")
 @click.option("--no-credit-check", is_flag=True,
               help="Start even when the plan's credit estimate is more than the balance.")
 def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, out_dir: Path, runs_dir: Path,
         concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
-        fail_fast: bool, render_timeout: float | None, no_credit_check: bool) -> None:
+        fail_fast: bool, max_wait: float | None, render_timeout: float | None, no_credit_check: bool) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
     if check and update:
         raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
@@ -70,8 +84,8 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
         config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice
                            base_url=base_url, out_dir=out_dir, runs_dir=runs_dir, concurrency=concurrency,
                            check=check, update=update, resume=resume, preview=preview, fail_fast=fail_fast,
-                           rate=rate, render_timeout=render_timeout, credit_check=not no_credit_check,
-                           reporters=(console_reporter(sys.stderr),))
+                           rate=rate, max_wait=max_wait, render_timeout=render_timeout,
+                           credit_check=not no_credit_check, reporters=(console_reporter(sys.stderr),))
         try:
             result = run_recipe(config)
         except RunInterruptedError:
