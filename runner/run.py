@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -25,6 +25,9 @@ from runner.errors import UsageError
 from runner.events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
 from runner.journal import Journal, RunRecord, fold, read_journal
 from runner.reporting.jsonl import JsonlReporter
+
+if TYPE_CHECKING:
+    from runner.api import NemoClient
 
 
 @dataclass(frozen=True)
@@ -151,8 +154,6 @@ def run_recipe(config: RunConfig) -> RunResult:
                       mock_overrides=config.mock_overrides) as backend:
         if config.client_overrides:
             backend = replace(backend, client=replace(backend.client, **config.client_overrides))  # type: ignore[arg-type]
-        if config.credit_check:
-            _check_credits(plan, record, backend)
         # The run directory is made once the backend is up, so a bad --base-url leaves no empty run behind.
         if config.resume is not None:
             journal = Journal(config.resume, secrets=secrets)
@@ -179,7 +180,7 @@ def run_recipe(config: RunConfig) -> RunResult:
                                     rate=config.rate, resume_hint=resume_command,
                                     render_timeout=config.render_timeout)
             outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan,
-                                 config.max_wait)
+                                 config.max_wait, config.credit_check)
             checked = _golden(config, plan, journal, outcomes)
             result = RunResult(journal.run_id, journal.run_dir, tuple(outcomes), checked,
                                time.monotonic() - started)
@@ -221,8 +222,8 @@ def _backend_of(config: RunConfig, record: RunRecord | None) -> tuple[BackendKin
     return kind, url
 
 
-def _check_credits(plan: Plan, record: RunRecord | None, backend: Backend) -> None:
-    """Refuse a run whose estimated credits exceed the balance, before any step is sent."""
+def _credits_needed(plan: Plan, record: RunRecord | None) -> tuple[int, int]:
+    """The plan's credit estimate for the work left (all of it, unless resuming), and how many jobs."""
     from runner.recipe import estimate
 
     todo = [j for j in plan.jobs if not (record and j.id in record.jobs and record.jobs[j.id].finished)]
@@ -231,28 +232,26 @@ def _check_credits(plan: Plan, record: RunRecord | None, backend: Backend) -> No
     left = [replace(j, actions=tuple(a for i, a in enumerate(j.actions, start=1)
                                      if isinstance(a, Upload) or i not in done.get(j.id, set())))
             for j in todo]
-    needed = sum(estimate(j).credits for j in left)
+    return sum(estimate(j).credits for j in left), len(todo)
+
+
+async def _check_credits(client: NemoClient, plan: Plan, record: RunRecord | None) -> None:
+    """Refuse a run whose estimated credits exceed the balance, before any step is sent."""
+    needed, jobs = _credits_needed(plan, record)
     if needed <= 0:
         return
-    balance = anyio.run(_balance, backend)
+    balance = (await client.credits()).available
     if needed > balance:
-        jobs = f"{len(todo)} job{'s' if len(todo) != 1 else ''}"
         raise NotEnoughCredits(
-            f"{plan.recipe_path}: this run needs about {needed} credits ({jobs}, as `motionctl plan` "
-            f"estimates) but the balance is {balance:g}",
+            f"{plan.recipe_path}: this run needs about {needed} credits ({jobs} job"
+            f"{'s' if jobs != 1 else ''}, as `motionctl plan` estimates) but the balance is {balance:g}",
             hint="top up or use a token with more credits (NEMO_TOKEN), run fewer jobs, or pass "
                  "--no-credit-check to start anyway")
 
 
-async def _balance(backend: Backend) -> float:
-    from runner.api import NemoClient
-
-    async with NemoClient(backend.client) as client:
-        return (await client.credits()).available
-
-
 async def _run_plan(backend: Backend, journal: Journal, reporter: Reporter, options: EngineOptions,
-                    record: RunRecord | None, plan: Plan, max_wait: float | None = None) -> list[JobOutcome]:
+                    record: RunRecord | None, plan: Plan, max_wait: float | None = None,
+                    credit_check: bool = False) -> list[JobOutcome]:
     from runner.api import NemoClient
     from runner.api.waits import current_subject
 
@@ -265,6 +264,8 @@ async def _run_plan(backend: Backend, journal: Journal, reporter: Reporter, opti
         # One token for the run, fetched before the jobs: no network or a refused token is one error for
         # the run, not the same error once per job.
         await client.ensure_token()
+        if credit_check:
+            await _check_credits(client, plan, record)
         engine = Engine(client, journal, reporter, options, resume=record)
         return await engine.run(plan)
 

@@ -136,7 +136,8 @@ def test_a_run_that_needs_more_credits_than_the_balance_is_refused_before_any_st
         assert "--no-credit-check" in result.err
         assert count(log, "POST", "/run_sse", ok=False) == 0
         assert count(log, "POST", "/api/upload", ok=False) == 0
-        assert not (tmp_path / "runs").exists()  # nothing started, nothing to resume
+        records = journal_records(only_run(tmp_path))
+        assert [r["type"] for r in records] == ["run"]  # no step was started
 
         forced = cli("run", workflows_copy / "quickstart.yaml", "--base-url", served.url, "--preview",
                      "--no-credit-check")
@@ -230,7 +231,9 @@ def test_a_resume_is_checked_against_the_credits_the_work_left_needs(
         full = int(re.search(r"needs about (\d+) credits", whole.err).group(1))  # type: ignore[union-attr]
         started = cli("run", recipe_path, "--base-url", served.url, "--preview", "--no-credit-check")
         assert started.code == 1 and "out of credits" in started.err
-        resumed = cli("run", recipe_path, "--resume", Path("runs") / only_run(tmp_path).name)
+        (stopped,) = [d for d in (tmp_path / "runs").iterdir()
+                      if any(r["type"] == "job_failed" for r in journal_records(d))]
+        resumed = cli("run", recipe_path, "--resume", Path("runs") / stopped.name)
         assert resumed.code == 2, resumed.err
         found = re.search(r"needs about (\d+) credits .* the balance is (\d+)", resumed.err)
         assert found is not None
