@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -174,24 +174,26 @@ class Engine:
         Returns one outcome per job, in plan order.
         """
         outcomes: dict[str, JobOutcome] = {}
-        limiter = anyio.CapacityLimiter(max(1, self._options.concurrency))
+        # A fixed pool of workers pulling jobs in plan order, not a task per job: a 10,000-job campaign
+        # costs `concurrency` tasks, and jobs still start in the order the plan lists them.
+        pending = iter(plan.jobs)
         async with anyio.create_task_group() as tg:
-            for job in plan.jobs:
-                tg.start_soon(self._guarded, job, limiter, outcomes, tg.cancel_scope)
+            for _ in range(min(max(1, self._options.concurrency), len(plan.jobs))):
+                tg.start_soon(self._worker, pending, outcomes, tg.cancel_scope)
         stopped = "not finished: another job failed and --fail-fast is on"
         if self._options.resume_hint:
             stopped += f"; what was done is kept — continue with: {self._options.resume_hint}"
         return [outcomes.get(j.id) or JobOutcome(j.id, ok=False, not_run=True, error=stopped)
                 for j in plan.jobs]
 
-    async def _guarded(self, job: Job, limiter: anyio.CapacityLimiter, outcomes: dict[str, JobOutcome],
-                       scope: anyio.CancelScope) -> None:
-        async with limiter:
+    async def _worker(self, pending: Iterator[Job], outcomes: dict[str, JobOutcome],
+                      scope: anyio.CancelScope) -> None:
+        for job in pending:  # one event loop: taking the next job needs no lock
             with waiting_for(job.id):  # the client's waits (429, backoff) are reported as this job's
                 outcome = await self._run_job(job)
-        outcomes[job.id] = outcome
-        if not outcome.ok and self._options.fail_fast:
-            scope.cancel()
+            outcomes[job.id] = outcome
+            if not outcome.ok and self._options.fail_fast:
+                scope.cancel()
 
     # --- one job -----------------------------------------------------------------------------------
 
