@@ -112,7 +112,13 @@ def check_upload(path: Path, allowed: Collection[str] = ALLOWED) -> str:
         MediaTooLarge: over the size limit (the API's 4002; 50 MB for images).
     """
     path = Path(path)
-    if not path.is_file():
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError) as exc:  # ENAMETOOLONG, ELOOP…, an embedded NUL
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise MediaError(f"{path}: cannot use this path ({reason})",
+                         hint="shorten the file name or fix the path") from None
+    if not is_file:
         raise MediaError(f"{path}: no such file", hint="check the path (relative paths start at the recipe)")
     kind = sniff(path)
     if kind is None:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -22,6 +22,9 @@ from runner.actions import DEFAULT_OUT_DIR, Plan
 from runner.backend import Backend, BackendKind, open_backend
 from runner.engine import Engine, EngineOptions, JobOutcome
 from runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from runner.recipe.select import Selection
 from runner.events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted
 from runner.journal import Journal, RunRecord, fold, read_journal
 from runner.reporting.jsonl import JsonlReporter
@@ -47,6 +50,8 @@ class RunConfig:
         reporters: who hears the engine's events.
         env: the environment to read ``NEMO_TOKEN``/``NEMO_BASE_URL`` from (default ``os.environ``).
         mock_overrides: ``MockConfig`` fields for the embedded mock (tests, benchmarks).
+        allow_paths: folders besides the recipe's that uploads may come from (``--allow-path``).
+        select: only these jobs (``--job``, ``--shard``; runner/recipe/select.py).
     """
 
     recipe: Path
@@ -64,6 +69,8 @@ class RunConfig:
     reporters: Sequence[Reporter] = ()
     env: Mapping[str, str] | None = field(default=None, repr=False)
     mock_overrides: Mapping[str, object] | None = None
+    allow_paths: tuple[Path, ...] = ()
+    select: Selection | None = None
 
 
 class RunInterruptedError(KeyboardInterrupt):
@@ -127,7 +134,8 @@ def run_recipe(config: RunConfig) -> RunResult:
         # The outputs and render sizes of the run being resumed win, so its files end up together.
         out_dir = Path(record.options.get("out_dir") or out_dir)
         preview = bool(record.options.get("preview", preview))
-    plan: Plan = load_plan(config.recipe, out_dir=out_dir, preview=preview)
+    plan: Plan = load_plan(config.recipe, out_dir=out_dir, preview=preview, allow_paths=config.allow_paths,
+                           select=config.select)
     if record is not None and record.recipe_hash != plan.recipe_hash:
         raise UsageError(f"{config.resume}: the recipe or a file it uploads changed since that run",
                          hint=f"run it afresh with `motionctl run {config.recipe}`")

@@ -7,15 +7,18 @@ one handler turns into exit codes: 1 for a failed job, expectation or check, 2 f
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from runner.actions import DEFAULT_OUT_DIR
+from runner.cli.recipe_commands import allow_path_option, job_option, shard_option
 from runner.errors import ExecutionError, GoldenMismatch, UsageError
 from runner.golden import recipes_among
 from runner.recipe import load_all
+from runner.recipe.select import selection
 from runner.reporting import console_reporter
 from runner.run import RunConfig, RunInterruptedError, RunResult, run_recipe
 
@@ -45,9 +48,13 @@ def register(cli: click.Group) -> None:
 @click.option("--preview", is_flag=True, help="Small, fast renders (the diffs are the same).")
 @click.option("--fail-fast", is_flag=True,
               help="Stop the run at the first failed job; running jobs stop too (--resume continues them).")
+@allow_path_option
+@job_option
+@shard_option
 def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: Path, runs_dir: Path,
         concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
-        fail_fast: bool) -> None:
+        fail_fast: bool, allow_paths: tuple[Path, ...], job_patterns: tuple[str, ...],
+        shard: str | None) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
     if check and update:
         raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
@@ -57,15 +64,17 @@ def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: 
     if len(chosen) > 1:
         # Every recipe is checked before the first runs: a typo in the last must not stop a campaign
         # half-way, after the others spent their credits, with exit 2 hiding their results.
-        _, error = load_all(chosen, out_dir, preview=preview)
+        _, error = load_all(chosen, out_dir, preview=preview, allow_paths=allow_paths)
         if error is not None:
             raise error
+    select = selection(job_patterns, shard, os.environ)
     failures: list[str] = []
     for recipe in chosen:
         config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice
                            base_url=base_url, out_dir=out_dir, runs_dir=runs_dir, concurrency=concurrency,
                            check=check, update=update, resume=resume, preview=preview, fail_fast=fail_fast,
-                           rate=rate, reporters=(console_reporter(sys.stderr),))
+                           rate=rate, reporters=(console_reporter(sys.stderr),), allow_paths=allow_paths,
+                           select=select)
         try:
             result = run_recipe(config)
         except RunInterruptedError:

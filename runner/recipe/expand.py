@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import math
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +22,12 @@ class Combination:
 
     def as_dict(self) -> dict[str, Scalar]:
         return dict(self.values)
+
+
+def matrix_size(matrix: Mapping[str, object]) -> int:
+    """The most jobs ``matrix`` can make (the product of its lists plus its includes), without making them."""
+    lists = [len(v) for k, v in matrix.items() if k not in ("include", "exclude") and isinstance(v, list)]
+    return (math.prod(lists) if lists else 1) + len(_entries(matrix.get("include")))
 
 
 def expand_matrix(matrix: Mapping[str, object]) -> list[Combination]:
@@ -81,10 +89,11 @@ def job_ids(name: str, combos: Sequence[Combination]) -> list[str]:
     so the ids depend only on the recipe.
     """
     base = [slug(name) + "".join("-" + id_part(v) for _, v in c.values) for c in combos]
+    total = Counter(base)
     seen: dict[str, int] = {}
     ids: list[str] = []
     for candidate in base:
         count = seen.get(candidate, 0) + 1
         seen[candidate] = count
-        ids.append(candidate if count == 1 and base.count(candidate) == 1 else f"{candidate}-{count}")
+        ids.append(candidate if total[candidate] == 1 else f"{candidate}-{count}")
     return ids

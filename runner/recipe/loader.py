@@ -34,6 +34,14 @@ _LOCATE_AT_CONTEXT = ("while scanning a quoted scalar", "while parsing a flow", 
                       "while scanning a block scalar", "while scanning a directive")
 
 
+class RecipeSyntaxError(RecipeLoadError):
+    """A recipe that cannot be parsed, with the one located problem (for ``validate --json``)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 class _TooBig(Exception):
     def __init__(self, mark: tuple[int, int], message: str) -> None:
         super().__init__(message)
@@ -74,7 +82,7 @@ def read_recipe(path: Path) -> tuple[bytes, Document]:
         if size > MAX_RECIPE_BYTES:
             message = (f"the recipe is {size:,} bytes, over the {MAX_RECIPE_BYTES:,}-byte limit; split it "
                        "into several recipes")
-            raise RecipeLoadError(str(Problem(str(path), 1, 1, message)))
+            raise RecipeSyntaxError(Problem(str(path), 1, 1, message))
         data = path.read_bytes()
     except OSError as exc:
         raise RecipeLoadError(f"{path}: cannot read the recipe ({exc.strerror or exc})",
@@ -95,23 +103,23 @@ def parse_yaml(text: str, file: str) -> Document:
     """
     depth_problem = _too_deep(text, file)
     if depth_problem is not None:
-        raise RecipeLoadError(str(depth_problem))
+        raise RecipeSyntaxError(depth_problem)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise RecipeLoadError(str(_syntax_problem(exc, file))) from None
+        raise RecipeSyntaxError(_syntax_problem(exc, file)) from None
     except yaml.YAMLError as exc:
-        raise RecipeLoadError(str(Problem(file, 1, 1, f"YAML error: {exc}"))) from None
+        raise RecipeSyntaxError(Problem(file, 1, 1, f"YAML error: {exc}")) from None
     except RecursionError:  # pragma: no cover — _too_deep stops deep documents first
-        raise RecipeLoadError(str(Problem(file, 1, 1, "the recipe is nested too deeply"))) from None
+        raise RecipeSyntaxError(Problem(file, 1, 1, "the recipe is nested too deeply")) from None
     finally:
         loader.dispose()
     converter = _Converter(file, loader)
     try:
         value = converter.convert(node, ()) if node is not None else None
     except _TooBig as exc:
-        raise RecipeLoadError(str(Problem(file, *exc.mark, exc.message))) from None
+        raise RecipeSyntaxError(Problem(file, *exc.mark, exc.message)) from None
     return Document(file, value, converter.marks, converter.key_marks, tuple(converter.problems),
                     frozenset(converter.broken))
 

@@ -8,7 +8,9 @@ whole job can tell (uploads exist, names refer to uploads, duration caps, export
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,43 +22,54 @@ from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Expectation, Export,
 from runner.errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
 from runner.recipe import model, schema
 from runner.recipe.compiler import compile_step, seconds
-from runner.recipe.expand import Combination, expand_matrix, job_ids
+from runner.recipe.expand import Combination, expand_matrix, job_ids, matrix_size
+from runner.recipe.limits import MAX_JOBS, MAX_NAME_BYTES, MAX_PATH_BYTES
 from runner.recipe.loader import Document, JsonPath, read_recipe
 from runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform
+from runner.recipe.select import Selection
 from runner.recipe.templates import render_tree
 
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
 
 
-def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False) -> Plan:
+def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False, *,
+              allow_paths: Sequence[Path] = (), select: Selection | None = None) -> Plan:
     """Load, validate and expand the recipe at ``path`` into the jobs the engine runs.
 
     Args:
         path: the recipe file; image paths in it are relative to its folder.
         out_dir: where exports land (default ``out``); an export's ``to:`` may not leave it.
         preview: render every export at quality low, 540p.
+        allow_paths: folders besides the recipe's own that uploads may come from (``--allow-path``).
+        select: keep only these jobs (``--job``, ``--shard``); the whole recipe is still validated, and
+            the recipe hash is the whole recipe's, the same for every shard.
 
     Raises:
         RecipeLoadError: the file is unreadable or not YAML (located at the syntax error).
         RecipeValidationError: every problem found, each located as file:line:col.
+        UsageError: ``select`` matches no job.
     """
     data, doc = read_recipe(path)
-    problems, jobs = _plan_jobs(doc, path, out_dir, preview)
+    problems, jobs = _plan_jobs(doc, path, out_dir, preview, tuple(allow_paths))
     if problems:
         raise RecipeValidationError(problems)
     name = str(doc.value["name"])
-    return Plan(name=name, recipe_path=path, recipe_hash=recipe_hash(data, jobs), jobs=tuple(jobs))
+    digest = recipe_hash(data, jobs)
+    if select is not None:
+        jobs = select.apply(jobs)
+    return Plan(name=name, recipe_path=path, recipe_hash=digest, jobs=tuple(jobs))
 
 
-def load_all(recipes: Sequence[Path], out_dir: Path, *,
-             preview: bool = False) -> tuple[list[tuple[Path, Plan]], RecipeError | None]:
+def load_all(recipes: Sequence[Path], out_dir: Path, *, preview: bool = False,
+             allow_paths: Sequence[Path] = ()) -> tuple[list[tuple[Path, Plan]], RecipeError | None]:
     """Load every recipe: the good ones' plans, and one error holding every problem of the others."""
     plans: list[tuple[Path, Plan]] = []
     problems: list[Problem] = []
     unreadable: list[str] = []
     for recipe in recipes:
         try:
-            plans.append((recipe, load_plan(recipe, out_dir=out_dir, preview=preview)))
+            plans.append((recipe, load_plan(recipe, out_dir=out_dir, preview=preview,
+                                            allow_paths=allow_paths)))
         except RecipeValidationError as exc:
             problems.extend(exc.problems)
         except RecipeLoadError as exc:
@@ -82,43 +95,78 @@ def recipe_hash(recipe_bytes: bytes, jobs: Sequence[Job]) -> str:
 # --- the pipeline ------------------------------------------------------------------------------------------
 
 
-def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool) -> tuple[list[Problem], list[Job]]:
+def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
+               allow_paths: tuple[Path, ...]) -> tuple[list[Problem], list[Job]]:
     problems = _Problems(list(doc.problems))
     value = doc.value
     if not isinstance(value, dict):
         problems.add(Problem(doc.file, 1, 1, "a recipe is a mapping with 'version', 'name' and 'steps'; "
                                              "see specs/recipe.schema.json"))
         return problems.items, []
-    problems.extend(schema.validate(doc, skip_templated=True))
+    # The whole recipe is checked once; per job only the steps whose templates gave new values are.
+    found = [(at, p) for at, p in schema.check(doc, skip_templated=True) if not _under(at, doc.broken)]
+    problems.extend(p for _, p in found)
+    invalid = {at[1] for at, _ in found if len(at) > 1 and at[0] == "steps" and isinstance(at[1], int)}
+    invalid |= {at[1] for at in doc.broken if len(at) > 1 and at[0] == "steps" and isinstance(at[1], int)}
     steps = value.get("steps")
     if not isinstance(steps, list) or not isinstance(value.get("name"), str):
         return problems.items, []
     defaults = _defaults(doc, problems)
     variables: dict[str, Any] = value["vars"] if isinstance(value.get("vars"), dict) else {}
     matrix: dict[str, Any] = value["matrix"] if isinstance(value.get("matrix"), dict) else {}
+    size = matrix_size(matrix)
+    if size > MAX_JOBS:
+        problems.add(schema.locate(doc, ("matrix",), f"the matrix makes {size:,} combinations, over the "
+                                                     f"limit of {MAX_JOBS:,} jobs; split it into several "
+                                                     "recipes or use fewer values"))
+        return problems.items, []
     combos = expand_matrix(matrix)
     if not combos:
         problems.add(schema.locate(doc, ("matrix",), "every combination is excluded: no job to run"))
     ids = job_ids(value["name"], combos)
-    planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems)
+    planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems, allow_paths)
+    templated = [i for i, step in enumerate(steps) if _has_template(step)]
+    checked: dict[tuple[int, str], list[tuple[JsonPath, Problem]]] = {}
     jobs: list[Job] = []
     for combo, job_id in zip(combos, ids, strict=True):
         context = {**variables, **combo.as_dict(), "name": value["name"], "job": job_id}
-        rendered, template_problems = render_tree(steps, context, ("steps",))
-        for tp in template_problems:
-            problems.add(schema.locate(doc, tp.path, tp.message))
-        failed = {tp.path for tp in template_problems}
-        found = [(at, p) for at, p in schema.check(doc, {**value, "steps": rendered})
-                 if not any(at[:len(f)] == f for f in failed)]
-        problems.extend(p for _, p in found)
+        rendered = list(steps)
+        broken = set(invalid)
+        for index in templated:
+            if index in invalid:
+                continue
+            step, template_problems = render_tree(steps[index], context, ("steps", index))
+            rendered[index] = step
+            for tp in template_problems:
+                problems.add(schema.locate(doc, tp.path, tp.message))
+            if template_problems:
+                broken.add(index)
+                continue
+            key = (index, json.dumps(step, sort_keys=True, default=str))
+            if key not in checked:
+                checked[key] = [(at, p) for at, p in schema.check_step(doc, index, step)
+                                if not _under(at, doc.broken)]
+            if checked[key]:
+                problems.extend(p for _, p in checked[key])
+                broken.add(index)
         # Steps with problems are left out, so the job-level checks still run on the others.
-        broken = {at[1] for at, _ in [*found, *((tp.path, None) for tp in template_problems)]
-                  if len(at) > 1 and at[0] == "steps"}
         job = planner.plan(job_id, combo, [None if i in broken else s for i, s in enumerate(rendered)])
         if job is not None and not broken:
             jobs.append(job)
     problems.items.sort(key=lambda p: (p.line, p.column))
     return problems.items, jobs
+
+
+def _has_template(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_template(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_template(v) for v in value)
+    return schema.is_templated(value)
+
+
+def _under(path: JsonPath, roots: frozenset[JsonPath]) -> bool:
+    return any(path[:len(root)] == root for root in roots)
 
 
 class _Problems:
@@ -166,15 +214,17 @@ class _JobState:
 
 class _JobPlanner:
     def __init__(self, doc: Document, base: Path, out_dir: Path, preview: bool, defaults: model.Defaults,
-                 problems: _Problems) -> None:
+                 problems: _Problems, allow_paths: tuple[Path, ...] = ()) -> None:
         self.doc = doc
         self.base = base
+        self.roots = tuple(dict.fromkeys(p.resolve() for p in (base, *allow_paths)))
         self.out_dir = out_dir
         self.preview = preview
         self.defaults = defaults
         self.problems = problems
         self.dests: dict[Path, str] = {}  # export destination → the job that writes it
         self.checked: dict[Path, str | None] = {}  # media checks, once per file for the whole recipe
+        self.built: dict[tuple[int, str], model.Step | model.InvalidValue] = {}  # steps, once per value
 
     def _problem(self, path: JsonPath, message: str) -> None:
         self.problems.add(schema.locate(self.doc, path, message))
@@ -194,19 +244,31 @@ class _JobPlanner:
             at: JsonPath = ("steps", index, kind)
             line, column = self.doc.key_mark(at)
             where = Where(self.doc.file, line, column, index + 1, kind)
-            try:
-                step = model.build_step(raw, self.defaults)
-            except model.InvalidValue as exc:
-                self._problem((*at, *exc.path), exc.message)
+            built = self._build(index, raw)
+            if isinstance(built, model.InvalidValue):
+                self._problem((*at, *built.path), built.message)
                 continue
             had_image = bool(state.images)
-            actions.extend(self._actions(step, at, where, state, job_id))
+            actions.extend(self._actions(built, at, where, state, job_id))
             if leading and state.images and not had_image:
-                actions.extend(leading)  # the defaults apply to the first image
+                # The defaults apply to the first image: they are part of the step that uploaded it, and
+                # numbered so ("step 1 (defaults)"), as the user counts the recipe's steps.
+                number = index + 1
+                actions.extend(dataclasses.replace(a, where=dataclasses.replace(a.where, step_index=number))
+                               for a in leading)
                 leading = []
         if len(self.problems.items) > before:
             return None
         return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions))
+
+    def _build(self, index: int, raw: Any) -> model.Step | model.InvalidValue:
+        key = (index, json.dumps(raw, sort_keys=True, default=str))
+        if key not in self.built:
+            try:
+                self.built[key] = model.build_step(raw, self.defaults)
+            except model.InvalidValue as exc:
+                self.built[key] = exc
+        return self.built[key]
 
     def _leading(self, preset: Platform | None, platform: object, state: _JobState) -> list[Action]:
         """The defaults (or the matrix's platform) as Say actions, sent right after the first image upload."""
@@ -278,16 +340,31 @@ class _JobPlanner:
         for i, written in enumerate(step.paths):
             listed = isinstance(_raw(self.doc, at), list)
             path_at: JsonPath = (*at, i) if listed else at
+            bad_name = _bad_name(PurePosixPath(written))
+            if bad_name:
+                self._problem(path_at, f"upload '{_shown(written)}': {bad_name}")
+                continue
             resolved = (self.base / os.path.expanduser(written)).resolve()
+            names = state.audio if resolved.suffix.lower() in AUDIO_SUFFIXES else state.images
+            # A failed upload's name still counts as uploaded, so later steps that use it are not
+            # reported a second time for the same mistake.
+            names.append(resolved.name)
             if resolved not in self.checked:
-                self.checked[resolved] = self._check_media(resolved)
+                self.checked[resolved] = self._check_place(written, resolved) or self._check_media(resolved)
             error = self.checked[resolved]
             if error:
                 self._problem(path_at, error)
                 continue
             paths.append(resolved)
-            (state.audio if resolved.suffix.lower() in AUDIO_SUFFIXES else state.images).append(resolved.name)
         return [Upload(tuple(paths), where)] if paths else []
+
+    def _check_place(self, written: str, resolved: Path) -> str | None:
+        """Uploads stay inside the recipe's folder (or an --allow-path one): a recipe from someone else's
+        repository must not send the user's other files to a server."""
+        if any(resolved.is_relative_to(root) for root in self.roots):
+            return None
+        return (f"'{written}' is outside the recipe's folder ({self.roots[0]}); move the file next to the "
+                "recipe, or pass --allow-path DIR to allow its folder")
 
     @staticmethod
     def _check_media(path: Path) -> str | None:
@@ -325,6 +402,10 @@ def _destination(step: model.ExportStep, job_id: str, count: int) -> tuple[str, 
     if step.to is None:
         fmt = fmt or "mp4"
         name = f"{job_id}.{fmt}" if count == 1 else f"{job_id}-{count}.{fmt}"
+        bad_name = _bad_name(PurePosixPath(name))
+        if bad_name:
+            return "", PurePosixPath(), (f"the default export name '{_shown(name)}' (from the job id): "
+                                         f"{bad_name}; give 'to:' a shorter path")
         return fmt, PurePosixPath(name), None
     written = step.to.replace("\\", "/")
     if written.startswith("/") or written.startswith("~") or (len(written) > 1 and written[1] == ":"):
@@ -334,6 +415,9 @@ def _destination(step: model.ExportStep, job_id: str, count: int) -> tuple[str, 
     if normal.parts[:1] == ("..",) or str(normal) in (".", ""):
         return "", PurePosixPath(), (f"export path '{step.to}' leaves the output folder; remove the '..' "
                                      "(paths are relative to --out)")
+    bad_name = _bad_name(normal)
+    if bad_name:
+        return "", PurePosixPath(), f"export path '{_shown(step.to)}': {bad_name}"
     suffix = normal.suffix.lower().lstrip(".")
     if suffix in EXPORT_FORMATS:
         if fmt and fmt != suffix:
@@ -344,6 +428,24 @@ def _destination(step: model.ExportStep, job_id: str, count: int) -> tuple[str, 
                                      f"{', '.join('.' + f for f in EXPORT_FORMATS)}")
     fmt = fmt or "mp4"
     return fmt, normal.with_name(f"{normal.name}.{fmt}"), None
+
+
+def _bad_name(path: PurePosixPath) -> str | None:
+    """Why a file system would refuse ``path`` (NUL and control characters, over-long names), or None."""
+    text = str(path)
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return "it contains a control character (such as NUL); remove it"
+    if len(text.encode()) > MAX_PATH_BYTES:
+        return f"longer than {MAX_PATH_BYTES} bytes; shorten it"
+    for part in path.parts:
+        if len(part.encode()) > MAX_NAME_BYTES:
+            return f"the name '{_shown(part)}' is longer than {MAX_NAME_BYTES} bytes; shorten it"
+    return None
+
+
+def _shown(text: str) -> str:
+    text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _raw(doc: Document, at: JsonPath) -> Any:

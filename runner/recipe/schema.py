@@ -35,6 +35,12 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(recipe_schema())
 
 
+@cache
+def _step_validator() -> jsonschema.Draft202012Validator:
+    schema = recipe_schema()
+    return jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/step"})
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``", did you mean 'zoom'?"`` when a close match exists, else ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
@@ -97,6 +103,20 @@ def check(doc: Document, value: Any | None = None, *,
     for error in _validator().iter_errors(instance):
         path: JsonPath = tuple(error.absolute_path)
         found.extend((path, problem) for problem in _problems(doc, error, skip_templated))
+    return found
+
+
+def check_step(doc: Document, index: int, step: Any) -> list[tuple[JsonPath, Problem]]:
+    """The problems of one (expanded) step, as ``check`` would report them for ``steps[index]``.
+
+    Checking a step alone is what keeps planning a 10,000-job matrix cheap: only the steps a template
+    changed are checked again per job, and each distinct value once.
+    """
+    found: list[tuple[JsonPath, Problem]] = []
+    for error in _step_validator().iter_errors(step):
+        error.path.extendleft(reversed(("steps", index)))  # nested errors' absolute paths follow
+        path: JsonPath = tuple(error.absolute_path)
+        found.extend((path, problem) for problem in _problems(doc, error, False))
     return found
 
 

@@ -218,12 +218,12 @@ def test_validate_prints_each_problem_on_its_own_line_and_exits_2(
     out, err = capsys.readouterr()
     assert code == 2
     assert out == f"{good}: ok (1 job, 2 actions)\n"
+    # Bare file:line:col: lines (editors' problem matchers), in the order the recipes were given.
     lines = err.splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith(f"motionctl: error: {broken}:5:1: YAML syntax error")
-    assert lines[1].startswith(f"motionctl: error: {bad}:4:13: step 1 (upload): 'missing.png': no such file")
-    assert lines[2] == (f"motionctl: error: {bad}:5:14: step 2 (motion): unknown key 'zom', "
-                        "did you mean 'zoom'?")
+    assert lines[0].startswith(f"{bad}:4:13: step 1 (upload): 'missing.png': no such file")
+    assert lines[1] == f"{bad}:5:14: step 2 (motion): unknown key 'zom', did you mean 'zoom'?"
+    assert lines[2].startswith(f"{broken}:5:1: YAML syntax error")
     assert "Traceback" not in out + err
 
 

@@ -90,7 +90,7 @@ def test_templates_are_sandboxed() -> None:
     # Calls are refused before the template runs; attribute games without a call hit the sandbox.
     with pytest.raises(TemplateFailure, match="calls: not supported in recipe templates"):
         render("{{ ''.__class__.__mro__[1].__subclasses__() }}", {})
-    with pytest.raises(TemplateFailure, match="template error: access to attribute '__class__'.*unsafe"):
+    with pytest.raises(TemplateFailure, match=r"template error: access to attribute '__class__'.*unsafe"):
         render("{{ ''.__class__.__mro__ }}", {})
 
 
