@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,10 +132,10 @@ def plan(recipe: Path, out_dir: Path, as_json: bool, preview: bool, allow_paths:
         _print_problems([exc.problem])
         _exit_invalid()
         return
-    if as_json:
-        click.echo(json.dumps(plan_as_json(result), indent=2, ensure_ascii=False))
-        return
     write = sys.stdout.write
+    if as_json:
+        write_plan_json(result, write)
+        return
     write(f"{result.name}: {_count(len(result.jobs), 'job')} from {result.recipe_path} "
           f"(sha256 {result.recipe_hash[:12]})\n")
     total = 0
@@ -191,6 +191,28 @@ def _plain(value: object) -> str:
     if isinstance(value, float | int) and not isinstance(value, bool):
         return number(value)
     return str(value)
+
+
+def write_plan_json(result: Plan, write: Callable[[str], object]) -> None:
+    """``plan --json``: the plan's fields, then one job per line (readable, and fast at 10,000 jobs)."""
+    guesses = [estimate(job) for job in result.jobs]
+    head = {"name": result.name, "recipe": str(result.recipe_path), "recipe_hash": result.recipe_hash,
+            "credits": sum(g.credits for g in guesses)}
+    write(json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "jobs": [')
+    # Jobs of a matrix share most of their action objects (the planner makes each distinct one once).
+    shown: dict[int, str] = {}
+    for index, (job, guess) in enumerate(zip(result.jobs, guesses, strict=True)):
+        actions = []
+        for action in job.actions:
+            if id(action) not in shown:
+                shown[id(action)] = json.dumps(_action_as_json(action), ensure_ascii=False)
+            actions.append(shown[id(action)])
+        text = (f'{{"id": {json.dumps(job.id, ensure_ascii=False)}, '
+                f'"params": {json.dumps(dict(job.params), ensure_ascii=False)}, '
+                f'"actions": [{", ".join(actions)}], "api_calls": {json.dumps(dict(guess.calls))}, '
+                f'"credits": {guess.credits}}}')
+        write(("\n    " if index == 0 else ",\n    ") + text)
+    write("\n  ]\n}\n" if result.jobs else "]\n}\n")
 
 
 def plan_as_json(result: Plan) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -76,6 +77,13 @@ _PATHLIKE = re.compile(r"[/\\]|\.[A-Za-z][A-Za-z0-9]{1,4}$")
 
 def id_part(value: Scalar) -> str:
     """How one matrix value appears in a job id: a file path by its stem, anything else slugged."""
+    if isinstance(value, str | int | float | bool):
+        return _id_part(type(value).__name__, value)
+    return slug(value)  # not a scalar: the schema reports it; the id only has to exist
+
+
+@functools.lru_cache(maxsize=65536)
+def _id_part(kind: str, value: Scalar) -> str:  # the type is in the key: True and 1 differ here
     text = str(value).lower() if isinstance(value, bool) else str(value)
     if isinstance(value, str) and _PATHLIKE.search(value):
         text = stem(value)

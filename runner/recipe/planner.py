@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -27,7 +28,7 @@ from runner.recipe.limits import MAX_JOBS, MAX_NAME_BYTES, MAX_PATH_BYTES
 from runner.recipe.loader import Document, JsonPath, read_recipe
 from runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform
 from runner.recipe.select import Selection
-from runner.recipe.templates import render_tree
+from runner.recipe.templates import referenced, render_tree
 
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
 
@@ -125,36 +126,86 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
         problems.add(schema.locate(doc, ("matrix",), "every combination is excluded: no job to run"))
     ids = job_ids(value["name"], combos)
     planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems, allow_paths)
-    templated = [i for i, step in enumerate(steps) if _has_template(step)]
-    checked: dict[tuple[int, str], list[tuple[JsonPath, Problem]]] = {}
+    templated = {i: referenced(step) for i, step in enumerate(steps)
+                 if _has_template(step) and i not in invalid}
+    # A step's templates depend only on the variables they name: render, check and key each distinct
+    # set of values once (a 10,000-job matrix has a few thousand), not once per job.
+    renders: dict[tuple[Any, ...], tuple[Any, bool, str]] = {}
+    checked: dict[tuple[int, str], bool] = {}
+    base_keys = [str(i) for i in range(len(steps))]
     jobs: list[Job] = []
     for combo, job_id in zip(combos, ids, strict=True):
         context = {**variables, **combo.as_dict(), "name": value["name"], "job": job_id}
         rendered = list(steps)
+        keys = list(base_keys)
         broken = set(invalid)
-        for index in templated:
-            if index in invalid:
-                continue
-            step, template_problems = render_tree(steps[index], context, ("steps", index))
-            rendered[index] = step
-            for tp in template_problems:
-                problems.add(schema.locate(doc, tp.path, tp.message))
-            if template_problems:
-                broken.add(index)
-                continue
-            key = (index, json.dumps(step, sort_keys=True, default=str))
-            if key not in checked:
-                checked[key] = [(at, p) for at, p in schema.check_step(doc, index, step)
-                                if not _under(at, doc.broken)]
-            if checked[key]:
-                problems.extend(p for _, p in checked[key])
+        for index, names in templated.items():
+            cache_key: tuple[Any, ...] = (
+                (index, *((n, repr(context.get(n, _MISSING))) for n in sorted(names)))
+                if names is not None else (index, job_id))
+            if cache_key not in renders:
+                renders[cache_key] = _render_step(doc, index, steps[index], context, problems, checked)
+            rendered[index], ok, keys[index] = renders[cache_key]
+            if not ok:
                 broken.add(index)
         # Steps with problems are left out, so the job-level checks still run on the others.
-        job = planner.plan(job_id, combo, [None if i in broken else s for i, s in enumerate(rendered)])
+        job = planner.plan(job_id, combo, [None if i in broken else s for i, s in enumerate(rendered)], keys)
         if job is not None and not broken:
             jobs.append(job)
     problems.items.sort(key=lambda p: (p.line, p.column))
     return problems.items, jobs
+
+
+# Where a step holds free text: the schema asks only that it be non-empty text, so which text it is does not
+# matter to validation, and a matrix of 10,000 export paths is validated as one.
+_FREE_TEXT: dict[str, tuple[tuple[str | None, ...], ...]] = {
+    "upload": ((), (None,)), "say": ((),), "use": ((),), "export": ((), ("to",)),
+    "text": (("content",),), "replace": (("text",), ("with",)), "remove": (("text",),),
+    "music": (("file",),), "expect": (("text",), ("text", None)),
+}
+
+
+def _schema_shape(step: Any) -> Any:
+    """``step`` with its free-text values reduced to what the schema can tell of them (empty or not)."""
+    if not (isinstance(step, dict) and len(step) == 1):
+        return step
+    ((kind, value),) = step.items()
+    free = _FREE_TEXT.get(kind, ())
+
+    def walk(item: Any, at: tuple[str | None, ...]) -> Any:
+        if isinstance(item, str):
+            return ("x" if item else "") if at in free else item
+        if isinstance(item, dict):
+            return {k: walk(v, (*at, k)) for k, v in item.items()}
+        if isinstance(item, list):
+            return [walk(v, (*at, None)) for v in item]
+        return item
+
+    return {kind: walk(value, ())}
+
+
+_MISSING = object()
+
+
+def _render_step(doc: Document, index: int, step: Any, context: Mapping[str, Any], problems: _Problems,
+                 checked: dict[tuple[int, str], bool]) -> tuple[Any, bool, str]:
+    """One templated step rendered and checked: (its value, whether it is valid, its key for caches)."""
+    value, template_problems = render_tree(step, context, ("steps", index))
+    for tp in template_problems:
+        problems.add(schema.locate(doc, tp.path, tp.message))
+    key = json.dumps(value, sort_keys=True, default=str)
+    if template_problems:
+        return value, False, key
+    shape = (index, json.dumps(_schema_shape(value), sort_keys=True, default=str))
+    if shape not in checked:
+        found = [(at, p) for at, p in schema.check_step(doc, index, value) if not _under(at, doc.broken)]
+        problems.extend(p for _, p in found)
+        checked[shape] = not found
+    return value, checked[shape], key
+
+
+def _renumbered(action: Action, number: int) -> Action:
+    return dataclasses.replace(action, where=dataclasses.replace(action.where, step_index=number))
 
 
 def _has_template(value: Any) -> bool:
@@ -225,18 +276,25 @@ class _JobPlanner:
         self.dests: dict[Path, str] = {}  # export destination → the job that writes it
         self.checked: dict[Path, str | None] = {}  # media checks, once per file for the whole recipe
         self.built: dict[tuple[int, str], model.Step | model.InvalidValue] = {}  # steps, once per value
+        self.resolved: dict[str, Path] = {}
+        self.leading: dict[str, list[Action]] = {}  # the defaults' actions, per matrix platform
+        self.says: dict[tuple[int, str], Say] = {}  # one Say per distinct step value
+        self.numbered: dict[tuple[int, int], list[Action]] = {}
 
     def _problem(self, path: JsonPath, message: str) -> None:
         self.problems.add(schema.locate(self.doc, path, message))
 
-    def plan(self, job_id: str, combo: Combination, steps: Sequence[Any]) -> Job | None:
-        """The job's actions, or ``None`` if a problem was found (it is recorded)."""
+    def plan(self, job_id: str, combo: Combination, steps: Sequence[Any], keys: Sequence[str]) -> Job | None:
+        """The job's actions, or ``None`` if a problem was found (it is recorded).
+
+        ``keys[i]`` identifies step i's rendered value: equal keys, equal steps (built and compiled once).
+        """
         before = len(self.problems.items)
         params = combo.as_dict()
         preset = PLATFORMS.get(str(params.get("platform", "")))
         state = _JobState(platform=preset or self.defaults.platform, duration_ms=self.defaults.duration_ms)
         actions: list[Action] = []
-        leading = self._leading(preset, params.get("platform"), state)
+        leading = self._leading_once(preset, params.get("platform"), state)
         for index, raw in enumerate(steps):
             if raw is None:
                 continue
@@ -244,31 +302,43 @@ class _JobPlanner:
             at: JsonPath = ("steps", index, kind)
             line, column = self.doc.key_mark(at)
             where = Where(self.doc.file, line, column, index + 1, kind)
-            built = self._build(index, raw)
+            built = self._build(index, raw, keys[index])
             if isinstance(built, model.InvalidValue):
                 self._problem((*at, *built.path), built.message)
                 continue
             had_image = bool(state.images)
-            actions.extend(self._actions(built, at, where, state, job_id))
+            actions.extend(self._actions(built, at, where, state, job_id, (index, keys[index])))
             if leading and state.images and not had_image:
                 # The defaults apply to the first image: they are part of the step that uploaded it, and
                 # numbered so ("step 1 (defaults)"), as the user counts the recipe's steps.
-                number = index + 1
-                actions.extend(dataclasses.replace(a, where=dataclasses.replace(a.where, step_index=number))
-                               for a in leading)
+                actions.extend(self._numbered(leading, index + 1))
                 leading = []
         if len(self.problems.items) > before:
             return None
         return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions))
 
-    def _build(self, index: int, raw: Any) -> model.Step | model.InvalidValue:
-        key = (index, json.dumps(raw, sort_keys=True, default=str))
+    def _build(self, index: int, raw: Any, value_key: str) -> model.Step | model.InvalidValue:
+        key = (index, value_key)
         if key not in self.built:
             try:
                 self.built[key] = model.build_step(raw, self.defaults)
             except model.InvalidValue as exc:
                 self.built[key] = exc
         return self.built[key]
+
+    def _numbered(self, leading: list[Action], number: int) -> list[Action]:
+        key = (id(leading), number)
+        if key not in self.numbered:
+            self.numbered[key] = [_renumbered(a, number) for a in leading]
+        return self.numbered[key]
+
+    def _leading_once(self, preset: Platform | None, platform: object, state: _JobState) -> list[Action]:
+        key = str(platform)
+        if key not in self.leading:
+            self.leading[key] = self._leading(preset, platform, state)
+        elif self.defaults.duration_ms:
+            self._check_cap(("defaults", "duration"), self.defaults.duration_ms, state)
+        return self.leading[key]
 
     def _leading(self, preset: Platform | None, platform: object, state: _JobState) -> list[Action]:
         """The defaults (or the matrix's platform) as Say actions, sent right after the first image upload."""
@@ -297,7 +367,7 @@ class _JobPlanner:
                               f"({seconds(cap)} at most); shorten it or use another platform")
 
     def _actions(self, step: model.Step, at: JsonPath, where: Where, state: _JobState,
-                 job_id: str) -> list[Action]:
+                 job_id: str, key: tuple[int, str]) -> list[Action]:
         match step:
             case model.UploadStep():
                 return self._upload(step, at, where, state)
@@ -333,7 +403,9 @@ class _JobPlanner:
                 self._problem((*at, "at"), f"the text starts at {seconds(start)}, after the end of the {end} "
                                            "clip; start it earlier")
                 return []
-        return [Say(compile_step(step), where, free_text=isinstance(step, model.SayStep))]
+        if key not in self.says:
+            self.says[key] = Say(compile_step(step), where, free_text=isinstance(step, model.SayStep))
+        return [self.says[key]]
 
     def _upload(self, step: model.UploadStep, at: JsonPath, where: Where, state: _JobState) -> list[Action]:
         paths: list[Path] = []
@@ -344,7 +416,7 @@ class _JobPlanner:
             if bad_name:
                 self._problem(path_at, f"upload '{_shown(written)}': {bad_name}")
                 continue
-            resolved = (self.base / os.path.expanduser(written)).resolve()
+            resolved = self._resolve(written)
             names = state.audio if resolved.suffix.lower() in AUDIO_SUFFIXES else state.images
             # A failed upload's name still counts as uploaded, so later steps that use it are not
             # reported a second time for the same mistake.
@@ -357,6 +429,11 @@ class _JobPlanner:
                 continue
             paths.append(resolved)
         return [Upload(tuple(paths), where)] if paths else []
+
+    def _resolve(self, written: str) -> Path:
+        if written not in self.resolved:
+            self.resolved[written] = (self.base / os.path.expanduser(written)).resolve()
+        return self.resolved[written]
 
     def _check_place(self, written: str, resolved: Path) -> str | None:
         """Uploads stay inside the recipe's folder (or an --allow-path one): a recipe from someone else's
@@ -430,10 +507,13 @@ def _destination(step: model.ExportStep, job_id: str, count: int) -> tuple[str, 
     return fmt, normal.with_name(f"{normal.name}.{fmt}"), None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _bad_name(path: PurePosixPath) -> str | None:
     """Why a file system would refuse ``path`` (NUL and control characters, over-long names), or None."""
     text = str(path)
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if _CONTROL.search(text):
         return "it contains a control character (such as NUL); remove it"
     if len(text.encode()) > MAX_PATH_BYTES:
         return f"longer than {MAX_PATH_BYTES} bytes; shorten it"

@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import jinja2
-from jinja2 import nodes
+from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -158,6 +158,29 @@ def _syntax_failure(env: SandboxedEnvironment, exc: jinja2.TemplateSyntaxError) 
 class TemplateProblem:
     path: JsonPath
     message: str
+
+
+def referenced(value: Any) -> frozenset[str] | None:
+    """Every variable the templates in ``value`` refer to (``None``: one does not parse).
+
+    A template's result depends on these alone, so the planner renders a step once per distinct set of
+    their values rather than once per job.
+    """
+    names: set[str] = set()
+
+    def walk(item: Any) -> bool:
+        if isinstance(item, dict):
+            return all(walk(v) for v in item.values())
+        if isinstance(item, list):
+            return all(walk(v) for v in item)
+        if isinstance(item, str) and ("{{" in item or "{%" in item):
+            try:
+                names.update(meta.find_undeclared_variables(environment().parse(item)))
+            except jinja2.TemplateSyntaxError:
+                return False
+        return True
+
+    return frozenset(names) if walk(value) else None
 
 
 def render_tree(value: Any, context: Mapping[str, Any],
