@@ -447,7 +447,8 @@ class _JobPlanner:
     def _check_media(path: Path) -> str | None:
         allowed = media.IMAGES | media.AUDIO
         try:
-            media.check_upload(path, allowed)
+            kind = media.check_upload(path, allowed)
+            media.verify_decodes(path, kind)
         except MediaError as exc:
             return _without_path(exc.message, path) + (f"; {exc.hint}" if exc.hint else "")
         return None
