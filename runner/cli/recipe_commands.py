@@ -199,20 +199,23 @@ def write_plan_json(result: Plan, write: Callable[[str], object]) -> None:
     head = {"name": result.name, "recipe": str(result.recipe_path), "recipe_hash": result.recipe_hash,
             "credits": sum(g.credits for g in guesses)}
     write(json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "jobs": [')
+    encode = _ENCODER.encode
     # Jobs of a matrix share most of their action objects (the planner makes each distinct one once).
     shown: dict[int, str] = {}
     for index, (job, guess) in enumerate(zip(result.jobs, guesses, strict=True)):
         actions = []
         for action in job.actions:
             if id(action) not in shown:
-                shown[id(action)] = json.dumps(_action_as_json(action), ensure_ascii=False)
+                shown[id(action)] = encode(_action_as_json(action))
             actions.append(shown[id(action)])
-        text = (f'{{"id": {json.dumps(job.id, ensure_ascii=False)}, '
-                f'"params": {json.dumps(dict(job.params), ensure_ascii=False)}, '
-                f'"actions": [{", ".join(actions)}], "api_calls": {json.dumps(dict(guess.calls))}, '
-                f'"credits": {guess.credits}}}')
+        fields = encode({"id": job.id, "params": job.params, "api_calls": guess.calls,
+                         "credits": guess.credits})
+        text = f'{fields[:-1]}, "actions": [{", ".join(actions)}]}}'
         write(("\n    " if index == 0 else ",\n    ") + text)
     write("\n  ]\n}\n" if result.jobs else "]\n}\n")
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # made once: json.dumps with options makes one per call
 
 
 def plan_as_json(result: Plan) -> dict[str, Any]:

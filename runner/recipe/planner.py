@@ -12,10 +12,11 @@ import dataclasses
 import hashlib
 import json
 import os
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from runner import media
@@ -273,10 +274,11 @@ class _JobPlanner:
         self.preview = preview
         self.defaults = defaults
         self.problems = problems
-        self.dests: dict[Path, str] = {}  # export destination → the job that writes it
+        self.dests: dict[str, str] = {}  # export destination (relative to --out) → the job that writes it
         self.checked: dict[Path, str | None] = {}  # media checks, once per file for the whole recipe
         self.built: dict[tuple[int, str], model.Step | model.InvalidValue] = {}  # steps, once per value
         self.resolved: dict[str, Path] = {}
+        self.uploads: dict[str, tuple[str | None, Path | None]] = {}  # as written → (problem, file)
         self.leading: dict[str, list[Action]] = {}  # the defaults' actions, per matrix platform
         self.says: dict[tuple[int, str], Say] = {}  # one Say per distinct step value
         self.numbered: dict[tuple[int, int], list[Action]] = {}
@@ -409,26 +411,33 @@ class _JobPlanner:
 
     def _upload(self, step: model.UploadStep, at: JsonPath, where: Where, state: _JobState) -> list[Action]:
         paths: list[Path] = []
+        listed = isinstance(_raw(self.doc, at), list)
         for i, written in enumerate(step.paths):
-            listed = isinstance(_raw(self.doc, at), list)
             path_at: JsonPath = (*at, i) if listed else at
-            bad_name = _bad_name(PurePosixPath(written))
-            if bad_name:
-                self._problem(path_at, f"upload '{_shown(written)}': {bad_name}")
-                continue
-            resolved = self._resolve(written)
-            names = state.audio if resolved.suffix.lower() in AUDIO_SUFFIXES else state.images
-            # A failed upload's name still counts as uploaded, so later steps that use it are not
-            # reported a second time for the same mistake.
-            names.append(resolved.name)
-            if resolved not in self.checked:
-                self.checked[resolved] = self._check_place(written, resolved) or self._check_media(resolved)
-            error = self.checked[resolved]
+            if written not in self.uploads:
+                self.uploads[written] = self._check_upload(written)
+            error, resolved = self.uploads[written]
+            if resolved is not None:
+                names = state.audio if resolved.suffix.lower() in AUDIO_SUFFIXES else state.images
+                # A failed upload's name still counts as uploaded, so later steps that use it are not
+                # reported a second time for the same mistake.
+                names.append(resolved.name)
             if error:
                 self._problem(path_at, error)
                 continue
+            assert resolved is not None
             paths.append(resolved)
         return [Upload(tuple(paths), where)] if paths else []
+
+    def _check_upload(self, written: str) -> tuple[str | None, Path | None]:
+        """(the problem with an upload's path, or None; the file it names, if it names one)."""
+        bad_name = _bad_name(written)
+        if bad_name:
+            return f"upload '{_shown(written)}': {bad_name}", None
+        resolved = self._resolve(written)
+        if resolved not in self.checked:
+            self.checked[resolved] = self._check_place(written, resolved) or self._check_media(resolved)
+        return self.checked[resolved], resolved
 
     def _resolve(self, written: str) -> Path:
         if written not in self.resolved:
@@ -464,61 +473,65 @@ class _JobPlanner:
         if error:
             self._problem(to_at, error)
             return []
-        dest = self.out_dir / relative
-        if dest in self.dests:
-            self._problem(to_at, f"export '{relative}' is also written by job {self.dests[dest]}; put "
+        if relative in self.dests:
+            self._problem(to_at, f"export '{relative}' is also written by job {self.dests[relative]}; put "
                                  "{{ job }} or a matrix value in 'to:'")
             return []
-        self.dests[dest] = job_id
+        self.dests[relative] = job_id
+        dest = self.out_dir / relative
         quality, resolution = ("low", "540p") if self.preview else (step.quality, step.resolution)
         return [Export(dest, where, format=fmt, quality=quality, resolution=resolution)]
 
 
-def _destination(step: model.ExportStep, job_id: str, count: int) -> tuple[str, PurePosixPath, str | None]:
-    """The export's format and its path relative to the output folder, or an error message."""
+def _destination(step: model.ExportStep, job_id: str, count: int) -> tuple[str, str, str | None]:
+    """The export's format and its path relative to the output folder, or an error message.
+
+    Plain strings, not Paths: a 10,000-job matrix computes this 10,000 times.
+    """
     fmt = step.format
     if step.to is None:
         fmt = fmt or "mp4"
         name = f"{job_id}.{fmt}" if count == 1 else f"{job_id}-{count}.{fmt}"
-        bad_name = _bad_name(PurePosixPath(name))
+        bad_name = _bad_name(name)
         if bad_name:
-            return "", PurePosixPath(), (f"the default export name '{_shown(name)}' (from the job id): "
-                                         f"{bad_name}; give 'to:' a shorter path")
-        return fmt, PurePosixPath(name), None
+            return "", "", (f"the default export name '{_shown(name)}' (from the job id): "
+                            f"{bad_name}; give 'to:' a shorter path")
+        return fmt, name, None
     written = step.to.replace("\\", "/")
     if written.startswith("/") or written.startswith("~") or (len(written) > 1 and written[1] == ":"):
-        return "", PurePosixPath(), (f"export path '{step.to}' is absolute; write it relative to the output "
-                                     "folder (--out)")
-    normal = PurePosixPath(os.path.normpath(written).replace("\\", "/"))
-    if normal.parts[:1] == ("..",) or str(normal) in (".", ""):
-        return "", PurePosixPath(), (f"export path '{step.to}' leaves the output folder; remove the '..' "
-                                     "(paths are relative to --out)")
+        return "", "", (f"export path '{step.to}' is absolute; write it relative to the output "
+                        "folder (--out)")
+    normal = posixpath.normpath(written)
+    if normal == ".." or normal.startswith("../") or normal in (".", ""):
+        return "", "", (f"export path '{step.to}' leaves the output folder; remove the '..' "
+                        "(paths are relative to --out)")
     bad_name = _bad_name(normal)
     if bad_name:
-        return "", PurePosixPath(), f"export path '{_shown(step.to)}': {bad_name}"
-    suffix = normal.suffix.lower().lstrip(".")
+        return "", "", f"export path '{_shown(step.to)}': {bad_name}"
+    name = normal.rsplit("/", 1)[-1]
+    stem_end = name.rfind(".")
+    suffix = name[stem_end + 1:].lower() if 0 < stem_end < len(name) - 1 else ""
     if suffix in EXPORT_FORMATS:
         if fmt and fmt != suffix:
-            return "", PurePosixPath(), f"'{step.to}' ends in .{suffix} but format is {fmt}; make them agree"
+            return "", "", f"'{step.to}' ends in .{suffix} but format is {fmt}; make them agree"
         return suffix, normal, None
     if suffix and suffix.isalpha() and len(suffix) <= 4:
-        return "", PurePosixPath(), (f"cannot export to a .{suffix} file; end '{step.to}' in one of "
-                                     f"{', '.join('.' + f for f in EXPORT_FORMATS)}")
+        return "", "", (f"cannot export to a .{suffix} file; end '{step.to}' in one of "
+                        f"{', '.join('.' + f for f in EXPORT_FORMATS)}")
     fmt = fmt or "mp4"
-    return fmt, normal.with_name(f"{normal.name}.{fmt}"), None
+    return fmt, f"{normal}.{fmt}", None
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _bad_name(path: PurePosixPath) -> str | None:
-    """Why a file system would refuse ``path`` (NUL and control characters, over-long names), or None."""
-    text = str(path)
+def _bad_name(text: str) -> str | None:
+    """Why a file system would refuse the path ``text`` (NUL and control characters, over-long names)."""
     if _CONTROL.search(text):
         return "it contains a control character (such as NUL); remove it"
     if len(text.encode()) > MAX_PATH_BYTES:
         return f"longer than {MAX_PATH_BYTES} bytes; shorten it"
-    for part in path.parts:
+    for part in text.split("/"):
         if len(part.encode()) > MAX_NAME_BYTES:
             return f"the name '{_shown(part)}' is longer than {MAX_NAME_BYTES} bytes; shorten it"
     return None

@@ -13,6 +13,7 @@ off at ``MAX_TEXT`` characters. Each distinct template is compiled once per proc
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,9 +37,14 @@ def slug(value: Any) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
 
 
+@functools.lru_cache(maxsize=65536)
+def _stem(text: str) -> str:
+    return PurePosixPath(text.replace("\\", "/")).stem
+
+
 def stem(value: Any) -> str:
     """The file name without directory and suffix: ``images/shoe.png`` → ``shoe``."""
-    return PurePosixPath(str(value).replace("\\", "/")).stem
+    return _stem(str(value))
 
 
 _MAX_INT_BITS = 4096  # integers from ** and * stay printable (Python prints at most 4300 digits)
@@ -212,6 +218,53 @@ class TemplateFailure(Exception):
         self.message = message
 
 
+# A template that is only text, variables and argument-free filters (``{{ image | stem }}-{{ platform }}``,
+# nearly every recipe's) is evaluated directly: the same result as Jinja's, without a render context per job.
+_Part = str | tuple[str, tuple[Any, ...]]
+
+
+@cache
+def _simple(text: str) -> tuple[_Part, ...] | None:
+    tree = environment().parse(text)
+    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
+        return None
+    parts: list[_Part] = []
+    node: nodes.Node | None
+    for node in tree.body[0].nodes:
+        if isinstance(node, nodes.TemplateData):
+            parts.append(node.data)
+            continue
+        chain: list[Any] = []
+        while isinstance(node, nodes.Filter) and not (node.args or node.kwargs or node.dyn_args
+                                                      or node.dyn_kwargs):
+            function = environment().filters.get(node.name)
+            if function is None or getattr(function, "jinja_pass_arg", None) is not None:
+                return None
+            chain.append(function)
+            node = node.node
+        if not isinstance(node, nodes.Name) or node.name.startswith("_"):
+            return None
+        parts.append((node.name, tuple(reversed(chain))))
+    return tuple(parts)
+
+
+def _render_simple(parts: tuple[_Part, ...], context: Mapping[str, Any]) -> str | None:
+    pieces: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            pieces.append(part)
+            continue
+        name, chain = part
+        if name not in context:
+            return None  # Jinja says what is undefined, with its did-you-mean
+        value = context[name]
+        for function in chain:
+            value = function(value)
+        pieces.append(str(value))
+    result = "".join(pieces)
+    return result if len(result) <= MAX_TEXT else None
+
+
 def render(text: str, context: Mapping[str, Any]) -> str:
     """Render one template string.
 
@@ -219,7 +272,15 @@ def render(text: str, context: Mapping[str, Any]) -> str:
         TemplateFailure: undefined variable or filter (with a did-you-mean), syntax error, unsupported
             syntax, sandbox violation, a result over ``MAX_TEXT`` characters, or any error of the values.
     """
-    template = compiled(text)
+    template = compiled(text)  # checks the syntax first
+    parts = _simple(text)
+    if parts is not None:
+        try:
+            fast = _render_simple(parts, context)
+        except Exception:  # Jinja's own path below reports it as it would
+            fast = None
+        if fast is not None:
+            return fast
     try:
         pieces: list[str] = []
         size = 0
