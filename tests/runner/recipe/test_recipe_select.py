@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,7 @@ from runner.cli import main
 from runner.errors import UsageError
 from runner.recipe import load_plan, schema, templates
 from runner.recipe.select import Selection, parse_shard, shard_from_env, shard_of
-from tests.runner.recipe.recipes import WriteRecipe
+from tests.runner.recipe.recipes import FIXTURES, WriteRecipe
 
 IDS = [f"spring-{product:04d}-{platform}" for product in range(2500)
        for platform in ("tiktok", "reels", "shorts", "youtube")]
@@ -139,3 +140,32 @@ def test_a_big_matrix_is_checked_per_distinct_value_not_per_job(
     # Upload: 2 values; text: 200; export: free text, one shape. Renders: once per distinct input.
     assert calls["check"] == 3
     assert calls["render"] == 2 + 200 + 1200
+
+
+def test_run_runs_only_its_shard_and_takes_uploads_from_an_allowed_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("NEMO_TOKEN", raising=False)
+    monkeypatch.delenv("NEMO_BASE_URL", raising=False)
+    shared = tmp_path / "shared-images"  # outside the recipe's folder: needs --allow-path
+    shared.mkdir()
+    for name in ("shoe.png", "bag.jpg"):
+        (shared / name).write_bytes((FIXTURES / name).read_bytes())
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    recipe = folder / "sale.yaml"
+    text = MATRIX.replace("[shoe.png, bag.jpg]", "[../shared-images/shoe.png, ../shared-images/bag.jpg]")
+    recipe.write_text(text.replace("[tiktok, reels, youtube]", "[tiktok]")
+                      + "  - duration: 1s\n  - export: {}\n", encoding="utf-8")
+    assert main(["run", str(recipe), "--preview"]) == 2  # outside the folder, and no --allow-path
+    assert "outside the recipe's folder" in capsys.readouterr().err
+    ids = ["sale-shoe-tiktok", "sale-bag-tiktok"]
+    total = next(n for n in range(2, 10) if shard_of(ids[0], n) != shard_of(ids[1], n))
+    shard = shard_of(ids[0], total)
+    code = main(["run", str(recipe), "--preview", "--allow-path", str(shared), "--shard", f"{shard}/{total}"])
+    out = capsys.readouterr().out
+    assert code == 0
+    # Only this shard's job ran: one clip, the other job's never made.
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*.mp4")) == [f"{ids[0]}.mp4"]
+    assert f"{ids[0]}.mp4" in out
