@@ -8,7 +8,7 @@ a recipe whatever its suffix (so a typo still gets an error), unless it is a gol
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from runner.errors import UsageError
@@ -21,6 +21,15 @@ def is_recipe_name(path: Path) -> bool:
     return path.suffix.lower() in RECIPE_SUFFIXES and not path.name.endswith(GOLDEN_SUFFIX)
 
 
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
+    """``path.is_dir()`` and the like, False where the OS refuses the name (ENAMETOOLONG, a NUL byte):
+    reading the recipe then reports it, located and with exit 2."""
+    try:
+        return test(path)
+    except (OSError, ValueError):
+        return False
+
+
 def recipe_files(paths: Iterable[Path]) -> list[Path]:
     """The recipes named by ``paths``, each once, in the order given.
 
@@ -31,11 +40,11 @@ def recipe_files(paths: Iterable[Path]) -> list[Path]:
     several = len(given) > 1
     found: dict[Path, None] = {}
     for path in given:
-        if path.is_dir():
+        if _is(path, Path.is_dir):
             found.update((p, None) for p in sorted(path.rglob("*")) if p.is_file() and is_recipe_name(p))
         elif path.name.endswith(GOLDEN_SUFFIX):
             continue
-        elif several and path.exists() and not is_recipe_name(path):
+        elif several and _is(path, Path.exists) and not is_recipe_name(path):
             continue  # a glob's stray file (an image beside the recipes)
         else:
             found[path] = None

@@ -87,15 +87,20 @@ def read_recipe(path: Path) -> tuple[bytes, Document]:
                        "into several recipes")
             raise RecipeSyntaxError(Problem(str(path), 1, 1, message))
         data = path.read_bytes()
-    except OSError as exc:
-        raise RecipeLoadError(f"{path}: cannot read the recipe ({exc.strerror or exc})",
-                              hint="check the path") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        reason = getattr(exc, "strerror", None) or exc
+        raise RecipeLoadError(f"{_short(path)}: cannot read the recipe ({reason})", hint="check the path") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RecipeLoadError(f"{path}: the recipe is not UTF-8 text (byte {exc.start})",
                               hint="save it as UTF-8") from None
     return data, parse_yaml(text, str(path))
+
+
+def _short(path: Path) -> str:
+    text = str(path)
+    return text if len(text) <= 120 else text[:60] + "…" + text[-40:]
 
 
 def parse_yaml(text: str, file: str) -> Document:

@@ -139,6 +139,15 @@ def test_a_300_character_file_name_is_a_located_problem(write_recipe: WriteRecip
     one_located(path, capsys, 4, "longer than 255 bytes")
 
 
+def test_a_recipe_with_a_300_character_name_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    name = str(tmp_path / ("r" * 300 + ".yaml"))
+    for command in ("validate", "plan", "run"):
+        assert main([command, name]) == 2
+        err = capsys.readouterr().err
+        assert "cannot read the recipe (File name too long)" in err and "internal error" not in err
+
+
 @pytest.mark.parametrize(("to", "words"), [
     ('"bad\\0name.mp4"', ("control character",)),
     (json.dumps("é" * 200 + ".mp4"), ("longer than 255 bytes",)),
