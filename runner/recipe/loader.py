@@ -89,7 +89,8 @@ def read_recipe(path: Path) -> tuple[bytes, Document]:
         data = path.read_bytes()
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
         reason = getattr(exc, "strerror", None) or exc
-        raise RecipeLoadError(f"{_short(path)}: cannot read the recipe ({reason})", hint="check the path") from None
+        raise RecipeLoadError(f"{_short(path)}: cannot read the recipe ({reason})",
+                              hint="check the path") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
