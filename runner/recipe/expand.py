@@ -31,6 +31,14 @@ def matrix_size(matrix: Mapping[str, object]) -> int:
     return (math.prod(lists) if lists else 1) + len(_entries(matrix.get("include")))
 
 
+def matrix_work(matrix: Mapping[str, object]) -> int:
+    """How many combination × entry comparisons ``include`` and ``exclude`` cost (each is checked against
+    every combination)."""
+    lists = [len(v) for k, v in matrix.items() if k not in ("include", "exclude") and isinstance(v, list)]
+    entries = len(_entries(matrix.get("include"))) + len(_entries(matrix.get("exclude")))
+    return (math.prod(lists) if lists else 1) * entries
+
+
 def expand_matrix(matrix: Mapping[str, object]) -> list[Combination]:
     """Every combination of the matrix lists, minus ``exclude``, plus ``include`` (as GitHub Actions does).
 

@@ -24,8 +24,8 @@ from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Expectation, Export,
 from runner.errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
 from runner.recipe import model, schema
 from runner.recipe.compiler import compile_step, seconds
-from runner.recipe.expand import Combination, expand_matrix, job_ids, matrix_size
-from runner.recipe.limits import MAX_JOBS, MAX_NAME_BYTES, MAX_PATH_BYTES
+from runner.recipe.expand import Combination, expand_matrix, job_ids, matrix_size, matrix_work
+from runner.recipe.limits import MAX_JOBS, MAX_MATRIX_WORK, MAX_NAME_BYTES, MAX_PATH_BYTES
 from runner.recipe.loader import Document, JsonPath, read_recipe
 from runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform
 from runner.recipe.select import Selection
@@ -121,6 +121,12 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
         problems.add(schema.locate(doc, ("matrix",), f"the matrix makes {size:,} combinations, over the "
                                                      f"limit of {MAX_JOBS:,} jobs; split it into several "
                                                      "recipes or use fewer values"))
+        return problems.items, []
+    work = matrix_work(matrix)
+    if work > MAX_MATRIX_WORK:
+        problems.add(schema.locate(doc, ("matrix",), f"the matrix's include and exclude entries would be "
+                                                     f"matched {work:,} times (at most {MAX_MATRIX_WORK:,}); "
+                                                     "list fewer entries, or write the values as lists"))
         return problems.items, []
     combos = expand_matrix(matrix)
     if not combos:

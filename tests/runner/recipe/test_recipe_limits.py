@@ -91,6 +91,15 @@ def test_a_huge_matrix_is_refused_before_it_is_expanded(write_recipe: WriteRecip
     one_located(path, capsys, 4, "10,000,000 combinations", f"limit of {MAX_JOBS:,} jobs")
 
 
+def test_include_entries_cannot_make_expansion_quadratic(write_recipe: WriteRecipe,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    values = ", ".join(str(v) for v in range(5000))
+    includes = "".join(f"    - {{k: {v}, extra: {v}}}\n" for v in range(1000))
+    path = write_recipe(f"version: 1\nname: demo\nmatrix:\n  k: [{values}]\n  include:\n{includes}"
+                        "steps:\n  - upload: shoe.png\n")
+    one_located(path, capsys, 4, "matched 5,000,000 times")
+
+
 @pytest.mark.parametrize(("template", "words"), [
     ("{{ 'a' * 1000000000 }}", ("more than 10,000 characters",)),
     ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
