@@ -18,6 +18,7 @@ MAX_RECIPE_BYTES = 1024 * 1024  # a recipe is a page of YAML; 1 MiB is far beyon
 MAX_VALUES = 100_000  # values after YAML alias expansion (anchor bombs)
 MAX_DEPTH = 40  # nested lists/mappings; real recipes use 5
 MAX_JOBS = 10_000  # jobs of one matrix: planning stays under 2 s; split bigger campaigns into recipes
+MAX_STEPS_PLANNED = 500_000  # jobs × steps: what the plan holds in memory and a run journals
 MAX_MATRIX_WORK = 2_000_000  # combinations × include/exclude entries: each entry is matched against each
 MAX_TEXT = 10_000  # characters of one rendered template or of a text value
 MAX_CLIP_MS = 10 * 60 * 1000  # any duration: a still-image clip of 10 minutes is far past every platform

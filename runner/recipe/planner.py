@@ -25,7 +25,7 @@ from runner.errors import MediaError, Problem, RecipeError, RecipeLoadError, Rec
 from runner.recipe import model, schema
 from runner.recipe.compiler import compile_step, seconds
 from runner.recipe.expand import Combination, expand_matrix, job_ids, matrix_size, matrix_work
-from runner.recipe.limits import MAX_JOBS, MAX_MATRIX_WORK, MAX_NAME_BYTES, MAX_PATH_BYTES
+from runner.recipe.limits import MAX_JOBS, MAX_MATRIX_WORK, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_STEPS_PLANNED
 from runner.recipe.loader import Document, JsonPath, read_recipe
 from runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform
 from runner.recipe.select import Selection
@@ -121,6 +121,10 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
         problems.add(schema.locate(doc, ("matrix",), f"the matrix makes {size:,} combinations, over the "
                                                      f"limit of {MAX_JOBS:,} jobs; split it into several "
                                                      "recipes or use fewer values"))
+        return problems.items, []
+    if size * len(steps) > MAX_STEPS_PLANNED:
+        problems.add(schema.locate(doc, ("steps",), f"{size:,} jobs × {len(steps):,} steps is more than "
+                                                    f"{MAX_STEPS_PLANNED:,} steps to plan; split the recipe"))
         return problems.items, []
     work = matrix_work(matrix)
     if work > MAX_MATRIX_WORK:

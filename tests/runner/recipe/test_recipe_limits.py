@@ -91,6 +91,13 @@ def test_a_huge_matrix_is_refused_before_it_is_expanded(write_recipe: WriteRecip
     one_located(path, capsys, 4, "10,000,000 combinations", f"limit of {MAX_JOBS:,} jobs")
 
 
+def test_jobs_times_steps_is_bounded(write_recipe: WriteRecipe, capsys: pytest.CaptureFixture[str]) -> None:
+    values = ", ".join(str(v) for v in range(10_000))
+    steps = "  - upload: shoe.png\n" + "  - say: \"{{ job }}\"\n" * 60
+    path = write_recipe(f"version: 1\nname: demo\nmatrix:\n  k: [{values}]\nsteps:\n{steps}")
+    one_located(path, capsys, 6, "10,000 jobs × 61 steps")
+
+
 def test_include_entries_cannot_make_expansion_quadratic(write_recipe: WriteRecipe,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     values = ", ".join(str(v) for v in range(5000))
