@@ -22,12 +22,12 @@ from runner.actions import DEFAULT_OUT_DIR, Plan
 from runner.backend import Backend, BackendKind, open_backend
 from runner.engine import Engine, EngineOptions, JobOutcome
 from runner.errors import UsageError
-
-if TYPE_CHECKING:
-    from runner.recipe.select import Selection
 from runner.events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted
 from runner.journal import Journal, RunRecord, fold, read_journal
 from runner.reporting.jsonl import JsonlReporter
+
+if TYPE_CHECKING:
+    from runner.recipe.select import Selection
 
 
 @dataclass(frozen=True)
