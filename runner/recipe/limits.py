@@ -15,7 +15,7 @@ from typing import Any
 import motionctl_specs
 
 MAX_RECIPE_BYTES = 1024 * 1024  # a recipe is a page of YAML; 1 MiB is far beyond any real one
-MAX_VALUES = 100_000  # values after YAML alias expansion (anchor bombs)
+MAX_VALUES = 50_000  # values after YAML alias expansion (anchor bombs); a 10,000-job recipe has ~600
 MAX_DEPTH = 40  # nested lists/mappings; real recipes use 5
 MAX_JOBS = 10_000  # jobs of one matrix: planning stays under 2 s; split bigger campaigns into recipes
 MAX_STEPS_PLANNED = 500_000  # jobs × steps: what the plan holds in memory and a run journals
