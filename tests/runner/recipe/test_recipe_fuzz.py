@@ -56,5 +56,6 @@ def test_hostile_recipes_end_in_an_exit_code_not_a_crash(
         assert captured.err.strip(), "exit 2 says why"
         for line in captured.err.splitlines():
             assert line.startswith(str(recipe)), line  # every problem is located in the file
-    assert elapsed < 3.0, f"{elapsed:.1f}s for {text[:200]!r}"
+    # A hang guard, not a speed target (bench/fuzz_recipes.py reports the slowest recipe).
+    assert elapsed < 20.0, f"{elapsed:.1f}s for {text[:200]!r}"
     assert _peak_mib() - memory_floor < 400, "memory grew past 400 MiB"

@@ -18,6 +18,7 @@ from runner.recipe.schema import recipe_schema
 from tests.runner.recipe.recipes import WriteRecipe
 
 HEAD = "version: 1\nname: demo\nsteps:\n  - upload: shoe.png\n"
+HANG = 10.0  # seconds: each case takes milliseconds; on main several never finish
 
 
 def validate(path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, list[str], float]:
@@ -36,7 +37,8 @@ def one_located(path: Path, capsys: pytest.CaptureFixture[str], line: int, *word
     assert lines[0].startswith(f"{path}:{line}:"), lines[0]
     for word in words:
         assert word in lines[0], lines[0]
-    assert elapsed < 1.0  # "well under a second" (generous: the machine is shared)
+    # Not a speed target (bench/fuzz_recipes.py reports those): an unbounded case takes minutes or forever.
+    assert elapsed < HANG
     return lines[0]
 
 
@@ -54,7 +56,7 @@ def test_a_merge_key_bomb_stops_too(write_recipe: WriteRecipe, capsys: pytest.Ca
     merges = "".join(f"m{i + 1}: &m{i + 1} {{<<: [*m{i}, *m{i}], k{i}: 1}}\n" for i in range(40))
     path = write_recipe("m0: &m0 {x: 1}\n" + merges + HEAD)
     code, lines, elapsed = validate(path, capsys)
-    assert code == 2 and len(lines) == 1 and elapsed < 1.0
+    assert code == 2 and len(lines) == 1 and elapsed < HANG
     # Located at the merge where the expansion crossed the cap: one of the merge lines.
     line = int(lines[0].removeprefix(f"{path}:").split(":")[0])
     assert 2 <= line <= 41 and "more than 50,000 values" in lines[0]
