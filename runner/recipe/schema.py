@@ -262,13 +262,19 @@ def _describe(value: Any) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:12]}…({len(text)} digits)" if isinstance(value, int) \
+        else text[:37] + "..."
+
+
 def _plain(error: ValidationError) -> str:
     kind = error.validator
     bound = _vv(error)
     if kind in ("minimum", "exclusiveMinimum"):
-        return f"{_inst(error)!r} is too small (at least {bound})"
+        return f"{_shown(_inst(error))} is too small (at least {bound})"
     if kind in ("maximum", "exclusiveMaximum"):
-        return f"{_inst(error)!r} is too large (at most {bound})"
+        return f"{_shown(_inst(error))} is too large (at most {bound})"
     if kind == "minItems":
         return f"needs at least {bound} item{'s' if bound != 1 else ''}"
     if kind == "maxItems":

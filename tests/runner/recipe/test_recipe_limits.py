@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from runner.cli import main
-from runner.recipe.limits import MAX_JOBS, draft_bounds
+from runner.recipe.limits import MAX_CLIP_MS, MAX_JOBS, MAX_ZOOM_PAN_PERCENT, draft_bounds
 from runner.recipe.schema import recipe_schema
 from tests.runner.recipe.recipes import WriteRecipe
 
@@ -133,7 +133,7 @@ def test_templates_cannot_run_away(write_recipe: WriteRecipe, capsys: pytest.Cap
 # --- values ----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("step", "words"), [
-    ("duration: 1" + "0" * 100, ("longer than any clip can be",)),
+    ("duration: 1" + "0" * 100, ("100000000000…(101 digits) is too large (at most 600)",)),
     ("duration: 99999999999999999999s", ("longer than any clip can be",)),
     ('text: {content: hi, at: "100000s", for: 1s}', ("longer than any clip can be",)),
     ("motion: {zoom: in, duration: 86400s}", ("longer than any clip can be",)),
@@ -252,3 +252,8 @@ def test_recipe_schema_states_the_ranges_the_draft_enforces() -> None:
     assert defs["color"]["pattern"] == draft["textSegment"]["properties"]["color"]["pattern"]
     assert defs["motion"]["properties"]["easing"]["enum"] == draft["motion"]["properties"]["easing"]["enum"]
     assert set(draft["draftMeta"]["properties"]["aspect"]["enum"]) <= set(defs["aspect"]["enum"])
+    # And our own caps, where the schema states them for editors.
+    seconds = next(b for b in defs["seconds"]["anyOf"] if b.get("type") == "number")
+    assert seconds["maximum"] * 1000 == MAX_CLIP_MS
+    amount = next(b for b in defs["amount"]["anyOf"] if b.get("type") == "number")
+    assert amount["maximum"] == MAX_ZOOM_PAN_PERCENT
