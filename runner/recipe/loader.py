@@ -235,7 +235,7 @@ class _Converter:
             return node.value, False
         try:
             value = self.loader.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        except Exception as exc:  # what a constructor raises on bad text varies (KeyError for !!bool maybe)
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             reason = getattr(exc, "problem", None) or str(exc)
             self.problems.append(Problem(self.file, *self._at(node),

@@ -72,6 +72,7 @@ def test_deep_nesting_is_located_not_a_recursion_error(write_recipe: WriteRecipe
     ("!!int 0xZZ", ("'0xZZ' is not a valid !!int",)),
     ("!!timestamp 2026-99-99", ("YAML tag !!timestamp is not supported",)),
     ("!!binary aGVsbG8=", ("YAML tag !!binary is not supported",)),
+    ("!!bool maybe", ("'maybe' is not a valid !!bool",)),
     ("!!python/name:os.system", ("YAML tag !!python/name:os.system is not supported",)),
     (".inf", ("not a finite number",)),
 ])
