@@ -137,8 +137,11 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
         problems.add(schema.locate(doc, ("matrix",), "every combination is excluded: no job to run"))
     ids = job_ids(value["name"], combos)
     planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems, allow_paths)
-    templated = {i: referenced(step) for i, step in enumerate(steps)
-                 if _has_template(step) and i not in invalid}
+    templated: dict[int, tuple[str, ...] | None] = {}
+    for i, step in enumerate(steps):
+        if _has_template(step) and i not in invalid:
+            names_used = referenced(step)
+            templated[i] = None if names_used is None else tuple(sorted(names_used))
     # A step's templates depend only on the variables they name: render, check and key each distinct
     # set of values once (a 10,000-job matrix has a few thousand), not once per job.
     renders: dict[tuple[Any, ...], tuple[Any, bool, str]] = {}
@@ -150,10 +153,10 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
         rendered = list(steps)
         keys = list(base_keys)
         broken = set(invalid)
-        for index, names in templated.items():
+        for index, used in templated.items():
             cache_key: tuple[Any, ...] = (
-                (index, *((n, repr(context.get(n, _MISSING))) for n in sorted(names)))
-                if names is not None else (index, job_id))
+                (index, *[repr(context.get(n, _MISSING)) for n in used])
+                if used is not None else (index, job_id))
             if cache_key not in renders:
                 renders[cache_key] = _render_step(doc, index, steps[index], context, problems, checked)
             rendered[index], ok, keys[index] = renders[cache_key]
@@ -292,6 +295,8 @@ class _JobPlanner:
         self.leading: dict[str, list[Action]] = {}  # the defaults' actions, per matrix platform
         self.says: dict[tuple[int, str], Say] = {}  # one Say per distinct step value
         self.numbered: dict[tuple[int, int], list[Action]] = {}
+        self.wheres: dict[int, tuple[JsonPath, Where]] = {}
+        self.upload_actions: dict[tuple[Path, ...], Upload] = {}
 
     def _problem(self, path: JsonPath, message: str) -> None:
         self.problems.add(schema.locate(self.doc, path, message))
@@ -310,10 +315,7 @@ class _JobPlanner:
         for index, raw in enumerate(steps):
             if raw is None:
                 continue
-            ((kind, _),) = raw.items()
-            at: JsonPath = ("steps", index, kind)
-            line, column = self.doc.key_mark(at)
-            where = Where(self.doc.file, line, column, index + 1, kind)
+            at, where = self._where(index, raw)
             built = self._build(index, raw, keys[index])
             if isinstance(built, model.InvalidValue):
                 self._problem((*at, *built.path), built.message)
@@ -328,6 +330,15 @@ class _JobPlanner:
         if len(self.problems.items) > before:
             return None
         return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions))
+
+    def _where(self, index: int, raw: Any) -> tuple[JsonPath, Where]:
+        """The step's path and Where (a step's kind is a key, never templated: one per index)."""
+        if index not in self.wheres:
+            ((kind, _),) = raw.items()
+            at: JsonPath = ("steps", index, kind)
+            line, column = self.doc.key_mark(at)
+            self.wheres[index] = (at, Where(self.doc.file, line, column, index + 1, kind))
+        return self.wheres[index]
 
     def _build(self, index: int, raw: Any, value_key: str) -> model.Step | model.InvalidValue:
         key = (index, value_key)
@@ -437,7 +448,12 @@ class _JobPlanner:
                 continue
             assert resolved is not None
             paths.append(resolved)
-        return [Upload(tuple(paths), where)] if paths else []
+        if not paths:
+            return []
+        key = tuple(paths)
+        if key not in self.upload_actions or self.upload_actions[key].where != where:
+            self.upload_actions[key] = Upload(key, where)
+        return [self.upload_actions[key]]
 
     def _check_upload(self, written: str) -> tuple[str | None, Path | None]:
         """(the problem with an upload's path, or None; the file it names, if it names one)."""
