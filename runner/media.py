@@ -113,7 +113,13 @@ def check_upload(path: Path, allowed: Collection[str] = ALLOWED) -> str:
         MediaTooLarge: over the size limit (the API's 4002; 50 MB for images).
     """
     path = Path(path)
-    if not path.is_file():
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError) as exc:  # ENAMETOOLONG, ELOOP…, an embedded NUL
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise MediaError(f"{path}: cannot use this path ({reason})",
+                         hint="shorten the file name or fix the path") from None
+    if not is_file:
         raise MediaError(f"{path}: no such file", hint="check the path (relative paths start at the recipe)")
     kind = sniff(path)
     if kind is None:
@@ -135,3 +141,88 @@ def check_upload(path: Path, allowed: Collection[str] = ALLOWED) -> str:
             hint="compress it or scale it down (e.g. JPEG at quality 85, or a shorter/lower-bitrate clip)",
         )
     return kind
+
+
+# --- full decoding (validate) ----------------------------------------------------------------------------
+
+MAX_PIXELS = 100_000_000  # decoding a bigger picture takes more memory than a check should (300 MB RGB)
+_DAMAGED_HINT = ("the file is incomplete or damaged: copy it again from where it came from, or open it in an "
+                 "editor and save it anew")
+
+
+def verify_decodes(path: Path, kind: str) -> None:
+    """Decode the whole file, as the renderer will, so a truncated or corrupt file fails before any upload.
+
+    Args:
+        path: a file ``check_upload`` accepted.
+        kind: its sniffed type.
+
+    Raises:
+        MediaError: the file does not decode to the end (with advice that can work: copy or save it again).
+    """
+    try:
+        if kind in IMAGES:
+            _decode_image(path)
+        elif kind == "wav":
+            _decode_wav(path)
+        elif kind in AUDIO | VIDEOS:
+            _decode_av(path)
+    except MediaError:
+        raise
+    except Exception as exc:  # what each decoder raises on bad data varies (OSError, ValueError, av errors…)
+        reason = str(exc).strip() or type(exc).__name__
+        raise MediaError(f"{path}: the {kind} file does not decode ({reason})", hint=_DAMAGED_HINT) from None
+
+
+def _decode_image(path: Path) -> None:
+    from PIL import Image  # imported here: the client's upload check needs none of this
+
+    if path.suffix.lower() in (".heic", ".heif") or sniff(path) in ("heic", "heif"):
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    with Image.open(path) as image:
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise MediaError(f"{path}: {width}×{height} pixels is more than this tool decodes "
+                             f"({MAX_PIXELS // 1_000_000} megapixels)",
+                             hint="scale it down, e.g. to 4000 px wide")
+        if image.format == "JPEG":
+            # All the data is read, into an eighth of the memory.
+            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+        image.load()
+        frames = getattr(image, "n_frames", 1)
+        for index in range(1, min(frames, 1000)):  # every frame of an animated GIF or WEBP
+            image.seek(index)
+            image.load()
+
+
+def _decode_wav(path: Path) -> None:
+    import wave
+
+    with wave.open(str(path), "rb") as audio:
+        expected = audio.getnframes()
+        got = len(audio.readframes(expected)) // max(1, audio.getsampwidth() * audio.getnchannels())
+    if got < expected:
+        raise MediaError(f"{path}: the wav file is cut short ({got:,} of {expected:,} samples)",
+                         hint=_DAMAGED_HINT)
+    if expected == 0:
+        raise MediaError(f"{path}: the wav file holds no sound", hint="record or export it again")
+
+
+def _decode_av(path: Path) -> None:
+    import av
+
+    with av.open(str(path)) as container:
+        if not container.streams.audio and not container.streams.video:
+            raise MediaError(f"{path}: no sound or picture in the file", hint=_DAMAGED_HINT)
+        stream = container.streams.audio[0] if container.streams.audio else container.streams.video[0]
+        decoded = failed = 0
+        for packet in container.demux(stream):
+            try:
+                decoded += len(packet.decode())
+            except av.error.InvalidDataError:
+                failed += 1  # a stray bad packet (trailing junk is common in MP3s) is skipped, as players do
+        if decoded == 0 or failed > max(1, decoded // 10):
+            raise MediaError(f"{path}: {'nothing' if decoded == 0 else f'{failed} parts'} of the file "
+                             "fail to decode", hint=_DAMAGED_HINT)

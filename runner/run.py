@@ -28,6 +28,7 @@ from runner.reporting.jsonl import JsonlReporter
 
 if TYPE_CHECKING:
     from runner.api import NemoClient
+    from runner.recipe.select import Selection
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class RunConfig:
         env: the environment to read ``NEMO_TOKEN``/``NEMO_BASE_URL`` from (default ``os.environ``).
         mock_overrides: ``MockConfig`` fields for the embedded mock (tests, benchmarks).
         client_overrides: ``ClientConfig`` fields (tests: short backoffs, so a fault matrix runs in seconds).
+        allow_paths: folders besides the recipe's that uploads may come from (``--allow-path``).
+        select: only these jobs (``--job``, ``--shard``; runner/recipe/select.py).
     """
 
     recipe: Path
@@ -77,6 +80,8 @@ class RunConfig:
     env: Mapping[str, str] | None = field(default=None, repr=False)
     mock_overrides: Mapping[str, object] | None = None
     client_overrides: Mapping[str, object] | None = None
+    allow_paths: tuple[Path, ...] = ()
+    select: Selection | None = None
 
 
 class RunInterruptedError(KeyboardInterrupt):
@@ -141,7 +146,8 @@ def run_recipe(config: RunConfig) -> RunResult:
         # The outputs and render sizes of the run being resumed win, so its files end up together.
         out_dir = Path(record.options.get("out_dir") or out_dir)
         preview = bool(record.options.get("preview", preview))
-    plan: Plan = load_plan(config.recipe, out_dir=out_dir, preview=preview)
+    plan: Plan = load_plan(config.recipe, out_dir=out_dir, preview=preview, allow_paths=config.allow_paths,
+                           select=config.select)
     if record is not None and record.recipe_hash != plan.recipe_hash:
         raise UsageError(f"{config.resume}: the recipe or a file it uploads changed since that run",
                          hint=f"run it afresh with `motionctl run {config.recipe}`")

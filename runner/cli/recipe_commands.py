@@ -1,16 +1,27 @@
-"""``motionctl validate`` and ``motionctl plan``: check recipes and show what a run would do, offline."""
+"""``motionctl validate`` and ``motionctl plan``: check recipes and show what a run would do, offline.
+
+Problems go to stderr as bare ``file:line:col: message`` lines (no ``motionctl:`` prefix), so editors'
+problem matchers and ``grep`` read them; the exit code is 2 when there is any.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Export, Job, Plan, Say, Upload
-from runner.golden import recipes_among
-from runner.recipe import estimate, load_all, load_plan
+from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Expectation, Export, Job, Plan, Say, Upload
+from runner.errors import Problem, RecipeLoadError, RecipeValidationError
+from runner.recipe import estimate, load_plan
+from runner.recipe.compiler import number, seconds
+from runner.recipe.discover import recipe_files
+from runner.recipe.loader import RecipeSyntaxError
+from runner.recipe.select import selection
 
 _CALL_LABELS = {
     "create_session": "create session", "upload": "upload", "run_sse": "run_sse", "state": "state",
@@ -24,29 +35,78 @@ def register(cli: click.Group) -> None:
     cli.add_command(plan)
 
 
-_recipe_paths = click.argument("recipes", nargs=-1, required=True,
-                               type=click.Path(path_type=Path, dir_okay=False))
 # The same default as `motionctl run`, so `plan` shows the paths a run writes.
 _out_option = click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
                            default=DEFAULT_OUT_DIR, show_default=True,
                            help="Root of the recipe's export paths.")
+allow_path_option = click.option(
+    "--allow-path", "allow_paths", multiple=True, metavar="DIR",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Also allow uploads from this folder (repeatable); by default they must lie in the recipe's folder.")
+job_option = click.option("--job", "job_patterns", multiple=True, metavar="PATTERN",
+                          help="Only the jobs whose id matches this glob (repeatable), e.g. '*-tiktok'.")
+shard_option = click.option(
+    "--shard", metavar="I/N|auto",
+    help="Only shard I of N (stable: a job's shard depends on its id alone); auto reads "
+         "MOTIONCTL_SHARD_INDEX/_TOTAL, GitLab's CI_NODE_INDEX/CI_NODE_TOTAL or Kubernetes' "
+         "JOB_COMPLETION_INDEX/JOB_COMPLETION_TOTAL.")
+
+
+
+def _print_problems(problems: Sequence[Problem | str]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def _exit_invalid() -> None:
+    raise click.exceptions.Exit(2)
 
 
 @click.command()
-@_recipe_paths
+@click.argument("recipes", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_out_option
-def validate(recipes: tuple[Path, ...], out_dir: Path) -> None:
+@allow_path_option
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {recipes: [...], problems: [...]} as JSON on stdout instead of lines.")
+def validate(recipes: tuple[Path, ...], out_dir: Path, allow_paths: tuple[Path, ...], as_json: bool) -> None:
     """Check recipes without any network call: schema, templates, media files, export paths.
 
-    Prints "ok" for each good file and every problem of every other file as file:line:col (one per line),
-    and exits 2 if there is any. Golden files (*.golden.yaml) among RECIPES are skipped, as `run` does.
+    RECIPES may be files, folders (the recipes inside) or globs (workflows/*: golden files and images are
+    skipped). Prints "ok" for each good file and every problem of the others as file:line:col: message
+    (one per line, on stderr), and exits 2 if there is any.
     """
-    plans, error = load_all(recipes_among(recipes), out_dir)
-    for recipe, result in plans:
+    results: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    messages: list[Problem | str] = []
+    for recipe in recipe_files(recipes):
+        try:
+            result = load_plan(recipe, out_dir=out_dir, allow_paths=allow_paths)
+        except RecipeValidationError as exc:
+            problems.extend(exc.problems)
+            messages.extend(exc.problems)
+            results.append({"file": str(recipe), "ok": False, "problems": len(exc.problems)})
+            continue
+        except RecipeSyntaxError as exc:
+            problems.append(exc.problem)
+            messages.append(exc.problem)
+            results.append({"file": str(recipe), "ok": False, "problems": 1})
+            continue
+        except RecipeLoadError as exc:
+            problems.append(Problem(str(recipe), 1, 1, str(exc).removeprefix(f"{recipe}: ")))
+            messages.append(str(exc))
+            results.append({"file": str(recipe), "ok": False, "problems": 1})
+            continue
         actions = sum(len(job.actions) for job in result.jobs)
-        click.echo(f"{recipe}: ok ({_count(len(result.jobs), 'job')}, {_count(actions, 'action')})")
-    if error is not None:
-        raise error
+        results.append({"file": str(recipe), "ok": True, "jobs": len(result.jobs), "actions": actions})
+        if not as_json:
+            click.echo(f"{recipe}: ok ({_count(len(result.jobs), 'job')}, {_count(actions, 'action')})")
+    if as_json:
+        click.echo(json.dumps({"recipes": results, "problems": [vars(p) for p in problems]}, indent=2,
+                              ensure_ascii=False))
+    else:
+        _print_problems(messages)
+    if problems:
+        _exit_invalid()
 
 
 @click.command()
@@ -54,30 +114,43 @@ def validate(recipes: tuple[Path, ...], out_dir: Path) -> None:
 @_out_option
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--preview", is_flag=True, help="Plan exports at quality low, 540p.")
-def plan(recipe: Path, out_dir: Path, as_json: bool, preview: bool) -> None:
+@allow_path_option
+@job_option
+@shard_option
+def plan(recipe: Path, out_dir: Path, as_json: bool, preview: bool, allow_paths: tuple[Path, ...],
+         job_patterns: tuple[str, ...], shard: str | None) -> None:
     """Show the jobs a recipe expands to: each action's exact words, the API calls, and the credits."""
-    recipes_among([recipe])  # a golden file given by mistake gets the same message as from `run`
-    result = load_plan(recipe, out_dir=out_dir, preview=preview)
-    if as_json:
-        click.echo(json.dumps(plan_as_json(result), indent=2, ensure_ascii=False))
+    (recipe,) = recipe_files([recipe]) or [recipe]  # a golden file gets the same message as from `run`
+    chosen = selection(job_patterns, shard, os.environ)
+    try:
+        result = load_plan(recipe, out_dir=out_dir, preview=preview, allow_paths=allow_paths, select=chosen)
+    except RecipeValidationError as exc:
+        _print_problems(exc.problems)
+        _exit_invalid()
         return
-    click.echo(f"{result.name}: {_count(len(result.jobs), 'job')} from {result.recipe_path} "
-               f"(sha256 {result.recipe_hash[:12]})")
+    except RecipeSyntaxError as exc:
+        _print_problems([exc.problem])
+        _exit_invalid()
+        return
+    write = sys.stdout.write
+    if as_json:
+        write_plan_json(result, write)
+        return
+    write(f"{result.name}: {_count(len(result.jobs), 'job')} from {result.recipe_path} "
+          f"(sha256 {result.recipe_hash[:12]})\n")
     total = 0
     for job in result.jobs:
         guess = estimate(job)
         total += guess.credits
         params = ", ".join(f"{k}={v}" for k, v in job.params.items())
-        click.echo("")
-        click.echo(f"job {job.id}" + (f"  ({params})" if params else ""))
-        for number, action in enumerate(job.actions, 1):
-            origin = "defaults" if action.where.step_index == 0 else f"line {action.where.line}"
-            click.echo(f"  {number:>2}. {_describe(action)}  [{origin}]")
+        lines = ["", f"job {job.id}" + (f"  ({params})" if params else "")]
+        for index, action in enumerate(job.actions, 1):
+            origin = "defaults" if action.where.step_kind == "defaults" else f"line {action.where.line}"
+            lines.append(f"  {index:>2}. {_describe(action)}  [{origin}]")
         calls = ", ".join(f"{_CALL_LABELS[k]} ×{n}" for k, n in guess.calls.items() if n)
-        click.echo(f"  API calls: {calls}")
-        click.echo(f"  credits: about {guess.credits}")
-    click.echo("")
-    click.echo(f"total: about {total} credits for {_count(len(result.jobs), 'job')}")
+        lines += [f"  API calls: {calls}", f"  credits: about {guess.credits}"]
+        write("\n".join(lines) + "\n")
+    write(f"\ntotal: about {total} credits for {_count(len(result.jobs), 'job')}\n")
 
 
 def _describe(action: Action) -> str:
@@ -89,10 +162,60 @@ def _describe(action: Action) -> str:
         case Say():
             return f"say {action.sentence}"
         case Expect():
-            shown = {k: v for k, v in vars(action.expectation).items() if v is not None}
-            return "expect " + ", ".join(f"{k}={v}" for k, v in shown.items())
+            return "expect " + describe_expectation(action.expectation)
         case Export():
             return f"export {action.dest} ({action.format}, {action.quality}, {action.resolution})"
+
+
+def describe_expectation(expectation: Expectation) -> str:
+    """``tracks video 1, audio 1; duration 6s; aspect 9:16`` — how a person would write it down."""
+    parts: list[str] = []
+    if expectation.tracks is not None:
+        parts.append("tracks " + ", ".join(f"{k} {v}" for k, v in expectation.tracks.items()))
+    if expectation.duration_ms is not None:
+        parts.append(f"duration {seconds(expectation.duration_ms)}")
+    if expectation.texts is not None:
+        parts.append("text " + ", ".join(json.dumps(t, ensure_ascii=False) for t in expectation.texts))
+    if expectation.aspect is not None:
+        parts.append(f"aspect {expectation.aspect}")
+    if expectation.volume is not None:
+        parts.append(f"volume {number(expectation.volume)}%")
+    if expectation.motion is not None:
+        parts.append("motion " + ", ".join(f"{k} {_plain(v)}" for k, v in expectation.motion.items()))
+    return "; ".join(parts)
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return number(value)
+    return str(value)
+
+
+def write_plan_json(result: Plan, write: Callable[[str], object]) -> None:
+    """``plan --json``: the plan's fields, then one job per line (readable, and fast at 10,000 jobs)."""
+    guesses = [estimate(job) for job in result.jobs]
+    head = {"name": result.name, "recipe": str(result.recipe_path), "recipe_hash": result.recipe_hash,
+            "credits": sum(g.credits for g in guesses)}
+    write(json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "jobs": [')
+    encode = _ENCODER.encode
+    # Jobs of a matrix share most of their action objects (the planner makes each distinct one once).
+    shown: dict[int, str] = {}
+    for index, (job, guess) in enumerate(zip(result.jobs, guesses, strict=True)):
+        actions = []
+        for action in job.actions:
+            if id(action) not in shown:
+                shown[id(action)] = encode(_action_as_json(action))
+            actions.append(shown[id(action)])
+        fields = encode({"id": job.id, "params": job.params, "api_calls": guess.calls,
+                         "credits": guess.credits})
+        text = f'{fields[:-1]}, "actions": [{", ".join(actions)}]}}'
+        write(("\n    " if index == 0 else ",\n    ") + text)
+    write("\n  ]\n}\n" if result.jobs else "]\n}\n")
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # made once: json.dumps with options makes one per call
 
 
 def plan_as_json(result: Plan) -> dict[str, Any]:

@@ -7,6 +7,7 @@ one handler turns into exit codes: 1 for a failed job, expectation or check, 2 f
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,9 +15,11 @@ import click
 
 from runner.actions import DEFAULT_OUT_DIR
 from runner.api.waits import parse_duration
+from runner.cli.recipe_commands import allow_path_option, job_option, shard_option
 from runner.errors import ExecutionError, GoldenMismatch, UsageError
 from runner.golden import recipes_among
 from runner.recipe import load_all
+from runner.recipe.select import selection
 from runner.reporting import Verbosity, console_reporter
 from runner.run import RunConfig, RunInterruptedError, RunResult, run_recipe
 
@@ -66,10 +69,14 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="Start even when the plan's credit estimate is more than the balance.")
 @click.option("-q", "--quiet", is_flag=True, help="One line per job (and a summary now and then).")
 @click.option("-v", "--verbose", is_flag=True, help="Also what each step sends and every render status.")
+@allow_path_option
+@job_option
+@shard_option
 def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, out_dir: Path, runs_dir: Path,
         concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
         fail_fast: bool, max_wait: float | None, render_timeout: float | None, no_credit_check: bool,
-        quiet: bool, verbose: bool) -> None:
+        quiet: bool, verbose: bool, allow_paths: tuple[Path, ...], job_patterns: tuple[str, ...],
+        shard: str | None) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
     if check and update:
         raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
@@ -82,9 +89,10 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
     if len(chosen) > 1:
         # Every recipe is checked before the first runs: a typo in the last must not stop a campaign
         # half-way, after the others spent their credits, with exit 2 hiding their results.
-        _, error = load_all(chosen, out_dir, preview=preview)
+        _, error = load_all(chosen, out_dir, preview=preview, allow_paths=allow_paths)
         if error is not None:
             raise error
+    select = selection(job_patterns, shard, os.environ)
     failures: list[str] = []
     for recipe in chosen:
         config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice
@@ -92,7 +100,8 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
                            check=check, update=update, resume=resume, preview=preview, fail_fast=fail_fast,
                            rate=rate, max_wait=max_wait, render_timeout=render_timeout,
                            credit_check=not no_credit_check,
-                           reporters=(console_reporter(sys.stderr, verbosity=verbosity),))
+                           reporters=(console_reporter(sys.stderr, verbosity=verbosity),),
+                           allow_paths=allow_paths, select=select)
         try:
             result = run_recipe(config)
         except RunInterruptedError:

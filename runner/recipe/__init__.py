@@ -2,6 +2,8 @@
 
 loader (YAML with marks) → schema (all problems, located) → model (typed steps) → templates/expand (vars,
 matrix → jobs) → compiler (one canonical sentence per step) → planner (the Plan the engine runs).
+limits holds every bound a recipe must keep; select picks jobs (--job, --shard); discover turns command-line
+paths (folders, globs) into recipe files.
 """
 
 from __future__ import annotations

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +23,20 @@ class Combination:
 
     def as_dict(self) -> dict[str, Scalar]:
         return dict(self.values)
+
+
+def matrix_size(matrix: Mapping[str, object]) -> int:
+    """The most jobs ``matrix`` can make (the product of its lists plus its includes), without making them."""
+    lists = [len(v) for k, v in matrix.items() if k not in ("include", "exclude") and isinstance(v, list)]
+    return (math.prod(lists) if lists else 1) + len(_entries(matrix.get("include")))
+
+
+def matrix_work(matrix: Mapping[str, object]) -> int:
+    """How many combination × entry comparisons ``include`` and ``exclude`` cost (each is checked against
+    every combination)."""
+    lists = [len(v) for k, v in matrix.items() if k not in ("include", "exclude") and isinstance(v, list)]
+    entries = len(_entries(matrix.get("include"))) + len(_entries(matrix.get("exclude")))
+    return (math.prod(lists) if lists else 1) * entries
 
 
 def expand_matrix(matrix: Mapping[str, object]) -> list[Combination]:
@@ -68,6 +85,13 @@ _PATHLIKE = re.compile(r"[/\\]|\.[A-Za-z][A-Za-z0-9]{1,4}$")
 
 def id_part(value: Scalar) -> str:
     """How one matrix value appears in a job id: a file path by its stem, anything else slugged."""
+    if isinstance(value, str | int | float | bool):
+        return _id_part(type(value).__name__, value)
+    return slug(value)  # not a scalar: the schema reports it; the id only has to exist
+
+
+@functools.lru_cache(maxsize=65536)
+def _id_part(kind: str, value: Scalar) -> str:  # the type is in the key: True and 1 differ here
     text = str(value).lower() if isinstance(value, bool) else str(value)
     if isinstance(value, str) and _PATHLIKE.search(value):
         text = stem(value)
@@ -81,10 +105,11 @@ def job_ids(name: str, combos: Sequence[Combination]) -> list[str]:
     so the ids depend only on the recipe.
     """
     base = [slug(name) + "".join("-" + id_part(v) for _, v in c.values) for c in combos]
+    total = Counter(base)
     seen: dict[str, int] = {}
     ids: list[str] = []
     for candidate in base:
         count = seen.get(candidate, 0) + 1
         seen[candidate] = count
-        ids.append(candidate if count == 1 and base.count(candidate) == 1 else f"{candidate}-{count}")
+        ids.append(candidate if total[candidate] == 1 else f"{candidate}-{count}")
     return ids

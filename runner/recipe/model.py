@@ -7,11 +7,13 @@ inside the step, which the planner turns into a located problem.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from runner.recipe.limits import MAX_CLIP_MS, MAX_ROLL_DEGREES, MAX_ZOOM_PAN_PERCENT, Range, draft_bounds
 from runner.recipe.presets import FOCUS_POINTS, Platform, aspect_of
 
 
@@ -61,8 +63,9 @@ def build_defaults(value: Mapping[str, Any]) -> Defaults:
         duration_ms=_positive_ms(value["duration"], ("duration",)) if "duration" in value else None,
         export=ExportDefaults(export.get("format"), export.get("quality", "high"),
                               export.get("resolution", "1080p")),
-        music_volume=parse_percent(value["music"]["volume"]) if "volume" in value.get("music", {}) else 35.0,
-        text=TextDefaults(_position(text.get("position", "bottom")), text.get("size"),
+        music_volume=(_volume(value["music"]["volume"], ("music", "volume"))
+                      if "volume" in value.get("music", {}) else 35.0),
+        text=TextDefaults(_position(text.get("position", "bottom"), ("text", "position")), text.get("size"),
                           _color(text.get("color"))),
     )
 
@@ -202,9 +205,9 @@ def build_step(step: Mapping[str, Any], defaults: Defaults = Defaults()) -> Step
         case "text":
             return TextStep(
                 content=value["content"],
-                start_ms=parse_ms(value.get("at", 0)),
+                start_ms=_ms(value.get("at", 0), ("at",)),
                 length_ms=_positive_ms(value["for"], ("for",)),
-                position=_position(value.get("position", defaults.text.position)),
+                position=_position(value.get("position", defaults.text.position), ("position",)),
                 size=value.get("size", defaults.text.size),
                 color=_color(value.get("color")) or defaults.text.color,
                 keep_safe=value.get("keep_safe", True),
@@ -218,7 +221,7 @@ def build_step(step: Mapping[str, Any], defaults: Defaults = Defaults()) -> Step
         case "music":
             if isinstance(value, str):
                 return MusicStep(defaults.music_volume, mood=value)
-            volume = parse_percent(value["volume"]) if "volume" in value else defaults.music_volume
+            volume = _volume(value["volume"], ("volume",)) if "volume" in value else defaults.music_volume
             return MusicStep(volume, mood=value.get("mood"), file=value.get("file"))
         case "aspect":
             ratio, platform = aspect_of(value)
@@ -260,14 +263,15 @@ def _motion(value: Mapping[str, Any]) -> MotionStep:
         parts=tuple(parts),
         speed=value.get("speed"),
         easing=value.get("easing"),
-        focus=None if focus is None else FOCUS_POINTS[focus] if isinstance(focus, str) else _point(focus),
+        focus=None if focus is None else FOCUS_POINTS[focus] if isinstance(focus, str) else _point(focus,
+                                                                                                   ("focus",)),
         duration_ms=_positive_ms(value["duration"], ("duration",)) if "duration" in value else None,
     )
 
 
 def _amount(value: Any, axis: str, path: tuple[str | int, ...]) -> float:
     if isinstance(value, int | float):
-        number, unit = float(value), ""
+        number, unit = value, ""
     else:
         match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%|deg|degrees|°)\s*", value)
         assert match, value  # the schema's pattern
@@ -278,7 +282,10 @@ def _amount(value: Any, axis: str, path: tuple[str | int, ...]) -> float:
         raise InvalidValue(f"{axis} takes a percentage of the frame (15%), not degrees", path)
     if number <= 0:
         raise InvalidValue("the amount must be more than 0; use 'remove: motion' for no motion", path)
-    return number
+    limit, unit = (MAX_ROLL_DEGREES, " degrees") if axis == "roll" else (MAX_ZOOM_PAN_PERCENT, "%")
+    if not number <= limit:
+        raise InvalidValue(f"{axis} amount {value} is too large (at most {limit:g}{unit})", path)
+    return float(number)
 
 
 def _expect(value: Mapping[str, Any]) -> ExpectStep:
@@ -289,7 +296,7 @@ def _expect(value: Mapping[str, Any]) -> ExpectStep:
         duration_ms=_positive_ms(value["duration"], ("duration",)) if "duration" in value else None,
         texts=None if texts is None else (texts,) if isinstance(texts, str) else tuple(texts),
         aspect=None if aspect is None else aspect_of(aspect)[0],
-        volume=parse_percent(value["volume"]) if "volume" in value else None,
+        volume=_volume(value["volume"], ("volume",)) if "volume" in value else None,
         motion=dict(value["motion"]) if "motion" in value else None,
     )
 
@@ -300,41 +307,72 @@ _SECONDS = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(s|ms)?\s*")
 
 
 def parse_ms(value: Any) -> int:
-    """``6s``, ``2.5s``, ``1500ms``, ``"6"`` or ``6`` (seconds) → milliseconds, rounded to the nearest."""
+    """``6s``, ``2.5s``, ``1500ms``, ``"6"`` or ``6`` (seconds) → milliseconds, rounded to the nearest.
+
+    Raises:
+        InvalidValue: not a duration, or longer than ``MAX_CLIP_MS`` (no clip is; the number could hang
+            a render).
+    """
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return round(float(value) * 1000)
-    match = _SECONDS.fullmatch(str(value))
-    if not match:
-        raise InvalidValue(f"'{value}' is not a duration; write it like 6s, 2.5s or 1500ms")
-    number = float(match[1])
-    return round(number if match[2] == "ms" else number * 1000)
+        number, unit = value, "s"
+    else:
+        match = _SECONDS.fullmatch(str(value))
+        if not match:
+            raise InvalidValue(f"'{value}' is not a duration; write it like 6s, 2.5s or 1500ms")
+        number, unit = float(match[1]), match[2] or "s"
+    limit = MAX_CLIP_MS if unit == "ms" else MAX_CLIP_MS / 1000
+    if not number <= limit:  # also NaN
+        raise InvalidValue(f"{value} is longer than any clip can be ({MAX_CLIP_MS // 60_000} minutes at "
+                           "most); shorten it")
+    return round(float(number) if unit == "ms" else float(number) * 1000)
+
+
+def _ms(value: Any, path: tuple[str | int, ...]) -> int:
+    try:
+        return parse_ms(value)
+    except InvalidValue as exc:
+        raise InvalidValue(exc.message, path) from None
 
 
 def _positive_ms(value: Any, path: tuple[str | int, ...]) -> int:
-    try:
-        ms = parse_ms(value)
-    except InvalidValue as exc:
-        raise InvalidValue(exc.message, path) from None
+    ms = _ms(value, path)
     if ms <= 0:
         raise InvalidValue(f"the duration must be more than 0, got {value!r}", path)
     return ms
 
 
 def parse_percent(value: Any) -> float:
-    """``35%``, ``"35"`` or ``35`` → 35.0."""
+    """``35%``, ``"35"`` or ``35`` → 35.0 (a number too large for a float is infinite)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        return float(value) if abs(value) < 1e300 else math.copysign(math.inf, value)
     return float(str(value).strip().rstrip("%").strip())
 
 
-def _point(value: Mapping[str, Any]) -> tuple[float, float]:
-    return parse_percent(value["x"]), parse_percent(value["y"])
+def _bounded_percent(value: Any, bounds: Range, what: str, path: tuple[str | int, ...]) -> float:
+    number = parse_percent(value)
+    if not bounds.minimum <= number <= bounds.maximum:
+        raise InvalidValue(f"{what} {value} is out of range ({bounds.minimum:g}% to {bounds.maximum:g}%)",
+                           path)
+    return number
 
 
-def _position(value: Any) -> str | tuple[float, float]:
+def _volume(value: Any, path: tuple[str | int, ...]) -> float:
+    """A music volume within the range the draft takes (specs/draft.schema.json: ``vol``)."""
+    return _bounded_percent(value, draft_bounds().volume, "volume", path)
+
+
+_FRAME = Range(0, 100)
+
+
+def _point(value: Mapping[str, Any], path: tuple[str | int, ...]) -> tuple[float, float]:
+    return (_bounded_percent(value["x"], _FRAME, "x", (*path, "x")),
+            _bounded_percent(value["y"], _FRAME, "y", (*path, "y")))
+
+
+def _position(value: Any, path: tuple[str | int, ...]) -> str | tuple[float, float]:
     if isinstance(value, tuple):
         return value
-    return value if isinstance(value, str) else _point(value)
+    return value if isinstance(value, str) else _point(value, path)
 
 
 def _color(value: str | None) -> str | None:

@@ -8,11 +8,15 @@ whole job can tell (uploads exist, names refer to uploads, duration caps, export
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
+import posixpath
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from runner import media
@@ -20,43 +24,54 @@ from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Expectation, Export,
 from runner.errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
 from runner.recipe import model, schema
 from runner.recipe.compiler import compile_step, effect_of, number, seconds, uploads_quoted
-from runner.recipe.expand import Combination, expand_matrix, job_ids
+from runner.recipe.expand import Combination, expand_matrix, job_ids, matrix_size, matrix_work
+from runner.recipe.limits import MAX_JOBS, MAX_MATRIX_WORK, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_STEPS_PLANNED
 from runner.recipe.loader import Document, JsonPath, read_recipe
 from runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform, safe_zone
-from runner.recipe.templates import render_tree
+from runner.recipe.select import Selection
+from runner.recipe.templates import referenced, render_tree
 
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
 
 
-def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False) -> Plan:
+def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False, *,
+              allow_paths: Sequence[Path] = (), select: Selection | None = None) -> Plan:
     """Load, validate and expand the recipe at ``path`` into the jobs the engine runs.
 
     Args:
         path: the recipe file; image paths in it are relative to its folder.
         out_dir: where exports land (default ``out``); an export's ``to:`` may not leave it.
         preview: render every export at quality low, 540p.
+        allow_paths: folders besides the recipe's own that uploads may come from (``--allow-path``).
+        select: keep only these jobs (``--job``, ``--shard``); the whole recipe is still validated, and
+            the recipe hash is the whole recipe's, the same for every shard.
 
     Raises:
         RecipeLoadError: the file is unreadable or not YAML (located at the syntax error).
         RecipeValidationError: every problem found, each located as file:line:col.
+        UsageError: ``select`` matches no job.
     """
     data, doc = read_recipe(path)
-    problems, jobs = _plan_jobs(doc, path, out_dir, preview)
+    problems, jobs = _plan_jobs(doc, path, out_dir, preview, tuple(allow_paths))
     if problems:
         raise RecipeValidationError(problems)
     name = str(doc.value["name"])
-    return Plan(name=name, recipe_path=path, recipe_hash=recipe_hash(data, jobs), jobs=tuple(jobs))
+    digest = recipe_hash(data, jobs)
+    if select is not None:
+        jobs = select.apply(jobs)
+    return Plan(name=name, recipe_path=path, recipe_hash=digest, jobs=tuple(jobs))
 
 
-def load_all(recipes: Sequence[Path], out_dir: Path, *,
-             preview: bool = False) -> tuple[list[tuple[Path, Plan]], RecipeError | None]:
+def load_all(recipes: Sequence[Path], out_dir: Path, *, preview: bool = False,
+             allow_paths: Sequence[Path] = ()) -> tuple[list[tuple[Path, Plan]], RecipeError | None]:
     """Load every recipe: the good ones' plans, and one error holding every problem of the others."""
     plans: list[tuple[Path, Plan]] = []
     problems: list[Problem] = []
     unreadable: list[str] = []
     for recipe in recipes:
         try:
-            plans.append((recipe, load_plan(recipe, out_dir=out_dir, preview=preview)))
+            plans.append((recipe, load_plan(recipe, out_dir=out_dir, preview=preview,
+                                            allow_paths=allow_paths)))
         except RecipeValidationError as exc:
             problems.extend(exc.problems)
         except RecipeLoadError as exc:
@@ -82,43 +97,141 @@ def recipe_hash(recipe_bytes: bytes, jobs: Sequence[Job]) -> str:
 # --- the pipeline ------------------------------------------------------------------------------------------
 
 
-def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool) -> tuple[list[Problem], list[Job]]:
+def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
+               allow_paths: tuple[Path, ...]) -> tuple[list[Problem], list[Job]]:
     problems = _Problems(list(doc.problems))
     value = doc.value
     if not isinstance(value, dict):
         problems.add(Problem(doc.file, 1, 1, "a recipe is a mapping with 'version', 'name' and 'steps'; "
                                              "see specs/recipe.schema.json"))
         return problems.items, []
-    problems.extend(schema.validate(doc, skip_templated=True))
+    # The whole recipe is checked once; per job only the steps whose templates gave new values are.
+    found = [(at, p) for at, p in schema.check(doc, skip_templated=True) if not _under(at, doc.broken)]
+    problems.extend(p for _, p in found)
+    invalid = {at[1] for at, _ in found if len(at) > 1 and at[0] == "steps" and isinstance(at[1], int)}
+    invalid |= {at[1] for at in doc.broken if len(at) > 1 and at[0] == "steps" and isinstance(at[1], int)}
     steps = value.get("steps")
     if not isinstance(steps, list) or not isinstance(value.get("name"), str):
         return problems.items, []
     defaults = _defaults(doc, problems)
     variables: dict[str, Any] = value["vars"] if isinstance(value.get("vars"), dict) else {}
     matrix: dict[str, Any] = value["matrix"] if isinstance(value.get("matrix"), dict) else {}
+    size = matrix_size(matrix)
+    if size > MAX_JOBS:
+        problems.add(schema.locate(doc, ("matrix",), f"the matrix makes {size:,} combinations, over the "
+                                                     f"limit of {MAX_JOBS:,} jobs; split it into several "
+                                                     "recipes or use fewer values"))
+        return problems.items, []
+    if size * len(steps) > MAX_STEPS_PLANNED:
+        problems.add(schema.locate(doc, ("steps",), f"{size:,} jobs × {len(steps):,} steps is more than "
+                                                    f"{MAX_STEPS_PLANNED:,} steps to plan; split the recipe"))
+        return problems.items, []
+    work = matrix_work(matrix)
+    if work > MAX_MATRIX_WORK:
+        problems.add(schema.locate(doc, ("matrix",), f"the matrix's include and exclude entries would be "
+                                                     f"matched {work:,} times (at most {MAX_MATRIX_WORK:,}); "
+                                                     "list fewer entries, or write the values as lists"))
+        return problems.items, []
     combos = expand_matrix(matrix)
     if not combos:
         problems.add(schema.locate(doc, ("matrix",), "every combination is excluded: no job to run"))
     ids = job_ids(value["name"], combos)
-    planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems)
+    planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems, allow_paths)
+    templated: dict[int, tuple[str, ...] | None] = {}
+    for i, step in enumerate(steps):
+        if _has_template(step) and i not in invalid:
+            names_used = referenced(step)
+            templated[i] = None if names_used is None else tuple(sorted(names_used))
+    # A step's templates depend only on the variables they name: render, check and key each distinct
+    # set of values once (a 10,000-job matrix has a few thousand), not once per job.
+    renders: dict[tuple[Any, ...], tuple[Any, bool, str]] = {}
+    checked: dict[tuple[int, str], bool] = {}
+    base_keys = [str(i) for i in range(len(steps))]
     jobs: list[Job] = []
     for combo, job_id in zip(combos, ids, strict=True):
         context = {**variables, **combo.as_dict(), "name": value["name"], "job": job_id}
-        rendered, template_problems = render_tree(steps, context, ("steps",))
-        for tp in template_problems:
-            problems.add(schema.locate(doc, tp.path, tp.message))
-        failed = {tp.path for tp in template_problems}
-        found = [(at, p) for at, p in schema.check(doc, {**value, "steps": rendered})
-                 if not any(at[:len(f)] == f for f in failed)]
-        problems.extend(p for _, p in found)
+        rendered = list(steps)
+        keys = list(base_keys)
+        broken = set(invalid)
+        for index, used in templated.items():
+            cache_key: tuple[Any, ...] = (
+                (index, *[repr(context.get(n, _MISSING)) for n in used])
+                if used is not None else (index, job_id))
+            if cache_key not in renders:
+                renders[cache_key] = _render_step(doc, index, steps[index], context, problems, checked)
+            rendered[index], ok, keys[index] = renders[cache_key]
+            if not ok:
+                broken.add(index)
         # Steps with problems are left out, so the job-level checks still run on the others.
-        broken = {at[1] for at, _ in [*found, *((tp.path, None) for tp in template_problems)]
-                  if len(at) > 1 and at[0] == "steps"}
-        job = planner.plan(job_id, combo, [None if i in broken else s for i, s in enumerate(rendered)])
+        job = planner.plan(job_id, combo, [None if i in broken else s for i, s in enumerate(rendered)], keys)
         if job is not None and not broken:
             jobs.append(job)
     problems.items.sort(key=lambda p: (p.line, p.column))
     return problems.items, jobs
+
+
+# Where a step holds free text: the schema asks only that it be non-empty text, so which text it is does not
+# matter to validation, and a matrix of 10,000 export paths is validated as one.
+_FREE_TEXT: dict[str, tuple[tuple[str | None, ...], ...]] = {
+    "upload": ((), (None,)), "say": ((),), "use": ((),), "export": ((), ("to",)),
+    "text": (("content",),), "replace": (("text",), ("with",)), "remove": (("text",),),
+    "music": (("file",),), "expect": (("text",), ("text", None)),
+}
+
+
+def _schema_shape(step: Any) -> Any:
+    """``step`` with its free-text values reduced to what the schema can tell of them (empty or not)."""
+    if not (isinstance(step, dict) and len(step) == 1):
+        return step
+    ((kind, value),) = step.items()
+    free = _FREE_TEXT.get(kind, ())
+
+    def walk(item: Any, at: tuple[str | None, ...]) -> Any:
+        if isinstance(item, str):
+            return ("x" if item else "") if at in free else item
+        if isinstance(item, dict):
+            return {k: walk(v, (*at, k)) for k, v in item.items()}
+        if isinstance(item, list):
+            return [walk(v, (*at, None)) for v in item]
+        return item
+
+    return {kind: walk(value, ())}
+
+
+_MISSING = object()
+
+
+def _render_step(doc: Document, index: int, step: Any, context: Mapping[str, Any], problems: _Problems,
+                 checked: dict[tuple[int, str], bool]) -> tuple[Any, bool, str]:
+    """One templated step rendered and checked: (its value, whether it is valid, its key for caches)."""
+    value, template_problems = render_tree(step, context, ("steps", index))
+    for tp in template_problems:
+        problems.add(schema.locate(doc, tp.path, tp.message))
+    key = json.dumps(value, sort_keys=True, default=str)
+    if template_problems:
+        return value, False, key
+    shape = (index, json.dumps(_schema_shape(value), sort_keys=True, default=str))
+    if shape not in checked:
+        found = [(at, p) for at, p in schema.check_step(doc, index, value) if not _under(at, doc.broken)]
+        problems.extend(p for _, p in found)
+        checked[shape] = not found
+    return value, checked[shape], key
+
+
+def _renumbered(action: Action, number: int) -> Action:
+    return dataclasses.replace(action, where=dataclasses.replace(action.where, step_index=number))
+
+
+def _has_template(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_template(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_template(v) for v in value)
+    return schema.is_templated(value)
+
+
+def _under(path: JsonPath, roots: frozenset[JsonPath]) -> bool:
+    return any(path[:len(root)] == root for root in roots)
 
 
 class _Problems:
@@ -167,50 +280,93 @@ class _JobState:
 
 class _JobPlanner:
     def __init__(self, doc: Document, base: Path, out_dir: Path, preview: bool, defaults: model.Defaults,
-                 problems: _Problems) -> None:
+                 problems: _Problems, allow_paths: tuple[Path, ...] = ()) -> None:
         self.doc = doc
         self.base = base
+        self.roots = tuple(dict.fromkeys(p.resolve() for p in (base, *allow_paths)))
         self.out_dir = out_dir
         self.preview = preview
         self.defaults = defaults
         self.problems = problems
-        self.dests: dict[Path, str] = {}  # export destination → the job that writes it
+        self.dests: dict[str, str] = {}  # export destination (relative to --out) → the job that writes it
         self.checked: dict[Path, str | None] = {}  # media checks, once per file for the whole recipe
+        self.built: dict[tuple[int, str], model.Step | model.InvalidValue] = {}  # steps, once per value
+        self.resolved: dict[str, Path] = {}
+        self.uploads: dict[str, tuple[str | None, Path | None]] = {}  # as written → (problem, file)
+        self.leading: dict[str, list[Action]] = {}  # the defaults' actions, per matrix platform
+        self.says: dict[tuple[int, str], Say] = {}  # one Say per distinct step value
+        self.numbered: dict[tuple[int, int], list[Action]] = {}
+        self.wheres: dict[int, tuple[JsonPath, Where]] = {}
+        self.upload_actions: dict[tuple[Path, ...], Upload] = {}
 
     def _problem(self, path: JsonPath, message: str) -> None:
         self.problems.add(schema.locate(self.doc, path, message))
 
-    def plan(self, job_id: str, combo: Combination, steps: Sequence[Any]) -> Job | None:
-        """The job's actions, or ``None`` if a problem was found (it is recorded)."""
+    def plan(self, job_id: str, combo: Combination, steps: Sequence[Any], keys: Sequence[str]) -> Job | None:
+        """The job's actions, or ``None`` if a problem was found (it is recorded).
+
+        ``keys[i]`` identifies step i's rendered value: equal keys, equal steps (built and compiled once).
+        """
         before = len(self.problems.items)
         params = combo.as_dict()
         preset = PLATFORMS.get(str(params.get("platform", "")))
         state = _JobState(platform=preset or self.defaults.platform, duration_ms=self.defaults.duration_ms)
         actions: list[Action] = []
-        leading = self._leading(preset, params.get("platform"), state)
+        leading = self._leading_once(preset, params.get("platform"), state)
         for index, raw in enumerate(steps):
             if raw is None:
                 continue
-            kind = next(k for k in raw if k != model.ALLOW_NOOP)
-            at: JsonPath = ("steps", index, kind)
-            line, column = self.doc.key_mark(at)
-            where = Where(self.doc.file, line, column, index + 1, kind)
-            try:
-                step = model.build_step({kind: raw[kind]}, self.defaults)
-            except model.InvalidValue as exc:
-                self._problem((*at, *exc.path), exc.message)
+            at, where = self._where(index, raw)
+            built = self._build(index, raw, keys[index])
+            if isinstance(built, model.InvalidValue):
+                self._problem((*at, *built.path), built.message)
                 continue
             had_image = bool(state.images)
-            planned = self._actions(step, at, where, state, job_id)
+            planned = self._actions(built, at, where, state, job_id, (index, keys[index]))
             if raw.get(model.ALLOW_NOOP) is True:
                 planned = [replace(a, allow_noop=True) if isinstance(a, Say | Upload) else a for a in planned]
             actions.extend(planned)
             if leading and state.images and not had_image:
-                actions.extend(leading)  # the defaults apply to the first image
+                # The defaults apply to the first image: they are part of the step that uploaded it, and
+                # numbered so ("step 1 (defaults)"), as the user counts the recipe's steps.
+                actions.extend(self._numbered(leading, index + 1))
                 leading = []
         if len(self.problems.items) > before:
             return None
         return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions))
+
+    def _where(self, index: int, raw: Any) -> tuple[JsonPath, Where]:
+        """The step's path and Where (a step's kind is a key, never templated: one per index)."""
+        if index not in self.wheres:
+            kind = next(k for k in raw if k != model.ALLOW_NOOP)
+            at: JsonPath = ("steps", index, kind)
+            line, column = self.doc.key_mark(at)
+            self.wheres[index] = (at, Where(self.doc.file, line, column, index + 1, kind))
+        return self.wheres[index]
+
+    def _build(self, index: int, raw: Any, value_key: str) -> model.Step | model.InvalidValue:
+        key = (index, value_key)
+        if key not in self.built:
+            try:
+                kind = next(k for k in raw if k != model.ALLOW_NOOP)
+                self.built[key] = model.build_step({kind: raw[kind]}, self.defaults)
+            except model.InvalidValue as exc:
+                self.built[key] = exc
+        return self.built[key]
+
+    def _numbered(self, leading: list[Action], number: int) -> list[Action]:
+        key = (id(leading), number)
+        if key not in self.numbered:
+            self.numbered[key] = [_renumbered(a, number) for a in leading]
+        return self.numbered[key]
+
+    def _leading_once(self, preset: Platform | None, platform: object, state: _JobState) -> list[Action]:
+        key = str(platform)
+        if key not in self.leading:
+            self.leading[key] = self._leading(preset, platform, state)
+        elif self.defaults.duration_ms:
+            self._check_cap(("defaults", "duration"), self.defaults.duration_ms, state)
+        return self.leading[key]
 
     def _leading(self, preset: Platform | None, platform: object, state: _JobState) -> list[Action]:
         """The defaults (or the matrix's platform) as Say actions, sent right after the first image upload."""
@@ -242,7 +398,7 @@ class _JobPlanner:
                               f"({seconds(cap)} at most); shorten it or use another platform")
 
     def _actions(self, step: model.Step, at: JsonPath, where: Where, state: _JobState,
-                 job_id: str) -> list[Action]:
+                 job_id: str, key: tuple[int, str]) -> list[Action]:
         match step:
             case model.UploadStep():
                 return self._upload(step, at, where, state)
@@ -285,30 +441,65 @@ class _JobPlanner:
                               f"({zone.describe()}), where the platform's interface covers text; move it "
                               "inside, or add keep_safe: false to place it there anyway")
                 return []
-        return [Say(compile_step(step), where, free_text=isinstance(step, model.SayStep),
-                    effect=effect_of(step), uploads=uploads_quoted(step))]
+        if key not in self.says:
+            self.says[key] = Say(compile_step(step), where, free_text=isinstance(step, model.SayStep),
+                                 effect=effect_of(step), uploads=uploads_quoted(step))
+        return [self.says[key]]
 
     def _upload(self, step: model.UploadStep, at: JsonPath, where: Where, state: _JobState) -> list[Action]:
         paths: list[Path] = []
+        listed = isinstance(_raw(self.doc, at), list)
         for i, written in enumerate(step.paths):
-            listed = isinstance(_raw(self.doc, at), list)
             path_at: JsonPath = (*at, i) if listed else at
-            resolved = (self.base / os.path.expanduser(written)).resolve()
-            if resolved not in self.checked:
-                self.checked[resolved] = self._check_media(resolved)
-            error = self.checked[resolved]
+            if written not in self.uploads:
+                self.uploads[written] = self._check_upload(written)
+            error, resolved = self.uploads[written]
+            if resolved is not None:
+                names = state.audio if resolved.suffix.lower() in AUDIO_SUFFIXES else state.images
+                # A failed upload's name still counts as uploaded, so later steps that use it are not
+                # reported a second time for the same mistake.
+                names.append(resolved.name)
             if error:
                 self._problem(path_at, error)
                 continue
+            assert resolved is not None
             paths.append(resolved)
-            (state.audio if resolved.suffix.lower() in AUDIO_SUFFIXES else state.images).append(resolved.name)
-        return [Upload(tuple(paths), where)] if paths else []
+        if not paths:
+            return []
+        key = tuple(paths)
+        if key not in self.upload_actions or self.upload_actions[key].where != where:
+            self.upload_actions[key] = Upload(key, where)
+        return [self.upload_actions[key]]
+
+    def _check_upload(self, written: str) -> tuple[str | None, Path | None]:
+        """(the problem with an upload's path, or None; the file it names, if it names one)."""
+        bad_name = _bad_name(written)
+        if bad_name:
+            return f"upload '{_shown(written)}': {bad_name}", None
+        resolved = self._resolve(written)
+        if resolved not in self.checked:
+            self.checked[resolved] = self._check_place(written, resolved) or self._check_media(resolved)
+        return self.checked[resolved], resolved
+
+    def _resolve(self, written: str) -> Path:
+        if written not in self.resolved:
+            self.resolved[written] = (self.base / os.path.expanduser(written)).resolve()
+        return self.resolved[written]
+
+    def _check_place(self, written: str, resolved: Path) -> str | None:
+        """Uploads stay inside the recipe's folder (or an --allow-path one): a recipe from someone else's
+        repository must not send the user's other files to a server."""
+        if any(resolved.is_relative_to(root) for root in self.roots):
+            return None
+        return (f"'{written}' is outside the recipe's folder ({self.roots[0]}); move the file next to the "
+                "recipe, or pass --allow-path DIR to allow its folder")
 
     @staticmethod
     def _check_media(path: Path) -> str | None:
         allowed = media.IMAGES | media.AUDIO
         try:
-            media.check_upload(path, allowed)
+            kind = media.check_upload(path, allowed)
+            media.verify_decodes(path, kind)
         except MediaError as exc:
             return _without_path(exc.message, path) + (f"; {exc.hint}" if exc.hint else "")
         return None
@@ -324,41 +515,73 @@ class _JobPlanner:
         if error:
             self._problem(to_at, error)
             return []
-        dest = self.out_dir / relative
-        if dest in self.dests:
-            self._problem(to_at, f"export '{relative}' is also written by job {self.dests[dest]}; put "
+        if relative in self.dests:
+            self._problem(to_at, f"export '{relative}' is also written by job {self.dests[relative]}; put "
                                  "{{ job }} or a matrix value in 'to:'")
             return []
-        self.dests[dest] = job_id
+        self.dests[relative] = job_id
+        dest = self.out_dir / relative
         quality, resolution = ("low", "540p") if self.preview else (step.quality, step.resolution)
         return [Export(dest, where, format=fmt, quality=quality, resolution=resolution)]
 
 
-def _destination(step: model.ExportStep, job_id: str, count: int) -> tuple[str, PurePosixPath, str | None]:
-    """The export's format and its path relative to the output folder, or an error message."""
+def _destination(step: model.ExportStep, job_id: str, count: int) -> tuple[str, str, str | None]:
+    """The export's format and its path relative to the output folder, or an error message.
+
+    Plain strings, not Paths: a 10,000-job matrix computes this 10,000 times.
+    """
     fmt = step.format
     if step.to is None:
         fmt = fmt or "mp4"
         name = f"{job_id}.{fmt}" if count == 1 else f"{job_id}-{count}.{fmt}"
-        return fmt, PurePosixPath(name), None
+        bad_name = _bad_name(name)
+        if bad_name:
+            return "", "", (f"the default export name '{_shown(name)}' (from the job id): "
+                            f"{bad_name}; give 'to:' a shorter path")
+        return fmt, name, None
     written = step.to.replace("\\", "/")
     if written.startswith("/") or written.startswith("~") or (len(written) > 1 and written[1] == ":"):
-        return "", PurePosixPath(), (f"export path '{step.to}' is absolute; write it relative to the output "
-                                     "folder (--out)")
-    normal = PurePosixPath(os.path.normpath(written).replace("\\", "/"))
-    if normal.parts[:1] == ("..",) or str(normal) in (".", ""):
-        return "", PurePosixPath(), (f"export path '{step.to}' leaves the output folder; remove the '..' "
-                                     "(paths are relative to --out)")
-    suffix = normal.suffix.lower().lstrip(".")
+        return "", "", (f"export path '{step.to}' is absolute; write it relative to the output "
+                        "folder (--out)")
+    normal = posixpath.normpath(written)
+    if normal == ".." or normal.startswith("../") or normal in (".", ""):
+        return "", "", (f"export path '{step.to}' leaves the output folder; remove the '..' "
+                        "(paths are relative to --out)")
+    bad_name = _bad_name(normal)
+    if bad_name:
+        return "", "", f"export path '{_shown(step.to)}': {bad_name}"
+    name = normal.rsplit("/", 1)[-1]
+    stem_end = name.rfind(".")
+    suffix = name[stem_end + 1:].lower() if 0 < stem_end < len(name) - 1 else ""
     if suffix in EXPORT_FORMATS:
         if fmt and fmt != suffix:
-            return "", PurePosixPath(), f"'{step.to}' ends in .{suffix} but format is {fmt}; make them agree"
+            return "", "", f"'{step.to}' ends in .{suffix} but format is {fmt}; make them agree"
         return suffix, normal, None
     if suffix and suffix.isalpha() and len(suffix) <= 4:
-        return "", PurePosixPath(), (f"cannot export to a .{suffix} file; end '{step.to}' in one of "
-                                     f"{', '.join('.' + f for f in EXPORT_FORMATS)}")
+        return "", "", (f"cannot export to a .{suffix} file; end '{step.to}' in one of "
+                        f"{', '.join('.' + f for f in EXPORT_FORMATS)}")
     fmt = fmt or "mp4"
-    return fmt, normal.with_name(f"{normal.name}.{fmt}"), None
+    return fmt, f"{normal}.{fmt}", None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _bad_name(text: str) -> str | None:
+    """Why a file system would refuse the path ``text`` (NUL and control characters, over-long names)."""
+    if _CONTROL.search(text):
+        return "it contains a control character (such as NUL); remove it"
+    if len(text.encode()) > MAX_PATH_BYTES:
+        return f"longer than {MAX_PATH_BYTES} bytes; shorten it"
+    for part in text.split("/"):
+        if len(part.encode()) > MAX_NAME_BYTES:
+            return f"the name '{_shown(part)}' is longer than {MAX_NAME_BYTES} bytes; shorten it"
+    return None
+
+
+def _shown(text: str) -> str:
+    text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _raw(doc: Document, at: JsonPath) -> Any:

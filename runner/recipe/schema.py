@@ -35,6 +35,12 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(recipe_schema())
 
 
+@cache
+def _step_validator() -> jsonschema.Draft202012Validator:
+    schema = recipe_schema()
+    return jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/step"})
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``", did you mean 'zoom'?"`` when a close match exists, else ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
@@ -98,6 +104,20 @@ def check(doc: Document, value: Any | None = None, *,
     for error in _validator().iter_errors(instance):
         path: JsonPath = tuple(error.absolute_path)
         found.extend((path, problem) for problem in _problems(doc, error, skip_templated))
+    return found
+
+
+def check_step(doc: Document, index: int, step: Any) -> list[tuple[JsonPath, Problem]]:
+    """The problems of one (expanded) step, as ``check`` would report them for ``steps[index]``.
+
+    Checking a step alone is what keeps planning a 10,000-job matrix cheap: only the steps a template
+    changed are checked again per job, and each distinct value once.
+    """
+    found: list[tuple[JsonPath, Problem]] = []
+    for error in _step_validator().iter_errors(step):
+        error.path.extendleft(reversed(("steps", index)))  # nested errors' absolute paths follow
+        path: JsonPath = tuple(error.absolute_path)
+        found.extend((path, problem) for problem in _problems(doc, error, False))
     return found
 
 
@@ -243,13 +263,19 @@ def _describe(value: Any) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:12]}…({len(text)} digits)" if isinstance(value, int) \
+        else text[:37] + "..."
+
+
 def _plain(error: ValidationError) -> str:
     kind = error.validator
     bound = _vv(error)
     if kind in ("minimum", "exclusiveMinimum"):
-        return f"{_inst(error)!r} is too small (at least {bound})"
+        return f"{_shown(_inst(error))} is too small (at least {bound})"
     if kind in ("maximum", "exclusiveMaximum"):
-        return f"{_inst(error)!r} is too large (at most {bound})"
+        return f"{_shown(_inst(error))} is too large (at most {bound})"
     if kind == "minItems":
         return f"needs at least {bound} item{'s' if bound != 1 else ''}"
     if kind == "maxItems":

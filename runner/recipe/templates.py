@@ -1,12 +1,19 @@
-"""``{{ }}`` templates in recipe strings: Jinja2's sandbox with strict undefined names.
+"""``{{ }}`` templates in recipe strings: Jinja2's sandbox with strict undefined names, and bounded work.
 
 A recipe is data from a repository, possibly someone else's, so templates run in ``SandboxedEnvironment``
 (no attribute games reach Python internals). ``StrictUndefined`` makes a misspelt variable an error that
 names itself, which the planner reports at the template's line with a did-you-mean.
+
+Templates substitute values; they are not programs. So that no template can cost unbounded time or memory
+(``{{ 'a' * 1000000000 }}``, nested ``{% for %}``, ``{{ range(10**9)|list }}``, ``{% include %}``), only
+expressions, ``{% if %}`` and a list of filters are allowed (checked on the parsed template, before it
+runs), ``*``, ``**`` and ``%`` check the size of their result before computing it, and the output is cut
+off at ``MAX_TEXT`` characters. Each distinct template is compiled once per process.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,8 +22,11 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import jinja2
+from jinja2 import meta, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from runner.recipe.limits import MAX_TEXT
 from runner.recipe.loader import JsonPath
 from runner.recipe.schema import did_you_mean
 
@@ -27,23 +37,156 @@ def slug(value: Any) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
 
 
+@functools.lru_cache(maxsize=65536)
+def _stem(text: str) -> str:
+    return PurePosixPath(text.replace("\\", "/")).stem
+
+
 def stem(value: Any) -> str:
     """The file name without directory and suffix: ``images/shoe.png`` → ``shoe``."""
-    return PurePosixPath(str(value).replace("\\", "/")).stem
+    return _stem(str(value))
+
+
+_MAX_INT_BITS = 4096  # integers from ** and * stay printable (Python prints at most 4300 digits)
+
+# Jinja's own filters that do bounded work on bounded input, are deterministic and need no Python objects.
+_SAFE_FILTERS = ("abs", "capitalize", "count", "d", "default", "e", "escape", "first", "float", "int",
+                 "join", "last", "length", "list", "lower", "max", "min", "replace", "reverse", "round",
+                 "sort", "string", "striptags", "title", "trim", "truncate", "unique", "upper", "urlencode",
+                 "wordcount")
+
+# Template syntax a recipe may use: output, expressions and {% if %}. Loops, assignments, macros, calls,
+# includes and blocks are refused with a located problem.
+_ALLOWED_NODES: tuple[type[nodes.Node], ...] = (
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.Name, nodes.Const, nodes.List,
+    nodes.Tuple, nodes.Dict, nodes.Pair, nodes.Filter, nodes.Test, nodes.Getattr, nodes.Getitem, nodes.Slice,
+    nodes.CondExpr, nodes.Concat, nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Neg,
+    nodes.Pos, nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Pow,
+    nodes.Keyword)
+_NODE_WORDS = {"For": "{% for %} loops", "Include": "{% include %}", "Import": "{% import %}",
+               "FromImport": "{% from … import %}", "Extends": "{% extends %}", "Block": "{% block %}",
+               "Macro": "{% macro %}", "CallBlock": "{% call %}", "Call": "function and method calls",
+               "Assign": "{% set %}", "AssignBlock": "{% set %}", "FilterBlock": "{% filter %}",
+               "With": "{% with %}", "ExprStmt": "{% do %}"}
+
+
+class _BoundedSandbox(SandboxedEnvironment):
+    """The sandbox, with ``*``, ``**`` and ``%`` refusing results too big to be a recipe value."""
+
+    intercepted_binops = frozenset(["*", "**", "%"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            _check_repeat(left, right)
+            _check_repeat(right, left)
+            if isinstance(left, int) and isinstance(right, int):
+                _check_bits(abs(left).bit_length() + abs(right).bit_length())
+        elif operator == "**":
+            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
+                _check_bits(right * abs(left).bit_length())
+        elif operator == "%" and isinstance(left, str):
+            raise SecurityError("'%' formatting of text is not supported in templates; join values with ~")
+        return super().call_binop(context, operator, left, right)
+
+
+def _check_repeat(seq: Any, times: Any) -> None:
+    if isinstance(seq, str | list | tuple) and isinstance(times, int) and len(seq) * times > MAX_TEXT:
+        raise SecurityError(f"the template repeats a value to more than {MAX_TEXT:,} characters or items; "
+                            "shorten it")
+
+
+def _check_bits(bits: int) -> None:
+    if bits > _MAX_INT_BITS:
+        raise SecurityError("the template computes a number too large to write down; use smaller "
+                            "numbers")
+
+
+def _bounded_replace(value: Any, old: Any, new: Any, count: int | None = None) -> str:
+    text, old, new = str(value), str(old), str(new)
+    hits = text.count(old) if old else len(text) + 1
+    if count is not None and count >= 0:
+        hits = min(hits, count)
+    if len(text) + hits * max(0, len(new) - len(old)) > MAX_TEXT:
+        raise SecurityError(f"replace would make more than {MAX_TEXT:,} characters; shorten the text")
+    return text.replace(old, new, -1 if count is None else count)
 
 
 @cache
 def environment() -> SandboxedEnvironment:
-    """The one template environment: sandboxed, strict, with the recipe filters."""
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
-    env.filters.update({"stem": stem, "slug": slug})  # upper and lower are Jinja's own
+    """The one template environment: sandboxed, strict, bounded, with the recipe filters."""
+    env = _BoundedSandbox(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env.filters = {name: env.filters[name] for name in _SAFE_FILTERS}
+    env.filters.update({"stem": stem, "slug": slug, "replace": _bounded_replace})
+    env.globals.clear()  # range, lipsum, dict, cycler, joiner, namespace: nothing a value needs
+    env.tests = {name: env.tests[name] for name in ("defined", "undefined", "none", "number", "string",
+                                                   "even", "odd", "divisibleby", "eq", "ne", "lt", "le",
+                                                   "gt", "ge", "in", "true", "false")}
     return env
+
+
+@cache
+def compiled(text: str) -> jinja2.Template:
+    """``text`` parsed, checked against the allowed syntax and compiled, once per distinct text.
+
+    Raises:
+        TemplateFailure: syntax error, or syntax recipes do not support.
+    """
+    env = environment()
+    try:
+        tree = env.parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        raise _syntax_failure(env, exc) from None
+    for node in tree.find_all(nodes.Node):
+        if not isinstance(node, _ALLOWED_NODES):
+            what = _NODE_WORDS.get(type(node).__name__, f"'{type(node).__name__}'")
+            raise TemplateFailure(f"{what}: not supported in recipe templates; templates substitute "
+                                  "values ({{ name }}, {{ image | stem }}): list the values in the matrix")
+        if isinstance(node, nodes.Filter | nodes.Test) and node.name not in (
+                env.filters if isinstance(node, nodes.Filter) else env.tests):
+            table = env.filters if isinstance(node, nodes.Filter) else env.tests
+            word = "filter" if isinstance(node, nodes.Filter) else "test"
+            raise TemplateFailure(f"unknown {word} '{node.name}' in template{_suggest(node.name, table)}")
+    try:
+        return env.from_string(tree)
+    except jinja2.TemplateSyntaxError as exc:  # pragma: no cover — parsed above
+        raise _syntax_failure(env, exc) from None
+
+
+def _syntax_failure(env: SandboxedEnvironment, exc: jinja2.TemplateSyntaxError) -> TemplateFailure:
+    match = re.search(r"No filter named '([^']+)'", exc.message or "")
+    if match:
+        name = match[1]
+        return TemplateFailure(f"unknown filter '{name}' in template{_suggest(name, env.filters)}")
+    return TemplateFailure(f"template syntax error: {exc.message}")
 
 
 @dataclass(frozen=True)
 class TemplateProblem:
     path: JsonPath
     message: str
+
+
+def referenced(value: Any) -> frozenset[str] | None:
+    """Every variable the templates in ``value`` refer to (``None``: one does not parse).
+
+    A template's result depends on these alone, so the planner renders a step once per distinct set of
+    their values rather than once per job.
+    """
+    names: set[str] = set()
+
+    def walk(item: Any) -> bool:
+        if isinstance(item, dict):
+            return all(walk(v) for v in item.values())
+        if isinstance(item, list):
+            return all(walk(v) for v in item)
+        if isinstance(item, str) and ("{{" in item or "{%" in item):
+            try:
+                names.update(meta.find_undeclared_variables(environment().parse(item)))
+            except jinja2.TemplateSyntaxError:
+                return False
+        return True
+
+    return frozenset(names) if walk(value) else None
 
 
 def render_tree(value: Any, context: Mapping[str, Any],
@@ -75,28 +218,89 @@ class TemplateFailure(Exception):
         self.message = message
 
 
+# A template that is only text, variables and argument-free filters (``{{ image | stem }}-{{ platform }}``,
+# nearly every recipe's) is evaluated directly: the same result as Jinja's, without a render context per job.
+_Part = str | tuple[str, tuple[Any, ...]]
+
+
+@cache
+def _simple(text: str) -> tuple[_Part, ...] | None:
+    tree = environment().parse(text)
+    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
+        return None
+    parts: list[_Part] = []
+    node: nodes.Node | None
+    for node in tree.body[0].nodes:
+        if isinstance(node, nodes.TemplateData):
+            parts.append(node.data)
+            continue
+        chain: list[Any] = []
+        while isinstance(node, nodes.Filter) and not (node.args or node.kwargs or node.dyn_args
+                                                      or node.dyn_kwargs):
+            function = environment().filters.get(node.name)
+            if function is None or getattr(function, "jinja_pass_arg", None) is not None:
+                return None
+            chain.append(function)
+            node = node.node
+        if not isinstance(node, nodes.Name) or node.name.startswith("_"):
+            return None
+        parts.append((node.name, tuple(reversed(chain))))
+    return tuple(parts)
+
+
+def _render_simple(parts: tuple[_Part, ...], context: Mapping[str, Any]) -> str | None:
+    pieces: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            pieces.append(part)
+            continue
+        name, chain = part
+        if name not in context:
+            return None  # Jinja says what is undefined, with its did-you-mean
+        value = context[name]
+        for function in chain:
+            value = function(value)
+        pieces.append(str(value))
+    result = "".join(pieces)
+    return result if len(result) <= MAX_TEXT else None
+
+
 def render(text: str, context: Mapping[str, Any]) -> str:
     """Render one template string.
 
     Raises:
-        TemplateFailure: undefined variable or filter (with a did-you-mean), syntax error, sandbox violation.
+        TemplateFailure: undefined variable or filter (with a did-you-mean), syntax error, unsupported
+            syntax, sandbox violation, a result over ``MAX_TEXT`` characters, or any error of the values.
     """
-    env = environment()
+    template = compiled(text)  # checks the syntax first
+    parts = _simple(text)
+    if parts is not None:
+        try:
+            fast = _render_simple(parts, context)
+        except Exception:  # Jinja's own path below reports it as it would
+            fast = None
+        if fast is not None:
+            return fast
     try:
-        return env.from_string(text).render(dict(context))
+        pieces: list[str] = []
+        size = 0
+        for piece in template.generate(dict(context)):
+            size += len(piece)
+            if size > MAX_TEXT:
+                raise TemplateFailure(f"the template makes more than {MAX_TEXT:,} characters; shorten it")
+            pieces.append(piece)
+        return "".join(pieces)
     except jinja2.UndefinedError as exc:
-        match = re.search(r"'([^']+)' is undefined", str(exc))
-        name = match[1] if match else str(exc)
+        match = re.fullmatch(r"'([^']+)' is undefined", str(exc))
+        if not match:
+            raise TemplateFailure(f"template error: {exc}") from None
+        name = match[1]
         raise TemplateFailure(f"undefined variable '{name}' in template{_suggest(name, context)}") from None
-    except jinja2.TemplateSyntaxError as exc:
-        match = re.search(r"No filter named '([^']+)'", exc.message or "")
-        if match:
-            name = match[1]
-            hint = _suggest(name, env.filters)
-            raise TemplateFailure(f"unknown filter '{name}' in template{hint}") from None
-        raise TemplateFailure(f"template syntax error: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise TemplateFailure(f"template error: {exc}") from None
+    except (ArithmeticError, ValueError, TypeError, LookupError, MemoryError, RecursionError) as exc:
+        # What the values do wrong: 1/0, int('x'), an index out of range.
+        raise TemplateFailure(f"template error: {type(exc).__name__}: {exc}") from None
 
 
 def _suggest(name: str, choices: Mapping[str, Any]) -> str:

@@ -151,3 +151,61 @@ def test_every_allowed_kind_has_a_mime_type() -> None:
     from runner.media import MIME_TYPES
 
     assert set(MIME_TYPES) == ALLOWED
+
+
+# --- full decoding (validate, issue 8.7) -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("fmt", "name"), [("JPEG", "a.jpg"), ("PNG", "a.png"), ("WEBP", "a.webp"),
+                                           ("GIF", "a.gif"), ("HEIF", "a.heic")])
+def test_whole_images_decode_and_cut_ones_do_not(tmp_path: Path, fmt: str, name: str) -> None:
+    from runner.media import verify_decodes
+
+    path = tmp_path / name
+    noise = Image.effect_noise((64, 64), 80).convert("RGB")  # noise: every byte of the file matters
+    noise.save(path, format=fmt)
+    kind = check_upload(path)
+    verify_decodes(path, kind)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size * 2 // 3])
+    with pytest.raises(MediaError, match=rf"the {kind} file does not decode.*|cut short") as caught:
+        verify_decodes(path, check_upload(path))
+    assert caught.value.hint and "copy it again" in caught.value.hint
+
+
+def test_real_audio_decodes_and_garbage_after_the_header_does_not(tmp_path: Path) -> None:
+    from runner.media import verify_decodes
+
+    path = _encode(tmp_path / "a.m4a", "ipod", "aac", True)
+    verify_decodes(path, "m4a")
+    path.write_bytes(path.read_bytes()[:64] + bytes(range(256)) * 20)
+    with pytest.raises(MediaError):
+        verify_decodes(path, check_upload(path))
+
+
+def test_a_cut_short_wav_names_the_samples_missing(tmp_path: Path) -> None:
+    from runner.media import verify_decodes
+
+    path = tmp_path / "a.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\0\0\0\0" * 4000)
+    verify_decodes(path, "wav")
+    path.write_bytes(path.read_bytes()[:8044])
+    with pytest.raises(MediaError, match=r"cut short \(2,000 of 4,000 samples\)"):
+        verify_decodes(path, "wav")
+
+
+def test_a_picture_too_big_to_decode_is_refused_before_decoding(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import runner.media as media
+
+    path = _image(tmp_path, "PNG", "big.png")
+    monkeypatch.setattr(media, "MAX_PIXELS", 100)  # 16×16 = 256 pixels
+    with pytest.raises(MediaError, match="more than this tool decodes"):
+        media.verify_decodes(path, "png")
+
+
+def test_a_path_the_os_refuses_is_a_media_error_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="cannot use this path"):
+        check_upload(tmp_path / ("a" * 300 + ".png"))

@@ -35,14 +35,15 @@ def test_yaml_syntax_error_is_located_and_names_the_real_cause(write_recipe: Wri
     with pytest.raises(RecipeLoadError) as caught:
         load_plan(path)
     message = str(caught.value)
-    assert message.startswith(f"{path}:")
-    assert "YAML syntax error" in message
-    assert "line 5, column 10" in message  # where the unclosed quote starts
+    # Located where the unclosed quote starts (line 5), not where the parser ran out of text (line 7).
+    assert message.startswith(f"{path}:5:10: YAML syntax error: while scanning a quoted scalar")
+    assert "(at line 7, column 1)" in message
 
 
 def test_yaml_syntax_error_position(write_recipe: WriteRecipe) -> None:
     path = write_recipe("version: 1\nname: demo\nsteps:\n  - upload: [shoe.png\n  - say: hi\n")
-    with pytest.raises(RecipeLoadError, match=r":5:\d+: YAML syntax error"):
+    # The unclosed '[' on line 4 is where the mistake is; line 5 is where the parser noticed.
+    with pytest.raises(RecipeLoadError, match=r":4:13: YAML syntax error: .*flow sequence.*line 5"):
         load_plan(path)
 
 
@@ -217,12 +218,12 @@ def test_validate_prints_each_problem_on_its_own_line_and_exits_2(
     out, err = capsys.readouterr()
     assert code == 2
     assert out == f"{good}: ok (1 job, 2 actions)\n"
+    # Bare file:line:col: lines (editors' problem matchers), in the order the recipes were given.
     lines = err.splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith(f"motionctl: error: {broken}:5:1: YAML syntax error")
-    assert lines[1].startswith(f"motionctl: error: {bad}:4:13: step 1 (upload): 'missing.png': no such file")
-    assert lines[2] == (f"motionctl: error: {bad}:5:14: step 2 (motion): unknown key 'zom', "
-                        "did you mean 'zoom'?")
+    assert lines[0].startswith(f"{bad}:4:13: step 1 (upload): 'missing.png': no such file")
+    assert lines[1] == f"{bad}:5:14: step 2 (motion): unknown key 'zom', did you mean 'zoom'?"
+    assert lines[2].startswith(f"{broken}:5:1: YAML syntax error")
     assert "Traceback" not in out + err
 
 

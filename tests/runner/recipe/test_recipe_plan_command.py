@@ -41,6 +41,8 @@ def test_plan_text_shows_the_exact_sentences(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "job spring-sale-bag-instagram-feed  (image=bag.jpg, platform=instagram-feed)" in out
     assert "say Set the aspect ratio to 4:5 for instagram-feed.  [defaults]" in out
+    assert "expect tracks video 1, audio 1, text 1; duration 6s" in out  # readable values, not Python reprs
+    assert "{'" not in out
     assert 'say Add the text "Acme — 30% off" from 0s for 3s at the bottom.  [line 12]' in out
     assert "export out/spring-sale/bag-tiktok.mp4 (mp4, low, 540p)" in out  # under the default --out
     assert "total: about 600 credits for 4 jobs" in out
@@ -52,7 +54,8 @@ def test_plan_of_a_broken_recipe_exits_2_with_located_lines(
     assert main(["plan", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == (f"motionctl: error: {path}:5:20: step 2 (motion), field 'zoom': unknown value "
+    # A bare file:line:col: line, as editors' problem matchers read it (no "motionctl: error:" prefix).
+    assert captured.err == (f"{path}:5:20: step 2 (motion), field 'zoom': unknown value "
                             "'inn', did you mean 'in'?\n")
 
 
