@@ -16,7 +16,7 @@ from typing import Any, Literal
 from motionctl.units import format_size
 from runner.api import summarize_tracks
 from runner.journal import read_journal, state_file
-from runner.reporting.text import step_name
+from runner.reporting.text import is_recipe_step
 
 JobStatus = Literal["ok", "failed", "unfinished"]
 
@@ -87,7 +87,7 @@ def fold_history(records: list[dict[str, Any]], run_id: str) -> RunHistory:
             job.status = "unfinished" if job.status == "failed" else job.status  # a resume took it up again
         elif kind == "step" and isinstance(r.get("index"), int):
             label = _text(r.get("label"))
-            job.steps += step_name(label) == label  # "defaults" is no step of the recipe
+            job.steps += is_recipe_step(label)
             job.last_index = r["index"]
         elif kind == "output" and isinstance(r.get("path"), str):
             size = r.get("bytes")

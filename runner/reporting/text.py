@@ -18,15 +18,21 @@ class Verbosity(IntEnum):
     VERBOSE = 2
 
 
-# The planner labels the settings it derives from `defaults:` and the matrix with step number 0: they are
-# not one of the recipe's steps, so a person should not read a step number for them.
+# Settings from `defaults:` and the matrix travel with the step that uploads the first image and carry its
+# number ("step 1 (defaults)"); an older journal numbers them 0, which is no step a person can find.
 _UNNUMBERED = re.compile(r"^step 0 \((?P<kind>[^)]*)\)$")
+_DEFAULTS = re.compile(r"^step \d+ \(defaults\)$")
 
 
 def step_name(label: str) -> str:
-    """``step 2 (motion)`` as it is; ``step 0 (defaults)`` as ``defaults``, which is no recipe step."""
+    """``step 2 (motion)`` as it is; an old journal's ``step 0 (defaults)`` as ``defaults``."""
     match = _UNNUMBERED.match(label)
     return match["kind"] if match else label
+
+
+def is_recipe_step(label: str) -> bool:
+    """False for the settings the defaults add (``step 1 (defaults)``): they are not a step of the recipe."""
+    return not _DEFAULTS.match(label)
 
 
 def clock(seconds: float) -> str:
