@@ -23,13 +23,13 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from mock_server import drafts, sse
+from mock_server import drafts, sse, url_fetch
+from mock_server.admin import ADMIN_HEADER, key_matches, new_admin_key
 from mock_server.clock import Clock, SystemClock
 from mock_server.config import MockConfig
 from mock_server.envelopes import (
     EXPORT_NOT_ALLOWED,
     MISSING_CLIENT_ID,
-    UNSUPPORTED_FILE_TYPE,
     ApiFailure,
     bad_body,
     error,
@@ -48,21 +48,13 @@ from mock_server.faults import (
 )
 from mock_server.interpreter import Interpretation, interpret
 from mock_server.render_jobs import RenderJobs, status_body
+from mock_server.routes import ROUTES
 from mock_server.store import GENERATION_COST, Account, RenderJob, Session, Store, Upload, iso
-from mock_server.uploads import (
-    KIND_OF,
-    ReceivedFile,
-    copy_local,
-    decode_data_url,
-    file_url_path,
-    probe,
-    receive_multipart,
-    remove_tree,
-    safe_name,
-)
+from mock_server.uploads import KIND_OF, ReceivedFile, copy_local, probe, receive_multipart, remove_tree
 
 ATTRIBUTION_HEADERS = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
 # API-NOTES: the backend can end a stream with this line after real work; clients ignore it.
+MAX_URLS = 20  # URL sources per upload request
 TEMPORARY_ISSUE_TEXT = "I encountered a temporary issue. Please try again if something looks off."
 
 
@@ -93,7 +85,8 @@ class NemoApi:
     """The route handlers over one store."""
 
     def __init__(self, config: MockConfig, store: Store, jobs: RenderJobs,
-                 controller: FaultController) -> None:
+                 controller: FaultController, admin_key: str) -> None:
+        self.admin_key = admin_key
         self.config = config
         self.store = store
         self.jobs = jobs
@@ -109,7 +102,8 @@ class NemoApi:
         if not client_id or len(client_id) > 64:
             raise ApiFailure(MISSING_CLIENT_ID,
                              "missing X-Client-Id header: send a UUID (at most 64 characters)")
-        account = self.store.anonymous_token(client_id, request.client.host if request.client else "")
+        account = self.store.anonymous_token(client_id, request.client.host if request.client else "",
+                                             request.headers.get("authorization"))
         return ok({"token": account.token, "user_id": account.user_id, "expires_at": iso(account.expires_at),
                    "credits": account.available})
 
@@ -154,7 +148,7 @@ class NemoApi:
             if ctype.startswith("multipart/"):
                 received = await receive_multipart(ctype, request.stream(), new_path, limit)
             else:
-                received = await self._upload_urls(request, new_path, limit)
+                received = await self._upload_urls(request, account, new_path, limit)
             infos = []
             for upload_id, file in zip(ids, received, strict=True):
                 media = await anyio.to_thread.run_sync(probe, file.path, file.ext)
@@ -171,45 +165,51 @@ class NemoApi:
             self.store.add_upload(session, Upload(upload_id, session.session_id, file.path, info))
         return ok({"files": [info for _, _, info in infos], "session_state_applied": True})
 
-    async def _upload_urls(self, request: Request, new_path: Callable[[str], Path],
+    async def _upload_urls(self, request: Request, account: Account, new_path: Callable[[str], Path],
                            limit: int) -> list[ReceivedFile]:
         body = await _json_body(request)
         urls = body.get("urls")
         if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
             raise bad_body('expected multipart "files" or JSON {"urls": [...], "source_type": "url"}')
+        if len(urls) > MAX_URLS:
+            raise bad_body(f"urls has {len(urls)} entries; at most {MAX_URLS} per upload")
+        for url in urls:  # refuse a bad list before fetching any of it
+            url_fetch.check_url(url)
         out = []
         for url in urls:
-            out.append(await anyio.to_thread.run_sync(self._fetch_local, request, url, new_path, limit))
+            parts = url_fetch.check_url(url)
+            segments = parts.path.split("/")
+            name = url_fetch.url_file_name(parts)
+            if parts.netloc == request.url.netloc and len(segments) == 4 and segments[1] == "cdn":
+                # One of this mock's own upload URLs: copied on disk, and only the caller's own uploads.
+                served = self.store.upload_file(segments[2], urllib.parse.unquote(segments[3]),
+                                                account.user_id)
+                if served is None:
+                    raise url_fetch.refuse(url, "it answered HTTP 404")
+                out.append(await anyio.to_thread.run_sync(copy_local, served, served.name,
+                                                          new_path(served.name), limit))
+            else:
+                out.append(await url_fetch.fetch(url, new_path(name), limit, self.config.url_fetch_timeout))
         return out
 
-    def _fetch_local(self, request: Request, url: str, new_path: Callable[[str], Path],
-                     limit: int) -> ReceivedFile:
-        """Copy a URL the mock can serve without the internet: its own /cdn/ URLs, file:// and data:."""
-        parsed = urllib.parse.urlparse(url)
-        if parsed.scheme == "data":
-            name = "upload"
-            return decode_data_url(url, name, new_path(name), limit)
-        if parsed.scheme == "file":
-            source = file_url_path(url)
-            if not source.is_file():
-                raise ApiFailure(UNSUPPORTED_FILE_TYPE,
-                                 f"cannot read {url}: no such file on the mock's machine")
-            name = safe_name(source.name)
-            return copy_local(source, name, new_path(name), limit)
-        parts = parsed.path.split("/")
-        own_host = parsed.netloc == request.url.netloc
-        if parsed.scheme in ("http", "https") and own_host and len(parts) == 4 and parts[1] == "cdn":
-            name = urllib.parse.unquote(parts[3])
-            served = self.store.upload_file(parts[2], name)
-            if served is not None:
-                return copy_local(served, name, new_path(name), limit)
-        raise ApiFailure(UNSUPPORTED_FILE_TYPE,
-                         f"unsupported URL source {url[:100]}: the mock does not fetch from the internet; "
-                         "use a file:// or data: URL, one of its own /cdn/ URLs, or a multipart upload")
+    def _cdn_caller_may(self, request: Request, owner: str | None) -> bool:
+        """CDN URLs work like signed URLs: the unguessable id in the path is the capability, so no token is
+        needed; a caller that does send a token must be the owner. Every refusal is the same 404."""
+        if owner is None:
+            return False
+        authorization = request.headers.get("authorization")
+        if authorization is None:
+            return True
+        try:
+            return self.store.authenticate(authorization).user_id == owner
+        except ApiFailure:
+            return False
 
     async def cdn(self, request: Request) -> Response:
-        path = self.store.upload_file(request.path_params["upload_id"], request.path_params["filename"])
-        if path is None or not path.is_file():
+        upload_id = request.path_params["upload_id"]
+        path = self.store.upload_file(upload_id, request.path_params["filename"])
+        owner = self.store.upload_owner(upload_id)
+        if path is None or not path.is_file() or not self._cdn_caller_may(request, owner):
             return JSONResponse({"error": "not found"}, status_code=404)
         return FileResponse(path)
 
@@ -317,18 +317,24 @@ class NemoApi:
         return render_ok({"id": job.id, "status": job.status, "progress": job.progress, "error": job.error})
 
     async def render_download(self, request: Request) -> Response:
-        job = self.store.jobs.get(request.path_params["job_id"])
-        return self._job_file(job, request.path_params["job_id"])
+        try:
+            account = self._account(request)
+        except ApiFailure as exc:  # a downloader may look only at the status: a 1001 here is also a 401
+            raise ApiFailure(exc.code, exc.message, http_status=401) from None
+        job = self.jobs.get(account, request.path_params["job_id"])
+        return self._job_file(job, job.id)
 
     async def render_file(self, request: Request) -> Response:
         name = request.path_params["name"]
-        job = next((j for j in self.store.jobs.values()
-                    if j.output_path is not None and j.output_path.name == name), None)
+        job = self.store.job_files.get(request.path_params["key"])
+        if job is None or job.output_path is None or job.output_path.name != name \
+                or not self._cdn_caller_may(request, job.user_id):
+            job = None
         return self._job_file(job, name)
 
     def _job_file(self, job: RenderJob | None, name: str) -> Response:
         if job is None:
-            return render_error(ApiFailure(404, f"render {name} not found", http_status=404))
+            return render_error(ApiFailure(404, f"render {name[:60]} not found", http_status=404))
         if job.status != "completed" or job.output_path is None or not job.output_path.is_file():
             return render_error(ApiFailure(404, f"render {job.id} has no output yet (status {job.status})",
                                            http_status=404))
@@ -338,15 +344,28 @@ class NemoApi:
 
     # --- introspection ----------------------------------------------------------------------------------
 
+    def _admin(self, request: Request) -> Response | None:
+        """``None`` when the request carries the admin key, else the refusal to send."""
+        if key_matches(self.admin_key, request.headers.get(ADMIN_HEADER)):
+            return None
+        return JSONResponse({"error": f"admin route: send the {ADMIN_HEADER} header with the key printed by "
+                             "`motionctl mock serve` (RunningMock.admin in tests)"}, status_code=401)
+
     async def mock_requests(self, request: Request) -> Response:
+        if (refused := self._admin(request)) is not None:
+            return refused
         return JSONResponse({"requests": list(self.controller.log)})
 
     async def mock_reset(self, request: Request) -> Response:
+        if (refused := self._admin(request)) is not None:
+            return refused
         self.store.reset()
         self.controller.reset()
         return JSONResponse({"ok": True})
 
     async def mock_faults(self, request: Request) -> Response:
+        if (refused := self._admin(request)) is not None:
+            return refused
         if request.method == "POST":
             try:
                 raw = await request.body()
@@ -376,25 +395,9 @@ def create_app(config: MockConfig | None = None, clock: Clock | None = None) -> 
     controller = FaultController(store, config.seed, rate)
     controller.set_plan(config.faults or FaultPlan())
     jobs = RenderJobs(store)
-    api = NemoApi(config, store, jobs, controller)
-    routes = [
-        Route("/api/auth/anonymous-token", api.anonymous_token, methods=["POST"]),
-        Route("/api/auth/claim-token", api.claim_token, methods=["POST"]),
-        Route("/api/tasks/{user}/with-session/{app}", api.create_session, methods=["POST"]),
-        Route("/run_sse", api.run_sse, methods=["POST"]),
-        Route("/api/upload-video/{app}/{user}/{sid}", api.upload, methods=["POST"]),
-        Route("/api/credits/balance/simple", api.credits, methods=["GET"]),
-        Route("/api/state/{app}/{user}/{sid}/latest", api.state, methods=["GET"]),
-        Route("/api/render/proxy/lambda", api.render_submit, methods=["POST"]),
-        Route("/api/render/proxy/lambda/{job_id}", api.render_status, methods=["GET"]),
-        Route("/api/render/proxy/lambda/{job_id}/cancel", api.render_cancel, methods=["POST"]),
-        Route("/api/render/proxy/{job_id}/download", api.render_download, methods=["GET"]),
-        Route("/cdn/renders/{name}", api.render_file, methods=["GET"]),
-        Route("/cdn/{upload_id}/{filename}", api.cdn, methods=["GET"]),
-        Route("/__mock/requests", api.mock_requests, methods=["GET"]),
-        Route("/__mock/reset", api.mock_reset, methods=["POST"]),
-        Route("/__mock/faults", api.mock_faults, methods=["GET", "POST"]),
-    ]
+    admin_key = config.admin_key or new_admin_key()
+    api = NemoApi(config, store, jobs, controller, admin_key)
+    routes = [Route(path, getattr(api, handler), methods=list(methods)) for path, handler, methods in ROUTES]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -408,4 +411,5 @@ def create_app(config: MockConfig | None = None, clock: Clock | None = None) -> 
     app.state.store = store
     app.state.jobs = jobs
     app.state.faults = controller
+    app.state.admin_key = admin_key
     return app

@@ -42,6 +42,9 @@ class MockConfig:
         tokens_per_ip: new anonymous tokens one IP address may get per 7 days before 429 (the documented
             10), or ``None`` for no limit. Off by default: the embedded runner and test suites mint a
             token per simulated user, all from 127.0.0.1; ``motionctl mock serve`` turns it on.
+        url_fetch_timeout: seconds a URL upload may take to fetch one URL (http(s) on this machine only).
+        admin_key: the key ``/__mock/*`` routes require (``X-Mock-Admin-Key``); random when ``None``, and
+            never derived from ``seed``. ``RunningMock.admin`` knows it.
     """
 
     seed: int = 0
@@ -60,3 +63,5 @@ class MockConfig:
     rate_window: float = 1.0
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     tokens_per_ip: int | None = None
+    url_fetch_timeout: float = 10.0
+    admin_key: str | None = None

@@ -20,14 +20,19 @@ async def test_missing_client_id_is_400_as_status_and_code(open_api: OpenApi) ->
         assert "X-Client-Id" in r.json()["message"]
 
 
-async def test_same_client_id_gets_the_same_token_until_it_expires(open_api: OpenApi) -> None:
+async def test_same_client_id_gets_the_same_token_only_by_showing_it_until_it_expires(
+        open_api: OpenApi) -> None:
     clock = ManualClock()
     async with open_api(clock=clock) as api:
         client = str(uuid.uuid4())
         first = await api.new_token(client)
-        r = await api.http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": client})
+        r = await api.http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": client,
+                                                                      "Authorization": f"Bearer {first}"})
         data = r.json()["data"]
         assert data["token"] == first and data["credits"] == 100
+        # The client id alone (it is no secret) never hands out the token issued for it.
+        r = await api.http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": client})
+        assert r.json()["code"] == 0 and r.json()["data"]["token"] != first
         assert data["expires_at"] == "2026-01-08T00:00:00Z"  # ManualClock starts 2026-01-01: 7 days
         assert (await api.new_token()) != first  # another client, another token
 
@@ -46,7 +51,7 @@ async def test_new_tokens_per_ip_are_limited_over_7_days_when_configured(open_ap
     clock = ManualClock()
     async with open_api(MockConfig(tokens_per_ip=3), clock=clock) as api:
         first = str(uuid.uuid4())
-        await api.new_token(first)
+        first_token = await api.new_token(first)
         clock.advance(3600)
         await api.new_token()
         await api.new_token()
@@ -55,7 +60,8 @@ async def test_new_tokens_per_ip_are_limited_over_7_days_when_configured(open_ap
         assert r.headers["retry-after"] == str(7 * 86400 - 3600)  # when the first of the three ages out
         assert "3 anonymous tokens in 7 days" in r.json()["message"]
         again = await api.http.post("/api/auth/anonymous-token",
-                                    headers={**ATTRIBUTION, "X-Client-Id": first})
+                                    headers={**ATTRIBUTION, "X-Client-Id": first,
+                                             "Authorization": f"Bearer {first_token}"})
         assert again.json()["code"] == 0  # a client's valid token is handed out again, not counted
         clock.advance(7 * 86400 - 3600)
         r = await api.http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": "4th"})
@@ -187,13 +193,14 @@ async def test_malformed_json_body_is_422_not_an_api_code(open_api: OpenApi) -> 
 async def test_request_log_masks_tokens_and_reset_forgets_everything(open_api: OpenApi) -> None:
     async with open_api() as api:
         sid = await api.session()
-        log = (await api.raw.get("/__mock/requests")).json()["requests"]
+        log = (await api.raw.get("/__mock/requests", headers=api.admin_headers)).json()["requests"]
         assert [e["path"] for e in log] == ["/api/auth/anonymous-token",
                                             "/api/tasks/me/with-session/nemo_agent"]
         assert log[1]["status"] == 200
-        assert api.token not in str(log) and log[1]["headers"]["authorization"].endswith("***")
-        await api.raw.post("/__mock/reset")
-        assert (await api.raw.get("/__mock/requests")).json()["requests"] == []
+        assert api.token not in str(log) and log[1]["headers"]["authorization"] == "Bearer nmv_usr_***"
+        assert log[0]["headers"]["x-client-id"] == "***"  # a client id is as good as its token
+        await api.raw.post("/__mock/reset", headers=api.admin_headers)
+        assert (await api.raw.get("/__mock/requests", headers=api.admin_headers)).json()["requests"] == []
         r = await api.http.get(f"/api/state/nemo_agent/me/{sid}/latest", headers=api.headers())
         assert r.json()["code"] == 1001  # the token is gone too
 

@@ -48,7 +48,7 @@ async def test_nested_shape_runs_to_a_downloadable_mp4(open_api: OpenApi) -> Non
         final = seen[-1]
         assert final["status"] == "completed" and final["output"]["url"] == final["data"]["outputUrl"]
         assert final["data"]["completedAt"] >= final["data"]["createdAt"]
-        proxied = await api.raw.get("/api/render/proxy/render_1/download")
+        proxied = await api.raw.get("/api/render/proxy/render_1/download", headers=api.headers())
         direct = await api.raw.get(final["data"]["outputUrl"])
         assert proxied.headers["content-type"] == "video/mp4" and proxied.content == direct.content
         width, height, frames, seconds = decode(proxied.content)
@@ -116,7 +116,7 @@ async def test_cancel_and_unknown_jobs(open_api: OpenApi) -> None:
         assert r.json()["data"]["status"] == "failed" and r.json()["data"]["error"] == "cancelled"
         final = (await api.wait("render_6"))[-1]
         assert final["data"]["status"] == "failed" and final["data"]["error"] == "cancelled"
-        r = await api.raw.get("/api/render/proxy/render_6/download")
+        r = await api.raw.get("/api/render/proxy/render_6/download", headers=api.headers())
         assert r.status_code == 404
         r = await api.http.get("/api/render/proxy/lambda/render_404", headers=api.headers())
         assert r.status_code == 404 and r.json()["success"] is False

@@ -42,7 +42,7 @@ async def test_every_endpoint_through_the_client(tmp_path: Path, dialect: str, s
             session = await client.create_session()
             files = await client.upload_files(session.session_id, [image])
             assert files[0].filename == "shoe.png"
-            again = await client.upload_urls(session.session_id, [image.as_uri()])
+            again = await client.upload_urls(session.session_id, [files[0].cdn_url])
             assert again[0].filename == "shoe.png"
 
             heard: list[str] = []
