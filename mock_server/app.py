@@ -28,6 +28,7 @@ from mock_server.admin import ADMIN_HEADER, key_matches, new_admin_key
 from mock_server.clock import Clock, SystemClock
 from mock_server.config import MockConfig
 from mock_server.envelopes import (
+    BAD_TOKEN,
     EXPORT_NOT_ALLOWED,
     MISSING_CLIENT_ID,
     ApiFailure,
@@ -67,6 +68,18 @@ class _MockApp(Starlette):
         return FaultMiddleware(super().build_middleware_stack(), self.fault_controller)
 
 
+def _missing_attribution(request: Request) -> list[str]:
+    return [h for h in ATTRIBUTION_HEADERS if not request.headers.get(h, "").strip()]
+
+
+def _require_attribution(request: Request) -> None:
+    """The seed: the three attribution headers are "required on every request"; API-NOTES: missing ones
+    "cause auth failures or export 402". Export answers 402 (render_submit); every other call fails auth."""
+    if missing := _missing_attribution(request):
+        raise ApiFailure(BAD_TOKEN, f"auth failed: missing {', '.join(missing)} header(s); every call needs "
+                         "X-Skill-Source, X-Skill-Version and X-Skill-Platform", http_status=401)
+
+
 def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
@@ -93,11 +106,13 @@ class NemoApi:
         self.controller = controller
 
     def _account(self, request: Request) -> Account:
+        _require_attribution(request)
         return self.store.authenticate(request.headers.get("authorization"))
 
     # --- auth and sessions ------------------------------------------------------------------------------
 
     async def anonymous_token(self, request: Request) -> Response:
+        _require_attribution(request)
         client_id = request.headers.get("x-client-id", "").strip()
         if not client_id or len(client_id) > 64:
             raise ApiFailure(MISSING_CLIENT_ID,
@@ -297,12 +312,11 @@ class NemoApi:
     # --- render -----------------------------------------------------------------------------------------
 
     async def render_submit(self, request: Request) -> Response:
-        account = self._account(request)
-        missing = [h for h in ATTRIBUTION_HEADERS if not request.headers.get(h, "").strip()]
-        if missing:
+        if missing := _missing_attribution(request):  # seed: "if any header is missing, exports return 402"
             raise ApiFailure(EXPORT_NOT_ALLOWED,
                              f"export not allowed: missing {', '.join(missing)} header(s); the free plan "
                              "needs the attribution headers to export (plan tier, not credits)")
+        account = self._account(request)
         body = await _json_body(request)
         job = self.jobs.submit(account, body, _base_url(request), getattr(request.state, RENDER_FAULT, None))
         return render_ok({"id": job.id, "status": job.status, "progress": job.progress})

@@ -43,7 +43,9 @@ def slow_mock() -> Iterator[str]:
 
 
 def mock_token(url: str) -> str:
-    answer = httpx.post(f"{url}/api/auth/anonymous-token", headers={"X-Client-Id": str(uuid.uuid4())})
+    answer = httpx.post(f"{url}/api/auth/anonymous-token",
+                        headers={"X-Client-Id": str(uuid.uuid4()), "X-Skill-Source": "test",
+                                 "X-Skill-Version": "0", "X-Skill-Platform": "unknown"})
     return str(answer.json()["data"]["token"])
 
 

@@ -213,10 +213,10 @@ async def test_create_app_also_runs_in_process_over_asgi_transport() -> None:
     app = create_app(MockConfig(seed=3))
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as http:
-            r = await http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "abc"})
+            r = await http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": "abc"})
             token = r.json()["data"]["token"]
             r = await http.post("/api/tasks/me/with-session/nemo_agent",
-                                headers={"Authorization": f"Bearer {token}"},
+                                headers={**ATTRIBUTION, "Authorization": f"Bearer {token}"},
                                 json={"task_name": "t", "language": "en"})
             assert r.json()["code"] == 0 and r.json()["data"]["session_id"].isdigit()
     finally:
@@ -231,5 +231,5 @@ async def test_served_on_ipv6_loopback_the_url_works() -> None:
     with serve_in_thread(host="::1") as mock:
         assert mock.url.startswith("http://[::1]:")
         async with httpx.AsyncClient(base_url=mock.url) as http:
-            r = await http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "v6"})
+            r = await http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": "v6"})
             assert r.json()["code"] == 0
