@@ -50,7 +50,7 @@ from mock_server.faults import (
 from mock_server.interpreter import Interpretation, interpret
 from mock_server.render_jobs import RenderJobs, status_body
 from mock_server.routes import ROUTES
-from mock_server.store import GENERATION_COST, Account, RenderJob, Session, Store, Upload, iso
+from mock_server.store import EDIT_COST, Account, RenderJob, Session, Store, Upload, iso
 from mock_server.uploads import KIND_OF, ReceivedFile, copy_local, probe, receive_multipart, remove_tree
 
 ATTRIBUTION_HEADERS = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
@@ -243,28 +243,28 @@ class NemoApi:
         seg = drafts.video_segment(session.draft)
         src = seg.get("src") if seg else None
         generation = it.understood and it.kind == "generation" and src not in session.generated_sources
-        edit_cost = 0 if (not it.understood or generation or session.edit_paid) else 50
-        # Credits are checked before the stream starts, so 2001 arrives as a plain envelope.
-        self.store.require(account, GENERATION_COST if generation else edit_cost)
-        if generation:
-            account.available -= GENERATION_COST
-            account.frozen += GENERATION_COST
-        elif edit_cost:
-            account.available -= edit_cost
+        # Credits (specs/instructions.md, "Credits"): the session's editing costs EDIT_COST once, paid with
+        # its first understood instruction, camera motion included (the seed's "Quick edit" is upload,
+        # animate, download); checked before the stream starts, so 2001 arrives as a plain envelope.
+        cost = EDIT_COST if it.understood and not session.edit_paid else 0
+        self.store.require(account, cost)
+        if cost:
+            account.available -= cost
+            account.frozen += cost  # frozen while the work streams, spent once it is applied
             session.edit_paid = True
         no_text = it.understood and self.store.no_text(session, text)
         temporary_issue = it.understood and self.store.temporary_issue(session, text)
         session.messages += 1
         events = sse.builder(self.config.sse_dialect, self.store.rng, self.store.clock.now())
         streaming = body.get("streaming") is True
-        stream = self._stream(account, session, it, text, generation, events,
+        stream = self._stream(account, session, it, text, generation, cost, events,
                               streaming=streaming, no_text=no_text, temporary_issue=temporary_issue)
         return StreamingResponse(stream, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     async def _stream(self, account: Account, session: Session, it: Interpretation, text: str,
-                      generation: bool, events: sse.EventBuilder, *, streaming: bool, no_text: bool,
-                      temporary_issue: bool) -> AsyncIterator[bytes]:
+                      generation: bool, cost: int, events: sse.EventBuilder, *, streaming: bool,
+                      no_text: bool, temporary_issue: bool) -> AsyncIterator[bytes]:
         applied = False
         tool = it.tool if generation or not it.understood else "edit_multitrack"
         try:
@@ -286,8 +286,7 @@ class NemoApi:
                     "source_url": seg["src"], "motion": copy.deepcopy(seg.get("motion")),
                     "duration": drafts.duration(it.draft) / 1000})
             applied = True
-            if generation:
-                account.frozen -= GENERATION_COST
+            account.frozen -= cost
             yield events.tool_result(tool, {"status": "success", "summary": it.reply}, it.draft)
             if not no_text:
                 for chunk in sse.chunks(it.reply) if streaming else []:
@@ -296,9 +295,10 @@ class NemoApi:
             if temporary_issue:
                 yield events.text(TEMPORARY_ISSUE_TEXT)
         finally:
-            if generation and not applied:  # the stream broke off before the clip was made: refund
-                account.frozen -= GENERATION_COST
-                account.available += GENERATION_COST
+            if cost and not applied:  # the stream broke off before the work was done: refund
+                account.frozen -= cost
+                account.available += cost
+                session.edit_paid = False
 
     async def _work(self, events: sse.EventBuilder) -> AsyncIterator[bytes]:
         """Simulated generation time, with a heartbeat at once and every ``heartbeat_interval``."""

@@ -24,7 +24,8 @@ from mock_server.envelopes import BAD_TOKEN, INSUFFICIENT_CREDITS, RATE_LIMITED,
 
 TOKEN_LIFETIME_S = 7 * 24 * 3600
 TOKENS_PER_IP_WINDOW_S = 7 * 24 * 3600  # API-NOTES: "10 tokens per IP per 7 days"
-GENERATION_COST = 100
+# API-NOTES: "generation ≈100 per clip; editing ≈50 per session; export is free". The mock makes no new
+# footage (camera motion over a still is an edit of the timeline), so only the editing charge applies.
 EDIT_COST = 50
 
 

@@ -21,8 +21,8 @@ BackendKind = Literal["mock", "live"]
 
 EMBEDDED_SEED = 0
 # A generous balance, not the real 100: the mock is for rehearsing whole campaigns offline (40 photos × 3
-# platforms spends 100 credits per clip), and running out half-way would only test the mock's accounting,
-# which has its own tests through fault injection (2001).
+# platforms is 120 sessions at 50 credits each), and running out half-way would only test the mock's
+# accounting, which has its own tests (tests/mock_server/test_mock_credits.py, and 2001 by fault injection).
 EMBEDDED_CREDITS = 10_000_000
 # Renders finish as fast as the local renderer goes; pacing them like a cloud job would only make users wait.
 EMBEDDED_RENDER_SPEED = 0.0

@@ -124,35 +124,36 @@ async def test_upload_makes_the_image_the_video_segment_and_resets_motion(open_a
         assert [i["filename"] for i in state["video_infos"]] == ["first.png", "second.png"]
 
 
-async def test_credits_generation_100_frozen_while_streaming_then_edit_50_once(open_api: OpenApi) -> None:
-    config = MockConfig(initial_credits=250, work_delay=0.3, heartbeat_interval=0.05)
+async def test_credits_50_per_session_frozen_while_streaming_nothing_else_costs(open_api: OpenApi) -> None:
+    config = MockConfig(initial_credits=120, work_delay=0.3, heartbeat_interval=0.05)
     async with open_api(config) as api:
         sid = await api.session_with_image()
-        assert await api.credits() == {"available": 250, "frozen": 0, "total": 250}
+        assert await api.credits() == {"available": 120, "frozen": 0, "total": 120}
+        await api.say(sid, "what is this")  # not understood: free, and the session has not paid yet
+        assert (await api.credits())["available"] == 120
 
         async with api.stream(sid, "Animate the image with camera motion: zoom in.") as r:
             lines = r.aiter_lines()
             async for line in lines:
                 if line.startswith("data:"):
-                    break  # the tool call: the generation is under way
-            assert await api.credits() == {"available": 150, "frozen": 100, "total": 250}
+                    break  # the tool call: the work is under way
+            assert await api.credits() == {"available": 70, "frozen": 50, "total": 120}
             async for _ in lines:
                 pass
-        assert await api.credits() == {"available": 150, "frozen": 0, "total": 150}
+        assert await api.credits() == {"available": 70, "frozen": 0, "total": 70}
 
         await api.say(sid, "Set the duration to 6s.")
         await api.say(sid, "Set the aspect ratio to 1:1.")
-        await api.say(sid, "Animate the image with camera motion: zoom out.")  # same image: an edit
-        assert (await api.credits())["available"] == 100  # 50 once per session
-        await api.say(sid, "what is this")  # not understood: free
-        assert (await api.credits())["available"] == 100
+        await api.say(sid, "Animate the image with camera motion: zoom out.")
+        assert (await api.credits())["available"] == 70  # 50 once per session, whatever it edits
 
         sid2 = await api.session_with_image()
-        await api.say(sid2, "Set the duration to 4s.")  # a new session pays its edit again
-        assert (await api.credits())["available"] == 50
-        r, _ = await api.say(sid2, "Animate the image with camera motion: pan left.")
-        assert r.json()["code"] == 2001 and "insufficient credits" in r.json()["message"]
-        assert (await api.state(sid2))["draft"]["t"][0]["sg"][0]["motion"] is None
+        await api.say(sid2, "Set the duration to 4s.")  # a new session pays its editing again
+        assert (await api.credits())["available"] == 20
+        sid3 = await api.session_with_image()
+        r, _ = await api.say(sid3, "Animate the image with camera motion: pan left.")
+        assert r.json()["code"] == 2001 and "this needs 50, 20 available" in r.json()["message"]
+        assert (await api.state(sid3))["draft"]["t"][0]["sg"][0]["motion"] is None
 
 
 async def test_export_without_attribution_headers_is_402(open_api: OpenApi) -> None:

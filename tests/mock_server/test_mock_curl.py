@@ -87,7 +87,7 @@ def test_the_seed_workflow_with_curl(served: str, tmp_path: Path) -> None:
     assert "functionCall" in events[0]["content"]["parts"][0]
 
     credits = curl_json(f"{base}/api/credits/balance/simple", *auth)["data"]
-    assert credits == {"available": 400, "frozen": 0, "total": 400}
+    assert credits == {"available": 450, "frozen": 0, "total": 450}
     state = curl_json(f"{base}/api/state/nemo_agent/me/{sid}/latest", *auth)["data"]["state"]
     assert state["draft"]["t"][0]["sg"][0]["motion"]["zoom"] == [1.0, 1.1]
     curl("-X", "POST", f"{base}/run_sse", *auth, "-H", "Content-Type: application/json",

@@ -90,7 +90,7 @@ async def test_stream_drops_after_n_events(open_api: OpenApi) -> None:
         with anyio.fail_after(5):
             while (await api.credits())["frozen"]:  # noqa: ASYNC110 (polling HTTP)
                 await anyio.sleep(0.05)
-        assert await api.credits() == {"available": 0, "frozen": 0, "total": 0}
+        assert await api.credits() == {"available": 50, "frozen": 0, "total": 50}
         assert (await api.state(sid))["draft"]["t"][0]["sg"][0]["motion"]["zoom"] == [1.0, 1.2]
 
 
