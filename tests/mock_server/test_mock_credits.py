@@ -37,8 +37,8 @@ def test_the_plan_estimate_is_what_the_mock_charges(recipe: Path, tmp_path: Path
         code = main(["run", str(recipe), "--base-url", mock.url, "--preview", "--out", str(tmp_path / "out"),
                      "--runs-dir", str(tmp_path / "runs")])
         assert code == 0
-        balance = httpx.get(f"{mock.url}/api/credits/balance/simple",
-                            headers={**ATTRIBUTION, "Authorization": f"Bearer {answer['token']}"}).json()["data"]
+        auth = {**ATTRIBUTION, "Authorization": f"Bearer {answer['token']}"}
+        balance = httpx.get(f"{mock.url}/api/credits/balance/simple", headers=auth).json()["data"]
     assert balance["frozen"] == 0
     assert answer["credits"] - balance["available"] == sum(planned_credits(recipe))
 
