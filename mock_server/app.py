@@ -7,13 +7,11 @@ documented in ``envelopes.py``.
 from __future__ import annotations
 
 import copy
-import json
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -25,6 +23,15 @@ from starlette.types import ASGIApp
 
 from mock_server import drafts, sse, url_fetch
 from mock_server.admin import ADMIN_HEADER, key_matches, new_admin_key
+from mock_server.bodies import (
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    json_object,
+    parse_json,
+    read_limited,
+    text_field,
+)
 from mock_server.clock import Clock, SystemClock
 from mock_server.config import MockConfig
 from mock_server.envelopes import (
@@ -74,7 +81,11 @@ def _missing_attribution(request: Request) -> list[str]:
 
 def _require_attribution(request: Request) -> None:
     """The seed: the three attribution headers are "required on every request"; API-NOTES: missing ones
-    "cause auth failures or export 402". Export answers 402 (render_submit); every other call fails auth."""
+    "cause auth failures or export 402". Export answers 402 (render_submit); every other call fails auth.
+    An ``X-Client-Id``, where sent, must be what the API documents (1 to 64 characters), else 400."""
+    client_id = request.headers.get("x-client-id")
+    if client_id is not None and not 0 < len(client_id.strip()) <= 64:
+        raise ApiFailure(MISSING_CLIENT_ID, "bad X-Client-Id header: send a UUID (1 to 64 characters)")
     if missing := _missing_attribution(request):
         raise ApiFailure(BAD_TOKEN, f"auth failed: missing {', '.join(missing)} header(s); every call needs "
                          "X-Skill-Source, X-Skill-Version and X-Skill-Platform", http_status=401)
@@ -82,16 +93,6 @@ def _require_attribution(request: Request) -> None:
 
 def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
-
-
-async def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad_body("request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise bad_body("request body must be a JSON object")
-    return body
 
 
 class NemoApi:
@@ -124,15 +125,15 @@ class NemoApi:
 
     async def claim_token(self, request: Request) -> Response:
         account = self._account(request)
-        body = await _json_body(request)
-        self.store.session(account, str(body.get("session_id", "")))
+        body = await json_object(request)
+        self.store.session(account, text_field(body, "session_id", "", MAX_ID_CHARS))
         return ok({"claim_token": self.store.new_claim_token(), "expires_in": 604800})
 
     async def create_session(self, request: Request) -> Response:
         account = self._account(request)
-        body = await _json_body(request)
-        session = self.store.create_session(account, str(body.get("task_name", "project")),
-                                            str(body.get("language", "en")))
+        body = await json_object(request)
+        session = self.store.create_session(account, text_field(body, "task_name", "project", MAX_NAME_CHARS),
+                                            text_field(body, "language", "en", MAX_ID_CHARS))
         return ok({"task_id": session.task_id, "session_id": session.session_id, "user_id": account.user_id})
 
     async def credits(self, request: Request) -> Response:
@@ -182,7 +183,7 @@ class NemoApi:
 
     async def _upload_urls(self, request: Request, account: Account, new_path: Callable[[str], Path],
                            limit: int) -> list[ReceivedFile]:
-        body = await _json_body(request)
+        body = await json_object(request)
         urls = body.get("urls")
         if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
             raise bad_body('expected multipart "files" or JSON {"urls": [...], "source_type": "url"}')
@@ -232,13 +233,16 @@ class NemoApi:
 
     async def run_sse(self, request: Request) -> Response:
         account = self._account(request)
-        body = await _json_body(request)
-        session = self.store.session(account, str(body.get("session_id", body.get("sessionId", ""))))
+        body = await json_object(request)
+        key = "session_id" if "session_id" in body else "sessionId"
+        session = self.store.session(account, text_field(body, key, "", MAX_ID_CHARS))
         message = body.get("new_message", body.get("newMessage"))
         parts = message.get("parts") if isinstance(message, dict) else None
         if not isinstance(parts, list):
             raise bad_body('new_message must be {"parts": [{"text": "..."}]}')
         text = "\n".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
+        if len(text) > MAX_TEXT_CHARS:
+            raise bad_body(f"new_message is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,}")
         it = interpret(text, session.draft, session.video_infos)
         seg = drafts.video_segment(session.draft)
         src = seg.get("src") if seg else None
@@ -317,7 +321,7 @@ class NemoApi:
                              f"export not allowed: missing {', '.join(missing)} header(s); the free plan "
                              "needs the attribution headers to export (plan tier, not credits)")
         account = self._account(request)
-        body = await _json_body(request)
+        body = await json_object(request)
         job = self.jobs.submit(account, body, _base_url(request), getattr(request.state, RENDER_FAULT, None))
         return render_ok({"id": job.id, "status": job.status, "progress": job.progress})
 
@@ -382,10 +386,12 @@ class NemoApi:
             return refused
         if request.method == "POST":
             try:
-                raw = await request.body()
-                self.controller.set_plan(parse_fault_plan(json.loads(raw) if raw.strip() else None))
-            except (FaultPlanError, json.JSONDecodeError) as exc:
+                raw = await read_limited(request)
+                self.controller.set_plan(parse_fault_plan(parse_json(raw) if raw.strip() else None))
+            except FaultPlanError as exc:
                 return JSONResponse({"error": str(exc)}, status_code=400)
+            except ApiFailure as exc:
+                return JSONResponse({"error": exc.message}, status_code=exc.http_status)
         plan = self.controller.plan
         return JSONResponse({"rules": len(plan.rules), "rate_limit": None if plan.rate_limit is None else
                              {"requests": plan.rate_limit.requests, "window": plan.rate_limit.window}})
