@@ -45,6 +45,8 @@ def mock() -> None:
 @click.option("--heartbeat-interval", default=0.5, show_default=True, type=click.FloatRange(0.01))
 @click.option("--tokens-per-ip", default=10, show_default=True, type=click.IntRange(0),
               help="New anonymous tokens per IP per 7 days before 429, as documented; 0 for no limit.")
+@click.option("--render-workers", type=click.IntRange(1), default=None,
+              help="Renders at once (each in its own thread); default: the CPUs this process may use.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True, help="info: one line per request and per fired fault; warning: faults only.")
 @click.option("--admin-key", envvar="MOTIONCTL_MOCK_ADMIN_KEY", show_envvar=True,
@@ -53,7 +55,8 @@ def mock() -> None:
               help='Share of replies followed by "I encountered a temporary issue" (chosen by the seed).')
 def serve(host: str, port: int, seed: int, faults_file: Path | None, sse_dialect: str, render_shape: str,
           data_dir: Path | None, credits: int, work_delay: float, heartbeat_interval: float,
-          tokens_per_ip: int, log_level: str, admin_key: str | None, temporary_issue_ratio: float) -> None:
+          tokens_per_ip: int, render_workers: int | None, log_level: str, admin_key: str | None,
+          temporary_issue_ratio: float) -> None:
     """Serve the mock Nemo API until interrupted (Ctrl-C or SIGTERM); prints its URL and admin key."""
     from mock_server.server import serve_forever
 
@@ -66,7 +69,8 @@ def serve(host: str, port: int, seed: int, faults_file: Path | None, sse_dialect
     config = MockConfig(seed=seed, sse_dialect=sse_dialect, render_shape=render_shape,  # type: ignore[arg-type]
                         data_dir=data_dir, faults=plan, initial_credits=credits, work_delay=work_delay,
                         heartbeat_interval=heartbeat_interval, tokens_per_ip=tokens_per_ip or None,
-                        temporary_issue_ratio=temporary_issue_ratio, admin_key=admin_key or None)
+                        temporary_issue_ratio=temporary_issue_ratio, admin_key=admin_key or None,
+                        **({"render_workers": render_workers} if render_workers else {}))
 
     def ready(url: str, key: str) -> None:
         click.echo(f"mock Nemo API on {url}  (Ctrl-C to stop)")

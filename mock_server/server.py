@@ -38,11 +38,22 @@ class RunningMock:
         return MockAdmin(self.url, self.admin_key)
 
 
+# An idle keep-alive connection is kept this long. uvicorn's default (5 s) equals httpx's pool expiry
+# (keepalive_expiry=5 s), so under load a client reuses a connection in the instant the server closes it
+# and the request dies with a ReadError (1 or 2 of 1,000 concurrent sessions). The server must outlast
+# its clients' idle timeouts, as load balancers do (60 s and more).
+KEEP_ALIVE_S = 75
+# Connections waiting to be accepted: enough for 1,000 clients connecting at once (the kernel caps it at
+# net.core.somaxconn).
+BACKLOG = 4096
+
+
 def _uvicorn_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
-    # No access log (requests are in /__mock/requests); short graceful shutdown so a stalled stream
+    # No access log (mock_server's own logger logs requests); short graceful shutdown so a stalled stream
     # (a fault) cannot hold up the end of a test.
     return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
-                          timeout_graceful_shutdown=1, ws="none")
+                          timeout_graceful_shutdown=1, ws="none", timeout_keep_alive=KEEP_ALIVE_S,
+                          backlog=BACKLOG)
 
 
 @contextmanager
