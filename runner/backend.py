@@ -10,12 +10,15 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from runner.api.config import DEFAULT_BASE_URL, ClientConfig
 from runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from mock_server import MockAdmin
 
 BackendKind = Literal["mock", "live"]
 
@@ -36,6 +39,8 @@ class Backend:
     base_url: str
     client: ClientConfig
     embedded: bool = False
+    # The embedded mock's admin client (its request log, faults): for tests and benches, never shown.
+    mock_admin: MockAdmin | None = field(default=None, repr=False, compare=False)
 
     @property
     def description(self) -> str:
@@ -80,4 +85,4 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
         # is neither sent to it nor replaced, and the token cache lives and dies with the mock.
         config = ClientConfig.from_env(base_url=server.url, env={}, config_dir=Path(tmp),
                                        poll_interval=MOCK_POLL_INTERVAL, rate_limit_wait=1.0)
-        yield Backend("mock", server.url, config, embedded=True)
+        yield Backend("mock", server.url, config, embedded=True, mock_admin=server.admin)
