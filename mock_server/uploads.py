@@ -29,6 +29,7 @@ KIND_OF: dict[str, FileKind] = {
     **dict.fromkeys(("mp3", "wav", "m4a", "aac"), "audio"),
 }
 SNIFF_BYTES = 64
+MAX_FILES = 20  # files per multipart upload: each becomes an upload folder, so the count is bounded too
 _HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 
 
@@ -169,6 +170,8 @@ async def receive_multipart(content_type: str, body: AsyncIterator[bytes],
     def on_headers_finished() -> None:
         _, disp = parse_options_header(state["headers"].get(b"content-disposition", b""))
         if disp.get(b"name") == b"files" and b"filename" in disp:
+            if len(sinks) >= MAX_FILES:
+                raise bad_body(f"too many files: at most {MAX_FILES} per upload; upload the rest separately")
             filename = safe_name(disp[b"filename"].decode("utf-8", "replace"))
             sink = FileSink(filename, new_path(filename), limit)
             sinks.append(sink)

@@ -105,3 +105,14 @@ async def test_nothing_oversized_is_stored(open_api: OpenApi) -> None:
         await api.raw.post("/api/tasks/me/with-session/nemo_agent", json={"task_name": "x" * 100_000},
                            headers=api.headers())
         assert await session_count(api) == before
+
+
+async def test_a_multipart_upload_has_at_most_twenty_files(open_api: OpenApi) -> None:
+    from tests.mock_server.conftest import png_bytes
+
+    async with open_api() as api:
+        sid = await api.session()
+        files = [("files", (f"p{n}.png", png_bytes(8, 8), "image/png")) for n in range(21)]
+        r = await api.raw.post(f"/api/upload-video/nemo_agent/me/{sid}", headers=api.headers(), files=files)
+        assert r.status_code == 422 and "at most 20 per upload" in r.json()["message"]
+        assert (await api.state(sid))["video_infos"] == []
