@@ -84,9 +84,8 @@ def run_cli(url: str, token: str, max_time: int) -> int:
     """Schemathesis's own runner (examples, coverage, fuzzing, stateful) with the 5xx check only."""
     headers = [arg for name, value in {**HEADERS, "Authorization": f"Bearer {token}"}.items()
                for arg in ("-H", f"{name}: {value}")]
-    st = Path(sys.executable).with_name("st")
-    command = [str(st), "run", str(SPEC), "--url", url, *headers, "--checks", "not_a_server_error",
-               "--max-time", str(max_time), "--no-color", "--seed", "1"]
+    command = [sys.executable, "-m", "schemathesis.cli", "run", str(SPEC), "--url", url, *headers,
+               "--checks", "not_a_server_error", "--max-time", str(max_time), "--no-color", "--seed", "1"]
     env = {**os.environ, "SCHEMATHESIS_TELEMETRY": "false"}
     return subprocess.run(command, check=False, env=env).returncode
 
