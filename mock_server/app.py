@@ -322,7 +322,8 @@ class NemoApi:
                              "needs the attribution headers to export (plan tier, not credits)")
         account = self._account(request)
         body = await json_object(request)
-        job = self.jobs.submit(account, body, _base_url(request), getattr(request.state, RENDER_FAULT, None))
+        fault = getattr(request.state, RENDER_FAULT, None)
+        job = await self.jobs.submit(account, body, _base_url(request), fault)
         return render_ok({"id": job.id, "status": job.status, "progress": job.progress})
 
     async def render_status(self, request: Request) -> Response:

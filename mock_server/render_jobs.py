@@ -102,6 +102,10 @@ class RenderJobs:
                 media[src] = path
         return media
 
+    def _unique(self, account: Account, job_id: str) -> None:
+        if (account.user_id, job_id) in self.store.jobs:
+            raise _bad(f"duplicate id: a render with id {job_id} already exists; retry with a new id", 409)
+
     def _resolve(self, src: str, user_id: str) -> Path | None:
         parts = urllib.parse.urlparse(src).path.split("/")
         # /cdn/<upload_id>/<filename>: the host may differ (the runner may normalise it), the id may not.
@@ -109,7 +113,7 @@ class RenderJobs:
             return self.store.upload_file(parts[2], urllib.parse.unquote(parts[3]), user_id)
         return None
 
-    def submit(self, account: Account, body: Mapping[str, Any], base_url: str,
+    async def submit(self, account: Account, body: Mapping[str, Any], base_url: str,
                fault: str | None = None) -> RenderJob:
         """Validate a render request and start the job; ``fault`` ("fail" | "hang") is an injected one.
 
@@ -127,10 +131,11 @@ class RenderJobs:
         if not isinstance(session_id, str):
             raise _bad("sessionId is required")
         self.store.session(account, session_id)
-        if (account.user_id, job_id) in self.store.jobs:
-            raise _bad(f"duplicate id: a render with id {job_id} already exists; retry with a new id", 409)
+        self._unique(account, job_id)
         draft = body.get("draft")
-        validate_draft(draft)
+        # Schema validation of a draft of up to 1 MiB is CPU work: off the event loop, like rendering.
+        await anyio.to_thread.run_sync(validate_draft, draft)
+        self._unique(account, job_id)  # again: a submit of the same id may have landed meanwhile
         assert isinstance(draft, dict)
         media = self.media_for(draft, account.user_id)
         opts = _options(body)
