@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import resource
+import secrets
 import shutil
 import socket
 import subprocess
@@ -149,10 +150,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _api_calls(url: str) -> int:
-    import httpx
+from mock_server.admin import MockAdmin  # noqa: E402 (after the sys.path fix above)
 
-    return len(httpx.get(f"{url}/__mock/requests").json()["requests"])
+ADMIN_KEY = secrets.token_urlsafe(16)  # the served mock's admin key, chosen here so the bench knows it
+
+
+def _api_calls(url: str) -> int:
+    return len(MockAdmin(url, ADMIN_KEY).requests())
 
 
 def main() -> None:
@@ -173,7 +177,8 @@ def main() -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     serve = ("from mock_server import MockConfig; from mock_server.server import serve_forever; "
-             f"serve_forever(MockConfig(seed=0, initial_credits=10**9, render_speed=0.0), port={port})")
+             f"serve_forever(MockConfig(seed=0, initial_credits=10**9, render_speed=0.0, "
+             f"admin_key={ADMIN_KEY!r}), port={port})")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CONFIG_HOME": str(work / "config")}
     mock = subprocess.Popen([sys.executable, "-c", serve], env=env)
     try:
@@ -181,7 +186,7 @@ def main() -> None:
 
         for _ in range(200):
             try:
-                httpx.get(f"{url}/__mock/requests")
+                httpx.get(f"{url}/__mock/requests", headers=MockAdmin(url, ADMIN_KEY).headers)
                 break
             except httpx.TransportError:
                 time.sleep(0.05)

@@ -4,6 +4,7 @@
 
     with serve_in_thread(MockConfig(seed=1, sse_dialect="nemo")) as mock:
         ...  # talk to mock.url
+        mock.admin.requests()  # the request log (tokens and client ids masked); admin_for(mock.url) too
 
 The mock knows the API, nothing of the runner. Behaviour choices the public sources leave open are
 documented where they are made (``envelopes.py`` for HTTP statuses, ``sse.py`` for the event dialects,
@@ -12,6 +13,7 @@ documented where they are made (``envelopes.py`` for HTTP statuses, ``sse.py`` f
 
 from __future__ import annotations
 
+from mock_server.admin import MockAdmin, admin_for
 from mock_server.app import create_app
 from mock_server.clock import Clock, ManualClock, SystemClock
 from mock_server.config import MockConfig
@@ -23,9 +25,11 @@ __all__ = [
     "FaultPlan",
     "FaultPlanError",
     "ManualClock",
+    "MockAdmin",
     "MockConfig",
     "RunningMock",
     "SystemClock",
+    "admin_for",
     "create_app",
     "load_fault_plan",
     "parse_fault_plan",

@@ -7,13 +7,11 @@ documented in ``envelopes.py``.
 from __future__ import annotations
 
 import copy
-import json
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -23,13 +21,23 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from mock_server import drafts, sse
+from mock_server import drafts, sse, url_fetch
+from mock_server.admin import ADMIN_HEADER, key_matches, new_admin_key
+from mock_server.bodies import (
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    json_object,
+    parse_json,
+    read_limited,
+    text_field,
+)
 from mock_server.clock import Clock, SystemClock
 from mock_server.config import MockConfig
 from mock_server.envelopes import (
+    BAD_TOKEN,
     EXPORT_NOT_ALLOWED,
     MISSING_CLIENT_ID,
-    UNSUPPORTED_FILE_TYPE,
     ApiFailure,
     bad_body,
     error,
@@ -48,21 +56,13 @@ from mock_server.faults import (
 )
 from mock_server.interpreter import Interpretation, interpret
 from mock_server.render_jobs import RenderJobs, status_body
-from mock_server.store import GENERATION_COST, Account, RenderJob, Session, Store, Upload, iso
-from mock_server.uploads import (
-    KIND_OF,
-    ReceivedFile,
-    copy_local,
-    decode_data_url,
-    file_url_path,
-    probe,
-    receive_multipart,
-    remove_tree,
-    safe_name,
-)
+from mock_server.routes import ROUTES
+from mock_server.store import EDIT_COST, Account, RenderJob, Session, Store, Upload, iso
+from mock_server.uploads import KIND_OF, ReceivedFile, copy_local, probe, receive_multipart, remove_tree
 
 ATTRIBUTION_HEADERS = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
 # API-NOTES: the backend can end a stream with this line after real work; clients ignore it.
+MAX_URLS = 20  # URL sources per upload request
 TEMPORARY_ISSUE_TEXT = "I encountered a temporary issue. Please try again if something looks off."
 
 
@@ -75,55 +75,65 @@ class _MockApp(Starlette):
         return FaultMiddleware(super().build_middleware_stack(), self.fault_controller)
 
 
+def _missing_attribution(request: Request) -> list[str]:
+    return [h for h in ATTRIBUTION_HEADERS if not request.headers.get(h, "").strip()]
+
+
+def _require_attribution(request: Request) -> None:
+    """The seed: the three attribution headers are "required on every request"; API-NOTES: missing ones
+    "cause auth failures or export 402". Export answers 402 (render_submit); every other call fails auth.
+    An ``X-Client-Id``, where sent, must be what the API documents (1 to 64 characters), else 400."""
+    client_id = request.headers.get("x-client-id")
+    if client_id is not None and not 0 < len(client_id.strip()) <= 64:
+        raise ApiFailure(MISSING_CLIENT_ID, "bad X-Client-Id header: send a UUID (1 to 64 characters)")
+    if missing := _missing_attribution(request):
+        raise ApiFailure(BAD_TOKEN, f"auth failed: missing {', '.join(missing)} header(s); every call needs "
+                         "X-Skill-Source, X-Skill-Version and X-Skill-Platform", http_status=401)
+
+
 def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
-
-
-async def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad_body("request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise bad_body("request body must be a JSON object")
-    return body
 
 
 class NemoApi:
     """The route handlers over one store."""
 
     def __init__(self, config: MockConfig, store: Store, jobs: RenderJobs,
-                 controller: FaultController) -> None:
+                 controller: FaultController, admin_key: str) -> None:
+        self.admin_key = admin_key
         self.config = config
         self.store = store
         self.jobs = jobs
         self.controller = controller
 
     def _account(self, request: Request) -> Account:
+        _require_attribution(request)
         return self.store.authenticate(request.headers.get("authorization"))
 
     # --- auth and sessions ------------------------------------------------------------------------------
 
     async def anonymous_token(self, request: Request) -> Response:
+        _require_attribution(request)
         client_id = request.headers.get("x-client-id", "").strip()
         if not client_id or len(client_id) > 64:
             raise ApiFailure(MISSING_CLIENT_ID,
                              "missing X-Client-Id header: send a UUID (at most 64 characters)")
-        account = self.store.anonymous_token(client_id, request.client.host if request.client else "")
+        account = self.store.anonymous_token(client_id, request.client.host if request.client else "",
+                                             request.headers.get("authorization"))
         return ok({"token": account.token, "user_id": account.user_id, "expires_at": iso(account.expires_at),
                    "credits": account.available})
 
     async def claim_token(self, request: Request) -> Response:
         account = self._account(request)
-        body = await _json_body(request)
-        self.store.session(account, str(body.get("session_id", "")))
+        body = await json_object(request)
+        self.store.session(account, text_field(body, "session_id", "", MAX_ID_CHARS))
         return ok({"claim_token": self.store.new_claim_token(), "expires_in": 604800})
 
     async def create_session(self, request: Request) -> Response:
         account = self._account(request)
-        body = await _json_body(request)
-        session = self.store.create_session(account, str(body.get("task_name", "project")),
-                                            str(body.get("language", "en")))
+        body = await json_object(request)
+        session = self.store.create_session(account, text_field(body, "task_name", "project", MAX_NAME_CHARS),
+                                            text_field(body, "language", "en", MAX_ID_CHARS))
         return ok({"task_id": session.task_id, "session_id": session.session_id, "user_id": account.user_id})
 
     async def credits(self, request: Request) -> Response:
@@ -154,7 +164,7 @@ class NemoApi:
             if ctype.startswith("multipart/"):
                 received = await receive_multipart(ctype, request.stream(), new_path, limit)
             else:
-                received = await self._upload_urls(request, new_path, limit)
+                received = await self._upload_urls(request, account, new_path, limit)
             infos = []
             for upload_id, file in zip(ids, received, strict=True):
                 media = await anyio.to_thread.run_sync(probe, file.path, file.ext)
@@ -171,45 +181,51 @@ class NemoApi:
             self.store.add_upload(session, Upload(upload_id, session.session_id, file.path, info))
         return ok({"files": [info for _, _, info in infos], "session_state_applied": True})
 
-    async def _upload_urls(self, request: Request, new_path: Callable[[str], Path],
+    async def _upload_urls(self, request: Request, account: Account, new_path: Callable[[str], Path],
                            limit: int) -> list[ReceivedFile]:
-        body = await _json_body(request)
+        body = await json_object(request)
         urls = body.get("urls")
         if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
             raise bad_body('expected multipart "files" or JSON {"urls": [...], "source_type": "url"}')
+        if len(urls) > MAX_URLS:
+            raise bad_body(f"urls has {len(urls)} entries; at most {MAX_URLS} per upload")
+        for url in urls:  # refuse a bad list before fetching any of it
+            url_fetch.check_url(url)
         out = []
         for url in urls:
-            out.append(await anyio.to_thread.run_sync(self._fetch_local, request, url, new_path, limit))
+            parts = url_fetch.check_url(url)
+            segments = parts.path.split("/")
+            name = url_fetch.url_file_name(parts)
+            if parts.netloc == request.url.netloc and len(segments) == 4 and segments[1] == "cdn":
+                # One of this mock's own upload URLs: copied on disk, and only the caller's own uploads.
+                served = self.store.upload_file(segments[2], urllib.parse.unquote(segments[3]),
+                                                account.user_id)
+                if served is None:
+                    raise url_fetch.refuse(url, "it answered HTTP 404")
+                out.append(await anyio.to_thread.run_sync(copy_local, served, served.name,
+                                                          new_path(served.name), limit))
+            else:
+                out.append(await url_fetch.fetch(url, new_path(name), limit, self.config.url_fetch_timeout))
         return out
 
-    def _fetch_local(self, request: Request, url: str, new_path: Callable[[str], Path],
-                     limit: int) -> ReceivedFile:
-        """Copy a URL the mock can serve without the internet: its own /cdn/ URLs, file:// and data:."""
-        parsed = urllib.parse.urlparse(url)
-        if parsed.scheme == "data":
-            name = "upload"
-            return decode_data_url(url, name, new_path(name), limit)
-        if parsed.scheme == "file":
-            source = file_url_path(url)
-            if not source.is_file():
-                raise ApiFailure(UNSUPPORTED_FILE_TYPE,
-                                 f"cannot read {url}: no such file on the mock's machine")
-            name = safe_name(source.name)
-            return copy_local(source, name, new_path(name), limit)
-        parts = parsed.path.split("/")
-        own_host = parsed.netloc == request.url.netloc
-        if parsed.scheme in ("http", "https") and own_host and len(parts) == 4 and parts[1] == "cdn":
-            name = urllib.parse.unquote(parts[3])
-            served = self.store.upload_file(parts[2], name)
-            if served is not None:
-                return copy_local(served, name, new_path(name), limit)
-        raise ApiFailure(UNSUPPORTED_FILE_TYPE,
-                         f"unsupported URL source {url[:100]}: the mock does not fetch from the internet; "
-                         "use a file:// or data: URL, one of its own /cdn/ URLs, or a multipart upload")
+    def _cdn_caller_may(self, request: Request, owner: str | None) -> bool:
+        """CDN URLs work like signed URLs: the unguessable id in the path is the capability, so no token is
+        needed; a caller that does send a token must be the owner. Every refusal is the same 404."""
+        if owner is None:
+            return False
+        authorization = request.headers.get("authorization")
+        if authorization is None:
+            return True
+        try:
+            return self.store.authenticate(authorization).user_id == owner
+        except ApiFailure:
+            return False
 
     async def cdn(self, request: Request) -> Response:
-        path = self.store.upload_file(request.path_params["upload_id"], request.path_params["filename"])
-        if path is None or not path.is_file():
+        upload_id = request.path_params["upload_id"]
+        path = self.store.upload_file(upload_id, request.path_params["filename"])
+        owner = self.store.upload_owner(upload_id)
+        if path is None or not path.is_file() or not self._cdn_caller_may(request, owner):
             return JSONResponse({"error": "not found"}, status_code=404)
         return FileResponse(path)
 
@@ -217,39 +233,42 @@ class NemoApi:
 
     async def run_sse(self, request: Request) -> Response:
         account = self._account(request)
-        body = await _json_body(request)
-        session = self.store.session(account, str(body.get("session_id", body.get("sessionId", ""))))
+        body = await json_object(request)
+        key = "session_id" if "session_id" in body else "sessionId"
+        session = self.store.session(account, text_field(body, key, "", MAX_ID_CHARS))
         message = body.get("new_message", body.get("newMessage"))
         parts = message.get("parts") if isinstance(message, dict) else None
         if not isinstance(parts, list):
             raise bad_body('new_message must be {"parts": [{"text": "..."}]}')
         text = "\n".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
+        if len(text) > MAX_TEXT_CHARS:
+            raise bad_body(f"new_message is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,}")
         it = interpret(text, session.draft, session.video_infos)
         seg = drafts.video_segment(session.draft)
         src = seg.get("src") if seg else None
         generation = it.understood and it.kind == "generation" and src not in session.generated_sources
-        edit_cost = 0 if (not it.understood or generation or session.edit_paid) else 50
-        # Credits are checked before the stream starts, so 2001 arrives as a plain envelope.
-        self.store.require(account, GENERATION_COST if generation else edit_cost)
-        if generation:
-            account.available -= GENERATION_COST
-            account.frozen += GENERATION_COST
-        elif edit_cost:
-            account.available -= edit_cost
+        # Credits (specs/instructions.md, "Credits"): the session's editing costs EDIT_COST once, paid with
+        # its first understood instruction, camera motion included (the seed's "Quick edit" is upload,
+        # animate, download); checked before the stream starts, so 2001 arrives as a plain envelope.
+        cost = EDIT_COST if it.understood and not session.edit_paid else 0
+        self.store.require(account, cost)
+        if cost:
+            account.available -= cost
+            account.frozen += cost  # frozen while the work streams, spent once it is applied
             session.edit_paid = True
         no_text = it.understood and self.store.no_text(session, text)
         temporary_issue = it.understood and self.store.temporary_issue(session, text)
         session.messages += 1
         events = sse.builder(self.config.sse_dialect, self.store.rng, self.store.clock.now())
         streaming = body.get("streaming") is True
-        stream = self._stream(account, session, it, text, generation, events,
+        stream = self._stream(account, session, it, text, generation, cost, events,
                               streaming=streaming, no_text=no_text, temporary_issue=temporary_issue)
         return StreamingResponse(stream, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     async def _stream(self, account: Account, session: Session, it: Interpretation, text: str,
-                      generation: bool, events: sse.EventBuilder, *, streaming: bool, no_text: bool,
-                      temporary_issue: bool) -> AsyncIterator[bytes]:
+                      generation: bool, cost: int, events: sse.EventBuilder, *, streaming: bool,
+                      no_text: bool, temporary_issue: bool) -> AsyncIterator[bytes]:
         applied = False
         tool = it.tool if generation or not it.understood else "edit_multitrack"
         try:
@@ -271,8 +290,7 @@ class NemoApi:
                     "source_url": seg["src"], "motion": copy.deepcopy(seg.get("motion")),
                     "duration": drafts.duration(it.draft) / 1000})
             applied = True
-            if generation:
-                account.frozen -= GENERATION_COST
+            account.frozen -= cost
             yield events.tool_result(tool, {"status": "success", "summary": it.reply}, it.draft)
             if not no_text:
                 for chunk in sse.chunks(it.reply) if streaming else []:
@@ -281,9 +299,10 @@ class NemoApi:
             if temporary_issue:
                 yield events.text(TEMPORARY_ISSUE_TEXT)
         finally:
-            if generation and not applied:  # the stream broke off before the clip was made: refund
-                account.frozen -= GENERATION_COST
-                account.available += GENERATION_COST
+            if cost and not applied:  # the stream broke off before the work was done: refund
+                account.frozen -= cost
+                account.available += cost
+                session.edit_paid = False
 
     async def _work(self, events: sse.EventBuilder) -> AsyncIterator[bytes]:
         """Simulated generation time, with a heartbeat at once and every ``heartbeat_interval``."""
@@ -297,14 +316,14 @@ class NemoApi:
     # --- render -----------------------------------------------------------------------------------------
 
     async def render_submit(self, request: Request) -> Response:
-        account = self._account(request)
-        missing = [h for h in ATTRIBUTION_HEADERS if not request.headers.get(h, "").strip()]
-        if missing:
+        if missing := _missing_attribution(request):  # seed: "if any header is missing, exports return 402"
             raise ApiFailure(EXPORT_NOT_ALLOWED,
                              f"export not allowed: missing {', '.join(missing)} header(s); the free plan "
                              "needs the attribution headers to export (plan tier, not credits)")
-        body = await _json_body(request)
-        job = self.jobs.submit(account, body, _base_url(request), getattr(request.state, RENDER_FAULT, None))
+        account = self._account(request)
+        body = await json_object(request)
+        fault = getattr(request.state, RENDER_FAULT, None)
+        job = await self.jobs.submit(account, body, _base_url(request), fault)
         return render_ok({"id": job.id, "status": job.status, "progress": job.progress})
 
     async def render_status(self, request: Request) -> Response:
@@ -317,18 +336,24 @@ class NemoApi:
         return render_ok({"id": job.id, "status": job.status, "progress": job.progress, "error": job.error})
 
     async def render_download(self, request: Request) -> Response:
-        job = self.store.jobs.get(request.path_params["job_id"])
-        return self._job_file(job, request.path_params["job_id"])
+        try:
+            account = self._account(request)
+        except ApiFailure as exc:  # a downloader may look only at the status: a 1001 here is also a 401
+            raise ApiFailure(exc.code, exc.message, http_status=401) from None
+        job = self.jobs.get(account, request.path_params["job_id"])
+        return self._job_file(job, job.id)
 
     async def render_file(self, request: Request) -> Response:
         name = request.path_params["name"]
-        job = next((j for j in self.store.jobs.values()
-                    if j.output_path is not None and j.output_path.name == name), None)
+        job = self.store.job_files.get(request.path_params["key"])
+        if job is None or job.output_path is None or job.output_path.name != name \
+                or not self._cdn_caller_may(request, job.user_id):
+            job = None
         return self._job_file(job, name)
 
     def _job_file(self, job: RenderJob | None, name: str) -> Response:
         if job is None:
-            return render_error(ApiFailure(404, f"render {name} not found", http_status=404))
+            return render_error(ApiFailure(404, f"render {name[:60]} not found", http_status=404))
         if job.status != "completed" or job.output_path is None or not job.output_path.is_file():
             return render_error(ApiFailure(404, f"render {job.id} has no output yet (status {job.status})",
                                            http_status=404))
@@ -338,21 +363,36 @@ class NemoApi:
 
     # --- introspection ----------------------------------------------------------------------------------
 
+    def _admin(self, request: Request) -> Response | None:
+        """``None`` when the request carries the admin key, else the refusal to send."""
+        if key_matches(self.admin_key, request.headers.get(ADMIN_HEADER)):
+            return None
+        return JSONResponse({"error": f"admin route: send the {ADMIN_HEADER} header with the key printed by "
+                             "`motionctl mock serve` (RunningMock.admin in tests)"}, status_code=401)
+
     async def mock_requests(self, request: Request) -> Response:
+        if (refused := self._admin(request)) is not None:
+            return refused
         return JSONResponse({"requests": list(self.controller.log)})
 
     async def mock_reset(self, request: Request) -> Response:
+        if (refused := self._admin(request)) is not None:
+            return refused
         self.store.reset()
         self.controller.reset()
         return JSONResponse({"ok": True})
 
     async def mock_faults(self, request: Request) -> Response:
+        if (refused := self._admin(request)) is not None:
+            return refused
         if request.method == "POST":
             try:
-                raw = await request.body()
-                self.controller.set_plan(parse_fault_plan(json.loads(raw) if raw.strip() else None))
-            except (FaultPlanError, json.JSONDecodeError) as exc:
+                raw = await read_limited(request)
+                self.controller.set_plan(parse_fault_plan(parse_json(raw) if raw.strip() else None))
+            except FaultPlanError as exc:
                 return JSONResponse({"error": str(exc)}, status_code=400)
+            except ApiFailure as exc:
+                return JSONResponse({"error": exc.message}, status_code=exc.http_status)
         plan = self.controller.plan
         return JSONResponse({"rules": len(plan.rules), "rate_limit": None if plan.rate_limit is None else
                              {"requests": plan.rate_limit.requests, "window": plan.rate_limit.window}})
@@ -376,25 +416,9 @@ def create_app(config: MockConfig | None = None, clock: Clock | None = None) -> 
     controller = FaultController(store, config.seed, rate)
     controller.set_plan(config.faults or FaultPlan())
     jobs = RenderJobs(store)
-    api = NemoApi(config, store, jobs, controller)
-    routes = [
-        Route("/api/auth/anonymous-token", api.anonymous_token, methods=["POST"]),
-        Route("/api/auth/claim-token", api.claim_token, methods=["POST"]),
-        Route("/api/tasks/{user}/with-session/{app}", api.create_session, methods=["POST"]),
-        Route("/run_sse", api.run_sse, methods=["POST"]),
-        Route("/api/upload-video/{app}/{user}/{sid}", api.upload, methods=["POST"]),
-        Route("/api/credits/balance/simple", api.credits, methods=["GET"]),
-        Route("/api/state/{app}/{user}/{sid}/latest", api.state, methods=["GET"]),
-        Route("/api/render/proxy/lambda", api.render_submit, methods=["POST"]),
-        Route("/api/render/proxy/lambda/{job_id}", api.render_status, methods=["GET"]),
-        Route("/api/render/proxy/lambda/{job_id}/cancel", api.render_cancel, methods=["POST"]),
-        Route("/api/render/proxy/{job_id}/download", api.render_download, methods=["GET"]),
-        Route("/cdn/renders/{name}", api.render_file, methods=["GET"]),
-        Route("/cdn/{upload_id}/{filename}", api.cdn, methods=["GET"]),
-        Route("/__mock/requests", api.mock_requests, methods=["GET"]),
-        Route("/__mock/reset", api.mock_reset, methods=["POST"]),
-        Route("/__mock/faults", api.mock_faults, methods=["GET", "POST"]),
-    ]
+    admin_key = config.admin_key or new_admin_key()
+    api = NemoApi(config, store, jobs, controller, admin_key)
+    routes = [Route(path, getattr(api, handler), methods=list(methods)) for path, handler, methods in ROUTES]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -408,4 +432,5 @@ def create_app(config: MockConfig | None = None, clock: Clock | None = None) -> 
     app.state.store = store
     app.state.jobs = jobs
     app.state.faults = controller
+    app.state.admin_key = admin_key
     return app

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import sys
 from pathlib import Path
 
 import click
 
+from mock_server.admin import ADMIN_HEADER
 from mock_server.config import MockConfig
 from mock_server.faults import FaultPlanError, load_fault_plan
+
+
+class _BadAddress(click.ClickException):
+    exit_code = 2  # invalid input: the address given (or defaulted) cannot be served
 
 
 def register(cli: click.Group) -> None:
@@ -38,12 +45,19 @@ def mock() -> None:
 @click.option("--heartbeat-interval", default=0.5, show_default=True, type=click.FloatRange(0.01))
 @click.option("--tokens-per-ip", default=10, show_default=True, type=click.IntRange(0),
               help="New anonymous tokens per IP per 7 days before 429, as documented; 0 for no limit.")
+@click.option("--render-workers", type=click.IntRange(1), default=None,
+              help="Renders at once (each in its own thread); default: the CPUs this process may use.")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True, help="info: one line per request and per fired fault; warning: faults only.")
+@click.option("--admin-key", envvar="MOTIONCTL_MOCK_ADMIN_KEY", show_envvar=True,
+              help="Key for the /__mock/* admin routes (X-Mock-Admin-Key); default random, printed at start.")
 @click.option("--temporary-issue-ratio", default=0.0, show_default=True, type=click.FloatRange(0, 1),
               help='Share of replies followed by "I encountered a temporary issue" (chosen by the seed).')
 def serve(host: str, port: int, seed: int, faults_file: Path | None, sse_dialect: str, render_shape: str,
           data_dir: Path | None, credits: int, work_delay: float, heartbeat_interval: float,
-          tokens_per_ip: int, temporary_issue_ratio: float) -> None:
-    """Serve the mock Nemo API until interrupted; prints its URL."""
+          tokens_per_ip: int, render_workers: int | None, log_level: str, admin_key: str | None,
+          temporary_issue_ratio: float) -> None:
+    """Serve the mock Nemo API until interrupted (Ctrl-C or SIGTERM); prints its URL and admin key."""
     from mock_server.server import serve_forever
 
     try:
@@ -55,6 +69,18 @@ def serve(host: str, port: int, seed: int, faults_file: Path | None, sse_dialect
     config = MockConfig(seed=seed, sse_dialect=sse_dialect, render_shape=render_shape,  # type: ignore[arg-type]
                         data_dir=data_dir, faults=plan, initial_credits=credits, work_delay=work_delay,
                         heartbeat_interval=heartbeat_interval, tokens_per_ip=tokens_per_ip or None,
-                        temporary_issue_ratio=temporary_issue_ratio)
-    serve_forever(config, host=host, port=port,
-                  on_ready=lambda url: click.echo(f"mock Nemo API on {url}  (Ctrl-C to stop)"))
+                        temporary_issue_ratio=temporary_issue_ratio, admin_key=admin_key or None,
+                        **({"render_workers": render_workers} if render_workers else {}))
+
+    def ready(url: str, key: str) -> None:
+        click.echo(f"mock Nemo API on {url}  (Ctrl-C to stop)")
+        click.echo(f"admin key: {key}  (send it as {ADMIN_HEADER} to /__mock/requests, /__mock/faults, "
+                   "/__mock/reset)", nl=True)
+        sys.stdout.flush()
+
+    try:
+        serve_forever(config, host=host, port=port, on_ready=ready, log_level=log_level)
+    except OSError as exc:
+        what = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound ({exc.strerror or exc})"
+        raise _BadAddress(f"{host}:{port} {what}; stop the other server or choose another --port "
+                                   "(0 picks a free one)") from None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -13,6 +14,14 @@ SseDialect = Literal["adk", "nemo"]
 RenderShape = Literal["nested", "flat"]
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the seed: "files up to 50MB"
+
+
+def default_render_workers() -> int:
+    """The CPUs this process may use (its affinity, not the machine's count), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -35,13 +44,17 @@ class MockConfig:
         heartbeat_interval: seconds between heartbeats while working.
         render_speed: 0 renders as fast as the machine can; N > 0 makes each job last at least the draft's
             duration / N seconds (a cloud render at N times real time), so polling clients see progress.
-        render_workers: renders run in at most this many threads at once.
+        render_workers: renders run in at most this many threads at once, never on the event loop; the
+            default is the number of CPUs this process may use (renders are CPU-bound: more only queues).
         rate_limit: requests allowed per client per ``rate_window`` seconds, or ``None`` for no limit.
         rate_window: the fixed window of the rate limit, in seconds.
         max_upload_bytes: uploads above this size get 4002.
         tokens_per_ip: new anonymous tokens one IP address may get per 7 days before 429 (the documented
             10), or ``None`` for no limit. Off by default: the embedded runner and test suites mint a
             token per simulated user, all from 127.0.0.1; ``motionctl mock serve`` turns it on.
+        url_fetch_timeout: seconds a URL upload may take to fetch one URL (http(s) on this machine only).
+        admin_key: the key ``/__mock/*`` routes require (``X-Mock-Admin-Key``); random when ``None``, and
+            never derived from ``seed``. ``RunningMock.admin`` knows it.
     """
 
     seed: int = 0
@@ -55,8 +68,10 @@ class MockConfig:
     work_delay: float = 0.05
     heartbeat_interval: float = 0.02
     render_speed: float = 0.0
-    render_workers: int = 2
+    render_workers: int = field(default_factory=lambda: default_render_workers())
     rate_limit: int | None = None
     rate_window: float = 1.0
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     tokens_per_ip: int | None = None
+    url_fetch_timeout: float = 10.0
+    admin_key: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import logging
 import math
 import random
 import time
@@ -27,7 +28,10 @@ import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.envelopes import RATE_LIMITED, error_body, http_status_for
+from mock_server.routes import known_routes_text, public_path, route_exists
 from mock_server.store import Store
+
+log = logging.getLogger("mock_server")
 
 MOCK_PREFIX = "/__mock/"
 RENDER_FAULT = "render_fault"  # the request-state key a render rule sets for the submit it fires on
@@ -114,9 +118,12 @@ def parse_fault_plan(data: Any) -> FaultPlan:
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         raise FaultPlanError(f"fault plan invalid at {where}: {err.message}")
     rules = []
-    for raw in data.get("faults", []):
+    for index, raw in enumerate(data.get("faults", [])):
         route = str(raw.get("route", "*")).strip()
         method, _, path = route.partition(" ") if " " in route else ("*", "", route)
+        if not route_exists(method.upper(), path.strip() or "*"):
+            raise FaultPlanError(f"fault plan invalid at faults/{index}/route: {route!r} matches no route of "
+                                 f"the mock; the routes are: {known_routes_text()}")
         nth = raw.get("nth", ())
         resp = raw.get("respond")
         stream = raw.get("stream")
@@ -153,13 +160,20 @@ def load_fault_plan(path: Path) -> FaultPlan:
         raise FaultPlanError(f"{path}: {exc}") from None
 
 
+SECRET_HEADERS = frozenset({"authorization", "x-client-id", "x-mock-admin-key", "cookie"})
+
+
 def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers safe to show: the bearer token is replaced by its first characters."""
+    """Headers safe to show: tokens and client ids (which fetch a token) are masked, keeping only the
+    scheme and the public ``nmv_usr_`` prefix, so a log shows that a token was sent, never which."""
     out = {}
     for name, value in headers.items():
-        if name.lower() == "authorization":
+        if name.lower() in SECRET_HEADERS:
             scheme, _, token = value.partition(" ")
-            value = f"{scheme} {token[:8]}***" if token else "***"
+            if name.lower() == "authorization" and token:
+                value = f"{scheme} {'nmv_usr_' if token.startswith('nmv_usr_') else ''}***"
+            else:
+                value = "***"
         out[name] = value
     return out
 
@@ -270,14 +284,18 @@ class FaultMiddleware:
         method, path = scope["method"], scope["path"]
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         query = scope.get("query_string", b"").decode()
-        entry: dict[str, Any] = {"method": method, "path": path, "query": query,
+        entry: dict[str, Any] = {"method": method, "path": public_path(path), "query": query,
                                  "headers": mask_headers(headers), "status": None, "fault": None,
                                  "at": ctl.store.clock.now()}
         ctl.log.append(entry)
+        started = time.monotonic()
 
         async def logged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry["status"] = message["status"]
+                fired = f" (fault: {entry['fault']})" if entry["fault"] else ""
+                log.info("%s %s %s %.0f ms%s", method, entry["path"], message["status"],
+                         1000 * (time.monotonic() - started), fired)
             await send(message)
 
         lower = {k.lower(): v for k, v in headers.items()}
@@ -294,11 +312,15 @@ class FaultMiddleware:
         rules = ctl.firing(method, path)
         if rules:
             entry["fault"] = ",".join(r.kind for r in rules)
+            for rule in rules:
+                log.warning("fault fired: rule %d (%s) on %s %s", ctl.plan.rules.index(rule), rule.kind,
+                            method, entry["path"])
         for rule in rules:
             if rule.delay:
                 await anyio.sleep(rule.delay)
         terminal = next((r for r in rules if r.kind in ("respond", "reset")), None)
         if terminal is not None and terminal.reset:
+            log.info("%s %s connection reset (fault)", method, entry["path"])
             await _abort(send)
             return
         if terminal is not None and terminal.respond is not None:

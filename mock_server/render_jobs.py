@@ -9,6 +9,7 @@ renderer at its next progress callback.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import urllib.parse
 from collections.abc import Mapping
@@ -30,6 +31,8 @@ from mock_server.uploads import safe_name
 FORMATS = ("mp4", "webm", "mov", "gif")
 QUALITIES = ("low", "medium", "high")
 RESOLUTIONS = ("1080p", "720p", "540p")
+# The documented id: render_<ms timestamp> (specs/nemo-api.yaml, submitRender), bounded in length.
+RENDER_ID = re.compile(r"render_[0-9]{1,40}")
 
 
 class _Cancelled(Exception):
@@ -81,8 +84,9 @@ class RenderJobs:
         self.limiter = anyio.CapacityLimiter(max(1, store.config.render_workers))
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def media_for(self, draft: Mapping[str, Any]) -> dict[str, Path]:
-        """Map every media ``src`` of the draft to its file, or fail naming the segment."""
+    def media_for(self, draft: Mapping[str, Any], user_id: str) -> dict[str, Path]:
+        """Map every media ``src`` of the draft to a file ``user_id`` uploaded, or fail naming the segment
+        (the same words whether the upload does not exist or is another caller's)."""
         media: dict[str, Path] = {}
         for ti, trk in enumerate(draft.get("t", [])):
             if trk.get("tt") not in (drafts.VIDEO, drafts.AUDIO):
@@ -91,21 +95,25 @@ class RenderJobs:
                 src = seg.get("src", "")
                 if src.startswith("mood:"):
                     continue
-                path = self._resolve(src)
+                path = self._resolve(src, user_id)
                 if path is None:
                     raise _bad(f"draft invalid at /t/{ti}/sg/{si}/src: {src} is not a file uploaded to this "
                                "mock; upload it and use its cdn_url")
                 media[src] = path
         return media
 
-    def _resolve(self, src: str) -> Path | None:
+    def _unique(self, account: Account, job_id: str) -> None:
+        if (account.user_id, job_id) in self.store.jobs:
+            raise _bad(f"duplicate id: a render with id {job_id} already exists; retry with a new id", 409)
+
+    def _resolve(self, src: str, user_id: str) -> Path | None:
         parts = urllib.parse.urlparse(src).path.split("/")
         # /cdn/<upload_id>/<filename>: the host may differ (the runner may normalise it), the id may not.
         if len(parts) == 4 and parts[1] == "cdn":
-            return self.store.upload_file(parts[2], urllib.parse.unquote(parts[3]))
+            return self.store.upload_file(parts[2], urllib.parse.unquote(parts[3]), user_id)
         return None
 
-    def submit(self, account: Account, body: Mapping[str, Any], base_url: str,
+    async def submit(self, account: Account, body: Mapping[str, Any], base_url: str,
                fault: str | None = None) -> RenderJob:
         """Validate a render request and start the job; ``fault`` ("fail" | "hang") is an injected one.
 
@@ -116,23 +124,31 @@ class RenderJobs:
         job_id = body.get("id")
         if not isinstance(job_id, str) or not job_id.strip():
             raise _bad("id is required: a unique string such as render_<timestamp>")
+        if not RENDER_ID.fullmatch(job_id):
+            raise _bad(f"id {job_id[:60]!r} is not a render id: use render_<ms timestamp>, "
+                       "e.g. render_1773423613616")
         session_id = body.get("sessionId", body.get("session_id"))
         if not isinstance(session_id, str):
             raise _bad("sessionId is required")
         self.store.session(account, session_id)
-        if job_id in self.store.jobs:
-            raise _bad(f"duplicate id: a render with id {job_id} already exists; retry with a new id", 409)
+        self._unique(account, job_id)
         draft = body.get("draft")
-        validate_draft(draft)
+        # Schema validation of a draft of up to 1 MiB is CPU work: off the event loop, like rendering.
+        await anyio.to_thread.run_sync(validate_draft, draft)
+        self._unique(account, job_id)  # again: a submit of the same id may have landed meanwhile
         assert isinstance(draft, dict)
-        media = self.media_for(draft)
+        media = self.media_for(draft, account.user_id)
         opts = _options(body)
         job = RenderJob(id=job_id, session_id=session_id, user_id=account.user_id,
-                        created_at=self.store.clock.now(), output_format=opts["format"])
-        job.output_path = self.store.data_dir / "renders" / f"{safe_name(job_id)}.{opts['format']}"
-        url_name = urllib.parse.quote(job.output_path.name)
-        job.output_url = f"{base_url}/cdn/renders/{url_name}"
-        self.store.jobs[job_id] = job
+                        created_at=self.store.clock.now(), output_format=opts["format"],
+                        file_key=self.store.secret_hex(32))
+        name = f"{safe_name(job_id)}.{opts['format']}"
+        job.output_path = self.store.data_dir / "renders" / job.file_key / name
+        job.output_path.parent.mkdir(parents=True, exist_ok=True)
+        # Like a signed CDN URL: the key is the capability, so the file downloads without a token.
+        job.output_url = f"{base_url}/cdn/renders/{job.file_key}/{urllib.parse.quote(name)}"
+        self.store.jobs[(account.user_id, job_id)] = job
+        self.store.job_files[job.file_key] = job
         task = asyncio.get_running_loop().create_task(self._run(job, draft, media, opts, fault))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -201,9 +217,9 @@ class RenderJobs:
             job.output_path.unlink(missing_ok=True)
 
     def get(self, account: Account, job_id: str) -> RenderJob:
-        job = self.store.jobs.get(job_id)
-        if job is None or job.user_id != account.user_id:
-            raise _bad(f"render {job_id} not found", 404)
+        job = self.store.jobs.get((account.user_id, job_id))
+        if job is None:
+            raise _bad(f"render {job_id[:60]} not found", 404)
         return job
 
     def cancel(self, job: RenderJob) -> None:

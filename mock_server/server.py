@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 import socket
 import threading
 import time
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
+from mock_server.admin import MockAdmin, forget, remember
 from mock_server.app import create_app
 from mock_server.clock import Clock
 from mock_server.config import MockConfig
@@ -24,12 +27,33 @@ class RunningMock:
     url: str
     app: Starlette
 
+    @property
+    def admin_key(self) -> str:
+        key: str = self.app.state.admin_key
+        return key
+
+    @property
+    def admin(self) -> MockAdmin:
+        """The client of its ``/__mock/*`` routes: ``.requests()``, ``.set_faults(plan)``, ``.reset()``."""
+        return MockAdmin(self.url, self.admin_key)
+
+
+# An idle keep-alive connection is kept this long. uvicorn's default (5 s) equals httpx's pool expiry
+# (keepalive_expiry=5 s), so under load a client reuses a connection in the instant the server closes it
+# and the request dies with a ReadError (1 or 2 of 1,000 concurrent sessions). The server must outlast
+# its clients' idle timeouts, as load balancers do (60 s and more).
+KEEP_ALIVE_S = 75
+# Connections waiting to be accepted: enough for 1,000 clients connecting at once (the kernel caps it at
+# net.core.somaxconn).
+BACKLOG = 4096
+
 
 def _uvicorn_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
-    # No access log (requests are in /__mock/requests); short graceful shutdown so a stalled stream
+    # No access log (mock_server's own logger logs requests); short graceful shutdown so a stalled stream
     # (a fault) cannot hold up the end of a test.
     return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
-                          timeout_graceful_shutdown=1, ws="none")
+                          timeout_graceful_shutdown=1, ws="none", timeout_keep_alive=KEEP_ALIVE_S,
+                          backlog=BACKLOG)
 
 
 @contextmanager
@@ -57,9 +81,12 @@ def serve_in_thread(config: MockConfig | None = None, *, clock: Clock | None = N
             app.state.store.close()
             raise RuntimeError("the mock Nemo server did not start within 10 s")
         time.sleep(0.005)
+    url = _url(host, bound_port)
+    remember(url, app.state.admin_key)
     try:
-        yield RunningMock(url=_url(host, bound_port), app=app)
+        yield RunningMock(url=url, app=app)
     finally:
+        forget(url)
         server.should_exit = True
         thread.join(timeout=10)
         if thread.is_alive():
@@ -74,8 +101,12 @@ def _bind(host: str, port: int) -> socket.socket:
     # and without it every response written in two parts waits ~40 ms for a delayed ACK (Nagle).
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
     return sock
 
 
@@ -83,19 +114,53 @@ def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787,
-                  on_ready: Callable[[str], None] | None = None) -> None:
-    """Serve in the foreground until interrupted (``motionctl mock serve``).
+class _Terminated(Exception):
+    """SIGTERM, turned into an exception so the data directory is cleaned up as on Ctrl-C."""
 
-    ``on_ready(url)`` is called once the socket is bound (so port 0 reports the real port).
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787,
+                  on_ready: Callable[[str, str], None] | None = None, log_level: str = "info") -> None:
+    """Serve in the foreground until interrupted (``motionctl mock serve``); SIGINT and SIGTERM both stop
+    it and remove its temporary data directory.
+
+    ``on_ready(url, admin_key)`` is called once the socket is bound (so port 0 reports the real port).
+    ``log_level`` sets the ``mock_server`` logger (one line per request, one per fired fault) on stderr.
+
+    Raises:
+        OSError: the address cannot be bound (e.g. the port is in use); nothing is left behind.
     """
-    app = create_app(config)
-    sock = _bind(host, port)
+    sock = _bind(host, port)  # before the app, so a busy port leaves no data directory behind
+    try:
+        app = create_app(config)
+    except BaseException:
+        sock.close()
+        raise
     bound = sock.getsockname()[1]
+    _configure_logging(log_level)
     if on_ready is not None:
-        on_ready(_url(host, bound))
+        on_ready(_url(host, bound), app.state.admin_key)
+    # uvicorn captures SIGTERM while serving and raises it again once stopped; with the default action
+    # that kills the process before any ``finally`` runs, so this handler turns it into an exception.
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         uvicorn.Server(_uvicorn_config(app, host, bound)).run(sockets=[sock])
+    except _Terminated:
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         sock.close()
         app.state.store.close()
+
+
+def _configure_logging(level: str) -> None:
+    logger = logging.getLogger("mock_server")
+    logger.setLevel(level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+        logger.addHandler(handler)
+    logger.propagate = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from mock_server.envelopes import BAD_TOKEN, INSUFFICIENT_CREDITS, RATE_LIMITED,
 
 TOKEN_LIFETIME_S = 7 * 24 * 3600
 TOKENS_PER_IP_WINDOW_S = 7 * 24 * 3600  # API-NOTES: "10 tokens per IP per 7 days"
-GENERATION_COST = 100
+# API-NOTES: "generation ≈100 per clip; editing ≈50 per session; export is free". The mock makes no new
+# footage (camera motion over a still is an edit of the timeline), so only the editing charge applies.
 EDIT_COST = 50
 
 
@@ -46,6 +48,7 @@ class Upload:
     session_id: str
     path: Path
     info: dict[str, Any]  # the video_infos entry
+    user_id: str = ""
 
 
 @dataclass
@@ -78,6 +81,7 @@ class RenderJob:
     user_id: str
     created_at: float
     output_format: str
+    file_key: str = ""  # the unguessable part of the output's CDN URL (a signed URL's role)
     status: JobStatus = "pending"
     progress: int = 5
     error: str | None = None
@@ -107,7 +111,10 @@ class Store:
         self.tokens_issued: dict[str, list[float]] = {}  # IP → when its tokens were issued, oldest first
         self.sessions: dict[str, Session] = {}
         self.uploads: dict[str, Upload] = {}
-        self.jobs: dict[str, RenderJob] = {}
+        # Render ids are the client's choice (render_<ms>), so they are scoped to their owner: another
+        # caller's id is simply free for you, and nothing tells anyone it exists elsewhere.
+        self.jobs: dict[tuple[str, str], RenderJob] = {}  # (user_id, render id) → job
+        self.job_files: dict[str, RenderJob] = {}  # file_key → job
         for sub in ("uploads", "renders"):
             shutil.rmtree(self.data_dir / sub, ignore_errors=True)
             (self.data_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -117,25 +124,37 @@ class Store:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def _hex(self, n: int) -> str:
+        """Seeded hex: for ids whose only job is to look real (session and task ids), never for secrets."""
         return "".join(self.rng.choice("0123456789abcdef") for _ in range(n))
 
+    @staticmethod
+    def secret_hex(n: int) -> str:
+        """Unguessable hex for tokens and capability ids: the seed governs behaviour, never secrets."""
+        return secrets.token_hex((n + 1) // 2)[:n]
+
     def new_claim_token(self) -> str:
-        return f"clm_{self._hex(24)}"
+        return f"clm_{self.secret_hex(24)}"
 
     # --- tokens and credits ---------------------------------------------------------------------------
 
-    def anonymous_token(self, client_id: str, ip: str) -> Account:
-        """The client's token: the same one while it is valid, else a new one with fresh credits.
+    def anonymous_token(self, client_id: str, ip: str, authorization: str | None = None) -> Account:
+        """The client's token when the caller shows it (``authorization``), else a new one with fresh credits.
+
+        A client id is no secret (it travels on every call and may end up in anyone's logs), so it alone
+        never hands out the token issued for it: a caller that shows the current token gets it back; one
+        that does not gets a token of its own, counted against its IP like any new one.
 
         Raises:
             ApiFailure: 429 with Retry-After when ``ip`` has had ``tokens_per_ip`` new tokens in 7 days.
         """
         token = self.by_client.get(client_id)
         account = self.accounts.get(token) if token else None
-        if account and not account.revoked and account.expires_at > self.clock.now():
+        shown = (authorization or "").removeprefix("Bearer ").strip()
+        if account and shown and secrets.compare_digest(shown, account.token) and not account.revoked \
+                and account.expires_at > self.clock.now():
             return account
         self._count_token(ip)
-        account = Account(token=f"nmv_usr_{self._hex(32)}", user_id=f"anon_{self._hex(12)}",
+        account = Account(token=f"nmv_usr_{self.secret_hex(32)}", user_id=f"anon_{self.secret_hex(12)}",
                           client_id=client_id, expires_at=self.clock.now() + TOKEN_LIFETIME_S,
                           available=self.config.initial_credits)
         self.accounts[account.token] = account
@@ -204,19 +223,30 @@ class Store:
     # --- uploads ----------------------------------------------------------------------------------------
 
     def new_upload_dir(self) -> tuple[str, Path]:
-        upload_id = f"u{self._hex(16)}"
+        # The id is the unguessable part of the upload's cdn_url, which works like a signed URL.
+        upload_id = f"u{self.secret_hex(32)}"
         return upload_id, self.data_dir / "uploads" / upload_id
 
     def add_upload(self, session: Session, upload: Upload) -> None:
+        upload.user_id = session.user_id
         self.uploads[upload.id] = upload
         session.video_infos.append(upload.info)
         if upload.info["file_type"] in ("image", "video"):
             session.draft = drafts.set_source(session.draft, upload.info["cdn_url"], upload.info["filename"],
                                               keep_motion=False)
 
-    def upload_file(self, upload_id: str, filename: str) -> Path | None:
+    def upload_file(self, upload_id: str, filename: str, user_id: str | None = None) -> Path | None:
+        """The file of an upload, if ``filename`` is its name (and, given ``user_id``, that user owns it)."""
         upload = self.uploads.get(upload_id)
-        return upload.path if upload and upload.path.name == filename else None
+        if upload is None or upload.path.name != filename:
+            return None
+        if user_id is not None and upload.user_id != user_id:
+            return None
+        return upload.path
+
+    def upload_owner(self, upload_id: str) -> str | None:
+        upload = self.uploads.get(upload_id)
+        return upload.user_id if upload else None
 
     # --- instructions -------------------------------------------------------------------------------------
 

@@ -6,13 +6,9 @@ upload's file; once a file passes the limit the mock stops reading and deletes w
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 import shutil
-import urllib.parse
-import urllib.request
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +30,7 @@ KIND_OF: dict[str, FileKind] = {
     **dict.fromkeys(("mp3", "wav", "m4a", "aac"), "audio"),
 }
 SNIFF_BYTES = 64
+MAX_FILES = 20  # files per multipart upload: each becomes an upload folder, so the count is bounded too
 _HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 
 
@@ -174,6 +171,8 @@ async def receive_multipart(content_type: str, body: AsyncIterator[bytes],
     def on_headers_finished() -> None:
         _, disp = parse_options_header(state["headers"].get(b"content-disposition", b""))
         if disp.get(b"name") == b"files" and b"filename" in disp:
+            if len(sinks) >= MAX_FILES:
+                raise bad_body(f"too many files: at most {MAX_FILES} per upload; upload the rest separately")
             filename = safe_name(disp[b"filename"].decode("utf-8", "replace"))
             sink = FileSink(filename, new_path(filename), limit)
             sinks.append(sink)
@@ -213,7 +212,7 @@ async def receive_multipart(content_type: str, body: AsyncIterator[bytes],
 
 
 def copy_local(source: Path, filename: str, dest: Path, limit: int) -> ReceivedFile:
-    """Copy a file the mock can reach on disk (file:// or its own /cdn/ URL), with the same checks."""
+    """Copy a file the mock already holds (one of its own /cdn/ uploads), with the same checks."""
     sink = FileSink(filename, dest, limit)
     try:
         with source.open("rb") as fh:
@@ -223,29 +222,6 @@ def copy_local(source: Path, filename: str, dest: Path, limit: int) -> ReceivedF
     except BaseException:
         sink.discard()
         raise
-
-
-def decode_data_url(url: str, filename: str, dest: Path, limit: int) -> ReceivedFile:
-    """Write a ``data:`` URL's bytes to ``dest`` with the same checks."""
-    header, _, payload = url.partition(",")
-    try:
-        raw = base64.b64decode(payload, validate=False) if header.endswith(";base64") \
-            else urllib.parse.unquote_to_bytes(payload)
-    except (binascii.Error, ValueError):
-        raise unsupported(filename) from None
-    sink = FileSink(filename, dest, limit)
-    try:
-        for i in range(0, len(raw), 1 << 16):
-            sink.write(raw[i:i + (1 << 16)])
-        return sink.finish()
-    except BaseException:
-        sink.discard()
-        raise
-
-
-def file_url_path(url: str) -> Path:
-    """The local path of a ``file://`` URL."""
-    return Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
 
 
 def remove_tree(path: Path) -> None:

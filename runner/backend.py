@@ -10,19 +10,22 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from runner.api.config import DEFAULT_BASE_URL, ClientConfig
 from runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from mock_server import MockAdmin
 
 BackendKind = Literal["mock", "live"]
 
 EMBEDDED_SEED = 0
 # A generous balance, not the real 100: the mock is for rehearsing whole campaigns offline (40 photos × 3
-# platforms spends 100 credits per clip), and running out half-way would only test the mock's accounting,
-# which has its own tests through fault injection (2001).
+# platforms is 120 sessions at 50 credits each), and running out half-way would only test the mock's
+# accounting, which has its own tests (tests/mock_server/test_mock_credits.py, and 2001 by fault injection).
 EMBEDDED_CREDITS = 10_000_000
 # Renders finish as fast as the local renderer goes; pacing them like a cloud job would only make users wait.
 EMBEDDED_RENDER_SPEED = 0.0
@@ -36,6 +39,8 @@ class Backend:
     base_url: str
     client: ClientConfig
     embedded: bool = False
+    # The embedded mock's admin client (its request log, faults): for tests and benches, never shown.
+    mock_admin: MockAdmin | None = field(default=None, repr=False, compare=False)
 
     @property
     def description(self) -> str:
@@ -80,4 +85,4 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
         # is neither sent to it nor replaced, and the token cache lives and dies with the mock.
         config = ClientConfig.from_env(base_url=server.url, env={}, config_dir=Path(tmp),
                                        poll_interval=MOCK_POLL_INTERVAL, rate_limit_wait=1.0)
-        yield Backend("mock", server.url, config, embedded=True)
+        yield Backend("mock", server.url, config, embedded=True, mock_admin=server.admin)

@@ -608,39 +608,29 @@ class JobEstimate:
     credits: int
 
 
-def estimate(job: Job) -> JobEstimate:
-    """Count a job's API calls and credits: generation 100 per image animated, 50 once for any other edit.
+# specs/instructions.md, "Credits": a session's editing costs 50, once, with its first understood instruction.
+EDIT_CREDITS_PER_SESSION = 50
 
-    Free text is counted as an edit: what the service makes of it is only known when it answers.
+
+def estimate(job: Job) -> JobEstimate:
+    """Count a job's API calls and credits: 50 for its session's editing if it sends any instruction, else 0
+    (uploads, state and export are free).
+
+    Free text is counted as understood: what the service makes of it is only known when it answers, so for
+    a job whose every sentence is free text the estimate is an upper bound.
     """
     calls = {"create_session": 1, "upload": 0, "run_sse": 0, "state": 0, "render_submit": 0,
              "render_poll": 0, "download": 0}
-    generations = 0
-    edited = False
-    animated: set[str] = set()
-    active: str | None = None
     for action in job.actions:
         if isinstance(action, Upload):
             calls["upload"] += 1
             calls["state"] += 1
-            images = [p.name for p in action.paths if p.suffix.lower() not in AUDIO_SUFFIXES]
-            if images:
-                active = images[-1]
-                animated.discard(active)  # a new upload resets its motion: animating it again generates
         elif isinstance(action, Say):
             calls["run_sse"] += 1
             calls["state"] += 1
-            if action.where.step_kind == "motion" and active is not None and active not in animated:
-                generations += 1
-                animated.add(active)
-            elif action.where.step_kind == "use":
-                name = action.sentence.removeprefix('Use the image "').removesuffix('".')
-                active = name.replace('\\"', '"')
-            else:
-                edited = True
         elif isinstance(action, Export):
             calls["state"] += 1  # the draft the render request carries
             calls["render_submit"] += 1
             calls["render_poll"] += 1  # at least
             calls["download"] += 1
-    return JobEstimate(calls, 100 * generations + (50 if edited else 0))
+    return JobEstimate(calls, EDIT_CREDITS_PER_SESSION if calls["run_sse"] else 0)

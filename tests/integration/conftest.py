@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mock_server.admin import admin_for
 from runner.cli import main
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
@@ -51,17 +52,16 @@ def workflows_copy(tmp_path: Path) -> Path:
 
 
 def mock_requests(url: str) -> list[dict[str, Any]]:
-    """The mock's request log (``GET /__mock/requests``): the one place tests read it, so an admin key
-    the mock may come to require is added here only."""
-    answer = httpx.get(f"{url}/__mock/requests", timeout=10)
-    answer.raise_for_status()
-    log: list[dict[str, Any]] = answer.json()["requests"]
-    return log
+    """The request log (``GET /__mock/requests``) of a mock this process serves: the one place these tests
+    read it, with the admin key the mock was started with."""
+    return admin_for(url).requests()
 
 
 def mock_admin(url: str, path: str, body: object = None) -> httpx.Response:
     """``POST /__mock/<path>`` (``faults``, ``reset``), through the same one place as ``mock_requests``."""
-    answer = httpx.post(f"{url}/__mock/{path}", json=body if body is not None else {}, timeout=10)
+    admin = admin_for(url)
+    answer = httpx.post(f"{admin.url}/__mock/{path}", json=body if body is not None else {},
+                        headers=admin.headers, timeout=10)
     answer.raise_for_status()
     return answer
 

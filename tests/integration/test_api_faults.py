@@ -30,7 +30,10 @@ def test_a_lost_session_is_replayed_into_a_new_one_and_the_clip_still_arrives(
 
 def test_running_out_of_credits_stops_the_job_and_says_how_to_resume(
         cli: Callable[..., CliResult], workflows_copy: Path, tmp_path: Path) -> None:
-    faults = parse_fault_plan({"faults": [{"route": "POST /run_sse", "nth": 3, "exhaust_credits": True}]})
+    # A session pays its 50 with its first instruction (specs/instructions.md), so the motion step's 2001
+    # is injected as the answer the API gives.
+    faults = parse_fault_plan({"faults": [{"route": "POST /run_sse", "nth": 3, "respond": {
+        "code": 2001, "message": "insufficient credits: this needs 50, 0 available"}}]})
     with serve_in_thread(MockConfig(seed=0, initial_credits=10_000, faults=faults)) as mock:
         result = cli("run", workflows_copy / "quickstart.yaml", "--base-url", mock.url, "--preview")
     assert result.code == 1

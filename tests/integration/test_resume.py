@@ -17,7 +17,7 @@ import av
 import httpx
 import pytest
 
-from mock_server import MockConfig, serve_in_thread
+from mock_server import MockConfig, admin_for, serve_in_thread
 from runner.cli import run_command
 from runner.events import Event, StepFinished
 from runner.reporting import PlainReporter
@@ -43,7 +43,9 @@ def slow_mock() -> Iterator[str]:
 
 
 def mock_token(url: str) -> str:
-    answer = httpx.post(f"{url}/api/auth/anonymous-token", headers={"X-Client-Id": str(uuid.uuid4())})
+    answer = httpx.post(f"{url}/api/auth/anonymous-token",
+                        headers={"X-Client-Id": str(uuid.uuid4()), "X-Skill-Source": "test",
+                                 "X-Skill-Version": "0", "X-Skill-Platform": "unknown"})
     return str(answer.json()["data"]["token"])
 
 

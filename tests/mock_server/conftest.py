@@ -106,6 +106,11 @@ class Api:
     def url(self) -> str:
         return self.mock.url
 
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """For raw calls to ``/__mock/*`` (``self.mock.admin`` is the plain client of those routes)."""
+        return self.mock.admin.headers
+
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {**ATTRIBUTION, "Authorization": f"Bearer {token or self.token}"}
 

@@ -20,14 +20,19 @@ async def test_missing_client_id_is_400_as_status_and_code(open_api: OpenApi) ->
         assert "X-Client-Id" in r.json()["message"]
 
 
-async def test_same_client_id_gets_the_same_token_until_it_expires(open_api: OpenApi) -> None:
+async def test_same_client_id_gets_the_same_token_only_by_showing_it_until_it_expires(
+        open_api: OpenApi) -> None:
     clock = ManualClock()
     async with open_api(clock=clock) as api:
         client = str(uuid.uuid4())
         first = await api.new_token(client)
-        r = await api.http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": client})
+        r = await api.http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": client,
+                                                                      "Authorization": f"Bearer {first}"})
         data = r.json()["data"]
         assert data["token"] == first and data["credits"] == 100
+        # The client id alone (it is no secret) never hands out the token issued for it.
+        r = await api.http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": client})
+        assert r.json()["code"] == 0 and r.json()["data"]["token"] != first
         assert data["expires_at"] == "2026-01-08T00:00:00Z"  # ManualClock starts 2026-01-01: 7 days
         assert (await api.new_token()) != first  # another client, another token
 
@@ -46,7 +51,7 @@ async def test_new_tokens_per_ip_are_limited_over_7_days_when_configured(open_ap
     clock = ManualClock()
     async with open_api(MockConfig(tokens_per_ip=3), clock=clock) as api:
         first = str(uuid.uuid4())
-        await api.new_token(first)
+        first_token = await api.new_token(first)
         clock.advance(3600)
         await api.new_token()
         await api.new_token()
@@ -55,7 +60,8 @@ async def test_new_tokens_per_ip_are_limited_over_7_days_when_configured(open_ap
         assert r.headers["retry-after"] == str(7 * 86400 - 3600)  # when the first of the three ages out
         assert "3 anonymous tokens in 7 days" in r.json()["message"]
         again = await api.http.post("/api/auth/anonymous-token",
-                                    headers={**ATTRIBUTION, "X-Client-Id": first})
+                                    headers={**ATTRIBUTION, "X-Client-Id": first,
+                                             "Authorization": f"Bearer {first_token}"})
         assert again.json()["code"] == 0  # a client's valid token is handed out again, not counted
         clock.advance(7 * 86400 - 3600)
         r = await api.http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": "4th"})
@@ -118,35 +124,36 @@ async def test_upload_makes_the_image_the_video_segment_and_resets_motion(open_a
         assert [i["filename"] for i in state["video_infos"]] == ["first.png", "second.png"]
 
 
-async def test_credits_generation_100_frozen_while_streaming_then_edit_50_once(open_api: OpenApi) -> None:
-    config = MockConfig(initial_credits=250, work_delay=0.3, heartbeat_interval=0.05)
+async def test_credits_50_per_session_frozen_while_streaming_nothing_else_costs(open_api: OpenApi) -> None:
+    config = MockConfig(initial_credits=120, work_delay=0.3, heartbeat_interval=0.05)
     async with open_api(config) as api:
         sid = await api.session_with_image()
-        assert await api.credits() == {"available": 250, "frozen": 0, "total": 250}
+        assert await api.credits() == {"available": 120, "frozen": 0, "total": 120}
+        await api.say(sid, "what is this")  # not understood: free, and the session has not paid yet
+        assert (await api.credits())["available"] == 120
 
         async with api.stream(sid, "Animate the image with camera motion: zoom in.") as r:
             lines = r.aiter_lines()
             async for line in lines:
                 if line.startswith("data:"):
-                    break  # the tool call: the generation is under way
-            assert await api.credits() == {"available": 150, "frozen": 100, "total": 250}
+                    break  # the tool call: the work is under way
+            assert await api.credits() == {"available": 70, "frozen": 50, "total": 120}
             async for _ in lines:
                 pass
-        assert await api.credits() == {"available": 150, "frozen": 0, "total": 150}
+        assert await api.credits() == {"available": 70, "frozen": 0, "total": 70}
 
         await api.say(sid, "Set the duration to 6s.")
         await api.say(sid, "Set the aspect ratio to 1:1.")
-        await api.say(sid, "Animate the image with camera motion: zoom out.")  # same image: an edit
-        assert (await api.credits())["available"] == 100  # 50 once per session
-        await api.say(sid, "what is this")  # not understood: free
-        assert (await api.credits())["available"] == 100
+        await api.say(sid, "Animate the image with camera motion: zoom out.")
+        assert (await api.credits())["available"] == 70  # 50 once per session, whatever it edits
 
         sid2 = await api.session_with_image()
-        await api.say(sid2, "Set the duration to 4s.")  # a new session pays its edit again
-        assert (await api.credits())["available"] == 50
-        r, _ = await api.say(sid2, "Animate the image with camera motion: pan left.")
-        assert r.json()["code"] == 2001 and "insufficient credits" in r.json()["message"]
-        assert (await api.state(sid2))["draft"]["t"][0]["sg"][0]["motion"] is None
+        await api.say(sid2, "Set the duration to 4s.")  # a new session pays its editing again
+        assert (await api.credits())["available"] == 20
+        sid3 = await api.session_with_image()
+        r, _ = await api.say(sid3, "Animate the image with camera motion: pan left.")
+        assert r.json()["code"] == 2001 and "this needs 50, 20 available" in r.json()["message"]
+        assert (await api.state(sid3))["draft"]["t"][0]["sg"][0]["motion"] is None
 
 
 async def test_export_without_attribution_headers_is_402(open_api: OpenApi) -> None:
@@ -187,13 +194,14 @@ async def test_malformed_json_body_is_422_not_an_api_code(open_api: OpenApi) -> 
 async def test_request_log_masks_tokens_and_reset_forgets_everything(open_api: OpenApi) -> None:
     async with open_api() as api:
         sid = await api.session()
-        log = (await api.raw.get("/__mock/requests")).json()["requests"]
+        log = (await api.raw.get("/__mock/requests", headers=api.admin_headers)).json()["requests"]
         assert [e["path"] for e in log] == ["/api/auth/anonymous-token",
                                             "/api/tasks/me/with-session/nemo_agent"]
         assert log[1]["status"] == 200
-        assert api.token not in str(log) and log[1]["headers"]["authorization"].endswith("***")
-        await api.raw.post("/__mock/reset")
-        assert (await api.raw.get("/__mock/requests")).json()["requests"] == []
+        assert api.token not in str(log) and log[1]["headers"]["authorization"] == "Bearer nmv_usr_***"
+        assert log[0]["headers"]["x-client-id"] == "***"  # a client id is as good as its token
+        await api.raw.post("/__mock/reset", headers=api.admin_headers)
+        assert (await api.raw.get("/__mock/requests", headers=api.admin_headers)).json()["requests"] == []
         r = await api.http.get(f"/api/state/nemo_agent/me/{sid}/latest", headers=api.headers())
         assert r.json()["code"] == 1001  # the token is gone too
 
@@ -206,10 +214,10 @@ async def test_create_app_also_runs_in_process_over_asgi_transport() -> None:
     app = create_app(MockConfig(seed=3))
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as http:
-            r = await http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "abc"})
+            r = await http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": "abc"})
             token = r.json()["data"]["token"]
             r = await http.post("/api/tasks/me/with-session/nemo_agent",
-                                headers={"Authorization": f"Bearer {token}"},
+                                headers={**ATTRIBUTION, "Authorization": f"Bearer {token}"},
                                 json={"task_name": "t", "language": "en"})
             assert r.json()["code"] == 0 and r.json()["data"]["session_id"].isdigit()
     finally:
@@ -224,5 +232,5 @@ async def test_served_on_ipv6_loopback_the_url_works() -> None:
     with serve_in_thread(host="::1") as mock:
         assert mock.url.startswith("http://[::1]:")
         async with httpx.AsyncClient(base_url=mock.url) as http:
-            r = await http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "v6"})
+            r = await http.post("/api/auth/anonymous-token", headers={**ATTRIBUTION, "X-Client-Id": "v6"})
             assert r.json()["code"] == 0

@@ -87,7 +87,7 @@ def test_the_seed_workflow_with_curl(served: str, tmp_path: Path) -> None:
     assert "functionCall" in events[0]["content"]["parts"][0]
 
     credits = curl_json(f"{base}/api/credits/balance/simple", *auth)["data"]
-    assert credits == {"available": 400, "frozen": 0, "total": 400}
+    assert credits == {"available": 450, "frozen": 0, "total": 450}
     state = curl_json(f"{base}/api/state/nemo_agent/me/{sid}/latest", *auth)["data"]["state"]
     assert state["draft"]["t"][0]["sg"][0]["motion"]["zoom"] == [1.0, 1.1]
     curl("-X", "POST", f"{base}/run_sse", *auth, "-H", "Content-Type: application/json",
@@ -110,8 +110,13 @@ def test_the_seed_workflow_with_curl(served: str, tmp_path: Path) -> None:
     curl("-o", str(out), status["output"]["url"])
     assert out.read_bytes()[4:8] == b"ftyp"
     proxied = tmp_path / "proxied.mp4"
-    curl("-o", str(proxied), f"{base}/api/render/proxy/{render['id']}/download")
+    curl("-o", str(proxied), f"{base}/api/render/proxy/{render['id']}/download", *auth)
     assert proxied.read_bytes() == out.read_bytes()
+    anonymous = subprocess.run([CURL, "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                f"{base}/api/render/proxy/{render['id']}/download"],
+                               capture_output=True, text=True).stdout
+    assert anonymous == "401"
+    assert curl_json(f"{base}/api/render/proxy/{render['id']}/download")["code"] == 1001
 
     no_headers = subprocess.run([CURL, "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
                                  f"{base}/api/render/proxy/lambda", "-H", f"Authorization: Bearer {token}",

@@ -57,7 +57,7 @@ async def test_status_code_and_retry_after_on_the_nth_call(open_api: OpenApi) ->
         r = await api.http.post("/api/tasks/me/with-session/nemo_agent", headers=api.headers(),
                                 json={"task_name": "project", "language": "en"})
         assert r.status_code == 503
-        log = (await api.raw.get("/__mock/requests")).json()["requests"]
+        log = (await api.raw.get("/__mock/requests", headers=api.admin_headers)).json()["requests"]
         assert [e["fault"] for e in log if e["path"].startswith("/api/credits")] == [
             None, "respond", "respond", None]
 
@@ -90,7 +90,7 @@ async def test_stream_drops_after_n_events(open_api: OpenApi) -> None:
         with anyio.fail_after(5):
             while (await api.credits())["frozen"]:  # noqa: ASYNC110 (polling HTTP)
                 await anyio.sleep(0.05)
-        assert await api.credits() == {"available": 0, "frozen": 0, "total": 0}
+        assert await api.credits() == {"available": 50, "frozen": 0, "total": 50}
         assert (await api.state(sid))["draft"]["t"][0]["sg"][0]["motion"]["zoom"] == [1.0, 1.2]
 
 
@@ -218,16 +218,17 @@ async def test_fixed_window_rate_limit(open_api: OpenApi) -> None:
 async def test_faults_api_replaces_the_plan_and_reset_restarts_counting(open_api: OpenApi) -> None:
     async with open_api() as api:
         await api.new_token()
-        r = await api.raw.post("/__mock/faults", json={"faults": [{"route": "GET /api/credits/*", "nth": 1,
-                                                                    "respond": {"status": 500}}]})
+        r = await api.raw.post("/__mock/faults", headers=api.admin_headers,
+                               json={"faults": [{"route": "GET /api/credits/*", "nth": 1,
+                                                 "respond": {"status": 500}}]})
         assert r.json()["rules"] == 1
         statuses = [(await api.raw.get("/api/credits/balance/simple", headers=api.headers())).status_code
                     for _ in range(2)]
         assert statuses == [500, 200]
-        r = await api.raw.post("/__mock/faults", json={"faults": [{"nth": 0}]})
+        r = await api.raw.post("/__mock/faults", headers=api.admin_headers, json={"faults": [{"nth": 0}]})
         assert r.status_code == 400 and "faults/0/nth" in r.json()["error"]
-        await api.raw.post("/__mock/faults", content=b"")
-        assert (await api.raw.get("/__mock/faults")).json()["rules"] == 0
+        await api.raw.post("/__mock/faults", headers=api.admin_headers, content=b"")
+        assert (await api.raw.get("/__mock/faults", headers=api.admin_headers)).json()["rules"] == 0
 
 
 def test_yaml_plan_file_and_its_errors(tmp_path: Path) -> None:

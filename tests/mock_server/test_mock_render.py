@@ -48,7 +48,7 @@ async def test_nested_shape_runs_to_a_downloadable_mp4(open_api: OpenApi) -> Non
         final = seen[-1]
         assert final["status"] == "completed" and final["output"]["url"] == final["data"]["outputUrl"]
         assert final["data"]["completedAt"] >= final["data"]["createdAt"]
-        proxied = await api.raw.get("/api/render/proxy/render_1/download")
+        proxied = await api.raw.get("/api/render/proxy/render_1/download", headers=api.headers())
         direct = await api.raw.get(final["data"]["outputUrl"])
         assert proxied.headers["content-type"] == "video/mp4" and proxied.content == direct.content
         width, height, frames, seconds = decode(proxied.content)
@@ -116,7 +116,7 @@ async def test_cancel_and_unknown_jobs(open_api: OpenApi) -> None:
         assert r.json()["data"]["status"] == "failed" and r.json()["data"]["error"] == "cancelled"
         final = (await api.wait("render_6"))[-1]
         assert final["data"]["status"] == "failed" and final["data"]["error"] == "cancelled"
-        r = await api.raw.get("/api/render/proxy/render_6/download")
+        r = await api.raw.get("/api/render/proxy/render_6/download", headers=api.headers())
         assert r.status_code == 404
         r = await api.http.get("/api/render/proxy/lambda/render_404", headers=api.headers())
         assert r.status_code == 404 and r.json()["success"] is False
@@ -161,3 +161,42 @@ def test_stopping_the_mock_stops_its_renders(open_api: OpenApi) -> None:
     anyio.run(start_a_long_render)
     assert time.monotonic() - started < 15  # stopped, not rendered to the end (20 s of 1080p)
     assert not [t.name for t in threading.enumerate() if t.name.startswith("render-")]
+
+
+async def test_renders_are_bounded_by_render_workers_and_run_off_the_event_loop(
+        open_api: OpenApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mock_server.render
+
+    real = mock_server.render.render_draft
+    active: list[int] = []
+    peak: list[int] = []
+    threads: set[str] = set()
+    lock = threading.Lock()
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            active.append(1)
+            peak.append(len(active))
+            threads.add(threading.current_thread().name)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                active.pop()
+
+    monkeypatch.setattr(mock_server.render, "render_draft", counting)
+    async with open_api(MockConfig(render_workers=2)) as api:
+        loop_thread = threading.current_thread().name
+        sid, draft = await prepared(api)
+        for n in range(5):
+            await api.submit(sid, draft, f"render_{100 + n}")
+        for n in range(5):
+            assert (await api.wait(f"render_{100 + n}"))[-1]["status"] == "completed"
+    assert max(peak) == 2 and len(peak) == 5  # five renders, never more than two at once
+    assert "nemo-mock" not in threads and loop_thread not in threads  # worker threads, not the server's loop
+
+
+def test_render_workers_default_to_the_cpus_this_process_may_use() -> None:
+    import os
+
+    assert MockConfig().render_workers == len(os.sched_getaffinity(0))

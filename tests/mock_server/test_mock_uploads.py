@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.server
 import io
-from collections.abc import AsyncIterator
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -14,7 +18,7 @@ import pytest
 
 from mock_server import MockConfig
 from mock_server.uploads import sniff
-from tests.mock_server.conftest import OpenApi, png_bytes
+from tests.mock_server.conftest import Api, OpenApi, png_bytes
 
 pytestmark = pytest.mark.anyio
 
@@ -125,30 +129,102 @@ async def test_real_50_mb_limit_by_default(open_api: OpenApi) -> None:
         assert body["code"] == 4002 and "over 50 MiB;" in body["message"]
 
 
-async def test_url_sources_file_data_and_own_cdn(open_api: OpenApi, tmp_path: Path) -> None:
-    async with open_api() as api:
-        sid = await api.session()
-        local = tmp_path / "local.png"
-        local.write_bytes(png_bytes(seed=3))
-        data_url = "data:image/png;base64," + base64.b64encode(png_bytes(seed=4)).decode()
-        r = await api.http.post(f"/api/upload-video/nemo_agent/me/{sid}", headers=api.headers(),
-                                json={"urls": [local.as_uri(), data_url], "source_type": "url"})
-        files = r.json()["data"]["files"]
-        assert [f["file_type"] for f in files] == ["image", "image"] and files[0]["filename"] == "local.png"
-        assert files[0]["hash"] == hashlib.sha256(local.read_bytes()).hexdigest()
-        r = await api.http.post(f"/api/upload-video/nemo_agent/me/{sid}", headers=api.headers(),
-                                json={"urls": [files[0]["cdn_url"]], "source_type": "url"})
-        assert r.json()["data"]["files"][0]["hash"] == files[0]["hash"]
+@pytest.fixture
+def file_server() -> Iterator[str]:
+    """A plain HTTP server on 127.0.0.1: /photo.png, /big.png (past a small limit), /slow.png (stalls)."""
+    photo = png_bytes(seed=3)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/slow.png":
+                time.sleep(3)
+            body = photo + bytes(4096) if self.path == "/big.png" else photo
+            if self.path not in ("/photo.png", "/big.png", "/slow.png"):
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
-@pytest.mark.parametrize("url", ["https://example.com/cat.png", "http://10.0.0.1/cdn/u1/x.png",
-                                 "ftp://example.com/x.png"])
-async def test_internet_urls_are_refused_without_being_fetched(open_api: OpenApi, url: str) -> None:
+async def url_upload(api: Api, sid: str, *urls: str, token: str | None = None) -> dict[str, Any]:
+    r = await api.http.post(f"/api/upload-video/nemo_agent/me/{sid}", headers=api.headers(token),
+                            json={"urls": list(urls), "source_type": "url"})
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def test_url_sources_are_fetched_over_http_and_own_cdn_urls_copied(open_api: OpenApi,
+                                                                         file_server: str) -> None:
     async with open_api() as api:
         sid = await api.session()
-        r = await api.http.post(f"/api/upload-video/nemo_agent/me/{sid}", headers=api.headers(),
-                                json={"urls": [url], "source_type": "url"})
-        assert r.json()["code"] == 4001 and "does not fetch from the internet" in r.json()["message"]
+        body = await url_upload(api, sid, f"{file_server}/photo.png")
+        files = body["data"]["files"]
+        assert files[0]["file_type"] == "image" and files[0]["filename"] == "photo.png"
+        assert files[0]["hash"] == hashlib.sha256(png_bytes(seed=3)).hexdigest()
+        again = await url_upload(api, sid, files[0]["cdn_url"])
+        assert again["data"]["files"][0]["hash"] == files[0]["hash"]
+
+        other = await api.new_token()  # another caller cannot copy this caller's upload by its URL
+        other_sid = await api.session()
+        stolen = await url_upload(api, other_sid, files[0]["cdn_url"], token=other)
+        assert stolen["code"] == 4001 and "HTTP 404" in stolen["message"]
+
+
+async def test_url_fetch_has_size_and_time_limits(open_api: OpenApi, file_server: str) -> None:
+    async with open_api(MockConfig(max_upload_bytes=2048, url_fetch_timeout=0.5)) as api:
+        sid = await api.session()
+        assert (await url_upload(api, sid, f"{file_server}/big.png"))["code"] == 4002
+        started = time.monotonic()
+        slow = await url_upload(api, sid, f"{file_server}/slow.png")
+        assert slow["code"] == 4001 and "within 0.5 s" in slow["message"]
+        assert time.monotonic() - started < 2.5
+        missing = await url_upload(api, sid, f"{file_server}/nothing.png")
+        assert missing["code"] == 4001 and "HTTP 404" in missing["message"]
+
+
+async def test_local_paths_are_never_read_and_errors_do_not_tell_whether_they_exist(
+        open_api: OpenApi, tmp_path: Path) -> None:
+    async with open_api() as api:
+        sid = await api.session()
+        real = tmp_path / "private.png"
+        real.write_bytes(png_bytes())
+        ghost = tmp_path / "ghost.png"
+        answers = [await url_upload(api, sid, url) for url in (real.as_uri(), ghost.as_uri())]
+        assert [a["code"] for a in answers] == [4001, 4001]
+        messages = [a["message"].replace(str(tmp_path), "") for a in answers]
+        assert messages[0].replace("private", "ghost") == messages[1]
+        assert "only http(s)" in messages[0]
+        data_url = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+        assert (await url_upload(api, sid, data_url))["code"] == 4001
+        assert (await api.state(sid))["video_infos"] == []
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("https://example.com/cat.png", "does not fetch from the internet"),
+    ("http://10.0.0.1/cdn/u1/x.png", "does not fetch from the internet"),
+    ("ftp://example.com/x.png", "only http(s)"),
+])
+async def test_internet_urls_are_refused_without_being_fetched(open_api: OpenApi, url: str,
+                                                               says: str) -> None:
+    async with open_api() as api:
+        sid = await api.session()
+        body = await url_upload(api, sid, url)
+        assert body["code"] == 4001 and says in body["message"]
 
 
 @pytest.mark.parametrize(("body", "says"), [

@@ -42,7 +42,7 @@ async def test_every_endpoint_through_the_client(tmp_path: Path, dialect: str, s
             session = await client.create_session()
             files = await client.upload_files(session.session_id, [image])
             assert files[0].filename == "shoe.png"
-            again = await client.upload_urls(session.session_id, [image.as_uri()])
+            again = await client.upload_urls(session.session_id, [files[0].cdn_url])
             assert again[0].filename == "shoe.png"
 
             heard: list[str] = []
@@ -60,7 +60,7 @@ async def test_every_endpoint_through_the_client(tmp_path: Path, dialect: str, s
             draft = state["state"]["draft"]
             assert draft["t"][0]["sg"][0]["motion"]["pan"] == [-0.05, 0.0] and draft["d"] == 1000
             credits = await client.credits()
-            assert (credits.available, credits.frozen, credits.total) == (850, 0, 850)  # 100 + 50
+            assert (credits.available, credits.frozen, credits.total) == (950, 0, 950)  # one session: 50
             claim = await client.claim_token(session.task_id, session.session_id)
             assert claim.token.startswith("clm_")
 

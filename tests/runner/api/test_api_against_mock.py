@@ -64,7 +64,7 @@ def _config(mock: RunningMock, tmp_path: Path) -> ClientConfig:
 
 
 async def _mock_control(mock: RunningMock, method: str, path: str, **kwargs: Any) -> Any:
-    async with httpx.AsyncClient(base_url=mock.url) as http:
+    async with httpx.AsyncClient(base_url=mock.url, headers=mock.admin.headers) as http:
         response = await http.request(method, path, **kwargs)
         response.raise_for_status()
         return response.json()

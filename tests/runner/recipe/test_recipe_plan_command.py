@@ -31,9 +31,9 @@ def test_plan_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # 6 instructions: 6 streams; a state read after each upload and instruction, and one for the render.
     assert job["api_calls"] == {"create_session": 1, "upload": 1, "run_sse": 6, "state": 8,
                                 "render_submit": 1, "render_poll": 1, "download": 1}
-    # One image animated (100) plus other edits in the session (50 once).
-    assert job["credits"] == 150
-    assert shown["credits"] == 4 * 150
+    # The session's editing, camera motion included: 50 once (specs/instructions.md, "Credits").
+    assert job["credits"] == 50
+    assert shown["credits"] == 4 * 50
 
 
 def test_plan_text_shows_the_exact_sentences(capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,7 +45,7 @@ def test_plan_text_shows_the_exact_sentences(capsys: pytest.CaptureFixture[str])
     assert "{'" not in out
     assert 'say Add the text "Acme — 30% off" from 0s for 3s at the bottom.  [line 12]' in out
     assert "export out/spring-sale/bag-tiktok.mp4 (mp4, low, 540p)" in out  # under the default --out
-    assert "total: about 600 credits for 4 jobs" in out
+    assert "total: about 200 credits for 4 jobs" in out
 
 
 def test_plan_of_a_broken_recipe_exits_2_with_located_lines(
@@ -59,23 +59,23 @@ def test_plan_of_a_broken_recipe_exits_2_with_located_lines(
                             "'inn', did you mean 'in'?\n")
 
 
-def test_credits_count_each_image_animated_once(write_recipe: WriteRecipe) -> None:
+def test_credits_are_50_per_session_however_much_it_edits(write_recipe: WriteRecipe) -> None:
     path = write_recipe("""
         version: 1
         name: credits
         steps:
           - upload: [shoe.png, bag.jpg]
-          - motion: {zoom: in}        # bag.jpg is active: generation
-          - motion: {zoom: out}       # same image again: an edit
+          - motion: {zoom: in}
+          - motion: {zoom: out}
           - use: shoe.png
-          - motion: {pan: left}       # a second image animated: generation
+          - motion: {pan: left}
           - export: {}
     """)
     (job,) = load_plan(path).jobs
-    assert estimate(job).credits == 100 + 100 + 50
+    assert estimate(job).credits == 50
 
 
-def test_a_job_of_only_generation_spends_no_edit_credits(write_recipe: WriteRecipe) -> None:
-    path = write_recipe("version: 1\nname: g\nsteps:\n  - upload: shoe.png\n  - motion: {zoom: in}\n")
+def test_a_job_that_sends_no_instruction_spends_nothing(write_recipe: WriteRecipe) -> None:
+    path = write_recipe("version: 1\nname: g\nsteps:\n  - upload: shoe.png\n  - export: {}\n")
     (job,) = load_plan(path).jobs
-    assert estimate(job).credits == 100
+    assert estimate(job).credits == 0
