@@ -131,7 +131,10 @@ def trial(url: str, token: str, workdir: Path, rng: random.Random, kills: int, r
 def new_token(url: str) -> str:
     import httpx
 
-    answer = httpx.post(f"{url}/api/auth/anonymous-token", headers={"X-Client-Id": str(uuid.uuid4())})
+    # The attribution headers the API requires on every call, the token endpoint included.
+    answer = httpx.post(f"{url}/api/auth/anonymous-token",
+                        headers={"X-Client-Id": str(uuid.uuid4()), "X-Skill-Source": "bench",
+                                 "X-Skill-Version": "0", "X-Skill-Platform": "unknown"})
     return str(answer.json()["data"]["token"])
 
 

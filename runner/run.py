@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from runner import golden
-from runner.actions import DEFAULT_OUT_DIR, Plan, Upload
+from runner.actions import DEFAULT_OUT_DIR, Plan, Say
 from runner.backend import Backend, BackendKind, open_backend
 from runner.engine import Engine, EngineOptions, JobOutcome
 from runner.errors import UsageError
@@ -233,12 +233,12 @@ def _credits_needed(plan: Plan, record: RunRecord | None) -> tuple[int, int]:
     from runner.recipe import estimate
 
     todo = [j for j in plan.jobs if not (record and j.id in record.jobs and record.jobs[j.id].finished)]
-    # On resume only what is left is paid for; uploads stay in, as they say which image a motion animates.
+    # A session pays for its editing once, with its first instruction (specs/instructions.md, "Credits"):
+    # a resumed job whose session already took an instruction owes nothing more.
     done = {j.id: record.jobs[j.id].done_steps for j in todo if record and j.id in record.jobs}
-    left = [replace(j, actions=tuple(a for i, a in enumerate(j.actions, start=1)
-                                     if isinstance(a, Upload) or i not in done.get(j.id, set())))
-            for j in todo]
-    return sum(estimate(j).credits for j in left), len(todo)
+    paid = {j.id for j in todo
+            if any(isinstance(a, Say) and i in done.get(j.id, set()) for i, a in enumerate(j.actions, 1))}
+    return sum(estimate(j).credits for j in todo if j.id not in paid), len(todo)
 
 
 async def _check_credits(client: NemoClient, plan: Plan, record: RunRecord | None) -> None:

@@ -48,8 +48,8 @@ def describe_event(event: Event) -> str | None:
             return f"[{event.job}] {step_name(event.label)} ok: {event.summary}"
         case RenderProgress():
             return f"[{event.job}] {event.render_id} {rendering(event)}"
-        case Waiting():
-            return f"[{event.job}] {waiting(event)}"
+        case Waiting():  # job "": the run's own wait, before any job (its one token fetch)
+            return f"[{event.job}] {waiting(event)}" if event.job else waiting(event)
         case JobFinished():
             return f"[{event.job}] done"
         case JobFailed():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,15 @@ def mock_requests(url: str) -> list[dict[str, Any]]:
     """The request log (``GET /__mock/requests``) of a mock this process serves: the one place these tests
     read it, with the admin key the mock was started with."""
     return admin_for(url).requests()
+
+
+def mock_token(url: str) -> str:
+    """A new anonymous token from the mock at ``url``, asked for as the API requires (attribution headers)."""
+    answer = httpx.post(f"{url}/api/auth/anonymous-token",
+                        headers={"X-Client-Id": str(uuid.uuid4()), "X-Skill-Source": "test",
+                                 "X-Skill-Version": "0", "X-Skill-Platform": "unknown"}, timeout=10)
+    answer.raise_for_status()
+    return str(answer.json()["data"]["token"])
 
 
 def mock_admin(url: str, path: str, body: object = None) -> httpx.Response:

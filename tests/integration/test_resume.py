@@ -17,7 +17,7 @@ import av
 import httpx
 import pytest
 
-from mock_server import MockConfig, admin_for, serve_in_thread
+from mock_server import MockConfig, serve_in_thread
 from runner.cli import run_command
 from runner.events import Event, StepFinished
 from runner.reporting import PlainReporter

@@ -7,16 +7,22 @@ import json
 import math
 import shutil
 import struct
-import uuid
 import wave
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from mock_server import MockConfig, serve_in_thread
-from tests.integration.conftest import WORKFLOWS, CliResult, count, journal_records, mock_admin, mock_requests
+from tests.integration.conftest import (
+    WORKFLOWS,
+    CliResult,
+    count,
+    journal_records,
+    mock_admin,
+    mock_requests,
+    mock_token,
+)
 
 
 def recipe(tmp_path: Path, steps: str, *, duration: str | None = "2s",
@@ -45,11 +51,6 @@ def only_run(tmp_path: Path) -> Path:
 def mock() -> Iterator[str]:
     with serve_in_thread(MockConfig(seed=0, initial_credits=10_000)) as served:
         yield served.url
-
-
-def token(url: str) -> str:
-    answer = httpx.post(f"{url}/api/auth/anonymous-token", headers={"X-Client-Id": str(uuid.uuid4())})
-    return str(answer.json()["data"]["token"])
 
 
 # --- 1. a step the backend refused or that changed nothing fails its job at that step -----------------
@@ -128,11 +129,12 @@ def test_use_and_music_file_work_for_names_with_spaces_and_accents(
 
 def test_a_run_that_needs_more_credits_than_the_balance_is_refused_before_any_step(
         cli: Callable[..., CliResult], workflows_copy: Path, tmp_path: Path) -> None:
-    with serve_in_thread(MockConfig(seed=0, initial_credits=100)) as served:
+    # quickstart's session edits, which costs 50 (specs/instructions.md, "Credits").
+    with serve_in_thread(MockConfig(seed=0, initial_credits=40)) as served:
         result = cli("run", workflows_copy / "quickstart.yaml", "--base-url", served.url, "--preview")
         log = mock_requests(served.url)
         assert result.code == 2, result.err
-        assert "needs about 150 credits" in result.err and "the balance is 100" in result.err
+        assert "needs about 50 credits" in result.err and "the balance is 40" in result.err
         assert "--no-credit-check" in result.err
         assert count(log, "POST", "/run_sse", ok=False) == 0
         assert count(log, "POST", "/api/upload", ok=False) == 0
@@ -149,8 +151,9 @@ def test_a_run_that_needs_more_credits_than_the_balance_is_refused_before_any_st
 def test_out_of_credits_prints_a_complete_resume_command_that_uses_the_runs_backend(
         cli: Callable[..., CliResult], workflows_copy: Path, tmp_path: Path, mock: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NEMO_TOKEN", token(mock))
-    faults = {"faults": [{"route": "POST /run_sse", "nth": 3, "exhaust_credits": True}]}
+    monkeypatch.setenv("NEMO_TOKEN", mock_token(mock))
+    # The session pays with its first instruction: an empty account refuses that one.
+    faults = {"faults": [{"route": "POST /run_sse", "nth": 1, "exhaust_credits": True}]}
     mock_admin(mock, "faults", faults)
     recipe_path = workflows_copy / "quickstart.yaml"
     result = cli("run", recipe_path, "--base-url", mock, "--preview")
@@ -168,7 +171,7 @@ def test_out_of_credits_prints_a_complete_resume_command_that_uses_the_runs_back
     assert cli("run", recipe_path, "--resume", run_dir, "--backend", "live").code == 2
 
     mock_admin(mock, "faults", {})
-    monkeypatch.setenv("NEMO_TOKEN", token(mock))  # a topped-up account
+    monkeypatch.setenv("NEMO_TOKEN", mock_token(mock))  # a topped-up account
     before = len(mock_requests(mock))
     resumed = cli("run", recipe_path, "--resume", run_dir)  # no --base-url: the journal's is used
     assert resumed.code == 0, resumed.err
@@ -179,7 +182,7 @@ def test_out_of_credits_prints_a_complete_resume_command_that_uses_the_runs_back
 
 def test_a_hung_render_is_cancelled_at_the_render_timeout_and_a_resume_replaces_it(
         cli: Callable[..., CliResult], tmp_path: Path, mock: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NEMO_TOKEN", token(mock))
+    monkeypatch.setenv("NEMO_TOKEN", mock_token(mock))
     faults = {"faults": [{"route": "POST /api/render/proxy/lambda", "nth": 1, "render": "hang"}]}
     mock_admin(mock, "faults", faults)
     path = recipe(tmp_path, "  - upload: sneaker.jpg\n  - motion: {zoom: in}\n  - export: {to: clip.mp4}\n")
@@ -205,7 +208,7 @@ def test_a_hung_render_is_cancelled_at_the_render_timeout_and_a_resume_replaces_
 
 def test_fail_fast_says_how_to_continue_the_jobs_it_stopped(
         cli: Callable[..., CliResult], tmp_path: Path, mock: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NEMO_TOKEN", token(mock))
+    monkeypatch.setenv("NEMO_TOKEN", mock_token(mock))
     path = recipe(tmp_path, '  - upload: sneaker.jpg\n  - motion: {zoom: in}\n  - say: "{{ words }}"\n'
                             "  - export: {to: '{{ job }}.mp4'}\n")
     path.write_text(path.read_text().replace(
@@ -223,12 +226,11 @@ def test_a_resume_is_checked_against_the_credits_the_work_left_needs(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import re
 
-    with serve_in_thread(MockConfig(seed=0, initial_credits=100)) as served:
-        monkeypatch.setenv("NEMO_TOKEN", token(served.url))
-        recipe_path = workflows_copy / "quickstart.yaml"
-        whole = cli("run", recipe_path, "--base-url", served.url, "--preview")
-        assert whole.code == 2
-        full = int(re.search(r"needs about (\d+) credits", whole.err).group(1))  # type: ignore[union-attr]
+    recipe_path = workflows_copy / "quickstart.yaml"
+    # Not enough for the session's editing: refused; forced, it stops at the first instruction, unpaid.
+    with serve_in_thread(MockConfig(seed=0, initial_credits=40)) as served:
+        monkeypatch.setenv("NEMO_TOKEN", mock_token(served.url))
+        assert cli("run", recipe_path, "--base-url", served.url, "--preview").code == 2
         started = cli("run", recipe_path, "--base-url", served.url, "--preview", "--no-credit-check")
         assert started.code == 1 and "out of credits" in started.err
         (stopped,) = [d for d in (tmp_path / "runs").iterdir()
@@ -236,6 +238,19 @@ def test_a_resume_is_checked_against_the_credits_the_work_left_needs(
         resumed = cli("run", recipe_path, "--resume", Path("runs") / stopped.name)
         assert resumed.code == 2, resumed.err
         found = re.search(r"needs about (\d+) credits .* the balance is (\d+)", resumed.err)
-        assert found is not None
-        left, balance = int(found.group(1)), int(found.group(2))
-        assert 0 < left < full and balance < left  # only what is left counts, and it still does not fit
+        assert found is not None and (int(found.group(1)), int(found.group(2))) == (50, 40)
+
+    # A session that already paid owes nothing more: its resume starts even with the balance at 0.
+    faults = {"faults": [{"route": "POST /run_sse", "nth": 2, "exhaust_credits": True},
+                         {"route": "POST /run_sse", "nth": 3, "respond": {"code": 2001}}]}
+    with serve_in_thread(MockConfig(seed=0, initial_credits=10_000)) as served:
+        monkeypatch.setenv("NEMO_TOKEN", mock_token(served.url))
+        mock_admin(served.url, "faults", faults)
+        first = cli("run", recipe_path, "--base-url", served.url, "--preview")
+        assert first.code == 1 and "out of credits" in first.err, first.err
+        mock_admin(served.url, "faults", {})
+        failed = [d for d in (tmp_path / "runs").iterdir()
+                  if any(r["type"] == "job_failed" for r in journal_records(d))]
+        (stopped,) = [d for d in failed if d.name != stopped.name]
+        resumed = cli("run", recipe_path, "--resume", Path("runs") / stopped.name)
+        assert resumed.code == 0, resumed.err

@@ -77,11 +77,15 @@ def test_a_live_campaign_with_nothing_listening_is_one_message(
                  "--runs-dir", str(tmp_path / "runs"), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1
-    failures = [line for line in err.splitlines() if "connection failed" in line]
+    failures = [line for line in err.splitlines() if "error:" in line]
     assert failures == [
         "motionctl: error: POST /api/auth/anonymous-token: connection failed (ConnectError) after 3 retries "
         f"(nothing answers at {url}: start `motionctl mock serve` there, or fix --base-url)"], err
     assert "FAILED" not in err  # no per-job copies of it
+    # The retries are shown as the run's own waits while they happen, not as some job's.
+    assert [line for line in err.splitlines() if line.startswith("waiting ")] == [
+        f"waiting {s}s: POST /api/auth/anonymous-token: connection failed (ConnectError), retry {n} of 3"
+        for n, s in ((1, 1), (2, 2), (3, 4))]
     # The run's own record: the three retry waits, announced for the display, 7 s in all (within 10 s).
     (run_dir,) = (tmp_path / "runs").iterdir()
     events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
