@@ -11,7 +11,7 @@ import os
 import shlex
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ class RunConfig:
         reporters: who hears the engine's events.
         env: the environment to read ``NEMO_TOKEN``/``NEMO_BASE_URL`` from (default ``os.environ``).
         mock_overrides: ``MockConfig`` fields for the embedded mock (tests, benchmarks).
+        jobs: run only the jobs with these ids (the pytest plugin runs one job per test item).
     """
 
     recipe: Path
@@ -64,6 +65,7 @@ class RunConfig:
     reporters: Sequence[Reporter] = ()
     env: Mapping[str, str] | None = field(default=None, repr=False)
     mock_overrides: Mapping[str, object] | None = None
+    jobs: tuple[str, ...] | None = None
 
 
 class RunInterruptedError(KeyboardInterrupt):
@@ -128,6 +130,8 @@ def run_recipe(config: RunConfig) -> RunResult:
         out_dir = Path(record.options.get("out_dir") or out_dir)
         preview = bool(record.options.get("preview", preview))
     plan: Plan = load_plan(config.recipe, out_dir=out_dir, preview=preview)
+    if config.jobs is not None:
+        plan = replace(plan, jobs=tuple(j for j in plan.jobs if j.id in config.jobs))
     if record is not None and record.recipe_hash != plan.recipe_hash:
         raise UsageError(f"{config.resume}: the recipe or a file it uploads changed since that run",
                          hint=f"run it afresh with `motionctl run {config.recipe}`")

@@ -17,6 +17,7 @@ from runner.errors import ExecutionError, GoldenMismatch, UsageError
 from runner.golden import recipes_among
 from runner.recipe import load_all
 from runner.reporting import console_reporter
+from runner.reporting.reports import ReportTargets, write_reports
 from runner.run import RunConfig, RunInterruptedError, RunResult, run_recipe
 
 
@@ -45,9 +46,16 @@ def register(cli: click.Group) -> None:
 @click.option("--preview", is_flag=True, help="Small, fast renders (the diffs are the same).")
 @click.option("--fail-fast", is_flag=True,
               help="Stop the run at the first failed job; running jobs stop too (--resume continues them).")
+@click.option("--report-junit", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Write a JUnit XML report (a testsuite per recipe, a testcase per job).")
+@click.option("--report-json", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Write a JSON report (specs/report.schema.json).")
+@click.option("--report-html", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="Write DIR/index.html: contact sheets, clips, steps and failures first.")
 def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: Path, runs_dir: Path,
         concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
-        fail_fast: bool) -> None:
+        fail_fast: bool, report_junit: Path | None = None, report_json: Path | None = None,
+        report_html: Path | None = None) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
     if check and update:
         raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
@@ -61,6 +69,7 @@ def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: 
         if error is not None:
             raise error
     failures: list[str] = []
+    results: list[RunResult] = []
     for recipe in chosen:
         config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice
                            base_url=base_url, out_dir=out_dir, runs_dir=runs_dir, concurrency=concurrency,
@@ -73,6 +82,14 @@ def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: 
             # shell does on Ctrl-C, without click's Abort and the CLI's second "interrupted" line.
             raise click.exceptions.Exit(130) from None
         failures += _report(recipe, result)
+        results.append(result)
+    targets = ReportTargets(junit=report_junit, json=report_json, html=report_html)
+    if targets:
+        # Built from the run directories, as `motionctl report` builds them, so both say the same.
+        diffs = {r.run_id: r.golden.diff for r in results if r.golden is not None and r.golden.diff}
+        _, written = write_reports([r.run_dir for r in results], targets, golden_diffs=diffs)
+        for path in written:
+            click.echo(f"report: {path}", err=True)
     if failures:
         kind = GoldenMismatch if all(f.startswith("golden") for f in failures) else ExecutionError
         raise kind("\n".join(failures))

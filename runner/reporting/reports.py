@@ -1,0 +1,54 @@
+"""Write the reports asked for (JUnit, JSON, HTML) from run directories.
+
+One entry point for ``motionctl run --report-…``, ``motionctl report`` and the pytest plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from runner.reporting.runs import Report, load_report
+
+
+@dataclass(frozen=True)
+class ReportTargets:
+    """Where to write each report; ``None`` leaves that one out."""
+
+    junit: Path | None = None
+    json: Path | None = None
+    html: Path | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.junit, self.json, self.html))
+
+
+def write_reports(run_dirs: Sequence[Path], targets: ReportTargets, *, secrets: Iterable[str] = (),
+                  golden_diffs: Mapping[str, str] | None = None) -> tuple[Report, list[Path]]:
+    """Read ``run_dirs`` (merged) and write every report in ``targets``; returns the report and the files.
+
+    Args:
+        golden_diffs: run id → the golden diff that run found (the journal does not keep it).
+
+    Raises:
+        UsageError: a path is not a run directory.
+    """
+    report = load_report(run_dirs, secrets=secrets)
+    if golden_diffs:
+        report = replace(report, runs=tuple(replace(r, golden_diff=golden_diffs.get(r.run_id, r.golden_diff))
+                                            for r in report.runs))
+    written: list[Path] = []
+    if targets.junit is not None:
+        from runner.reporting.junit import write_junit
+
+        written.append(write_junit(report, targets.junit))
+    if targets.json is not None:
+        from runner.reporting.json_report import write_json
+
+        written.append(write_json(report, targets.json))
+    if targets.html is not None:
+        from runner.reporting.html import write_html
+
+        written.append(write_html(report, targets.html))
+    return report, written
