@@ -11,7 +11,7 @@ import pytest
 # runner, the mock and its renderer stay loaded once for all of them (a mock re-imported under a live one
 # left its renders pending forever).
 import mock_server.render  # noqa: F401
-import runner.reporting.reports  # noqa: F401
+import runner.reporting.reports
 import runner.run  # noqa: F401
 from mock_server import MockConfig, serve_in_thread  # noqa: F401
 from runner.recipe import load_plan  # noqa: F401

@@ -1,4 +1,4 @@
-"""Recipes as pytest tests: collection, a passing job, a golden diff, a failed step, the update listing, -k."""
+"""Recipes as pytest tests: collection, passing, a golden diff, a failed step, the update list, -k, xdist."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def test_update_lists_created_then_unchanged_and_the_check_passes(pytester: pyte
 def test_a_changed_golden_fails_with_the_diff(pytester: pytest.Pytester, recipes: Path) -> None:
     pytester.runpytest("recipes/one.yaml", "--motionctl-update").assert_outcomes(passed=1)
     path = recipes / "one.golden.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("slow zoom in", "fast zoom in"), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("slow zoom in", "fast zoom in"), encoding="utf-8")
     result = pytester.runpytest("recipes/one.yaml")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
@@ -101,7 +102,8 @@ def test_unused_entries_are_listed_and_deleted_on_update(pytester: pytest.Pytest
                     encoding="utf-8")
     check = pytester.runpytest("recipes/one.yaml")
     check.assert_outcomes(passed=1)
-    check.stdout.fnmatch_lines(["1 unused", "  unused (delete with --motionctl-update): *one.golden.yaml::one-gone"])
+    check.stdout.fnmatch_lines(["1 unused",
+                                "  unused (delete with --motionctl-update): *one.golden.yaml::one-gone"])
     update = pytester.runpytest("recipes/one.yaml", "--motionctl-update")
     update.stdout.fnmatch_lines(["1 unchanged, 1 deleted", "  deleted: *one.golden.yaml::one-gone"])
     assert "one-gone" not in path.read_text(encoding="utf-8")
@@ -121,5 +123,5 @@ def test_xdist_spreads_jobs_and_both_land_in_one_golden(pytester: pytest.Pyteste
     assert golden.index("  pair-tiktok:\n") < golden.index("  pair-youtube:\n")  # plan order, whoever won
     page = (pytester.path / "html" / "index.html").read_text(encoding="utf-8")
     assert 'data-job="pair-tiktok"' in page and 'data-job="pair-youtube"' in page
-    # Both workers' entries are in the file, so checking it in one process passes for both jobs.
-    pytester.runpytest("recipes/pair.yaml").assert_outcomes(passed=2)
+    # Both workers' entries are in the file: a check passes for both jobs (a worker, for the same hash seed).
+    pytester.runpytest(*quiet, "-n", "1", "recipes/pair.yaml").assert_outcomes(passed=2)

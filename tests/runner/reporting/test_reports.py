@@ -7,9 +7,9 @@ from pathlib import Path
 
 import jsonschema
 import junitparser
+import motionctl_specs
 import pytest
 
-import motionctl_specs
 from runner.cli import main
 from runner.reporting.reports import ReportTargets, write_reports
 from runner.reporting.runs import load_report
@@ -20,16 +20,16 @@ def test_junit_has_a_testsuite_per_recipe_and_a_testcase_per_job(runs: Runs, tmp
     _, [path] = write_reports([runs.whole.run_dir], ReportTargets(junit=tmp_path / "junit.xml"))
     xml = junitparser.JUnitXml.fromfile(str(path))
     [suite] = list(xml)
-    assert suite.name == "shots" and suite.tests == 3 and suite.failures == 2
+    assert suite.name == "shots" and suite.tests == 3 and suite.failures == 1
     props = {p.name: p.value for p in suite.properties()}
     assert props["run_id"] == runs.whole.run_id and len(props["recipe_hash"]) == 64
     cases = {case.name: case for case in suite}
-    assert set(cases) == {"shots-tiktok", "shots-youtube", "shots-instagram-feed"}
+    assert set(cases) == {"shots-tiktok", "shots-reels", "shots-youtube"}
     assert cases["shots-tiktok"].is_passed
     [failure] = cases["shots-youtube"].result
     assert isinstance(failure, junitparser.Failure)
-    assert "shots.yaml:8:5, step 3 (expect)" in failure.message
-    assert "aspect" in failure.message and failure.type == "ExpectationFailed"
+    assert "shots.yaml:9:5, step 3 (expect)" in failure.message
+    assert "aspect: expected 9:16, got 16:9" in failure.message and failure.type == "ExpectationFailed"
 
 
 def test_json_report_validates_against_its_schema(runs: Runs, tmp_path: Path) -> None:
@@ -37,11 +37,12 @@ def test_json_report_validates_against_its_schema(runs: Runs, tmp_path: Path) ->
     doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     jsonschema.validate(doc, motionctl_specs.load("report.schema.json"))
     assert doc["schema_version"] == 1 and doc["ok"] is False
-    assert doc["counts"] == {"total": 3, "passed": 1, "failed": 2, "skipped": 0, "not_run": 0}
+    assert doc["counts"] == {"total": 3, "passed": 2, "failed": 1, "skipped": 0, "not_run": 0}
     tiktok = next(j for j in doc["jobs"] if j["job"] == "shots-tiktok")
     sent = [s["sent"] for s in tiktok["steps"]]
     assert "Animate the image with camera motion: slow zoom in, slow pan left." in sent
-    assert tiktok["outputs"][0].endswith("shots/tiktok.mp4") and tiktok["credits"] == 100
+    assert tiktok["outputs"][0].endswith("shots/tiktok.mp4")
+    assert tiktok["credits"] == 150  # a generation and one edit (the aspect)
     assert all(s["duration_s"] is not None for s in tiktok["steps"])
 
 
@@ -66,7 +67,7 @@ def test_report_command_merges_runs_and_exits_1_on_failures(runs: Runs, tmp_path
                  "--json", str(tmp_path / "r.json")])
     err = capsys.readouterr().err
     assert code == 1
-    assert "2 run(s): 1/3 jobs passed, 2 failed" in err
+    assert "2 run(s): 2/3 jobs passed, 1 failed" in err
     assert "job shots-youtube failed at " in err
     xml = junitparser.JUnitXml.fromfile(str(tmp_path / "j.xml"))
     [suite] = list(xml)
@@ -74,8 +75,8 @@ def test_report_command_merges_runs_and_exits_1_on_failures(runs: Runs, tmp_path
     assert sorted(run_ids) == sorted(s.run_id for s in runs.shards)
 
 
-def test_report_command_on_a_folder_that_is_no_run_is_a_usage_error(tmp_path: Path,
-                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_command_on_a_folder_that_is_no_run_is_a_usage_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") <= 2 and "no journal.jsonl here" in err and "Traceback" not in err
@@ -97,9 +98,9 @@ def test_run_writes_reports_from_its_flags(runs: Runs, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["run", str(runs.recipe), "--preview", "--runs-dir", str(tmp_path / "runs"),
                  "--out", str(tmp_path / "out"), "--report-junit", str(tmp_path / "j.xml"),
-                 "--report-json", str(tmp_path / "r.json"), "--job-placeholder"][:-1])
-    assert code == 1  # two jobs fail their expectation; the reports are written all the same
+                 "--report-json", str(tmp_path / "r.json")])
+    assert code == 1  # a job failed its expectation; the reports are written all the same
     doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert doc["counts"]["failed"] == 2
+    assert doc["counts"]["failed"] == 1
     assert junitparser.JUnitXml.fromfile(str(tmp_path / "j.xml"))
     assert f"report: {tmp_path / 'j.xml'}" in capsys.readouterr().err
