@@ -4,8 +4,8 @@ One mock is started per test session (per xdist worker) on 127.0.0.1 and reset b
 tests stay independent without paying for a server each::
 
     def test_my_client_retries_a_500(nemo_mock):
-        nemo_mock.faults({"rules": [{"match": {"path": "/api/credits/*"}, "times": 1,
-                                     "respond": {"status": 500}}]})
+        nemo_mock.faults({"faults": [{"route": "GET /api/credits/*", "times": 1,
+                                      "respond": {"status": 500}}]})
         ...
         assert [r["status"] for r in nemo_mock.requests] == [500, 200]
 """
