@@ -16,8 +16,7 @@ import runner.run  # noqa: F401
 from mock_server import MockConfig, serve_in_thread  # noqa: F401
 from runner.recipe import load_plan  # noqa: F401
 
-pytest_plugins = ["pytester"]
-
+# pytester itself is enabled in pyproject's addopts: pytest_plugins may only be set in the rootdir's conftest.
 IMAGE = Path(__file__).parents[2] / "workflows" / "images" / "sneaker.jpg"
 
 ONE = """\
