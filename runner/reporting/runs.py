@@ -78,6 +78,7 @@ class RunInfo:
     elapsed_s: float | None
     golden: Mapping[str, Any] | None = None  # summary.json's {"path", "outcome"}
     golden_diff: str | None = None
+    out_dir: str = ""  # the run's --out, absolute (the header's options)
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,14 @@ def read_run(run_dir: Path, *, secrets: Iterable[str] = ()) -> tuple[RunInfo, li
         raise UsageError(f"{run_dir}: the journal has no header line", hint="it is not a motionctl run")
     summary = _read_summary(run_dir)
     recipe = str(header.get("recipe", ""))
+    options = header.get("options") if isinstance(header.get("options"), dict) else {}
     info = RunInfo(
         run_id=str(header.get("run_id") or run_dir.name), run_dir=run_dir, recipe=recipe,
         recipe_name=_recipe_name(run_dir.name, recipe), recipe_hash=str(header.get("recipe_hash", "")),
         backend=str(header.get("backend", "")), started_at=_float(header.get("at")),
         elapsed_s=_float(summary.get("elapsed_s")) if summary else None,
-        golden=summary.get("golden") if summary and isinstance(summary.get("golden"), dict) else None)
+        golden=summary.get("golden") if summary and isinstance(summary.get("golden"), dict) else None,
+        out_dir=str(options.get("out_dir") or ""))
     if info.golden and info.golden.get("outcome") == "differs":
         diff = _golden_diff(Path(str(info.golden.get("path", ""))), records, summary)
         info = replace(info, golden_diff=diff)
@@ -311,8 +314,18 @@ def _recipe_name(run_id: str, recipe: str) -> str:
 
 
 def _absolute(path: Path, info: RunInfo) -> Path:
-    # Output paths are journaled as the engine wrote them, relative to where `motionctl run` was started.
-    return path if path.is_absolute() else Path.cwd() / path
+    """An output path as journaled (relative to where ``motionctl run`` started) made absolute.
+
+    The header keeps ``--out`` absolute; the relative path starts with that folder's last parts, which
+    gives the folder the run started in, so ``motionctl report`` finds the clips from anywhere.
+    """
+    if path.is_absolute():
+        return path
+    parts = Path(info.out_dir).parts if info.out_dir and Path(info.out_dir).is_absolute() else ()
+    for k in range(len(parts) - 1, 0, -1):
+        if path.parts[:k] == parts[-k:]:
+            return Path(*parts[:-k]) / path
+    return Path.cwd() / path
 
 
 def _index_of(where: str, steps: list[StepReport]) -> int:
