@@ -204,46 +204,40 @@ def _preview(config: pytest.Config) -> bool:
 # --- the session's summary: goldens as syrupy lists snapshots, and the reports --------------------------
 
 class _Collected:
+    """What the items reported (through ``user_properties``, which xdist carries to the controller)."""
+
     def __init__(self) -> None:
         self.goldens: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
         self.unused: set[str] = set()
         self.run_dirs: list[Path] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for key, value in report.user_properties:
+            if key == _GOLDEN:
+                state, _, where = str(value).partition("\t")
+                self.goldens.setdefault(state, []).append(where)
+            elif key == _UNUSED:
+                self.unused.add(str(value))
+            elif key == _RUN_DIR:
+                self.run_dirs.append(Path(str(value)))
 
 
 _STASH = pytest.StashKey[_Collected]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_STASH] = _Collected()
+    # An object per session rather than module state: pytester runs sessions inside sessions.
+    collected = _Collected()
+    config.stash[_STASH] = collected
+    config.pluginmanager.register(collected, f"motionctl-collected-{id(config)}")
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when != "call":
-        return
-    collected = _collected_from(report)
-    if collected is None:
-        return
-    for key, value in report.user_properties:
-        if key == _GOLDEN:
-            state, _, where = str(value).partition("\t")
-            collected.goldens.setdefault(state, []).append(where)
-        elif key == _UNUSED:
-            collected.unused.add(str(value))
-        elif key == _RUN_DIR:
-            collected.run_dirs.append(Path(str(value)))
-
-
-_CONFIG: list[pytest.Config] = []
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _CONFIG[:] = [session.config]
-
-
-def _collected_from(report: pytest.TestReport) -> _Collected | None:
-    # Test reports carry no config; the session's, remembered at its start (on the xdist controller too).
-    return _CONFIG[0].stash.get(_STASH, None) if _CONFIG else None
+def pytest_unconfigure(config: pytest.Config) -> None:
+    collected = config.stash.get(_STASH, None)
+    if collected is not None:
+        config.pluginmanager.unregister(collected)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
