@@ -31,6 +31,7 @@ from runner.testing.nemo_mock import NemoMock, serve_mock
 _GOLDEN = "motionctl_golden"
 _RUN_DIR = "motionctl_run_dir"
 _UNUSED = "motionctl_unused"
+_DIFF = "motionctl_golden_diff"
 _RECIPE_SUFFIXES = (".yaml", ".yml")
 
 
@@ -167,8 +168,9 @@ class RecipeJob(pytest.Item):
                                           f"`pytest {self.path} --motionctl-update`", "")
         if old != new:
             hint = f"if the change is intended, run `pytest {self.path} --motionctl-update` and commit it"
-            raise GoldenDiffers(self.job, f"golden {path} differs for job {self.job}; {hint}",
-                                goldens.section_diff(path, self.job, old, new))
+            diff = goldens.section_diff(path, self.job, old, new)
+            self.user_properties.append((_DIFF, f"{result.run_id}\t{path}\t{diff}"))
+            raise GoldenDiffers(self.job, f"golden {path} differs for job {self.job}; {hint}", diff)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:
@@ -210,6 +212,7 @@ class _Collected:
         self.goldens: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
         self.unused: set[str] = set()
         self.run_dirs: list[Path] = []
+        self.diffs: dict[str, tuple[str, str]] = {}  # run id → (golden path, diff)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call":
@@ -222,6 +225,9 @@ class _Collected:
                 self.unused.add(str(value))
             elif key == _RUN_DIR:
                 self.run_dirs.append(Path(str(value)))
+            elif key == _DIFF:
+                run_id, path, diff = str(value).split("\t", 2)
+                self.diffs[run_id] = (path, diff)
 
 
 _STASH = pytest.StashKey[_Collected]()
@@ -292,7 +298,9 @@ def _write_reports(config: pytest.Config, collected: _Collected, tr: Any) -> Non
     if not targets or not collected.run_dirs:
         return
     try:
-        _, written = write_reports(sorted(set(collected.run_dirs)), targets)
+        _, written = write_reports(sorted(set(collected.run_dirs)), targets,
+                                   golden_diffs={k: d for k, (_, d) in collected.diffs.items()},
+                                   golden_paths={k: p for k, (p, _) in collected.diffs.items()})
     except RunnerError as exc:
         tr.write_line(f"motionctl: report not written: {exc}", red=True)
         return

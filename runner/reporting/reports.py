@@ -25,19 +25,28 @@ class ReportTargets:
 
 
 def write_reports(run_dirs: Sequence[Path], targets: ReportTargets, *, secrets: Iterable[str] = (),
-                  golden_diffs: Mapping[str, str] | None = None) -> tuple[Report, list[Path]]:
+                  golden_diffs: Mapping[str, str] | None = None,
+                  golden_paths: Mapping[str, str] | None = None) -> tuple[Report, list[Path]]:
     """Read ``run_dirs`` (merged) and write every report in ``targets``; returns the report and the files.
 
     Args:
         golden_diffs: run id → the golden diff that run found (the journal does not keep it).
+        golden_paths: run id → the golden file a diff is against, for runs whose summary has no golden
+            outcome (the pytest plugin compares per job, outside ``run_recipe``).
 
     Raises:
         UsageError: a path is not a run directory.
     """
     report = load_report(run_dirs, secrets=secrets)
     if golden_diffs:
-        report = replace(report, runs=tuple(replace(r, golden_diff=golden_diffs.get(r.run_id, r.golden_diff))
-                                            for r in report.runs))
+        runs = []
+        for r in report.runs:
+            diff = golden_diffs.get(r.run_id)
+            if diff is not None:
+                golden = r.golden or {"path": (golden_paths or {}).get(r.run_id, ""), "outcome": "differs"}
+                r = replace(r, golden=golden, golden_diff=diff)
+            runs.append(r)
+        report = replace(report, runs=tuple(runs))
     written: list[Path] = []
     if targets.junit is not None:
         from runner.reporting.junit import write_junit

@@ -50,7 +50,8 @@ def test_a_changed_golden_fails_with_the_diff(pytester: pytest.Pytester, recipes
     path = recipes / "one.golden.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("slow zoom in", "fast zoom in"), encoding="utf-8")
-    result = pytester.runpytest("recipes/one.yaml")
+    result = pytester.runpytest("recipes/one.yaml", "--motionctl-report-html", "html",
+                                "--motionctl-report-junit", "junit.xml")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*golden *one.golden.yaml differs for job one; if the change is intended, run `pytest *",
@@ -59,6 +60,11 @@ def test_a_changed_golden_fails_with_the_diff(pytester: pytest.Pytester, recipes
         "+    say: 'Animate the image with camera motion: slow zoom in.'",
     ])
     assert "Traceback" not in str(result.stdout)
+    # The reports say so too: the page shows the diff, the JUnit file has a failing "golden" case.
+    page = (pytester.path / "html" / "index.html").read_text(encoding="utf-8")
+    assert "one.golden.yaml differs from this run" in page and "fast zoom in" in page
+    junit = (pytester.path / "junit.xml").read_text(encoding="utf-8")
+    assert '<testcase name="golden"' in junit and 'type="GoldenMismatch"' in junit
 
 
 def test_a_missing_golden_says_how_to_write_it(pytester: pytest.Pytester, recipes: Path) -> None:
