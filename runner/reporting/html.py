@@ -54,6 +54,10 @@ def _header(report: Report, title: str | None) -> str:
         chips.append(f'<span class="chip">{c["skipped"]} skipped (done before)</span>')
     if c["not_run"]:
         chips.append(f'<span class="chip">{c["not_run"]} not run</span>')
+    differs = sum(1 for r in report.runs if (r.golden or {}).get("outcome") in ("differs", "missing"))
+    if differs:
+        verb = "golden files differ" if differs > 1 else "golden file differs"
+        chips.append(f'<span class="chip failed">{differs} {verb}</span>')
     credits = [j.credits for j in report.jobs if j.credits is not None]
     if credits:
         estimated = any(j.credits_estimated for j in report.jobs)
@@ -241,6 +245,7 @@ tr.failed td { background: #ffebe9; }
 td.patch { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
 .summary, .muted { color: var(--muted); }
 .error, .missing { color: var(--bad); }
-pre.diff { background: #f6f8fa; padding: 8px; overflow-x: auto; font-size: 12px; }
+pre.diff { background: #f6f8fa; padding: 8px; overflow: auto; max-height: 32em; font-size: 12px; }
+main > section { min-width: 0; }
 pre.diff .add { color: var(--ok); } pre.diff .del { color: var(--bad); }
 """
