@@ -208,8 +208,8 @@ def main() -> None:
           f"{a['failed']} failed")
     print(f"(b) bare   : {b['wall']:7.2f} s  {calls['bare']} API calls  {b['outputs']} MP4s")
     print(f"ratio a/b  : {a['wall'] / b['wall']:.3f}  (target <= 1.2)")
-    print(f"engine peak RSS: {a['peak_rss_mb']:.0f} MB (of which {a['baseline_rss_mb']:.0f} MB before the "
-          f"run: interpreter and imports); bare script peak RSS: {b['peak_rss_mb']:.0f} MB")
+    print(f"engine peak RSS: {a['peak_rss_mb']:.0f} MiB (of which {a['baseline_rss_mb']:.0f} MiB before the "
+          f"run: interpreter and imports); bare script peak RSS: {b['peak_rss_mb']:.0f} MiB")
     print(f"load average before: {', '.join(f'{x:.2f}' for x in load_before)}; "
           f"after: {', '.join(f'{x:.2f}' for x in load_after)}")
     shutil.rmtree(work, ignore_errors=True)

@@ -108,17 +108,22 @@ def set_duration(draft: Draft, ms: int) -> Draft:
     return out
 
 
-def set_aspect(draft: Draft, aspect: str) -> Draft:
-    """Set ``m.aspect`` and the frame size, 1080 px on the short side."""
+def set_aspect(draft: Draft, aspect: str, platform: str | None = None) -> Draft:
+    """Set ``m.aspect``, the frame size (1080 px on the short side) and ``m.platform`` (dropped if None)."""
     out = copy.deepcopy(draft)
     width, height = ASPECT_SIZES[aspect]
-    out.setdefault("m", {}).update({"aspect": aspect, "width": width, "height": height})
+    meta = out.setdefault("m", {})
+    meta.update({"aspect": aspect, "width": width, "height": height})
+    if platform is None:
+        meta.pop("platform", None)
+    else:
+        meta["platform"] = platform
     return out
 
 
 def add_text(draft: Draft, text: str, start_ms: int, length_ms: int, pos: str | list[float],
-             size: int | None = None, color: str | None = None) -> Draft:
-    """Append a text segment, clamped to the draft's duration."""
+             size: int | None = None, color: str | None = None, safe: bool = True) -> Draft:
+    """Append a text segment, clamped to the draft's duration (``safe=False``: outside the safe zone too)."""
     out = copy.deepcopy(draft)
     seg: Segment = {"id": _next_id(out, TEXT), "st": start_ms,
                     "d": max(0, min(length_ms, duration(out) - start_ms)), "text": text, "pos": pos}
@@ -126,6 +131,8 @@ def add_text(draft: Draft, text: str, start_ms: int, length_ms: int, pos: str | 
         seg["size"] = size
     if color is not None:
         seg["color"] = color
+    if not safe:
+        seg["safe"] = False
     t = track(out, TEXT)
     if t is None:
         _put_track(out, {"tt": TEXT, "sg": [seg]})

@@ -22,6 +22,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from mock_server.envelopes import FILE_TOO_LARGE, UNSUPPORTED_FILE_TYPE, ApiFailure, bad_body
+from motionctl.units import format_size
 
 FileKind = Literal["video", "image", "audio"]
 
@@ -73,7 +74,7 @@ def unsupported(filename: str) -> ApiFailure:
 
 
 def too_large(filename: str, limit: int) -> ApiFailure:
-    return ApiFailure(FILE_TOO_LARGE, f"file too large: {filename} is over {limit // (1024 * 1024)} MB; "
+    return ApiFailure(FILE_TOO_LARGE, f"file too large: {filename} is over {format_size(limit)}; "
                                       "compress or trim it and upload again")
 
 

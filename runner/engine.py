@@ -20,6 +20,7 @@ import anyio
 from runner import state as st
 from runner.actions import Action, Expect, Export, Job, Plan, Say, Upload
 from runner.api.models import RenderStatus, Session, StreamEvent, StreamResult
+from runner.api.waits import waiting_for
 from runner.errors import (
     ApiError,
     ExecutionError,
@@ -156,7 +157,8 @@ class Engine:
     async def _guarded(self, job: Job, limiter: anyio.CapacityLimiter, outcomes: dict[str, JobOutcome],
                        scope: anyio.CancelScope) -> None:
         async with limiter:
-            outcome = await self._run_job(job)
+            with waiting_for(job.id):  # the client's waits (429, backoff) are reported as this job's
+                outcome = await self._run_job(job)
         outcomes[job.id] = outcome
         if not outcome.ok and self._options.fail_fast:
             scope.cancel()

@@ -71,7 +71,7 @@ class RenderProgress:
 
 @dataclass(frozen=True)
 class Waiting:
-    """A job is waiting before its next call (a 429's Retry-After, a retry's backoff); shown as a countdown."""
+    """A job waits before its next call (a 429's Retry-After, a retry's backoff): shown as a countdown."""
 
     job: str
     seconds: float  # how long the wait lasts from now

@@ -93,11 +93,11 @@ class Journal:
 
     def write_state(self, job: str, index: int, state: dict[str, Any]) -> None:
         """Keep the full state after a step (``states/<job>/<index>.json``) for people debugging a recipe."""
-        folder = self.run_dir / "states" / _safe(job)
-        folder.mkdir(parents=True, exist_ok=True)
+        path = state_file(self.run_dir, job, index)
+        path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(_scrub(state, self._secrets), indent=1, sort_keys=True, ensure_ascii=False)
         # Not fsync'ed: states are for reading along, the journal is the record resume relies on.
-        atomic_write_text(folder / f"{index:03d}.json", text, durable=False)
+        atomic_write_text(path, text, durable=False)
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.run_dir / SUMMARY
@@ -106,6 +106,11 @@ class Journal:
 
     def close(self) -> None:
         self._file.close()
+
+
+def state_file(run_dir: Path, job: str, index: int) -> Path:
+    """Where ``Journal.write_state`` keeps the state after action ``index`` of ``job``."""
+    return run_dir / "states" / _safe(job) / f"{index:03d}.json"
 
 
 def read_journal(run_dir: Path) -> list[dict[str, Any]]:

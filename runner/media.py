@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
+from motionctl.units import format_size
 from runner.errors import MediaError, MediaTooLarge, UnsupportedMediaType
 
-MB = 1024 * 1024
+MB = 1024 * 1024  # the API's "MB" limits are powers of 1024: messages say MiB (motionctl.units)
 IMAGE_LIMIT = 50 * MB  # the seed: "JPG, PNG, WEBP, HEIC files up to 50MB"
 OTHER_LIMIT = 500 * MB  # a sibling skill's page; the API does not document one for video/audio
 
@@ -129,7 +130,7 @@ def check_upload(path: Path, allowed: Collection[str] = ALLOWED) -> str:
     limit = size_limit(kind)
     if size > limit:
         raise MediaTooLarge(
-            f"{path}: file too large (4002): {size / MB:.1f} MB is over the {limit // MB} MB limit for "
+            f"{path}: file too large (4002): {format_size(size)} is over the {format_size(limit)} limit for "
             f"{'images' if kind in IMAGES else 'video and audio'}",
             hint="compress it or scale it down (e.g. JPEG at quality 85, or a shorter/lower-bitrate clip)",
         )

@@ -22,7 +22,7 @@ from runner.actions import DEFAULT_OUT_DIR, Plan
 from runner.backend import Backend, BackendKind, open_backend
 from runner.engine import Engine, EngineOptions, JobOutcome
 from runner.errors import UsageError
-from runner.events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted
+from runner.events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
 from runner.journal import Journal, RunRecord, fold, read_journal
 from runner.reporting.jsonl import JsonlReporter
 
@@ -44,6 +44,8 @@ class RunConfig:
         preview: small, fast renders (the recipe side lowers the export resolution).
         fail_fast: stop the run (running jobs too) at the first failed job.
         rate: API calls per second over all jobs (``None``: no limit of our own).
+        max_wait: the longest wait (a 429's Retry-After) worth sitting through, in seconds; a longer one
+            fails at once (``None``: the client's default, ``ClientConfig.max_wait``).
         reporters: who hears the engine's events.
         env: the environment to read ``NEMO_TOKEN``/``NEMO_BASE_URL`` from (default ``os.environ``).
         mock_overrides: ``MockConfig`` fields for the embedded mock (tests, benchmarks).
@@ -62,6 +64,7 @@ class RunConfig:
     preview: bool = False
     fail_fast: bool = False
     rate: float | None = None
+    max_wait: float | None = None
     reporters: Sequence[Reporter] = ()
     env: Mapping[str, str] | None = field(default=None, repr=False)
     mock_overrides: Mapping[str, object] | None = None
@@ -161,7 +164,8 @@ def run_recipe(config: RunConfig) -> RunResult:
                                         resumed=record is not None))
             options = EngineOptions(concurrency=config.concurrency, fail_fast=config.fail_fast,
                                     rate=config.rate, resume_hint=resume_command)
-            outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan)
+            outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan,
+                                 config.max_wait)
             checked = _golden(config, plan, journal, outcomes)
             result = RunResult(journal.run_id, journal.run_dir, tuple(outcomes), checked,
                                time.monotonic() - started)
@@ -178,10 +182,19 @@ def run_recipe(config: RunConfig) -> RunResult:
 
 
 async def _run_plan(backend: Backend, journal: Journal, reporter: Reporter, options: EngineOptions,
-                    record: RunRecord | None, plan: Plan) -> list[JobOutcome]:
+                    record: RunRecord | None, plan: Plan, max_wait: float | None = None) -> list[JobOutcome]:
     from runner.api import NemoClient
+    from runner.api.waits import current_subject
 
-    async with NemoClient(backend.client) as client:
+    def on_wait(seconds: float, reason: str) -> None:
+        # The engine marks each job's task (waiting_for), so the countdown is shown on the right job.
+        reporter.handle(Waiting(current_subject(), seconds, reason))
+
+    client_config = backend.client if max_wait is None else replace(backend.client, max_wait=max_wait)
+    async with NemoClient(client_config, on_wait=on_wait) as client:
+        # One token for the run, fetched before the jobs: no network or a refused token is one error for
+        # the run, not the same error once per job.
+        await client.ensure_token()
         engine = Engine(client, journal, reporter, options, resume=record)
         return await engine.run(plan)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from motionctl.units import format_size
+
 # The API's upload limit for images; music files are held to the same.
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -33,4 +35,5 @@ def check_media_file(path: Path, label: str) -> None:
     except OSError as exc:
         raise RenderInputError(f"{label}: cannot read {path} ({exc.strerror}); check the media map") from None
     if size > MAX_FILE_BYTES:
-        raise RenderInputError(f"{label}: {size / 1e6:.1f} MB is over the 50 MB limit; use a smaller file")
+        limit = format_size(MAX_FILE_BYTES)
+        raise RenderInputError(f"{label}: {format_size(size)} is over the {limit} limit; use a smaller file")

@@ -1,137 +1,133 @@
-"""Which font draws a text: the caller's file, else Pillow's embedded one, else a system font with the glyphs.
+"""Which bundled face draws a text: one face per text (Latin, else CJK), emoji from the emoji font.
 
-Pillow's embedded font covers ASCII and little more, so "Café —" or Chinese text would be drawn as boxes.
-When a text needs glyphs it lacks, a system font that has them all is looked for (fontconfig's ``fc-match``
-when present, then well-known paths); only when none is found are readable stand-ins drawn instead. The
-same text can therefore look different on machines with different fonts: ``RenderOptions.font`` pins it.
+The fonts ship in ``fonts/`` (subsets of Noto Sans, Noto Sans CJK SC and Noto Color Emoji, SIL OFL 1.1;
+``fonts/make_subset.py`` makes them), so a text looks the same on every machine and no system font is
+looked for. Noto Sans CJK has Latin letters of its own: a line with any CJK character in it is drawn in
+that face throughout, never Latin words in one face and hanzi in another. A character no bundled face
+draws is refused with a message naming it, instead of being drawn as a box or a stand-in.
 """
 
 from __future__ import annotations
 
 import functools
-import shutil
-import subprocess
-import threading
+import json
 import unicodedata
-from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from .errors import RenderInputError
 
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
 
-# Tried after fontconfig's answers, in order: Latin/Greek/Cyrillic first, then CJK, on Debian-likes,
-# macOS and Windows.
-WELL_KNOWN_FONTS: tuple[Path, ...] = tuple(
-    Path(p)
-    for p in (
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-        "/System/Library/Fonts/PingFang.ttc",
-        "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
-        "C:/Windows/Fonts/msyh.ttc",
-        "C:/Windows/Fonts/arial.ttf",
+# Joiners and selectors that belong to the emoji before them (ZWJ sequences, VS16, skin tones, keycaps).
+_EMOJI_COMBINING = frozenset({0x200D, 0xFE0E, 0xFE0F, 0x20E3, *range(0x1F3FB, 0x1F400)})
+_VS16 = 0xFE0F
+
+
+@dataclass(frozen=True)
+class Face:
+    """A bundled font file and the code points it draws."""
+
+    name: str
+    file: str
+    coverage: frozenset[int]
+
+    @property
+    def path(self) -> Path:
+        return FONT_DIR / self.file
+
+    def draws(self, ch: str) -> bool:
+        return ord(ch) in self.coverage
+
+
+@functools.cache
+def _coverage() -> dict[str, frozenset[int]]:
+    ranges: dict[str, list[list[int]]] = json.loads((FONT_DIR / "coverage.json").read_text())
+    return {
+        name: frozenset(cp for low, high in spans for cp in range(low, high + 1))
+        for name, spans in ranges.items()
+    }
+
+
+@functools.cache
+def text_faces() -> tuple[Face, ...]:
+    """The text faces in order of preference: Latin first, then CJK (which has Latin too)."""
+    cov = _coverage()
+    return (
+        Face("Noto Sans Bold", "NotoSans-Bold.subset.ttf", cov["NotoSans-Bold.subset.ttf"]),
+        Face("Noto Sans CJK SC Bold", "NotoSansCJKsc-Bold.subset.otf", cov["NotoSansCJKsc-Bold.subset.otf"]),
     )
-)
-_FC_CANDIDATES = 8  # fontconfig ranks coverage first; past the first few, no font has the glyphs
-_PROBE_PX = 32
-
-# Stand-ins for characters Pillow's embedded font (ASCII and a little more) has no glyph for.
-_STAND_INS = {"—": "-", "–": "-", "−": "-", "€": "EUR", "£": "GBP", "•": "·", "✓": "v", "×": "x"}
-
-
-class _GlyphProbe:
-    """Tells which characters a font draws as its "missing glyph" box (memoised per character)."""
-
-    def __init__(self, font: Font) -> None:
-        self._font = font
-        self._size = round(font.getlength("M") * 3) + 8
-        self._seen: dict[str, bytes] = {}
-        self._lock = threading.Lock()  # renders run in threads; a FreeType face is not safe to share
-        # A noncharacter, which no font maps (private-use code points are mapped by some older CJK fonts).
-        self._missing = self._ink("\uffff")
-
-    def _ink(self, ch: str) -> bytes:
-        with self._lock:
-            if ch not in self._seen:
-                canvas = Image.new("L", (self._size, self._size))
-                ImageDraw.Draw(canvas).text((4, 0), ch, font=self._font, fill=255)
-                self._seen[ch] = canvas.tobytes()
-            return self._seen[ch]
-
-    def drawable(self, ch: str) -> bool:
-        return ch.isspace() or self._ink(ch) != self._missing
-
-    def lacking(self, text: str) -> str:
-        """The distinct characters of ``text`` the font cannot draw, in order of first use."""
-        return "".join(dict.fromkeys(ch for ch in text if not self.drawable(ch)))
-
-
-def lacking_in_default(text: str) -> str:
-    """The distinct characters of ``text`` that Pillow's embedded font cannot draw."""
-    return _default_probe().lacking(text)
-
-
-def with_stand_ins(text: str) -> str:
-    """``text`` with what the embedded font lacks replaced: accents dropped, dashes made ASCII."""
-    probe = _default_probe()
-    out: list[str] = []
-    for ch in text:
-        if probe.drawable(ch):
-            out.append(ch)
-            continue
-        stand_in = _STAND_INS.get(ch)
-        if stand_in is None:
-            stand_in = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        out.append(stand_in if stand_in and all(probe.drawable(c) for c in stand_in) else "")
-    return "".join(out)
 
 
 @functools.cache
-def _default_probe() -> _GlyphProbe:
-    return _GlyphProbe(ImageFont.load_default(_PROBE_PX))
+def emoji_face() -> Face:
+    return Face("Noto Color Emoji", "NotoColorEmoji.subset.ttf", _coverage()["NotoColorEmoji.subset.ttf"])
 
 
-@functools.cache
-def system_font_for(chars: str) -> Path | None:
-    """A system font file that draws every one of ``chars``, or None when this machine has none.
-
-    Asks fontconfig first (it ranks fonts by coverage), then tries :data:`WELL_KNOWN_FONTS`; every
-    candidate is checked glyph by glyph, since fontconfig answers with its closest font even when that
-    one lacks the glyphs. Cached: a render job's overlays ask about the same characters again.
-    """
-    for path in dict.fromkeys([*_fontconfig_candidates(chars), *WELL_KNOWN_FONTS]):
-        if path.is_file() and _covers(path, chars):
-            return path
-    return None
+# Noto Color Emoji is a bitmap font with one strike: FreeType loads it at this size only; it is scaled after.
+EMOJI_STRIKE_PX = 109
 
 
-def _fontconfig_candidates(chars: str) -> Iterable[Path]:
-    fc_match = shutil.which("fc-match")
-    if fc_match is None:
-        return []
-    charset = " ".join(f"{ord(ch):x}" for ch in chars)
-    try:
-        found = subprocess.run(
-            [fc_match, "-s", "-f", "%{file}\n", f"sans-serif:charset={charset}"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return [Path(line) for line in found.stdout.splitlines()[:_FC_CANDIDATES] if line]
+@dataclass(frozen=True)
+class Run:
+    """A stretch of one line drawn with one font: text in the line's face, or emoji."""
+
+    text: str
+    emoji: bool
 
 
-def _covers(path: Path, chars: str) -> bool:
-    try:
-        font = ImageFont.truetype(str(path), _PROBE_PX)
-    except OSError:
+def _is_emoji_at(text: str, i: int, face: Face | None) -> bool:
+    ch = text[i]
+    if not emoji_face().draws(ch):
         return False
-    return not _GlyphProbe(font).lacking(chars)
+    followed_by_vs16 = i + 1 < len(text) and ord(text[i + 1]) == _VS16
+    # ❤ or ✔ with VS16, or anything the text face lacks, is an emoji; a plain digit or © stays text.
+    return followed_by_vs16 or face is None or not face.draws(ch)
+
+
+def runs(line: str, face: Face) -> list[Run]:
+    """``line`` cut into text and emoji runs (a joiner or selector stays with its emoji)."""
+    out: list[Run] = []
+    for i, ch in enumerate(line):
+        emoji = _is_emoji_at(line, i, face) or (ord(ch) in _EMOJI_COMBINING and bool(out) and out[-1].emoji)
+        if ord(ch) in _EMOJI_COMBINING and not emoji:
+            continue  # a stray selector draws nothing
+        if out and out[-1].emoji == emoji:
+            out[-1] = Run(out[-1].text + ch, emoji)
+        else:
+            out.append(Run(ch, emoji))
+    return out
+
+
+def _text_chars(text: str) -> list[str]:
+    """The characters of ``text`` a text face must draw: not emoji, joiners, spaces or line breaks."""
+    return [
+        ch
+        for i, ch in enumerate(text)
+        if not ch.isspace() and ord(ch) not in _EMOJI_COMBINING and not _is_emoji_at(text, i, None)
+    ]
+
+
+def face_for(text: str, where: str) -> Face:
+    """The one face that draws every non-emoji character of ``text`` (Latin preferred).
+
+    Raises:
+        RenderInputError: some character is drawn by no bundled font; the message names it.
+    """
+    chars = _text_chars(text)
+    for face in text_faces():
+        if all(face.draws(ch) for ch in chars):
+            return face
+    # Emoji count as drawn only when no text face has them either (checked above as text chars).
+    drawn = set().union(*(f.coverage for f in text_faces()))
+    missing = list(dict.fromkeys(ch for ch in chars if ord(ch) not in drawn))
+    if not missing:  # each character has a face, but no one face has them all (e.g. ő with 中)
+        cjk = text_faces()[-1]
+        missing = list(dict.fromkeys(ch for ch in chars if not cjk.draws(ch)))
+    named = ", ".join(f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing[:3])
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    raise RenderInputError(
+        f"{where}.text {shown!r}: the renderer has no glyph for {named}{more}; it draws Latin, Chinese "
+        "(GB 2312 level 1), Japanese kana and common kanji, and common emoji: rewrite the text without them"
+    )

@@ -37,9 +37,9 @@ class RenderOptions:
     """How to render: container format, quality (encoder speed/size) and resolution tier (short side).
 
     ``quality="low"`` with ``resolution="540p"`` is the runner's ``--preview``. ``font`` is an optional
-    TrueType/OpenType file for text overlays (default: Pillow's embedded font, or a system font that has
-    the glyphs when a text needs more than it covers: see fonts.py). ``safe_area`` keeps text clear of the
-    platform's UI (9:16: top 14 %, bottom 35 %).
+    TrueType/OpenType file for text overlays that must have the text's glyphs (default: the bundled Noto
+    faces, see fonts.py). ``safe_area`` keeps text inside the safe zone of the draft's platform, else of
+    its aspect ratio (specs/safe-zones.json; see layout.py); off, text may go anywhere.
     """
 
     format: Format = "mp4"
@@ -112,7 +112,13 @@ def render_draft(
         audio = soundtrack.result()
     overlays = [
         prepare_overlay(
-            seg, size, timeline.fps, timeline.reference_short_side, options.font, keep_safe=options.safe_area
+            seg,
+            size,
+            timeline.fps,
+            timeline.reference_short_side,
+            options.font,
+            keep_safe=options.safe_area,
+            platform=timeline.platform,
         )
         for seg in timeline.text
     ]

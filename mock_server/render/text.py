@@ -6,7 +6,8 @@ would cost far more and could shimmer.
 
 from __future__ import annotations
 
-import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,48 +17,34 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from .errors import RenderInputError
-from .fonts import Font, lacking_in_default, system_font_for, with_stand_ins
+from .fonts import EMOJI_STRIKE_PX, Face, Run, emoji_face, face_for, runs
 from .frames import Plane, rgb_to_yuv_planes
 from .geometry import FrameSize
+from .layout import NO_ZONE, place, safe_zone
 from .timeline import TextSegment
 
 Alpha = npt.NDArray[np.float32]
-log = logging.getLogger(__name__)
+Box = tuple[int, int, int, int]  # left, top, right, bottom
 
 # Default size in px at a 1080 short side when the segment gives none.
 DEFAULT_SIZE = 64
 _BOX_RGBA = (0, 0, 0, 150)
 _OUTLINE_RGB = (0, 0, 0)
-_LINE_SPACING = 0.25  # of the font size
+_LINE_PITCH = 1.3  # baseline to baseline, of the font size
+_EMOJI_SCALE = 1.0  # an emoji's em against the text's: Noto's emoji sit a little taller than capitals
 _MIN_PX = 8
+# A line may break before any of these (CJK has no spaces) but not before closing punctuation.
+_CJK_BREAKABLE = re.compile(r"[\u2E80-\u2FFF\u3040-\u30FF\u3400-\u9FFF\uF900-\uFAFF]")
+_NO_LINE_START = frozenset("、。，．！？）」』】〕》〉：；!?,.)]}ーｰ々…")
 
 
 @dataclass(frozen=True)
-class SafeArea:
-    """Margins (fractions of the frame) that platform UI covers: text stays inside the rest."""
+class Glyph:
+    """Where one character was drawn in the frame (its ink box, px) and by which face."""
 
-    top: float
-    bottom: float
-    left: float
-    right: float
-
-    def box(self, size: FrameSize) -> tuple[int, int, int, int]:
-        """(left, top, right, bottom) in output pixels."""
-        return (
-            round(size.width * self.left),
-            round(size.height * self.top),
-            round(size.width * (1 - self.right)),
-            round(size.height * (1 - self.bottom)),
-        )
-
-
-def safe_area(size: FrameSize, enabled: bool = True) -> SafeArea:
-    """The safe area for a frame: 9:16 keeps clear of the top 14 % and the bottom 35 % (captions, buttons)."""
-    if not enabled:
-        return SafeArea(0.02, 0.02, 0.02, 0.02)
-    if size.height > size.width * 1.5:  # vertical video (9:16): Reels, TikTok, Shorts
-        return SafeArea(top=0.14, bottom=0.35, left=0.06, right=0.12)
-    return SafeArea(top=0.05, bottom=0.08, left=0.05, right=0.05)
+    char: str
+    box: Box
+    face: str
 
 
 @dataclass(frozen=True)
@@ -73,6 +60,8 @@ class Overlay:
     first: int  # first frame shown
     end: int  # first frame no longer shown
     fade_frames: int
+    face: str = ""  # the one text face of every line
+    glyphs: tuple[Glyph, ...] = ()  # in frame coordinates, for checks and contact sheets
 
     def opacity(self, index: int) -> float:
         """How visible the overlay is on frame ``index`` (0 outside its span, fading at both ends)."""
@@ -84,14 +73,12 @@ class Overlay:
         return min(1.0, edge / (self.fade_frames + 1))
 
 
-def load_font(font: Path | None, px: int) -> Font:
-    """The font at ``px``: the given file, else Pillow's embedded FreeType font (no system fonts needed).
+def load_font(font: Path, px: int) -> ImageFont.FreeTypeFont:
+    """The font file at ``px``.
 
     Raises:
         RenderInputError: the font file cannot be read.
     """
-    if font is None:
-        return ImageFont.load_default(px)
     try:
         return ImageFont.truetype(str(font), px)
     except OSError as exc:
@@ -106,37 +93,41 @@ def prepare_overlay(
     font: Path | None,
     *,
     keep_safe: bool = True,
+    platform: str | None = None,
 ) -> Overlay:
-    """Rasterise ``seg`` for a frame of ``size`` and place it (inside the safe area unless told not to)."""
+    """Rasterise ``seg`` for a frame of ``size`` and place it in the platform's safe zone.
+
+    ``font`` replaces the bundled text faces (it must have the text's glyphs); ``keep_safe`` off, or the
+    segment's own ``keep_safe`` off, drops the safe zone (see layout.py).
+
+    Raises:
+        RenderInputError: a character no bundled font draws, or ``[x, y]`` outside the safe zone.
+    """
     scale = size.short_side / reference_short_side
     px = max(_MIN_PX, round((seg.size or DEFAULT_SIZE) * scale))
-    area = safe_area(size, keep_safe)
-    left, top, right, bottom = area.box(size)
-    font, content = _font_and_content(seg, font)
-    # Text too tall for the box (long, wrapped, big) is set smaller until it fits, down to 8 px.
+    safe = keep_safe and seg.keep_safe
+    zone = safe_zone(platform, size) if safe else NO_ZONE
+    left, top, right, bottom = zone.box(size)
+    face = face_for(seg.text, seg.where) if font is None else Face(font.name, str(font), frozenset())
+    # Text too tall for the zone (long, wrapped, big) is set smaller until it fits, down to 8 px; only
+    # the line breaks are worked out per size, the drawing is done once.
     while True:
-        face = load_font(font, px)
-        rgba = _rasterise(content, seg, face, px, max_width=right - left)
-        if rgba.height <= bottom - top or px <= _MIN_PX:
+        fonts = _Fonts(font or face.path, px, face)
+        lines = _balanced_wrap(seg.text, fonts.measure, right - left - 2 * _pad(seg, px))
+        if fonts.block_height(len(lines), _pad(seg, px)) <= bottom - top or px <= _MIN_PX:
             break
         px = max(_MIN_PX, int(px * 0.85))
-    if rgba.width > size.width or rgba.height > size.height:  # even 8 px does not fit: keep the middle
-        crop_w, crop_h = min(rgba.width, size.width), min(rgba.height, size.height)
-        x0, y0 = (rgba.width - crop_w) // 2 // 2 * 2, (rgba.height - crop_h) // 2 // 2 * 2
-        rgba = rgba.crop((x0, y0, x0 + crop_w, y0 + crop_h))
+    rgba, glyphs = _rasterise(seg, face, fonts, lines)
     width, height = rgba.size
-    # The block never leaves the safe box; if it is taller/wider than the box, it is centred on it.
-    if isinstance(seg.pos, tuple):
-        cx, cy = seg.pos[0] * size.width, seg.pos[1] * size.height
-    else:
-        cx = size.width / 2  # centred on the frame, nudged inside the safe box only if it must be
-        cy = {"top": top + height / 2, "center": size.height / 2, "bottom": bottom - height / 2}[seg.pos]
-    x = _clamp(cx - width / 2, left, right - width)
-    y = _clamp(cy - height / 2, top, bottom - height)
-    x, y = (
-        max(0, min(size.width - width, 2 * round(x / 2))),
-        max(0, min(size.height - height, 2 * round(y / 2))),
-    )
+    x, y = place((width, height), seg.pos, zone, size, keep_safe=safe, where=seg.where)
+    # Whatever lies off the frame (only [x, y] with keep_safe off, or text even 8 px cannot fit) is cut off.
+    x0, y0 = max(0, -x), max(0, -y)
+    x1, y1 = min(width, size.width - x), min(height, size.height - y)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        raise RenderInputError(f"{seg.where}.pos: the text lies entirely outside the frame; move it inside")
+    rgba = rgba.crop((x0, y0, x0 + (x1 - x0) // 2 * 2, y0 + (y1 - y0) // 2 * 2))
+    x, y = x + x0, y + y0
+    width, height = rgba.size
     pixels = np.asarray(rgba, dtype=np.uint8)
     yp, up, vp = rgb_to_yuv_planes(np.ascontiguousarray(pixels[..., :3]))
     alpha = pixels[..., 3].astype(np.float32) / 255.0
@@ -144,82 +135,204 @@ def prepare_overlay(
     uv = np.dstack([up, vp])
     first = -(-seg.start_ms * fps // 1000)
     end = -(-(seg.start_ms + seg.duration_ms) * fps // 1000)
-    return Overlay(x, y, yp, uv, alpha, alpha_half[..., None], first, end, round(seg.fade_ms * fps / 1000))
-
-
-def _font_and_content(seg: TextSegment, font: Path | None) -> tuple[Path | None, str]:
-    """The font file to draw ``seg`` with (None: the embedded one) and the text to draw.
-
-    A given font wins. Text the embedded font can draw keeps it; other text gets a system font that has
-    every glyph, else readable stand-ins and a warning saying how to get the real glyphs.
-    """
-    if font is not None:
-        return font, seg.text
-    lacking = lacking_in_default(seg.text)
-    if not lacking:
-        return None, seg.text
-    system = system_font_for(lacking)
-    if system is not None:
-        return system, seg.text
-    log.warning(
-        "%s.text: no font on this machine draws %r; drawn with stand-ins; install a font with these "
-        "glyphs (e.g. fonts-noto-cjk for Chinese) or set RenderOptions.font",
-        seg.where,
-        lacking,
+    dx, dy = x - x0, y - y0
+    placed = tuple(
+        Glyph(g.char, (g.box[0] + dx, g.box[1] + dy, g.box[2] + dx, g.box[3] + dy), g.face) for g in glyphs
     )
-    return None, with_stand_ins(seg.text)
+    return Overlay(
+        x,
+        y,
+        yp,
+        uv,
+        alpha,
+        alpha_half[..., None],
+        first,
+        end,
+        round(seg.fade_ms * fps / 1000),
+        face.name,
+        placed,
+    )
 
 
-def _clamp(value: float, low: float, high: float) -> float:
-    if high < low:
-        return (low + high) / 2
-    return min(max(value, low), high)
+class _Fonts:
+    """The line's face at ``px`` and, when needed, the emoji font at its one strike size."""
+
+    def __init__(self, file: Path, px: int, face: Face) -> None:
+        self.px = px
+        self.face = face
+        self.text = load_font(file, px)
+        self._emoji: ImageFont.FreeTypeFont | None = None
+        self._widths: dict[str, float] = {}
+
+    def measure(self, text: str) -> float:
+        """The advance width of ``text`` in px (memoised: wrapping asks about the same words again)."""
+        if text not in self._widths:
+            self._widths[text] = sum(self.width(r) for r in runs(text, self.face))
+        return self._widths[text]
+
+    def block_height(self, lines: int, pad: int) -> int:
+        """The height of ``lines`` lines of text with their outline and padding (a bound for the ink)."""
+        ascent, descent = self.text.getmetrics()
+        return round(self.px * _LINE_PITCH) * (lines - 1) + ascent + descent + 2 * pad
+
+    @property
+    def emoji(self) -> ImageFont.FreeTypeFont:
+        if self._emoji is None:
+            self._emoji = load_font(emoji_face().path, EMOJI_STRIKE_PX)
+        return self._emoji
+
+    @property
+    def emoji_scale(self) -> float:
+        return self.px * _EMOJI_SCALE / EMOJI_STRIKE_PX
+
+    def width(self, run: Run) -> float:
+        if run.emoji:
+            return self.emoji.getlength(run.text) * self.emoji_scale
+        return self.text.getlength(run.text)
 
 
-def _wrap(text: str, font: Font, max_width: int) -> list[str]:
+def _tokens(paragraph: str, cjk_breaks: bool) -> list[str]:
+    """Pieces a line may break between: words and spaces, and with ``cjk_breaks`` each CJK character
+    (keeping closing punctuation with the character before it)."""
+    tokens: list[str] = []
+    for ch in paragraph:
+        last = tokens[-1] if tokens else ""
+        if last and ch in _NO_LINE_START and not last.isspace():
+            tokens[-1] += ch
+        elif ch.isspace():
+            if last.isspace():
+                tokens[-1] += ch
+            else:
+                tokens.append(ch)
+        elif not last or last.isspace() or (cjk_breaks and _cjk_pair(last[-1], ch)):
+            tokens.append(ch)
+        else:
+            tokens[-1] += ch
+    return tokens
+
+
+def _cjk_pair(before: str, ch: str) -> bool:
+    return bool(_CJK_BREAKABLE.match(ch) or _CJK_BREAKABLE.match(before))
+
+
+def _wrap(text: str, measure: Callable[[str], float], max_width: int) -> list[str]:
     lines: list[str] = []
     for paragraph in text.splitlines() or [text]:
-        words = paragraph.split(" ")
-        line = ""
-        for word in words:
-            candidate = f"{line} {word}" if line else word
-            if not line or font.getlength(candidate) <= max_width:
-                line = candidate
-            else:
+        # Where the writer put spaces (Latin, or CJK phrases set apart), lines break there; a CJK phrase
+        # too long for a line, or CJK written without spaces, breaks between characters.
+        tokens: list[str] = []
+        for word in _tokens(paragraph, cjk_breaks=not paragraph.strip().count(" ")):
+            wide = measure(word) > max_width and _CJK_BREAKABLE.search(word)
+            tokens.extend(_tokens(word, cjk_breaks=True) if wide else [word])
+        # Widths add up token by token (kerning across a break opportunity is too small to matter here).
+        line, width, space = "", 0.0, ""
+        for token in tokens:
+            if token.isspace():
+                space = space + token if line else ""
+                continue
+            gap, token_width = (measure(space) if space else 0.0), measure(token)
+            if line and width + gap + token_width > max_width:
                 lines.append(line)
-                line = word
+                line, width = token, token_width
+            else:
+                line, width = line + space + token, width + gap + token_width
+            space = ""
         lines.append(line)
     return lines
 
 
-def _rasterise(content: str, seg: TextSegment, font: Font, px: int, max_width: int) -> Image.Image:
-    stroke = 0 if seg.box else max(1, px // 14)
-    pad = round(px * 0.35) if seg.box else stroke
-    lines = _wrap(content, font, max_width - 2 * pad)
-    text = "\n".join(lines)
-    spacing = round(px * _LINE_SPACING)
-    probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
-    x0, y0, x1, y1 = probe.multiline_textbbox(
-        (0, 0), text, font=font, spacing=spacing, align="center", stroke_width=stroke
-    )
-    width = _even(x1 - x0 + 2 * pad)
-    height = _even(y1 - y0 + 2 * pad)
-    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+def _balanced_wrap(text: str, measure: Callable[[str], float], max_width: int) -> list[str]:
+    """Wrapped to as few lines as ``max_width`` allows, as evenly long as possible: a title that needs two
+    lines gets two halves, not a full line and one orphaned word."""
+    lines = _wrap(text, measure, max_width)
+    low, high = max_width // 3, max_width
+    while high - low > 4:
+        middle = (low + high) // 2
+        if len(_wrap(text, measure, middle)) <= len(lines):
+            high = middle
+        else:
+            low = middle
+    return _wrap(text, measure, high)
+
+
+def _stroke(seg: TextSegment, px: int) -> int:
+    return 0 if seg.box else max(1, round(px / 12))
+
+
+def _pad(seg: TextSegment, px: int) -> int:
+    return round(px * 0.35) if seg.box else _stroke(seg, px) + 2
+
+
+def _rasterise(
+    seg: TextSegment, face: Face, fonts: _Fonts, lines: list[str]
+) -> tuple[Image.Image, list[Glyph]]:
+    """The lines drawn centred, cropped to their ink (plus padding), and each glyph's box."""
+    px = fonts.px
+    stroke, pad = _stroke(seg, px), _pad(seg, px)
+    ascent, descent = fonts.text.getmetrics()
+    pitch = round(px * _LINE_PITCH)
+    widths = [fonts.measure(line) for line in lines]
+    canvas_w = int(max(widths, default=1)) + 2 * stroke + px  # room for overhangs (italic-like, emoji)
+    canvas_h = pitch * (len(lines) - 1) + ascent + descent + 2 * stroke + px
+    image = Image.new("RGBA", (canvas_w, canvas_h), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    if seg.box:
-        draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=pad, fill=_BOX_RGBA)
     colour = tuple(int(seg.color[i : i + 2], 16) for i in (1, 3, 5))
-    draw.multiline_text(
-        (pad - x0, pad - y0),
-        text,
-        font=font,
-        fill=(*colour, 255),
-        spacing=spacing,
-        align="center",
-        stroke_width=stroke,
-        stroke_fill=(*_OUTLINE_RGB, 255),
+    glyphs: list[Glyph] = []
+    for number, (line, line_width) in enumerate(zip(lines, widths, strict=True)):
+        baseline = stroke + px // 2 + ascent + number * pitch
+        x = (canvas_w - line_width) / 2
+        for run in runs(line, face):
+            if run.emoji:
+                x = _draw_emoji(image, fonts, run.text, x, baseline, glyphs)
+                continue
+            for i, ch in enumerate(run.text):
+                gx = x + fonts.text.getlength(run.text[:i])
+                if not ch.isspace():
+                    box = draw.textbbox((gx, baseline), ch, font=fonts.text, anchor="ls")
+                    glyphs.append(Glyph(ch, (int(box[0]), int(box[1]), int(box[2]), int(box[3])), face.name))
+            draw.text(
+                (x, baseline),
+                run.text,
+                font=fonts.text,
+                anchor="ls",
+                fill=(*colour, 255),
+                stroke_width=stroke,
+                stroke_fill=(*_OUTLINE_RGB, 255),
+            )
+            x += fonts.text.getlength(run.text)
+    ink = image.getchannel("A").getbbox() or (0, 0, 2, 2)
+    width, height = _even(ink[2] - ink[0] + 2 * pad), _even(ink[3] - ink[1] + 2 * pad)
+    out = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    if seg.box:
+        ImageDraw.Draw(out).rounded_rectangle((0, 0, width - 1, height - 1), radius=pad, fill=_BOX_RGBA)
+    out.alpha_composite(image.crop(ink), (pad, pad))
+    dx, dy = pad - ink[0], pad - ink[1]
+    return out, [
+        Glyph(g.char, (g.box[0] + dx, g.box[1] + dy, g.box[2] + dx, g.box[3] + dy), g.face) for g in glyphs
+    ]
+
+
+def _draw_emoji(
+    image: Image.Image, fonts: _Fonts, text: str, x: float, baseline: int, glyphs: list[Glyph]
+) -> float:
+    """Draw the colour emoji ``text`` at ``x`` on ``baseline``; returns the x after it."""
+    strike = fonts.emoji
+    ascent, descent = strike.getmetrics()
+    w = max(1, round(strike.getlength(text)))
+    tile = Image.new("RGBA", (w, ascent + descent), (0, 0, 0, 0))
+    ImageDraw.Draw(tile).text((0, ascent), text, font=strike, anchor="ls", embedded_color=True)
+    s = fonts.emoji_scale
+    scaled = tile.resize(
+        (max(1, round(w * s)), max(1, round((ascent + descent) * s))), Image.Resampling.LANCZOS
     )
-    return image
+    left, top = round(x), round(baseline - ascent * s)
+    image.alpha_composite(scaled, (left, top))
+    ink = scaled.getchannel("A").getbbox()
+    if ink:
+        glyphs.append(
+            Glyph(text, (left + ink[0], top + ink[1], left + ink[2], top + ink[3]), emoji_face().name)
+        )
+    return x + w * s
 
 
 def _even(value: float) -> int:

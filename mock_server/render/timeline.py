@@ -44,6 +44,7 @@ class TextSegment:
     box: bool
     fade_ms: int
     where: str
+    keep_safe: bool = True  # false: the platform's safe zone does not apply (draft key "safe")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Timeline:
     video: tuple[VideoSegment, ...]
     audio: tuple[AudioSegment, ...]
     text: tuple[TextSegment, ...]
+    platform: str | None = None  # m.platform: whose safe zone text keeps to (else the aspect's)
 
     def frame_count(self) -> int:
         """Frames at ``fps`` covering the duration (at least one)."""
@@ -124,7 +126,15 @@ def read_timeline(draft: Mapping[str, Any]) -> Timeline:
         video=tuple(sorted(video, key=lambda s: s.start_ms)),
         audio=tuple(audio),
         text=tuple(text),
+        platform=_platform(meta),
     )
+
+
+def _platform(meta: Mapping[str, Any]) -> str | None:
+    platform = meta.get("platform")
+    if platform is not None and not isinstance(platform, str):
+        raise RenderInputError(f"draft.m.platform: expected a platform name, got {platform!r}")
+    return platform
 
 
 def _src(seg: Mapping[str, Any], where: str) -> str:
@@ -187,7 +197,15 @@ def _text(seg: Mapping[str, Any], where: str) -> TextSegment:
         box=bool(seg.get("box", False)),
         fade_ms=_ms(seg, "fade", where, 0),
         where=where,
+        keep_safe=_flag(seg, "safe", where),
     )
+
+
+def _flag(seg: Mapping[str, Any], key: str, where: str) -> bool:
+    value = seg.get(key, True)
+    if not isinstance(value, bool):
+        raise RenderInputError(f"{where}.{key}: expected true or false, got {value!r}")
+    return value
 
 
 def _is_hex(text: str) -> bool:

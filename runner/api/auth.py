@@ -2,10 +2,16 @@
 
 The file is created 0600 (never chmod-ed after, so there is no moment it is readable by others) and
 replaced atomically. It is the only place a token is ever written to disk.
+
+The cache is a convenience, never a reason for a command to fail: a damaged file (bad JSON, wrong types,
+an expiry no clock can hold, a directory in its place) reads as empty and is replaced by the next write;
+a cache that cannot be written (the config dir is a file, read-only, immutable) is one warning, and the
+client keeps its token in memory for the rest of the process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -29,9 +35,13 @@ def new_client_id() -> str:
 
 def parse_expiry(value: object) -> datetime | None:
     """``expires_at`` as the API sends it (ISO-8601, or epoch seconds/ms) → aware datetime."""
+    # Beyond datetime's range (1e300, inf, nan, year 0) is "no usable expiry", never an OverflowError.
     if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 1e11 else value
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            seconds = value / 1000 if value > 1e11 else value
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
     if isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -51,7 +61,12 @@ class Credentials:
 
     def usable(self, now: datetime) -> bool:
         """Whether the token can be used now (present and not about to expire)."""
-        return bool(self.token) and self.expires_at is not None and now < self.expires_at - EXPIRY_MARGIN
+        if not self.token or self.expires_at is None:
+            return False
+        try:
+            return now < self.expires_at - EXPIRY_MARGIN
+        except OverflowError:  # an expiry at datetime.min
+            return False
 
     def without_token(self) -> Credentials:
         return replace(self, token=None, expires_at=None)
@@ -62,46 +77,65 @@ class Credentials:
 
 
 class CredentialStore:
-    """Reads and writes the cache file. A damaged file is treated as empty (and then overwritten)."""
+    """Reads and writes the cache file; see the module docstring for what a damaged or unwritable one does."""
 
     def __init__(self, config_dir: Path) -> None:
         self.path = Path(config_dir) / FILE_NAME
+        self._unwritable = False  # warned once; later saves are skipped quietly
 
     def _read_all(self) -> dict[str, Any]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError):
-            log.warning("ignoring unreadable credentials cache %s", self.path)
+        except (OSError, ValueError, RecursionError):  # unreadable, a directory, bad JSON or UTF-8
+            log.debug("credentials cache %s is unreadable; treating it as empty", self.path)
             return {}
         apis = data.get("apis") if isinstance(data, dict) else None
         return apis if isinstance(apis, dict) else {}
 
     def load(self, base_url: str) -> Credentials | None:
-        """The cached entry for ``base_url``, or ``None``."""
+        """The cached entry for ``base_url``, or ``None`` (also for an entry of the wrong shape)."""
         entry = self._read_all().get(base_url)
-        if not isinstance(entry, dict) or not isinstance(entry.get("client_id"), str):
+        client_id = entry.get("client_id") if isinstance(entry, dict) else None
+        if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > 200:
             return None
+        assert isinstance(entry, dict)
         token = entry.get("token")
         return Credentials(
-            client_id=entry["client_id"],
+            client_id=client_id,
             token=token if isinstance(token, str) and token else None,
             expires_at=parse_expiry(entry.get("expires_at")),
         )
 
-    def save(self, base_url: str, credentials: Credentials) -> None:
-        """Write the entry for ``base_url``, keeping the others."""
+    def save(self, base_url: str, credentials: Credentials) -> bool:
+        """Write the entry for ``base_url``, keeping the others; ``False`` if the cache cannot be written
+        (warned about once, and the caller keeps the credentials in memory)."""
+        if self._unwritable:
+            return False
         apis = self._read_all()
         apis[base_url] = {
             "client_id": credentials.client_id,
             "token": credentials.token,
             "expires_at": credentials.expires_at.isoformat() if credentials.expires_at else None,
         }
-        self._write({"version": 1, "apis": apis})
+        try:
+            self._write({"version": 1, "apis": apis})
+        except OSError as exc:
+            self._unwritable = True
+            reason = exc.strerror or type(exc).__name__
+            log.warning("motionctl: warning: cannot write the credentials cache %s (%s); the token is kept "
+                        "in memory for this run only (fix the folder, or set NEMO_TOKEN)", self.path, reason)
+            return False
+        return True
 
     def _write(self, document: dict[str, Any]) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.path.is_dir() and not self.path.is_symlink():
+            # A directory where the file belongs (a mistaken mkdir): an empty one is replaced; one with
+            # contents is somebody's, so it stays and the write fails (and warns) below.
+            with contextlib.suppress(OSError):
+                self.path.rmdir()
         temp = self.path.with_name(f".{FILE_NAME}.{uuid.uuid4().hex}.tmp")
         # O_EXCL + mode 0o600: the file holds a secret from its first byte.
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ import anyio
 import httpx
 
 from runner import media
+from runner.api.advice import refused_request_hint, render_failure_hint
 from runner.api.auth import Credentials, CredentialStore, new_client_id, parse_expiry
 from runner.api.config import ClientConfig
 from runner.api.download import save_response
@@ -38,6 +40,7 @@ from runner.api.models import (
 from runner.api.retry import Backoff, parse_retry_after
 from runner.api.sse import StreamCollector
 from runner.api.streaming import EventCallback, consume_events, maybe_await
+from runner.api.waits import OnWait, human_duration
 from runner.errors import (
     ApiError,
     AuthError,
@@ -60,8 +63,7 @@ FilesFactory = Callable[[contextlib.ExitStack], list[tuple[str, tuple[str, Any, 
 
 APP_NAME = "nemo_agent"
 MAX_RENDER_ID_ATTEMPTS = 3
-# A Retry-After beyond this is treated as "not soon": wait this long, retry once, then report.
-MAX_RATE_LIMIT_WAIT = 600.0
+TOKEN_ENDPOINT = "/api/auth/anonymous-token"
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -77,6 +79,8 @@ class NemoClient:
         event_hooks: httpx event hooks, e.g. ``tests.contract.ContractChecker().event_hooks()``.
         sleep: awaited for every wait (backoff, 429, polling); default ``anyio.sleep``.
         clock: monotonic seconds for deadlines; default ``time.monotonic``.
+        on_wait: told ``(seconds, reason)`` before every wait of a retry (429, backoff), so a display can
+            count it down; may be a coroutine function.
     """
 
     def __init__(
@@ -87,8 +91,10 @@ class NemoClient:
         event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
         sleep: Sleep | None = None,
         clock: Clock | None = None,
+        on_wait: OnWait | None = None,
     ) -> None:
         self.config = config
+        self._on_wait = on_wait
         self._http = httpx.AsyncClient(
             base_url=config.base_url,
             transport=transport,
@@ -101,6 +107,9 @@ class NemoClient:
         self._store = CredentialStore(config.config_dir)
         self._credentials: Credentials | None = None
         self._lock = anyio.Lock()
+        # The anonymous-token endpoint could not be reached (after the retries): every later caller gets
+        # the same answer at once instead of trying again, so a campaign fails once, not once per job.
+        self._token_failure: TransportError | None = None
         self._last_render_ms = 0
 
     def __repr__(self) -> str:
@@ -145,14 +154,37 @@ class NemoClient:
             if credentials.usable(datetime.now(UTC)):
                 assert credentials.token is not None
                 return credentials.token
-            return await self._fetch_anonymous_token()
+            if self._token_failure is not None:
+                failure = self._token_failure
+                raise TransportError(failure.message, hint=failure.hint)
+            try:
+                return await self._fetch_anonymous_token()
+            except TransportError as exc:
+                self._token_failure = exc
+                raise
+
+    async def ensure_token(self) -> None:
+        """Hold a usable token before the work starts: the cached or a fresh anonymous one, or (with
+        ``NEMO_TOKEN``) one cheap call that proves the API is reachable.
+
+        A run calls this once before its jobs, so an unreachable API or a refused token is one error for
+        the run rather than one per job.
+
+        Raises:
+            TransportError: the API cannot be reached (after the bounded retries).
+            ApiError: the API refused (a bad NEMO_TOKEN, a 429 longer than ``max_wait``, …).
+        """
+        if self.config.token is None:
+            await self._token()
+        else:
+            await self.credits()
 
     async def _fetch_anonymous_token(self) -> str:
-        body = await self._call("POST", "/api/auth/anonymous-token", auth=False)
-        data = unwrap(body, endpoint="POST /api/auth/anonymous-token")
+        body = await self._call("POST", TOKEN_ENDPOINT, auth=False)
+        data = unwrap(body, endpoint=f"POST {TOKEN_ENDPOINT}")
         token, expires_at = data.get("token"), parse_expiry(data.get("expires_at"))
         if not isinstance(token, str) or not token:
-            raise ApiError("POST /api/auth/anonymous-token: the answer has no token",
+            raise ApiError(f"POST {TOKEN_ENDPOINT}: the answer has no token",
                            hint="check the base URL (NEMO_BASE_URL) or set NEMO_TOKEN")
         if expires_at is None:  # undocumented format: assume the documented 7 days
             expires_at = datetime.fromtimestamp(time.time() + 7 * 86400, UTC)
@@ -214,31 +246,41 @@ class NemoClient:
         endpoint = f"{method} {httpx.URL(url).path}"
         renewed_token = renewed_client = waited = False
         transient = 0
+        # When this call's run of failed connection attempts began: they share ``connect_budget``, so an
+        # unreachable host (refused or black-holed) is reported within it, not after retries × timeouts.
+        connecting_since: float | None = None
         while True:
             token = await self._token() if auth else ""  # first: fetching it may renew the client id
             headers = self._headers(api=api)
             if auth:
                 headers["Authorization"] = f"Bearer {token}"
             headers.update(extra_headers or {})
+            attempt_start = self._clock()
             with contextlib.ExitStack() as opened:
                 request = self._http.build_request(
                     method, url, json=json, files=files(opened) if files else None, headers=headers,
-                    timeout=timeouts if timeouts is not None else httpx.USE_CLIENT_DEFAULT,
+                    timeout=self._bounded_connect(timeouts, connecting_since, attempt_start),
                 )
                 try:
                     # On a redirect to another origin httpx drops the Authorization header itself.
                     response = await self._http.send(request, stream=True, follow_redirects=follow_redirects)
                 except httpx.TransportError as exc:
-                    retryable = retry_dropped or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                    connecting = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                    retryable = retry_dropped or connecting
+                    if connecting:
+                        connecting_since = attempt_start if connecting_since is None else connecting_since
+                        spent = self._clock() - connecting_since
+                        retryable = spent + self._backoff.delay(transient + 1) < self.config.connect_budget
                     if retryable and transient < self.config.max_retries:
                         transient += 1
-                        log.info("%s: %s; retry %d of %d", endpoint, type(exc).__name__, transient,
-                                 self.config.max_retries)
-                        await self._sleep(self._backoff.delay(transient))
+                        await self._wait(self._backoff.delay(transient),
+                                         f"{endpoint}: connection failed ({type(exc).__name__}), retry "
+                                         f"{transient} of {self.config.max_retries}")
                         continue
                     raise TransportError(
                         f"{endpoint}: connection failed ({type(exc).__name__}) after {transient} retries",
-                        hint="check the network and NEMO_BASE_URL, then run again") from exc
+                        hint=_transport_hint(exc, self.config.base_url)) from exc
+            connecting_since = None
             content_type = response.headers.get("content-type", "")
             # A stream is handed over unread unless it is JSON from the API, which may be an error envelope.
             if stream and response.status_code < 300 and (not api or "json" not in content_type):
@@ -252,7 +294,9 @@ class NemoClient:
                 return response
             if isinstance(error, ServerError) and transient < self.config.max_retries:
                 transient += 1
-                await self._sleep(self._backoff.delay(transient))
+                await self._wait(self._backoff.delay(transient),
+                                 f"{endpoint}: server error {response.status_code}, retry {transient} of "
+                                 f"{self.config.max_retries}")
                 continue
             if isinstance(error, AuthError) and auth and self.config.token is None and not renewed_token:
                 renewed_token = True
@@ -264,24 +308,59 @@ class NemoClient:
                 log.info("%s: 400 missing client id; retrying with a new one", endpoint)
                 self._renew_client_id()
                 continue
-            if isinstance(error, RateLimited) and not waited:
-                waited = True
+            if isinstance(error, RateLimited):
+                asked = error.retry_after is not None
                 wait = error.retry_after if error.retry_after is not None else self.config.rate_limit_wait
-                wait = min(wait, MAX_RATE_LIMIT_WAIT)
-                log.info("%s: rate limited; waiting %.0f s before one retry", endpoint, wait)
-                await self._sleep(wait)
-                continue
+                if asked and wait > self.config.max_wait:
+                    raise self._scrub(self._too_long(error, wait))
+                if not waited:
+                    waited = True
+                    await self._wait(wait, f"{endpoint}: rate limited (429)")
+                    continue
+                error.hint = (f"waited {human_duration(wait)} and retried once, still refused: run fewer "
+                              "jobs at once (--concurrency) or calls per second (--rate), then run again")
             raise self._scrub(error)
+
+    def _bounded_connect(self, timeouts: httpx.Timeout | None, connecting_since: float | None,
+                         now: float) -> httpx.Timeout:
+        """The request's timeouts with the connect phase held to what is left of ``connect_budget``."""
+        base = timeouts if timeouts is not None else self._http.timeout
+        spent = 0.0 if connecting_since is None else now - connecting_since
+        left = max(0.5, self.config.connect_budget - spent)
+        connect = left if base.connect is None else min(base.connect, left)
+        return httpx.Timeout(connect=connect, read=base.read, write=base.write, pool=base.pool)
+
+    async def _wait(self, seconds: float, reason: str) -> None:
+        """Every retry's wait: told to ``on_wait`` first (a display counts it down), then slept."""
+        log.info("%s; waiting %s", reason, human_duration(seconds))
+        if self._on_wait is not None:
+            await maybe_await(self._on_wait(seconds, reason))
+        await self._sleep(seconds)
+
+    def _too_long(self, error: RateLimited, wait: float) -> RateLimited:
+        """A 429 whose Retry-After is beyond ``max_wait``: no point waiting, say how long and what to do."""
+        until = datetime.fromtimestamp(time.time() + wait, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        cap = human_duration(self.config.max_wait)
+        if error.endpoint == f"POST {TOKEN_ENDPOINT}":
+            hint = ("new anonymous tokens are limited per IP: set NEMO_TOKEN to a registered account's "
+                    f"token, or run again after {until}")
+        else:
+            hint = (f"run again after {until}, or pass --max-wait {_ceil_unit(wait)} to sit it out")
+        error.message = (f"{error.message}; the API asks to wait {human_duration(wait)} ({wait:,.0f} s), "
+                         f"longer than motionctl waits (--max-wait {cap})")
+        error.args = (error.message,)
+        error.hint = hint
+        return error
 
     def _error(self, response: httpx.Response, endpoint: str, *, api: bool) -> ApiError | None:
         status = response.status_code
         if not api:  # another host (a CDN): only the HTTP status means anything
             if status >= 500:
-                return ServerError(f"{endpoint}: HTTP {status}", hint="retried; try again later",
-                                   http_status=status, endpoint=endpoint)
+                return ServerError(f"{endpoint}: HTTP {status}", hint="the download server failed (retried): "
+                                   "run again in a few minutes", http_status=status, endpoint=endpoint)
             if status >= 400:
-                return ApiError(f"{endpoint}: HTTP {status}", hint="the output URL may have expired; "
-                                "export again", http_status=status, endpoint=endpoint)
+                return ApiError(f"{endpoint}: HTTP {status}", hint="the output URL may have expired: run the "
+                                "export again for a new one", http_status=status, endpoint=endpoint)
             return None
         return error_for(status, _json_or_none(response), endpoint=endpoint,
                          user_token=self.config.token is not None,
@@ -433,6 +512,10 @@ class NemoClient:
                 if attempt == MAX_RENDER_ID_ATTEMPTS:
                     raise
                 continue
+            except ApiError as exc:
+                if 400 <= (exc.http_status or 0) < 500 and "draft invalid at" in exc.message:
+                    exc.hint = refused_request_hint(exc.message, draft)  # now naming the track's kind
+                raise
             return parse_render_status(answer if isinstance(answer, Mapping) else {}, fallback_id=render_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -470,7 +553,7 @@ class NemoClient:
             if status.status in ("failed", "cancelled"):
                 reason = status.error or ("cancelled" if status.status == "cancelled" else "no reason given")
                 raise RenderFailed(f"render {render_id} {status.status}: {reason}",
-                                   hint="check the draft (motionctl state SESSION_ID), then export again")
+                                   hint=render_failure_hint(reason))
             remaining = deadline - (self._clock() - start)
             if remaining <= 0:
                 progress = f", {status.progress:g}%" if status.progress is not None else ""
@@ -500,6 +583,24 @@ class NemoClient:
             await response.aclose()
         log.info("downloaded render %s to %s (%d bytes)", status.id, dest, size)
         return dest
+
+
+def _transport_hint(exc: httpx.TransportError, base_url: str) -> str:
+    """What to do about a connection that failed: start the server, check the network, or just retry."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        host = httpx.URL(base_url).host
+        if host in ("127.0.0.1", "localhost", "::1"):
+            return (f"nothing answers at {base_url}: start `motionctl mock serve` there, or fix --base-url")
+        return f"cannot reach {base_url}: check the network connection and --base-url / NEMO_BASE_URL"
+    return "the connection dropped or timed out: run again (finished work is kept; --resume continues a run)"
+
+
+def _ceil_unit(seconds: float) -> str:
+    """The smallest round ``--max-wait`` value that covers ``seconds`` ("7d", "3h", "12m", "45s")."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= 1.5 * size:
+            return f"{math.ceil(seconds / size)}{unit}"
+    return f"{math.ceil(seconds)}s"
 
 
 def _json_or_none(response: httpx.Response) -> object:

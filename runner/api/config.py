@@ -48,6 +48,8 @@ class ClientConfig:
     poll_interval: float = 30.0
     poll_deadline: float = 900.0
     rate_limit_wait: float = 30.0
+    # The longest single wait (Retry-After, backoff) worth sitting through; a longer one fails at once.
+    max_wait: float = 300.0
     sse_total_budget: float = 900.0
     # Heartbeats arrive while the backend works, so a long silence means the stream is dead.
     sse_idle_budget: float = 180.0
@@ -56,6 +58,9 @@ class ClientConfig:
     backoff_max: float = 30.0
     request_timeout: float = 60.0
     connect_timeout: float = 15.0
+    # All attempts to connect within one call (timeouts and backoffs) end within this: no network is
+    # reported in seconds, not after retries × timeouts.
+    connect_budget: float = 10.0
     language: str = "en"
 
     def __post_init__(self) -> None:
@@ -65,7 +70,7 @@ class ClientConfig:
         token = "None" if self.token is None else "'***'"
         return (
             f"ClientConfig(base_url={self.base_url!r}, token={token}, config_dir={str(self.config_dir)!r}, "
-            f"platform={self.platform!r}, max_retries={self.max_retries})"
+            f"platform={self.platform!r}, max_retries={self.max_retries}, max_wait={self.max_wait:g})"
         )
 
     @classmethod

@@ -41,11 +41,13 @@ async def save_response(response: httpx.Response, dest: Path, *, what: str) -> i
                     handle.write(chunk)
             except httpx.TransportError as exc:
                 raise TransportError(f"{what}: the download broke off ({type(exc).__name__})",
-                                     hint="run the export again") from exc
+                                     hint="the connection dropped: run again (the render is done; "
+                                     "--resume continues a run)") from exc
             size = handle.tell()
         if size == 0:
             raise ApiError(f"{what}: the download was empty",
-                           hint="poll the render again; the output may not be ready")
+                           hint="the output may not be ready yet: run again in a minute "
+                           "(--resume continues a run)")
         os.replace(temp, dest)
         return size
     finally:

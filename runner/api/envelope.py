@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from runner.api.advice import damaged_file_hint, is_damaged_media, refused_request_hint
 from runner.errors import (
     ApiError,
     AuthError,
@@ -77,30 +78,34 @@ def error_for(
         code is not None and "duplicate" in str(message or "").lower() and "/render/" in endpoint
     ):
         return DuplicateRenderId(f"{endpoint}: render id already used{suffix}",
-                                 hint="submit again with a new id", **common)
+                                 hint="three fresh render ids were refused as taken: run again", **common)
     if code == 1001:
         hint = ("NEMO_TOKEN is invalid or expired: set a fresh token in NEMO_TOKEN, or unset it to use "
                 "an anonymous token" if user_token else
-                "a fresh anonymous token was rejected too; wait a few minutes and run again")
+                "a fresh anonymous token was rejected too: check that --base-url / NEMO_BASE_URL is the Nemo "
+                "API, or set NEMO_TOKEN")
         return AuthError(f"{endpoint}: the API rejected the token (1001){suffix}", hint=hint, **common)
     if code == 1002:
         return SessionNotFound(f"{endpoint}: session not found (1002){suffix}",
-                               hint="start a new session and replay the job's steps", **common)
+                               hint="check the session id and that it was made with this token and base URL "
+                                    "(sessions of an embedded-mock run end with the run)", **common)
     if code == 2001:
         return InsufficientCredits(
             f"{endpoint}: out of credits (2001){suffix}",
             hint="register at https://nemovideo.com (anonymous tokens get 100 credits) or top up; "
                  "finished work is kept and the run can be resumed", **common)
     if code == 4001:
-        return UnsupportedFileType(f"{endpoint}: unsupported file type (4001){suffix}",
-                                   hint=f"use one of {ACCEPTED_TYPES}", **common)
+        # 4001 also comes for a file of a good type that will not decode: then its type is not the cure.
+        hint = (damaged_file_hint("the file", "converting it to another type") if is_damaged_media(said or "")
+                else f"use one of {ACCEPTED_TYPES}")
+        return UnsupportedFileType(f"{endpoint}: unsupported file type (4001){suffix}", hint=hint, **common)
     if code == 4002:
         return FileTooLarge(f"{endpoint}: file too large (4002){suffix}",
-                            hint="compress or trim it (images up to 50 MB)", **common)
+                            hint="compress or trim it (images up to 50 MiB)", **common)
     if code == 400:
         return MissingClientId(f"{endpoint}: the API wants an X-Client-Id (400){suffix}",
-                               hint="a new client id was tried too; delete the motionctl credentials "
-                                    "file and run again", **common)
+                               hint="a new client id was refused too: check that --base-url / NEMO_BASE_URL "
+                                    "is the Nemo API", **common)
     if code == 402:
         return ExportNotAllowed(
             f"{endpoint}: export is blocked on the free plan (402); this is the plan tier, not credits"
@@ -108,16 +113,22 @@ def error_for(
             **common)
     if code == 429:
         return RateLimited(f"{endpoint}: rate limited (429){suffix}", retry_after=retry_after,
-                           hint="waited and retried once; wait a minute, or run fewer jobs at once",
+                           hint="the API limits how often it may be called: run again with fewer jobs "
+                                "at once (--concurrency)",
                            **common)
     if status >= 500:
         return ServerError(f"{endpoint}: the API failed with HTTP {status}{suffix}",
-                           hint="retried with backoff; try again later", **common)
+                           hint="a failure on the API's side, retried with backoff: run again in a few "
+                                "minutes (finished work is kept)", **common)
     if code is not None:
         return ApiError(f"{endpoint}: the API answered error {code}{suffix}", code=code,
                         hint="see the Nemo API error codes", **common)
+    if failure is not None and 400 <= status < 500:
+        return ApiError(f"{endpoint}: the API refused the request (HTTP {status}){suffix}",
+                        hint=refused_request_hint(str(failure)), **common)
     if failure is not None:
-        return ApiError(f"{endpoint}: the API reported a failure{suffix}", hint="try again later", **common)
+        return ApiError(f"{endpoint}: the API reported a failure{suffix}",
+                        hint="run again; if it fails the same way, change what its message names", **common)
     if status >= 400:
         return ApiError(f"{endpoint}: the API answered HTTP {status}{suffix}",
                         hint="check the base URL and the request", **common)

@@ -19,6 +19,10 @@ from typing import Any
 from runner.api.models import StreamEvent, StreamResult
 from runner.errors import StreamError
 
+# An agent's error mid-stream is the service's hiccup as far as we can tell: the cure is to run again.
+AGENT_ERROR_HINT = ("the agent failed while working, probably in passing: run again (finished steps are "
+                    "kept; --resume continues a run); if the same step fails again, reword or simplify it")
+
 HEARTBEAT = StreamEvent(kind="heartbeat")
 # The backend sometimes appends this line after real work; clients are told to ignore it.
 _NOISE_PREFIX = "i encountered a temporary issue"
@@ -52,13 +56,13 @@ def decode_event(payload: Mapping[str, Any]) -> list[StreamEvent]:
     raw = dict(payload)
     if "error" in payload and "type" not in payload:
         raise StreamError(f"the agent reported an error mid-stream: {payload['error']}",
-                          hint="send the message again; if it keeps failing, start a new session")
+                          hint=AGENT_ERROR_HINT)
     if "type" in payload:
         return _decode_typed(payload, raw)
     if payload.get("errorCode") or payload.get("errorMessage"):
         detail = payload.get("errorMessage") or payload.get("errorCode")
         raise StreamError(f"the agent reported an error mid-stream: {detail}",
-                          hint="send the message again; if it keeps failing, start a new session")
+                          hint=AGENT_ERROR_HINT)
     return _decode_adk(payload, raw)
 
 
@@ -77,7 +81,7 @@ def _decode_typed(payload: Mapping[str, Any], raw: dict[str, Any]) -> list[Strea
         return [StreamEvent(kind="heartbeat", raw=raw)]
     if kind == "error":
         raise StreamError(f"the agent reported an error mid-stream: {payload.get('message', payload)}",
-                          hint="send the message again; if it keeps failing, start a new session")
+                          hint=AGENT_ERROR_HINT)
     return []  # unknown kinds (progress, usage …) are ignored rather than fatal
 
 

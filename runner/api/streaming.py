@@ -74,15 +74,17 @@ async def consume_events(
                 if on_event is not None:
                     await maybe_await(on_event(event))
     except _StreamIdle:
-        raise StreamError(f"POST /run_sse: no bytes for {idle:g} s", hint="the backend went quiet; "
-                          "check the session state, then send the message again") from None
+        raise StreamError(f"POST /run_sse: no bytes for {idle:g} s", hint="the service went quiet mid-step: "
+                          "run again (finished steps are kept; --resume continues a run)") from None
     except httpx.TimeoutException as exc:
         raise StreamError(f"POST /run_sse: no bytes for {idle:g} s ({type(exc).__name__})",
-                          hint="check the session state, then send the message again") from exc
+                          hint="the service went quiet mid-step: run again (finished steps are kept; "
+                               "--resume continues a run)") from exc
     except httpx.TransportError as exc:
         count = len(collector.result().events)
         raise StreamError(f"POST /run_sse: the stream broke off after {count} events ({type(exc).__name__})",
-                          hint="check the session state; resend if nothing changed") from exc
+                          hint="the connection dropped mid-step: run again (finished steps are kept; "
+                               "--resume continues a run)") from exc
     except SSEError as exc:
         raise StreamError(f"POST /run_sse: not an event stream ({exc})",
                           hint="check the base URL (NEMO_BASE_URL)") from exc

@@ -1,15 +1,25 @@
-"""``motionctl credits`` and ``motionctl state``: thin commands over ``runner.api``."""
+"""``motionctl credits`` and ``motionctl state``: thin commands over ``runner.api``.
+
+Both ask about an existing identity: the balance of *your* token, a session *your* token made. So they
+never fetch a fresh anonymous token (it would show a new 100-credit account and none of your sessions, and
+spend one of the IP's few new tokens); with neither NEMO_TOKEN nor a cached token for the base URL they
+say what to point them at instead.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import anyio
 import click
 
-from runner.api import ClientConfig, Credits, NemoClient, summarize_tracks
+from runner.api import DEFAULT_BASE_URL, ClientConfig, Credits, NemoClient, summarize_tracks
+from runner.api.auth import CredentialStore
+from runner.api.waits import human_duration
+from runner.errors import UsageError
 
 T = TypeVar("T")
 
@@ -21,11 +31,36 @@ base_url_option = click.option(
 )
 
 
+def _require_identity(config: ClientConfig) -> None:
+    """Refuse, exit 2, when there is no token to ask with (see the module docstring)."""
+    if config.token is not None:
+        return
+    cached = CredentialStore(config.config_dir).load(config.base_url)
+    if cached is not None and cached.usable(datetime.now(UTC)):
+        return
+    expired = cached is not None and cached.token and cached.expires_at is not None
+    why = "its cached token has expired" if expired else "no run has cached a usable token"
+    if config.base_url == DEFAULT_BASE_URL:
+        where, hint = "the live API", (
+            "a default run uses the embedded mock, whose sessions end with the run: pass --base-url "
+            "http://127.0.0.1:8787 of a `motionctl mock serve` you ran the recipe against "
+            "(`motionctl run R --base-url …`), or set NEMO_TOKEN for the live API")
+    else:
+        where, hint = config.base_url, (
+            f"run a recipe against it first (`motionctl run R --base-url {config.base_url}`), "
+            "or set NEMO_TOKEN")
+    raise UsageError(f"nothing to ask: NEMO_TOKEN is not set and {why} for {where}", hint=hint)
+
+
 def _run(base_url: str | None, call: Callable[[NemoClient], Awaitable[T]]) -> T:
     config = ClientConfig.from_env(base_url=base_url)
+    _require_identity(config)
+
+    def on_wait(seconds: float, reason: str) -> None:  # a wait nobody sees looks like a hang
+        click.echo(f"motionctl: {reason}; waiting {human_duration(seconds)}", err=True)
 
     async def main() -> T:
-        async with NemoClient(config) as client:
+        async with NemoClient(config, on_wait=on_wait) as client:
             return await call(client)
 
     return anyio.run(main)

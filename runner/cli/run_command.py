@@ -13,16 +13,27 @@ from pathlib import Path
 import click
 
 from runner.actions import DEFAULT_OUT_DIR
+from runner.api.waits import parse_duration
 from runner.errors import ExecutionError, GoldenMismatch, UsageError
 from runner.golden import recipes_among
 from runner.recipe import load_all
-from runner.reporting import console_reporter
+from runner.reporting import Verbosity, console_reporter
 from runner.reporting.reports import ReportTargets, write_reports
 from runner.run import RunConfig, RunInterruptedError, RunResult, run_recipe
 
 
 def register(cli: click.Group) -> None:
     cli.add_command(run)
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """``--max-wait 10m`` → 600.0 seconds (the parsing lives with the client's waits)."""
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("run")
@@ -46,6 +57,11 @@ def register(cli: click.Group) -> None:
 @click.option("--preview", is_flag=True, help="Small, fast renders (the diffs are the same).")
 @click.option("--fail-fast", is_flag=True,
               help="Stop the run at the first failed job; running jobs stop too (--resume continues them).")
+@click.option("--max-wait", "max_wait", metavar="DURATION", default=None, callback=_duration,
+              help="Longest rate-limit wait to sit through (300, 90s, 10m, 2h; default 5m); a longer "
+                   "Retry-After fails at once.")
+@click.option("-q", "--quiet", is_flag=True, help="One line per job (and a summary now and then).")
+@click.option("-v", "--verbose", is_flag=True, help="Also what each step sends and every render status.")
 @click.option("--report-junit", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="Write a JUnit XML report (a testsuite per recipe, a testcase per job).")
 @click.option("--report-json", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
@@ -54,11 +70,14 @@ def register(cli: click.Group) -> None:
               help="Write DIR/index.html: contact sheets, clips, steps and failures first.")
 def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: Path, runs_dir: Path,
         concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
-        fail_fast: bool, report_junit: Path | None = None, report_json: Path | None = None,
-        report_html: Path | None = None) -> None:
+        fail_fast: bool, max_wait: float | None, quiet: bool, verbose: bool, report_junit: Path | None = None,
+        report_json: Path | None = None, report_html: Path | None = None) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
     if check and update:
         raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
+    if quiet and verbose:
+        raise UsageError("-q and -v exclude each other", hint="pick one: -q a line per job, -v every detail")
+    verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
     chosen = recipes_among(recipes)
     if resume is not None and len(chosen) > 1:
         raise UsageError("--resume continues one run", hint="pass the one recipe that run was made from")
@@ -74,7 +93,8 @@ def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: 
         config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice
                            base_url=base_url, out_dir=out_dir, runs_dir=runs_dir, concurrency=concurrency,
                            check=check, update=update, resume=resume, preview=preview, fail_fast=fail_fast,
-                           rate=rate, reporters=(console_reporter(sys.stderr),))
+                           rate=rate, max_wait=max_wait,
+                           reporters=(console_reporter(sys.stderr, verbosity=verbosity),))
         try:
             result = run_recipe(config)
         except RunInterruptedError:
@@ -99,8 +119,10 @@ def _report(recipe: Path, result: RunResult) -> list[str]:
     """Print outputs and golden results; return one line per failure (for the final error)."""
     for path in result.outputs:
         click.echo(str(path))
+    ran = sum(1 for j in result.jobs if not j.skipped)
+    rate = f", {ran / result.elapsed:.2g} jobs/s" if ran and result.elapsed > 0 else ""
     click.echo(f"run {result.run_id}: {len(result.jobs) - len(result.failed)}/{len(result.jobs)} jobs ok "
-               f"in {result.elapsed:.1f}s; journal: {result.run_dir / 'journal.jsonl'}", err=True)
+               f"in {result.elapsed:.1f}s{rate}; journal: {result.run_dir / 'journal.jsonl'}", err=True)
     failures = []
     for job in result.failed:
         at = f" at {job.where}" if job.where else ""

@@ -15,6 +15,7 @@ from runner.recipe.model import (
     TextStep,
     UseStep,
 )
+from runner.recipe.presets import Platform
 
 SentenceStep = (MotionStep | SayStep | TextStep | RemoveStep | ReplaceStep | MusicStep | AspectStep
                 | DurationStep | UseStep)
@@ -50,7 +51,8 @@ def compile_step(step: Step) -> str:
             where = (f"at the {step.position}" if isinstance(step.position, str)
                      else f"at {number(step.position[0])}% {number(step.position[1])}%")
             extras = "".join([f", size {step.size}" if step.size else "",
-                              f", color {step.color}" if step.color else ""])
+                              f", color {step.color}" if step.color else "",
+                              "" if step.keep_safe else ", ignoring the safe zone"])
             return (f"Add the text {quote(step.content)} from {seconds(step.start_ms)} "
                     f"for {seconds(step.length_ms)} {where}{extras}.")
         case RemoveStep(what="motion"):
@@ -69,6 +71,9 @@ def compile_step(step: Step) -> str:
             return f"Add background music: {mood} mood at {number(step.volume)}% volume."
         case MusicStep(file=str() as file):
             return f"Add background music from the file {quote(file)} at {number(step.volume)}% volume."
+        case AspectStep(platform=Platform() as platform):
+            # The platform travels with the ratio: the renderer keeps text inside that platform's safe zone.
+            return f"Set the aspect ratio to {step.ratio} for {platform.name}."
         case AspectStep():
             return f"Set the aspect ratio to {step.ratio}."
         case DurationStep():

@@ -107,6 +107,7 @@ class TextStep:
     position: str | tuple[float, float]
     size: int | None = None
     color: str | None = None  # #RRGGBB, upper case
+    keep_safe: bool = True  # false: {x, y} may lie where the platform's interface covers it
     kind: Literal["text"] = "text"
 
 
@@ -204,6 +205,7 @@ def build_step(step: Mapping[str, Any], defaults: Defaults = Defaults()) -> Step
                 position=_position(value.get("position", defaults.text.position)),
                 size=value.get("size", defaults.text.size),
                 color=_color(value.get("color")) or defaults.text.color,
+                keep_safe=value.get("keep_safe", True),
             )
         case "remove":
             if isinstance(value, dict):

@@ -19,10 +19,10 @@ from runner import media
 from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Expectation, Export, Job, Plan, Say, Upload, Where
 from runner.errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
 from runner.recipe import model, schema
-from runner.recipe.compiler import compile_step, seconds
+from runner.recipe.compiler import compile_step, number, seconds
 from runner.recipe.expand import Combination, expand_matrix, job_ids
 from runner.recipe.loader import Document, JsonPath, read_recipe
-from runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform
+from runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform, safe_zone
 from runner.recipe.templates import render_tree
 
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
@@ -160,6 +160,7 @@ class _JobState:
     images: list[str] = field(default_factory=list)  # uploaded image file names, in order
     audio: list[str] = field(default_factory=list)
     platform: Platform | None = None
+    aspect: str | None = None  # the ratio asked for so far (None: the API's 9:16 canvas)
     duration_ms: int | None = None
     exports: int = 0
 
@@ -219,7 +220,8 @@ class _JobPlanner:
                 index = listed.index(platform) if isinstance(listed, list) and platform in listed else None
                 source = ("matrix", "platform") if index is None else ("matrix", "platform", index)
             line, column = self.doc.mark(source)
-            sentence = compile_step(model.AspectStep(aspect))
+            state.aspect = aspect
+            sentence = compile_step(model.AspectStep(aspect, preset or self.defaults.platform))
             says.append(Say(sentence, Where(self.doc.file, line, column, 0, "defaults")))
         if self.defaults.duration_ms:
             line, column = self.doc.mark(("defaults", "duration"))
@@ -259,8 +261,8 @@ class _JobPlanner:
                 self._problem((*at, "file"),
                               f"no audio file named '{name}' was uploaded before this step{hint}")
                 return []
-            case model.AspectStep(platform=platform):
-                state.platform = platform or state.platform
+            case model.AspectStep(platform=platform, ratio=ratio):
+                state.platform, state.aspect = platform, ratio
                 if platform and state.duration_ms:
                     self._check_cap(at, state.duration_ms, state)
             case model.DurationStep(ms=ms):
@@ -270,6 +272,13 @@ class _JobPlanner:
                 end = seconds(state.duration_ms or 0)
                 self._problem((*at, "at"), f"the text starts at {seconds(start)}, after the end of the {end} "
                                            "clip; start it earlier")
+                return []
+            case model.TextStep(position=(x, y), keep_safe=True) if not (
+                    zone := safe_zone(state.platform, state.aspect)).contains(x / 100, y / 100):
+                self._problem((*at, "position"),
+                              f"{{x: {number(x)}, y: {number(y)}}} is outside the safe zone of {zone.label} "
+                              f"({zone.describe()}), where the platform's interface covers text; move it "
+                              "inside, or add keep_safe: false to place it there anyway")
                 return []
         return [Say(compile_step(step), where, free_text=isinstance(step, model.SayStep))]
 

@@ -7,17 +7,18 @@ from typing import TextIO
 from runner.events import Reporter
 from runner.reporting.jsonl import JsonlReporter
 from runner.reporting.plain import PlainReporter
+from runner.reporting.text import Verbosity
 
-__all__ = ["JsonlReporter", "PlainReporter", "console_reporter"]
+__all__ = ["JsonlReporter", "PlainReporter", "Verbosity", "console_reporter"]
 
 
-def console_reporter(stream: TextIO, *, tty: bool | None = None) -> Reporter:
-    """A rich live display when ``stream`` is a terminal, else one plain line per event."""
+def console_reporter(stream: TextIO, *, tty: bool | None = None,
+                     verbosity: Verbosity = Verbosity.NORMAL) -> Reporter:
+    """A rich live display when ``stream`` is a terminal, else plain lines; as much as ``verbosity`` asks."""
     if tty is None:
         tty = stream.isatty()
     if tty:
         from runner.reporting.console import RichReporter  # rich is only imported for terminals
 
-        return RichReporter(stream)
-    return PlainReporter(stream)
-
+        return RichReporter(stream, verbosity)
+    return PlainReporter(stream, verbosity)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -42,8 +43,11 @@ def test_a_failing_expect_names_job_step_and_line_shows_the_diff_and_spares_othe
     err = result.err
     run_dir = next((tmp_path / "runs").iterdir())
     # As it fails: the mismatch and the draft it was checked against.
-    assert (f"[two-platforms-youtube] FAILED at {recipe}:8:5, step 3 (expect): the expectation did not hold: "
-            "aspect: expected 9:16, got 16:9\n  draft: {") in err
+    # (the job's line: the jobs counter, the job, its session, where and why)
+    failed = (f"at {recipe}:8:5, step 3 (expect): the expectation did not hold: aspect: expected 9:16, "
+              "got 16:9\n  draft: {")
+    assert re.search(r"^\[\d/2\] FAILED  two-platforms-youtube  session \d+  " + re.escape(failed), err,
+                     flags=re.M)
     assert '"aspect": "16:9"' in err
     # At the end, one line per failed job, without the draft again.
     assert err.endswith(f"motionctl: error: job two-platforms-youtube failed at {recipe}:8:5, "

@@ -110,7 +110,7 @@ def test_ctrl_c_says_once_how_to_resume_exits_130_and_the_printed_command_finish
                 signal.raise_signal(signal.SIGINT)  # what Ctrl-C in a terminal sends
 
     plain = run_command.console_reporter
-    monkeypatch.setattr(run_command, "console_reporter", lambda stream: CtrlCAfterTheMotion(stream))
+    monkeypatch.setattr(run_command, "console_reporter", lambda stream, **_: CtrlCAfterTheMotion(stream))
     recipe = workflows_copy / "quickstart.yaml"
     result = cli("run", recipe, "--preview")
 

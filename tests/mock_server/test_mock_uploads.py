@@ -122,7 +122,7 @@ async def test_real_50_mb_limit_by_default(open_api: OpenApi) -> None:
     async with open_api() as api:
         sid = await api.session()
         body = await api.upload(sid, ("huge.png", png_bytes() + bytes(50 * 1024 * 1024)))
-        assert body["code"] == 4002 and "50 MB" in body["message"]
+        assert body["code"] == 4002 and "over 50 MiB;" in body["message"]
 
 
 async def test_url_sources_file_data_and_own_cdn(open_api: OpenApi, tmp_path: Path) -> None:

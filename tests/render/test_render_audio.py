@@ -125,7 +125,7 @@ def test_unreadable_music_is_named(tmp_path: Path) -> None:
     ("size", "message"),
     [
         (None, r"^music cdn://song: cannot read .*song\.mp3 \(No such file or directory\); check the media"),
-        (51 * 1024 * 1024, r"^music cdn://song: 53\.5 MB is over the 50 MB limit; use a smaller file$"),
+        (51 * 1024 * 1024, r"^music cdn://song: 51 MiB is over the 50 MiB limit; use a smaller file$"),
     ],
 )
 def test_missing_or_oversized_music_is_refused_before_decoding(

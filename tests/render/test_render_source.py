@@ -53,7 +53,7 @@ def test_files_over_50_mb_are_refused(tmp_path: Path) -> None:
     big = tmp_path / "huge.jpg"
     with big.open("wb") as handle:
         handle.truncate(51 * 1024 * 1024)
-    with pytest.raises(RenderInputError, match=r"^image cdn://pic: 53\.5 MB is over the 50 MB limit; use a"):
+    with pytest.raises(RenderInputError, match=r"^image cdn://pic: 51 MiB is over the 50 MiB limit; use a"):
         render_draft(video_draft(None), {"cdn://pic": big}, tmp_path / "c.mp4", PREVIEW)
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 import respx
 
+from runner.api.auth import Credentials, CredentialStore
 from runner.cli import main
-from tests.runner.api.helpers import USER_TOKEN, check_calls, fail, ok, token_answer
+from tests.runner.api.helpers import TOKEN, USER_TOKEN, check_calls, fail, ok
 
 BASE = "https://cli.test"
 STATE = {
@@ -48,23 +50,59 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
 
 
-def test_credits_prints_the_balance(
-    api: respx.MockRouter, capsys: pytest.CaptureFixture[str], tmp_path: Path
+@pytest.fixture
+def cached(tmp_path: Path) -> Path:
+    """A token an earlier `motionctl run --base-url` left in the cache (platformdirs honours XDG)."""
+    store = CredentialStore(tmp_path / "xdg" / "motionctl")
+    store.save(BASE, Credentials("cid-1", TOKEN, datetime.now(UTC) + timedelta(days=3)))
+    return store.path
+
+
+def test_credits_prints_the_balance_of_the_cached_token(
+    api: respx.MockRouter, capsys: pytest.CaptureFixture[str], cached: Path
 ) -> None:
-    api.post("/api/auth/anonymous-token").mock(return_value=token_answer())
-    api.get("/api/credits/balance/simple").mock(
+    balance = api.get("/api/credits/balance/simple").mock(
         return_value=ok({"available": 25000, "frozen": 40, "total": 25040})
     )
     assert main(["credits", "--base-url", BASE]) == 0
     assert capsys.readouterr().out.split() == ["available", "25000", "frozen", "40", "total", "25040"]
-    cache = tmp_path / "xdg" / "motionctl" / "credentials.json"  # platformdirs honours XDG_CONFIG_HOME
-    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    # The cached identity, not a fresh 100-credit one (respx refuses the unmocked token route).
+    assert [c.request.url.path for c in api.calls] == ["/api/credits/balance/simple"]
+    assert balance.calls.last.request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert stat.S_IMODE(cached.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("command", [["credits"], ["state", "s1"]])
+@pytest.mark.parametrize("base_url", [None, "http://127.0.0.1:8787"])
+def test_with_no_token_to_ask_with_they_say_so_and_exit_2(
+    command: list[str], base_url: str | None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # After a default (embedded-mock) run there is no NEMO_TOKEN and nothing cached: no call is made at all
+    # (respx would refuse any), and the one line names both ways out.
+    with respx.mock(assert_all_mocked=True) as router:
+        args = [*command, *(["--base-url", base_url] if base_url else [])]
+        assert main(args) == 2
+        assert router.calls.call_count == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "nothing to ask: NEMO_TOKEN is not set" in err[0] and "NEMO_TOKEN" in err[0]
+    if base_url is None:
+        assert "for the live API" in err[0] and "--base-url http://127.0.0.1:8787" in err[0]
+        assert "motionctl mock serve" in err[0]
+    else:
+        assert f"for {base_url}" in err[0] and f"motionctl run R --base-url {base_url}" in err[0]
+
+
+def test_an_expired_cached_token_is_named_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = CredentialStore(tmp_path / "xdg" / "motionctl")
+    store.save(BASE, Credentials("cid-1", TOKEN, datetime.now(UTC) - timedelta(days=1)))
+    assert main(["credits", "--base-url", BASE]) == 2
+    assert "its cached token has expired for https://cli.test" in capsys.readouterr().err
 
 
 def test_state_prints_the_seed_style_track_summary(
-    api: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+    api: respx.MockRouter, capsys: pytest.CaptureFixture[str], cached: Path
 ) -> None:
-    api.post("/api/auth/anonymous-token").mock(return_value=token_answer())
     api.get("/api/state/nemo_agent/me/s1/latest").mock(return_value=ok(STATE))
     assert main(["state", "s1", "--base-url", BASE]) == 0
     assert capsys.readouterr().out.strip() == (
@@ -74,10 +112,9 @@ def test_state_prints_the_seed_style_track_summary(
 
 
 def test_state_json_prints_the_raw_data(
-    api: respx.MockRouter, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    api: respx.MockRouter, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cached: Path
 ) -> None:
     monkeypatch.setenv("NEMO_BASE_URL", BASE)
-    api.post("/api/auth/anonymous-token").mock(return_value=token_answer())
     api.get("/api/state/nemo_agent/me/s1/latest").mock(return_value=ok(STATE))
     assert main(["state", "s1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == STATE
@@ -108,3 +145,25 @@ def test_connection_failure_is_one_line(
 
 async def _no_sleep(seconds: float) -> None:
     return None
+
+
+def test_a_wait_is_shown_and_a_week_long_one_fails_at_once(
+    api: respx.MockRouter, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cached: Path
+) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr("runner.api.client.anyio.sleep", sleep)
+    route = api.get("/api/credits/balance/simple").mock(side_effect=[
+        fail(429, "slow down", status=429, **{"Retry-After": "12"}),
+        ok({"available": 1, "frozen": 0, "total": 1}),
+        fail(429, "slow down", status=429, **{"Retry-After": "604196"})])
+    assert main(["credits", "--base-url", BASE]) == 0
+    assert capsys.readouterr().err == (
+        "motionctl: GET /api/credits/balance/simple: rate limited (429); waiting 12 s\n")
+    assert main(["credits", "--base-url", BASE]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "the API asks to wait 7 days (604,196 s)" in err[0]
+    assert slept == [12.0] and route.call_count == 3

@@ -42,7 +42,8 @@ def test_the_terminal_display_shows_steps_failures_and_an_unbroken_resume_comman
     reporter.close()
     lines = stream.getvalue().splitlines()
     assert "a step 1 (upload) ✓ image set to shoe.png [1/2]" in lines  # brackets are text, not markup
-    assert "✗ [b] FAILED at x.yaml:8:5, step 3 (expect): the expectation did not hold" in lines
+    failed = "[2/2] FAILED  b  session 5529798706024415234  at x.yaml:8:5, step 3 (expect): the expectation"
+    assert any(line.startswith(failed) for line in lines)
     assert f"continue with: {RESUME}" in lines  # longer than the 80 columns, still one line to copy
 
 
@@ -54,13 +55,13 @@ def test_plain_lines_for_logs() -> None:
         reporter.handle(event)
     assert stream.getvalue().splitlines() == [
         "run 20261124-013500-x: 2 jobs on the embedded mock (seed 0)",
-        "[a] started (2 steps)",
-        "[a] step 1 (upload): shoe.png",
+        "[a] started · session 5529798706024415233",
         "[a] step 1 (upload) ok: image set to shoe.png [1/2]",
-        "[a] render_1 processing 40%",
-        "[a] done",
-        "[b] started (2 steps)",
-        "[b] FAILED at x.yaml:8:5, step 3 (expect): the expectation did not hold",
+        "[a] render_1 rendering 40%",
+        "[1/2] ok      a  session 5529798706024415233  out/a.mp4",
+        "[b] started · session 5529798706024415234",
+        "[2/2] FAILED  b  session 5529798706024415234  at x.yaml:8:5, step 3 (expect): "
+        "the expectation did not hold",
         "  - aspect: expected 9:16",
         f"interrupted: finished steps are kept in {RUN_DIR}",
         f"continue with: {RESUME}",

@@ -23,12 +23,13 @@ from runner.recipe.model import (
     UploadStep,
     UseStep,
 )
+from runner.recipe.presets import PLATFORMS
 from tests.runner.recipe.recipes import FIXTURES
 
 EVERY_STEP = FIXTURES / "every-step.yaml"
 
 EXPECTED_SENTENCES = [
-    "Set the aspect ratio to 16:9.",  # defaults.aspect: youtube, right after the upload
+    "Set the aspect ratio to 16:9 for youtube.",  # defaults.aspect: youtube, right after the upload
     "Set the duration to 8s.",
     'Use the image "shoe.png".',
     "Animate the image with camera motion: slow zoom in, slow pan left.",
@@ -86,6 +87,9 @@ def test_every_step_kind_compiles_to_its_sentence(tmp_path: Path) -> None:
     (MusicStep(35.0, mood="cinematic"), "Add background music: cinematic mood at 35% volume."),
     (MusicStep(12.5), "Set the music volume to 12.5%."),
     (AspectStep("4:5"), "Set the aspect ratio to 4:5."),
+    (AspectStep("9:16", PLATFORMS["reels"]), "Set the aspect ratio to 9:16 for reels."),
+    (TextStep("x", 0, 1000, (10.0, 90.0), keep_safe=False),
+     'Add the text "x" from 0s for 1s at 10% 90%, ignoring the safe zone.'),
     (DurationStep(60_000), "Set the duration to 60s."),
     (UseStep("my photo.png"), 'Use the image "my photo.png".'),
 ])

@@ -119,7 +119,7 @@ def test_file_over_50_mb(write_recipe: WriteRecipe, tmp_path: Path) -> None:
     path = write_recipe(HEAD + "  - upload: huge.png\n")
     message = only_problem(path)
     assert message.startswith(f"{path}:4:13: step 1 (upload): 'huge.png': file too large (4002)")
-    assert "50 MB" in message
+    assert "50 MiB" in message
 
 
 @pytest.mark.parametrize(("to", "fix"), [

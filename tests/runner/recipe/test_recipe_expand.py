@@ -109,9 +109,9 @@ def test_the_design_example_expands_into_named_jobs_with_presets(tmp_path: Path)
     assert isinstance(first[0], Upload) and first[0].paths == ((FIXTURES / "shoe.png").resolve(),)
     # The platform wins over defaults.aspect; the defaults follow the first upload.
     assert [a.sentence for a in plan.jobs[0].actions[1:3]] == [  # type: ignore[union-attr]
-        "Set the aspect ratio to 9:16.", "Set the duration to 6s."]
+        "Set the aspect ratio to 9:16 for tiktok.", "Set the duration to 6s."]
     assert [a.sentence for a in plan.jobs[1].actions[1:3]] == [  # type: ignore[union-attr]
-        "Set the aspect ratio to 4:5.", "Set the duration to 6s."]
+        "Set the aspect ratio to 4:5 for instagram-feed.", "Set the duration to 6s."]
     exports = [a.dest for job in plan.jobs for a in job.actions if isinstance(a, Export)]
     assert exports == [tmp_path / "spring-sale" / f"{img}-{p}.mp4"
                        for img in ("shoe", "bag") for p in ("tiktok", "instagram-feed")]
@@ -148,7 +148,7 @@ def test_aspect_step_with_a_preset(write_recipe: WriteRecipe) -> None:
     """)
     plan = load_plan(path)
     assert [a.sentence for a in plan.jobs[0].actions[1:]] == [  # type: ignore[union-attr]
-        "Set the aspect ratio to 1:1.", "Set the duration to 60s."]
+        "Set the aspect ratio to 1:1 for instagram-square.", "Set the duration to 60s."]
 
 
 def test_two_jobs_writing_the_same_file_is_a_problem(write_recipe: WriteRecipe) -> None:

@@ -40,7 +40,7 @@ def test_plan_text_shows_the_exact_sentences(capsys: pytest.CaptureFixture[str])
     assert main(["plan", str(SPRING), "--preview"]) == 0
     out = capsys.readouterr().out
     assert "job spring-sale-bag-instagram-feed  (image=bag.jpg, platform=instagram-feed)" in out
-    assert "say Set the aspect ratio to 4:5.  [defaults]" in out
+    assert "say Set the aspect ratio to 4:5 for instagram-feed.  [defaults]" in out
     assert 'say Add the text "Acme — 30% off" from 0s for 3s at the bottom.  [line 12]' in out
     assert "export out/spring-sale/bag-tiktok.mp4 (mp4, low, 540p)" in out  # under the default --out
     assert "total: about 600 credits for 4 jobs" in out

@@ -1,0 +1,59 @@
+"""{x, y} text positions are checked against the platform's safe zone at validation, at the field's line."""
+
+from __future__ import annotations
+
+import motionctl_specs
+import pytest
+
+from runner.actions import Say
+from runner.errors import RecipeValidationError
+from runner.recipe import load_plan
+from runner.recipe.presets import ASPECT_SAFE_ZONES, PLATFORM_SAFE_ZONES, PLATFORMS
+from tests.runner.recipe.recipes import WriteRecipe
+
+RECIPE = """\
+version: 1
+name: demo
+defaults: {{aspect: {aspect}, duration: 4s}}
+steps:
+  - upload: shoe.png
+  - text: {{content: "Corner", for: 1s, position: {{x: 10, y: 90}}{extra}}}
+"""
+
+
+def test_a_point_under_the_platforms_interface_is_refused_at_its_line(write_recipe: WriteRecipe) -> None:
+    path = write_recipe(RECIPE.format(aspect="tiktok", extra=""))
+    with pytest.raises(RecipeValidationError) as caught:
+        load_plan(path, out_dir=path.parent / "out")
+    (problem,) = caught.value.problems
+    message = str(problem)
+    assert message.startswith(f"{path}:6:")
+    assert "{x: 10, y: 90} is outside the safe zone of tiktok (x 6..86%, y 8..77%)" in message
+    assert "keep_safe: false" in message
+
+
+def test_keep_safe_false_sends_the_point_as_written(write_recipe: WriteRecipe) -> None:
+    path = write_recipe(RECIPE.format(aspect="tiktok", extra=", keep_safe: false"))
+    (job,) = load_plan(path, out_dir=path.parent / "out").jobs
+    sentences = [a.sentence for a in job.actions if isinstance(a, Say)]
+    assert sentences == [
+        "Set the aspect ratio to 9:16 for tiktok.",
+        "Set the duration to 4s.",
+        'Add the text "Corner" from 0s for 1s at 10% 90%, ignoring the safe zone.',
+    ]
+
+
+def test_a_bare_ratio_checks_against_its_aspects_zone(write_recipe: WriteRecipe) -> None:
+    # 16:9 keeps 5 % at the sides: x 10 % is inside, y 90 % is at its bottom edge (90 %), still inside.
+    path = write_recipe(RECIPE.format(aspect='"16:9"', extra=""))
+    (job,) = load_plan(path, out_dir=path.parent / "out").jobs
+    assert any(isinstance(a, Say) and a.sentence.endswith("at 10% 90%.") for a in job.actions)
+
+
+def test_every_preset_has_a_safe_zone_and_every_ratio_a_default() -> None:
+    assert set(PLATFORM_SAFE_ZONES) == set(PLATFORMS)
+    zones = motionctl_specs.load("safe-zones.json")["platforms"]
+    assert all(zones[name]["aspect"] == platform.aspect for name, platform in PLATFORMS.items())
+    assert set(ASPECT_SAFE_ZONES) == {"9:16", "4:5", "1:1", "16:9"}
+    for zone in (*PLATFORM_SAFE_ZONES.values(), *ASPECT_SAFE_ZONES.values()):
+        assert 0 <= zone.top < 1 - zone.bottom and 0 <= zone.left < 1 - zone.right
