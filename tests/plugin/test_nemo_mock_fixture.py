@@ -45,3 +45,13 @@ def test_a_bad_fault_plan_is_refused_in_one_line(nemo_mock: NemoMock) -> None:
 
     with pytest.raises(UsageError, match="fault plan refused"):
         nemo_mock.faults({"faults": [{"route": "/x", "respond": {"status": "five hundred"}}]})
+
+
+def test_the_admin_key_the_mock_holds_goes_on_every_admin_call() -> None:
+    from types import SimpleNamespace
+
+    from runner.testing import admin_headers
+
+    assert admin_headers(SimpleNamespace()) == {}  # a mock without admin keys needs no header
+    [(name, value)] = admin_headers(SimpleNamespace(admin_key="k-123")).items()
+    assert name.lower() == "x-mock-admin-key" and value == "k-123"
