@@ -6,8 +6,10 @@ nothing of YAML. Every action is one API call or a small group of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 # Exports land under this folder unless `--out` names another (issue 5); paths stay relative to the
 # working directory, so the printed output path is the one the user would type.
@@ -34,19 +36,74 @@ class Where:
 
 @dataclass(frozen=True)
 class Upload:
-    """Upload local files (images, or audio for music) to the job's session."""
+    """Upload local files (images, or audio for music) to the job's session.
+
+    Done means every file is listed in the session's ``video_infos`` under the name the API returned.
+    """
 
     paths: tuple[Path, ...]
     where: Where
+    allow_noop: bool = False
+
+
+EffectKind = Literal["motion", "text", "remove_text", "remove_all_text", "remove_motion", "remove_music",
+                     "replace", "music", "volume", "aspect", "duration", "use", "changed"]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What the session state must show after a step for the step to count as done (runner/effects.py).
+
+    Only the fields of ``kind`` are set: ``motion`` the axes and easing asked for, ``text`` the content
+    added (or removed, or replaced by ``new_text``), ``music`` its volume and mood or file, ``aspect``,
+    ``duration_ms``, ``use`` the image's (local) name. ``changed``: anything at all (free text).
+    """
+
+    kind: EffectKind
+    motion: Mapping[str, str] | None = None  # axis → direction, e.g. {"zoom": "in", "pan": "left"}
+    easing: str | None = None
+    text: str | None = None
+    new_text: str | None = None
+    volume: float | None = None
+    mood: str | None = None
+    file: str | None = None  # a local upload name; the check uses the name the API returned for it
+    aspect: str | None = None
+    duration_ms: int | None = None
+
+
+CHANGED = Effect("changed")
 
 
 @dataclass(frozen=True)
 class Say:
-    """Send one instruction over /run_sse. ``sentence`` is canonical (specs/instructions.md) or free text."""
+    """Send one instruction over /run_sse. ``sentence`` is canonical (specs/instructions.md) or free text.
+
+    ``uploads`` are the local file names the sentence quotes; the engine swaps each for the name the API
+    returned when it uploaded that file (a server may rename ``my tone.wav`` to ``my_tone.wav``), so the
+    sentence is bound late, at run time. ``effect`` says what the step must change (``None``: anything);
+    ``allow_noop`` lets a step that changed nothing pass (the recipe said so).
+    """
 
     sentence: str
     where: Where
     free_text: bool = False
+    effect: Effect | None = None
+    uploads: tuple[str, ...] = ()
+    allow_noop: bool = False
+
+    def bound(self, names: Mapping[str, str]) -> str:
+        """The sentence with every quoted local upload name replaced by the name the API gave it."""
+        text = self.sentence
+        for local in self.uploads:
+            server = names.get(local)
+            if server and server != local:
+                text = text.replace(_quoted(local), _quoted(server))
+        return text
+
+
+def _quoted(text: str) -> str:
+    # The sentences' quoting rule (specs/instructions.md): "…" with a double quote written as \".
+    return '"' + text.replace('"', '\\"') + '"'
 
 
 @dataclass(frozen=True)

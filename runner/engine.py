@@ -1,33 +1,44 @@
 """Runs a Plan against the Nemo API: one session per job, jobs concurrently, every step journaled.
 
 After every action the engine fetches the session state, diffs it against the state before (RFC 6902),
-checks ``expect`` steps, writes a journal record and emits events. Retries of single calls live in the
-client; the engine handles what needs the job's context: a lost session (1002) gets a new session and the
-job's steps replayed once; no credits (2001) stops the job with a message that says how to resume; a render
-that was already submitted (known from the journal) is polled again on resume, never submitted twice.
+checks that the step did what it asked (runner/effects.py) and ``expect`` steps, writes a journal record
+and emits events. Each call is preceded by an ``intent`` record carrying the ids the runner chose (upload
+names, the render id), so a resume reconciles a step the run stopped in against the server instead of
+sending it twice. Retries of single calls live in the client; the engine handles what needs the job's
+context: a lost session (1002) gets a new session and the job's steps replayed once; no credits (2001), a
+dropped stream or a persistent 5xx/429 stops the job with the command that resumes it; a render the
+journal knows is polled again on resume, never submitted twice, and replaced once past its deadline.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import anyio
 
+from runner import effects
 from runner import state as st
 from runner.actions import Action, Expect, Export, Job, Plan, Say, Upload
 from runner.api.models import RenderStatus, Session, StreamEvent, StreamResult
 from runner.api.waits import waiting_for
 from runner.errors import (
     ApiError,
+    DuplicateRenderId,
     ExecutionError,
     ExpectationFailed,
     InsufficientCredits,
+    PollTimeout,
+    RateLimited,
     RunnerError,
+    ServerError,
     SessionNotFound,
+    StreamError,
+    TransportError,
 )
 from runner.events import (
     JobFailed,
@@ -55,12 +66,17 @@ class NemoApi(Protocol):
 
     async def get_state(self, session_id: str) -> dict[str, Any]: ...
 
+    def new_render_id(self) -> str: ...
+
     async def submit_render(self, session_id: str, draft: dict[str, Any], *,
-                            output: dict[str, str] | None = None) -> RenderStatus: ...
+                            output: dict[str, str] | None = None,
+                            render_id: str | None = None) -> RenderStatus: ...
 
     async def render_status(self, render_id: str) -> RenderStatus: ...
 
-    async def wait_render(self, render_id: str, *,
+    async def cancel_render(self, render_id: str) -> Any: ...
+
+    async def wait_render(self, render_id: str, *, deadline: float | None = None,
                           on_progress: Callable[[RenderStatus], None] | None = None) -> RenderStatus: ...
 
     async def download(self, status: RenderStatus, dest: Path) -> Any: ...
@@ -102,7 +118,14 @@ class EngineOptions:
     rate: float | None = None  # API calls per second over all jobs; None = no limit of our own
     burst: int = 10
     keep_states: bool = True  # write states/<job>/<n>.json after each step
-    resume_hint: str = ""  # "motionctl run --resume runs/<id>", quoted in resumable errors
+    resume_hint: str = ""  # "motionctl run … --resume runs/<id>", quoted in resumable errors
+    render_timeout: float | None = None  # seconds a render may take; None: the client's poll deadline
+    decode_outputs: bool = True  # an export is done only when its file decodes (off for fake APIs)
+
+
+# Failures that say nothing about the recipe: the work done is kept and the same command continues it.
+RESUMABLE: tuple[type[RunnerError], ...] = (InsufficientCredits, StreamError, TransportError, ServerError,
+                                            RateLimited, PollTimeout)
 
 
 @dataclass(frozen=True)
@@ -125,6 +148,11 @@ class _JobRun:
     replayed: bool = False
     outputs: dict[int, Path] = field(default_factory=dict)
     progress: JobProgress = field(default_factory=JobProgress)
+    names: dict[str, str] = field(default_factory=dict)  # local upload name → the API's name for it
+
+
+class StepNotDone(ExecutionError):
+    """The backend refused a step, or it changed nothing it should have (see runner/effects.py)."""
 
 
 class Engine:
@@ -146,22 +174,26 @@ class Engine:
         Returns one outcome per job, in plan order.
         """
         outcomes: dict[str, JobOutcome] = {}
-        limiter = anyio.CapacityLimiter(max(1, self._options.concurrency))
+        # A fixed pool of workers pulling jobs in plan order, not a task per job: a 10,000-job campaign
+        # costs `concurrency` tasks, and jobs still start in the order the plan lists them.
+        pending = iter(plan.jobs)
         async with anyio.create_task_group() as tg:
-            for job in plan.jobs:
-                tg.start_soon(self._guarded, job, limiter, outcomes, tg.cancel_scope)
+            for _ in range(min(max(1, self._options.concurrency), len(plan.jobs))):
+                tg.start_soon(self._worker, pending, outcomes, tg.cancel_scope)
         stopped = "not finished: another job failed and --fail-fast is on"
+        if self._options.resume_hint:
+            stopped += f"; what was done is kept — continue with: {self._options.resume_hint}"
         return [outcomes.get(j.id) or JobOutcome(j.id, ok=False, not_run=True, error=stopped)
                 for j in plan.jobs]
 
-    async def _guarded(self, job: Job, limiter: anyio.CapacityLimiter, outcomes: dict[str, JobOutcome],
-                       scope: anyio.CancelScope) -> None:
-        async with limiter:
+    async def _worker(self, pending: Iterator[Job], outcomes: dict[str, JobOutcome],
+                      scope: anyio.CancelScope) -> None:
+        for job in pending:  # one event loop: taking the next job needs no lock
             with waiting_for(job.id):  # the client's waits (429, backoff) are reported as this job's
                 outcome = await self._run_job(job)
-        outcomes[job.id] = outcome
-        if not outcome.ok and self._options.fail_fast:
-            scope.cancel()
+            outcomes[job.id] = outcome
+            if not outcome.ok and self._options.fail_fast:
+                scope.cancel()
 
     # --- one job -----------------------------------------------------------------------------------
 
@@ -173,6 +205,7 @@ class Engine:
                               outputs=tuple(Path(p) for p in progress.outputs.values()))
         run = _JobRun(job, progress=progress or JobProgress())
         run.outputs = {i: Path(p) for i, p in run.progress.outputs.items()}
+        run.names = dict(run.progress.names)
         current: Action | None = None
         try:
             await self._open(run)
@@ -207,11 +240,13 @@ class Engine:
 
     async def _failed(self, run: _JobRun, action: Action | None, exc: RunnerError) -> JobOutcome:
         where = str(action.where) if action is not None else ""
-        resumable = isinstance(exc, InsufficientCredits)
+        resumable = isinstance(exc, RESUMABLE)
         message = str(exc)
-        if resumable:
-            message = (f"out of credits ({exc.message}); what was done is kept — top up, then "
-                       f"{self._options.resume_hint or 'resume the run with --resume'}")
+        resume = self._options.resume_hint or "resume the run with --resume"
+        if isinstance(exc, InsufficientCredits):
+            message = f"out of credits ({exc.message}); what was done is kept — top up, then {resume}"
+        elif resumable:
+            message = f"{message}; what was done is kept — when it is fixed, continue with: {resume}"
         await self._journal.commit({"type": "job_failed", "job": run.job.id, "where": where, "error": message,
                                     "resumable": resumable, "error_type": type(exc).__name__})
         self._reporter.handle(JobFailed(run.job.id, where, message, resumable=resumable))
@@ -221,15 +256,21 @@ class Engine:
     async def _open(self, run: _JobRun) -> None:
         """Start the job's session, or on resume pick its session up again (replaying it if it is gone)."""
         old = run.progress.session_id
-        if old and run.progress.done_steps:
+        if old and (run.progress.done_steps or run.progress.pending):
             try:
                 await self._bucket.acquire()
-                run.state = st.snapshot(await self._api.get_state(old))
-                run.session_id = old
-                return
+                server = st.snapshot(await self._api.get_state(old))
             except SessionNotFound:
-                await self._new_session(run, replay_before=max(run.progress.done_steps) + 1)
+                done = max(run.progress.done_steps, default=0)
+                run.progress.pending = None  # it happened, if at all, in the session that is gone
+                await self._new_session(run, replay_before=done + 1)
                 return
+            run.session_id = old
+            # With a step under way, the state before it comes from the journal: the server's state may
+            # already show that step's doing, which is what reconciling it looks for.
+            rebuilt = run.progress.state
+            run.state = rebuilt if run.progress.pending and rebuilt is not None else server
+            return
         await self._new_session(run, replay_before=1)
 
     async def _new_session(self, run: _JobRun, *, replay_before: int) -> None:
@@ -239,37 +280,90 @@ class Engine:
         run.session_id, run.task_id = session.session_id, session.task_id
         replay = [(i, a) for i, a in enumerate(run.job.actions, start=1)
                   if i < replay_before and isinstance(a, Upload | Say)]
-        await self._journal.commit({"type": "session", "job": run.job.id, "session_id": run.session_id,
-                                    "task_id": run.task_id, "replay": bool(replay)})
+        await self._journal.commit({"type": "session_opened", "job": run.job.id,
+                                    "session_id": run.session_id, "task_id": run.task_id})
         for index, action in replay:
             await self._bucket.acquire()
             if isinstance(action, Upload):
-                await self._api.upload_files(run.session_id, list(action.paths))
+                run.names.update(_names(action, await self._api.upload_files(run.session_id,
+                                                                             list(action.paths))))
             else:
-                await self._api.send_message(run.session_id, action.sentence)
+                await self._api.send_message(run.session_id, action.bound(run.names))
             await self._journal.commit({"type": "replay", "job": run.job.id, "index": index})
         await self._bucket.acquire()
         run.state = st.snapshot(await self._api.get_state(run.session_id))
+        # The baseline a resume rebuilds later states from (the session's state once replayed).
+        await self._journal.commit({"type": "session", "job": run.job.id, "session_id": run.session_id,
+                                    "task_id": run.task_id, "replay": bool(replay), "state": run.state,
+                                    "names": dict(run.names)})
+
+    async def _state(self, run: _JobRun) -> st.Snapshot:
+        await self._bucket.acquire()
+        return st.snapshot(await self._api.get_state(run.session_id))
 
     async def _step(self, run: _JobRun, index: int, action: Action) -> None:
         job = run.job
         label = action.where.label
         record: dict[str, Any] = {"type": "step", "job": job.id, "index": index, "label": label,
                                   "where": str(action.where)}
-        text, no_text, output = "", False, None
+        pending = run.progress.pending if run.progress.pending and run.progress.pending.index == index \
+            else None
+        run.progress.pending = None
+        intent = {"type": "intent", "job": job.id, "index": index, "label": label,
+                  "session_id": run.session_id}
+        before = run.state
+        text, no_text, output, reconciled = "", False, None, False
+        after: st.Snapshot | None = None
+        reason: str | None = None
         if isinstance(action, Upload):
             self._reporter.handle(StepStarted(job.id, index, label, ", ".join(p.name for p in action.paths)))
-            await self._bucket.acquire()
-            await self._api.upload_files(run.session_id, list(action.paths))
-            record |= {"kind": "upload", "files": [p.name for p in action.paths]}
+            names = pending.uploaded if pending else None
+            if pending and names is None:
+                # Killed or failed after sending the upload: if the session lists new files, it arrived.
+                after = await self._state(run)
+                new = effects.new_uploads(before, after)
+                if len(new) >= len(action.paths):
+                    names = dict(zip((p.name for p in action.paths), new[-len(action.paths):], strict=True))
+                else:
+                    after = None
+            reconciled = names is not None and pending is not None
+            if names is None:
+                files = [p.name for p in action.paths]
+                await self._journal.commit(intent | {"kind": "upload", "files": files})
+                await self._bucket.acquire()
+                names = _names(action, await self._api.upload_files(run.session_id, list(action.paths)))
+                await self._journal.commit({"type": "uploaded", "job": job.id, "index": index,
+                                            "names": names})
+            run.names.update(names)
+            after = after if after is not None else await self._state(run)
+            missing = effects.missing_uploads(list(names.values()), after)
+            if missing and not action.allow_noop:
+                reason = f"the session does not list {', '.join(missing)} among its uploads"
+            record |= {"kind": "upload", "files": [p.name for p in action.paths], "names": names}
         elif isinstance(action, Say):
-            self._reporter.handle(StepStarted(job.id, index, label, action.sentence))
-            await self._bucket.acquire()
-            reply = await self._api.send_message(run.session_id, action.sentence)
-            text, no_text = reply.text.strip(), reply.no_text
-            record |= {"kind": "say", "sent": action.sentence, "free_text": action.free_text,
-                       "no_text": no_text, "text": text,
-                       "tools": [e.name for e in reply.tool_calls if e.name]}
+            sentence = action.bound(run.names)
+            self._reporter.handle(StepStarted(job.id, index, label, sentence))
+            tools: list[str] = []
+            result: str | None = None
+            if pending:
+                after = await self._state(run)
+                if after == before:
+                    after = None  # not applied (or never arrived): send it again
+                else:
+                    reconciled = True
+                    text = "(the run stopped before the reply; the state shows the step was applied)"
+            if after is None:
+                await self._journal.commit(intent | {"kind": "say", "sent": sentence})
+                await self._bucket.acquire()
+                reply = await self._api.send_message(run.session_id, sentence)
+                text, no_text = reply.text.strip(), reply.no_text
+                tools = [e.name for e in reply.tool_calls if e.name]
+                result = _tool_summary(reply)
+                after = await self._state(run)
+            if not action.allow_noop:
+                reason = effects.unmet(action.effect, before, after, run.names)
+            record |= {"kind": "say", "sent": sentence, "free_text": action.free_text, "no_text": no_text,
+                       "text": text, "tools": tools, "result": result}
         elif isinstance(action, Export):
             self._reporter.handle(StepStarted(job.id, index, label, str(action.dest)))
             output = await self._export(run, index, action)
@@ -279,10 +373,16 @@ class Engine:
             self._reporter.handle(StepStarted(job.id, index, label, "check the session state"))
             record |= {"kind": "expect"}
 
-        before = run.state
-        await self._bucket.acquire()
-        after = st.snapshot(await self._api.get_state(run.session_id))
+        if after is None:
+            after = await self._state(run)
         ops = st.diff(before, after)
+        if reason is not None:
+            await self._journal.commit({"type": "step_refused", "job": job.id, "index": index, "label": label,
+                                        "where": str(action.where), "reason": reason, "reply": text,
+                                        "patch": ops})
+            said = f'the agent said: "{_one_line(text)}"' if text else "the agent gave no text reply"
+            raise StepNotDone(f"not done: {reason}; {said}", job=job.id, step=str(action.where),
+                              hint="change the step so the backend can do it, or mark it 'allow_noop: true'")
         run.state = after
         if isinstance(action, Expect):
             failures = check(action.expectation, after)
@@ -293,29 +393,31 @@ class Engine:
         if no_text:
             summary = f"no reply; the state changed: {st.describe(before, after)}" if ops else \
                 "no reply and nothing changed in the state"
-        elif text:
+        elif text and not reconciled:
             summary = text.splitlines()[0][:160]
         elif output is not None:
             summary = f"wrote {output}"
         else:
             summary = st.describe(before, after) if ops else "nothing changed"
-        record |= {"summary": summary, "patch": ops}
+        record |= {"summary": summary, "acted": bool(ops) or isinstance(action, Export | Expect),
+                   "reconciled": reconciled, "patch": ops}
         await self._journal.commit(record)
         if self._options.keep_states:
             self._journal.write_state(job.id, index, after)
         self._reporter.handle(StepFinished(job.id, index, label, tuple(ops), summary, no_text, output))
 
+    # --- export -------------------------------------------------------------------------------------
+
     async def _export(self, run: _JobRun, index: int, action: Export) -> Path:
         job = run.job
-        render_id = run.progress.renders.get(index)
+        progress = run.progress
+        render_id = progress.renders.get(index)
         status: RenderStatus | None = None
+        started = time.monotonic()
+        deadline = progress.deadlines.get(index)
         if render_id:
-            # Submitted by the run we resume: poll that render again rather than paying for another.
-            with contextlib.suppress(ApiError):
-                await self._bucket.acquire()
-                status = await self._api.render_status(render_id)
-            if status is not None and status.done and status.status != "completed":
-                status = None  # that render failed or was cancelled: only a new one can deliver the clip
+            # Chosen by the run we resume: find out what became of it before paying for another.
+            status, render_id = await self._reconcile_render(run, index, render_id, deadline)
         if status is None:
             draft = st.draft_of(run.state)
             if not any(track.get("sg") for track in draft.get("t") or [] if isinstance(track, dict)):
@@ -323,23 +425,34 @@ class Engine:
                     "nothing to export: the draft has no segments",
                     job=job.id, step=str(action.where),
                     hint="upload an image and add a motion step before the export")
-            await self._bucket.acquire()
-            status = await self._api.submit_render(
-                run.session_id, draft,
-                output={"format": action.format, "quality": action.quality, "resolution": action.resolution})
+            output = {"format": action.format, "quality": action.quality, "resolution": action.resolution}
+            status = await self._submit(run, index, action.where.label, draft, output, render_id)
             render_id = status.id
-            await self._journal.commit({"type": "render", "job": job.id, "index": index,
-                                        "render_id": render_id, "session_id": run.session_id})
+            deadline = progress.deadlines.get(index)
         assert render_id is not None
         self._render_ids[(job.id, index)] = render_id
+        timeout = self._options.render_timeout
+        rid = render_id
 
-        def progress(s: RenderStatus) -> None:
-            self._reporter.handle(RenderProgress(job.id, index, render_id, s.status, s.progress or 0.0))
+        def report(s: RenderStatus) -> None:
+            self._reporter.handle(RenderProgress(job.id, index, rid, s.status, s.progress or 0.0,
+                                                 elapsed=time.monotonic() - started, timeout=timeout))
 
         if not status.done:
-            status = await self._api.wait_render(render_id, on_progress=progress)
+            left = None if deadline is None else max(0.0, deadline - time.time())
+            try:
+                status = await self._api.wait_render(render_id, deadline=left, on_progress=report)
+            except PollTimeout as exc:
+                # Over its time: cancelled now, so a resume neither waits for it nor pays for it twice.
+                with contextlib.suppress(ApiError):
+                    await self._api.cancel_render(render_id)
+                await self._journal.commit({"type": "render_replaced", "job": job.id, "index": index,
+                                            "render_id": render_id, "reason": "timeout", "replacement": None})
+                raise PollTimeout(f"render {render_id} not finished within --render-timeout "
+                                  f"{timeout or 0:g} s ({exc.message}); it was cancelled",
+                                  hint="a resume submits it again") from None
         else:
-            progress(status)
+            report(status)
         if status.status != "completed":
             raise ExecutionError(f"render {render_id} {status.status}: "
                                  f"{status.error or 'no reason given'}", job=job.id, step=str(action.where))
@@ -348,8 +461,110 @@ class Engine:
         await self._bucket.acquire()
         # The client downloads beside the destination and renames: a killed run leaves no half MP4.
         await self._api.download(status, dest)
+        if self._options.decode_outputs:
+            problem = await anyio.to_thread.run_sync(_undecodable, dest)
+            if problem:
+                raise StepNotDone(f"not done: the downloaded {dest.name} does not decode ({problem})",
+                                  job=job.id, step=str(action.where), hint="export again")
         size = dest.stat().st_size
         await self._journal.commit({"type": "output", "job": job.id, "index": index, "path": str(dest),
                                     "bytes": size, "render_id": render_id})
         run.outputs[index] = dest
         return dest
+
+    async def _reconcile_render(self, run: _JobRun, index: int, render_id: str,
+                                deadline: float | None) -> tuple[RenderStatus | None, str | None]:
+        """What became of a render an earlier run chose: (its status, its id), or (None, id to submit)."""
+        status: RenderStatus | None = None
+        try:
+            await self._bucket.acquire()
+            status = await self._api.render_status(render_id)
+        except ApiError as exc:
+            if exc.http_status != 404:
+                raise  # the API may know it yet: a resume asks again, rather than paying for two renders
+            if index not in run.progress.submitted:
+                return None, render_id  # never reached the API: submit it now, under the id journaled
+        if status is None:
+            reason = "not found"  # accepted once, unknown now (another mock, or the API dropped it)
+        elif status.done and status.status != "completed":
+            reason = status.status  # failed or cancelled: only a new render can deliver the clip
+        elif not status.done and deadline is not None and time.time() > deadline:
+            reason = "timeout"
+            with contextlib.suppress(ApiError):
+                await self._api.cancel_render(render_id)
+        else:
+            return status, render_id
+        await self._journal.commit({"type": "render_replaced", "job": run.job.id, "index": index,
+                                    "render_id": render_id, "reason": reason})
+        run.progress.submitted.discard(index)
+        return None, None
+
+    async def _submit(self, run: _JobRun, index: int, label: str, draft: dict[str, Any],
+                      output: dict[str, str], render_id: str | None) -> RenderStatus:
+        """Submit a render under an id journaled before the call, so no kill can make it twice."""
+        for _ in range(3):
+            if render_id is None:
+                render_id = self._api.new_render_id()
+                timeout = self._options.render_timeout
+                deadline = None if timeout is None else time.time() + timeout
+                run.progress.deadlines.pop(index, None)
+                if deadline is not None:
+                    run.progress.deadlines[index] = deadline
+                await self._journal.commit({"type": "intent", "job": run.job.id, "index": index,
+                                            "label": label, "kind": "export",
+                                            "session_id": run.session_id, "render_id": render_id,
+                                            "deadline": deadline})
+            await self._bucket.acquire()
+            try:
+                status = await self._api.submit_render(run.session_id, draft, output=output,
+                                                       render_id=render_id)
+            except DuplicateRenderId:
+                # The id is taken: by this render, if an earlier attempt reached the API; else by another.
+                with contextlib.suppress(ApiError):
+                    status = await self._api.render_status(render_id)
+                    await self._journal.commit({"type": "render", "job": run.job.id, "index": index,
+                                                "render_id": render_id, "session_id": run.session_id})
+                    return status
+                render_id = None
+                continue
+            await self._journal.commit({"type": "render", "job": run.job.id, "index": index,
+                                        "render_id": status.id, "session_id": run.session_id})
+            return status
+        raise ExecutionError("three render ids in a row were taken", hint="try again")
+
+
+def _names(action: Upload, uploaded: Any) -> dict[str, str]:
+    """Local file name → the name the API returned for it (the same when the answer lists none)."""
+    returned = [getattr(u, "filename", None) for u in uploaded] if isinstance(uploaded, list) else []
+    names = {}
+    for i, path in enumerate(action.paths):
+        server = returned[i] if i < len(returned) and isinstance(returned[i], str) else None
+        names[path.name] = server or path.name
+    return names
+
+
+def _tool_summary(reply: StreamResult) -> str | None:
+    """The tool result's own account of what it did (the service's ``summary``), if it gave one."""
+    for event in reply.tool_results:
+        result = event.result
+        if isinstance(result, dict) and isinstance(result.get("summary"), str):
+            return str(result["summary"])
+    return None
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= 200 else line[:199] + "…"
+
+
+def _undecodable(path: Path) -> str | None:
+    """Why the file at ``path`` is not a playable clip (``None``: its first video frame decodes)."""
+    import av  # heavy; only exports need it
+
+    try:
+        with av.open(str(path)) as container:
+            for _frame in container.decode(video=0):
+                return None
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        return str(exc)[:120]
+    return "no video frame"

@@ -1,15 +1,19 @@
 """Golden state diffs: what every step of a recipe changed, normalised, kept beside the recipe.
 
 ``workflows/<name>.golden.yaml`` holds, per job and per step, the step's label, the sentence sent (or the
-files uploaded, the file exported), whether the reply had text, and the step's RFC 6902 patch with volatile
-values replaced by placeholders (runner.normalise). Reply texts themselves are left out on purpose: the
-live service words its replies differently every time, and a golden must hold for any faithful backend.
+files uploaded, the file exported), whether the step acted (changed the state), the tool result's own
+``summary`` of what it did when the service gave one, and the step's RFC 6902 patch with volatile values
+replaced by placeholders (runner.normalise), its operations in a canonical order (by path, then op), so
+the file does not depend on the order a diff library happens to emit them in. Reply texts, and whether a
+reply had any, are left out on purpose: the live service words its replies differently every time and
+closes about 30% of edit streams without text, and a golden must hold for any faithful backend.
 ``--check`` compares the text of this file byte for byte and shows a unified diff; ``--update`` rewrites it.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,14 +116,31 @@ def _entry(r: dict[str, Any], ph: Placeholders) -> dict[str, Any]:
         e["upload"] = _FlowList(Path(str(p)).name for p in r.get("files", []))
     elif kind in ("say",):
         e["say"] = normalise_text(str(r.get("sent", "")), ph)
-        e["reply"] = "no text" if r.get("no_text") else "text"
+        if isinstance(r.get("result"), str) and r["result"]:
+            e["result"] = normalise_text(str(r["result"]), ph)
     elif kind == "export":
         e["export"] = str(r.get("dest_name", ""))
     elif kind == "expect":
         e["expect"] = "held"
+    if kind in ("upload", "say"):
+        e["acted"] = bool(r.get("acted", bool(r.get("patch"))))
     ops = normalise_patch(list(r.get("patch") or []), ph)
-    e["patch"] = [_Flow(op) for op in ops]
+    e["patch"] = [_Flow(op) for op in canonical(ops)]
     return e
+
+
+def canonical(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A patch's operations in one stable order: by path (array indexes as numbers), then op, then value.
+
+    For a golden the order carries no meaning (each op touches its own path), but jsonpatch emits them in
+    an order that follows its own dict iteration, which changed between runs of the same recipe.
+    """
+    def key(op: dict[str, Any]) -> tuple[Any, ...]:
+        path = str(op.get("path", "")).split("/")
+        parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in path)
+        return parts, str(op.get("op", "")), json.dumps(op.get("value"), sort_keys=True, default=str)
+
+    return sorted(ops, key=key)
 
 
 class _Flow(dict[str, Any]):

@@ -4,14 +4,19 @@ Every record is one JSON object on one line, flushed and fsync'ed before the eng
 the process at any moment loses nothing that finished. Records never hold secrets: known secret values and
 anything token-shaped are masked before writing, and headers are never recorded at all.
 
-Record types (``"type"``): ``run`` (header: recipe, its hash, backend), ``resume``, ``session`` (a job
-opened a session, or replayed into a new one), ``step`` (one action: what was sent, whether the reply had
-text, the raw RFC 6902 patch), ``render`` (a render id, journaled right after submit), ``output`` (a
-downloaded file), ``job_finished``, ``job_failed``.
+Record types (``"type"``; README "What ok means" lists every field): ``run`` (header: recipe, its hash,
+backend and ``backend_config`` {kind, base_url}, options), ``resume``, ``session_opened``, ``replay``,
+``session`` (a job's session with its baseline ``state``), ``intent`` (a step is about to call the API,
+with the ids the runner chose: the files it uploads, the sentence, the render id and its deadline),
+``uploaded`` (the names the API returned), ``render`` (the submit was accepted), ``render_replaced``,
+``output`` (a downloaded file), ``step`` (the step's outcome: what was sent, whether it acted, the raw RFC
+6902 patch), ``step_refused`` (it did not do what it asked), ``job_finished``, ``job_failed``. An
+``intent`` with no ``step`` after it is a step the run stopped in; resume reconciles it with the server.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -23,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import jsonpatch
 
 from runner.errors import UsageError
 
@@ -130,14 +136,29 @@ def read_journal(run_dir: Path) -> list[dict[str, Any]]:
 
 
 @dataclass
+class Pending:
+    """A step whose intent was journaled but not its outcome: the run stopped during its call."""
+
+    index: int
+    kind: str  # upload | say | expect | export
+    record: dict[str, Any]
+    uploaded: dict[str, str] | None = None  # the upload call returned these names (local → API's)
+
+
+@dataclass
 class JobProgress:
     """What the journal says about one job, for resuming it."""
 
     finished: bool = False
     session_id: str | None = None
     done_steps: set[int] = field(default_factory=set)  # indexes of actions that completed
-    renders: dict[int, str] = field(default_factory=dict)  # export index → render id submitted
+    renders: dict[int, str] = field(default_factory=dict)  # export index → the render id chosen for it
+    submitted: set[int] = field(default_factory=set)  # export indexes whose submit the API accepted
+    deadlines: dict[int, float] = field(default_factory=dict)  # export index → epoch seconds it must end by
     outputs: dict[int, str] = field(default_factory=dict)  # export index → downloaded path
+    names: dict[str, str] = field(default_factory=dict)  # local upload name → the name the API returned
+    state: dict[str, Any] | None = None  # the session state after the last finished step (rebuilt)
+    pending: Pending | None = None
 
 
 @dataclass
@@ -149,10 +170,16 @@ class RunRecord:
     recipe_hash: str
     options: dict[str, Any]
     jobs: dict[str, JobProgress]
+    backend: dict[str, Any] = field(default_factory=dict)  # {"kind": "mock"|"live", "base_url": str|None}
 
 
 def fold(records: list[dict[str, Any]], run_id: str) -> RunRecord:
-    """Fold journal records into per-job progress (pure)."""
+    """Fold journal records into per-job progress (pure).
+
+    The state after each job's last finished step is rebuilt from the baseline its ``session`` record
+    holds and the patches of the ``step`` records after it, so an interrupted step can be reconciled
+    against the server: what it finds beyond that state is the interrupted step's doing.
+    """
     header = next((r for r in records if r.get("type") == "run"), None)
     if header is None:
         raise UsageError(f"run {run_id}: the journal has no header line", hint="it is not a motionctl run")
@@ -163,19 +190,49 @@ def fold(records: list[dict[str, Any]], run_id: str) -> RunRecord:
             continue
         p = jobs.setdefault(job, JobProgress())
         kind = r.get("type")
+        index = r.get("index")
         if kind == "session":
             p.session_id = r.get("session_id")
-        elif kind == "step":
-            p.done_steps.add(int(r["index"]))
-        elif kind == "render":
-            p.renders[int(r["index"])] = str(r["render_id"])
-        elif kind == "output":
-            p.outputs[int(r["index"])] = str(r["path"])
+            baseline = r.get("state")
+            p.state = copy.deepcopy(baseline) if isinstance(baseline, dict) else None
+            p.pending = None  # a new session: whatever was under way happened in the old one
+        elif kind == "intent" and isinstance(index, int):
+            p.pending = Pending(index, str(r.get("kind", "")), r)
+            if r.get("kind") == "export" and r.get("render_id"):
+                p.renders[index] = str(r["render_id"])
+                p.submitted.discard(index)
+                if isinstance(r.get("deadline"), int | float):
+                    p.deadlines[index] = float(r["deadline"])
+                else:
+                    p.deadlines.pop(index, None)
+        elif kind == "uploaded" and p.pending is not None and p.pending.index == index:
+            p.pending.uploaded = {str(k): str(v) for k, v in (r.get("names") or {}).items()}
+        elif kind == "step" and isinstance(index, int):
+            p.done_steps.add(index)
+            p.names.update({str(k): str(v) for k, v in (r.get("names") or {}).items()})
+            if p.state is not None:
+                try:
+                    p.state = jsonpatch.apply_patch(p.state, list(r.get("patch") or []))
+                except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
+                    p.state = None  # unknown: resume then trusts the server's state
+            p.pending = None
+        elif kind == "step_refused":
+            p.pending = None  # it changed nothing it should have: a resume sends it again
+        elif kind == "render" and isinstance(index, int):
+            p.renders[index] = str(r["render_id"])
+            p.submitted.add(index)
+        elif kind == "render_replaced" and isinstance(index, int):
+            p.renders.pop(index, None)
+            p.submitted.discard(index)
+        elif kind == "output" and isinstance(index, int):
+            p.outputs[index] = str(r["path"])
         elif kind == "job_finished":
             p.finished = True
+    backend = header.get("backend_config")
     return RunRecord(run_id=run_id, recipe=str(header.get("recipe", "")),
                      recipe_hash=str(header.get("recipe_hash", "")),
-                     options=dict(header.get("options") or {}), jobs=jobs)
+                     options=dict(header.get("options") or {}), jobs=jobs,
+                     backend=dict(backend) if isinstance(backend, dict) else {})
 
 
 def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:

@@ -13,18 +13,21 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from runner import golden
-from runner.actions import DEFAULT_OUT_DIR, Plan
+from runner.actions import DEFAULT_OUT_DIR, Plan, Upload
 from runner.backend import Backend, BackendKind, open_backend
 from runner.engine import Engine, EngineOptions, JobOutcome
 from runner.errors import UsageError
 from runner.events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
 from runner.journal import Journal, RunRecord, fold, read_journal
 from runner.reporting.jsonl import JsonlReporter
+
+if TYPE_CHECKING:
+    from runner.api import NemoClient
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,9 @@ class RunConfig:
 
     Args:
         recipe: the recipe file.
-        backend: ``mock`` (the embedded mock unless ``base_url``) or ``live``.
-        base_url: a server to talk to instead of the default for ``backend``.
+        backend: ``mock`` (the embedded mock unless ``base_url``) or ``live``; ``None``: ``mock``, or on
+            resume the backend the run was made on.
+        base_url: a server to talk to instead of the default for ``backend`` (on resume, the run's).
         out_dir: where export paths are rooted (default ``out``); a resumed run keeps its own.
         runs_dir: where run directories are made.
         concurrency: jobs at once.
@@ -44,16 +48,19 @@ class RunConfig:
         preview: small, fast renders (the recipe side lowers the export resolution).
         fail_fast: stop the run (running jobs too) at the first failed job.
         rate: API calls per second over all jobs (``None``: no limit of our own).
+        render_timeout: seconds a render may take before it is cancelled (``None``: the client's deadline).
+        credit_check: refuse (exit 2) before the first step when the plan's estimate exceeds the balance.
         max_wait: the longest wait (a 429's Retry-After) worth sitting through, in seconds; a longer one
             fails at once (``None``: the client's default, ``ClientConfig.max_wait``).
         reporters: who hears the engine's events.
         env: the environment to read ``NEMO_TOKEN``/``NEMO_BASE_URL`` from (default ``os.environ``).
         mock_overrides: ``MockConfig`` fields for the embedded mock (tests, benchmarks).
+        client_overrides: ``ClientConfig`` fields (tests: short backoffs, so a fault matrix runs in seconds).
         jobs: run only the jobs with these ids (the pytest plugin runs one job per test item).
     """
 
     recipe: Path
-    backend: BackendKind = "mock"
+    backend: BackendKind | None = None
     base_url: str | None = None
     out_dir: Path = DEFAULT_OUT_DIR
     runs_dir: Path = Path("runs")
@@ -64,10 +71,13 @@ class RunConfig:
     preview: bool = False
     fail_fast: bool = False
     rate: float | None = None
+    render_timeout: float | None = None
+    credit_check: bool = True
     max_wait: float | None = None
     reporters: Sequence[Reporter] = ()
     env: Mapping[str, str] | None = field(default=None, repr=False)
     mock_overrides: Mapping[str, object] | None = None
+    client_overrides: Mapping[str, object] | None = None
     jobs: tuple[str, ...] | None = None
 
 
@@ -117,6 +127,7 @@ def run_recipe(config: RunConfig) -> RunResult:
     Raises:
         UsageError: conflicting options, or ``--resume`` of a run whose recipe changed since.
         RecipeError: the recipe does not load or validate.
+        NotEnoughCredits: the plan's estimate is more than the balance (and ``credit_check``).
         RunInterruptedError: Ctrl-C; what finished is journaled and the reporters heard how to resume.
     """
     from runner.recipe import load_plan  # the recipe side; imported here to keep `import runner` light
@@ -139,33 +150,41 @@ def run_recipe(config: RunConfig) -> RunResult:
         raise UsageError(f"{config.resume}: the recipe or a file it uploads changed since that run",
                          hint=f"run it afresh with `motionctl run {config.recipe}`")
 
+    kind, base_url = _backend_of(config, record)
     env = os.environ if config.env is None else config.env
     secrets = [env.get("NEMO_TOKEN", "")]
     started = time.monotonic()
-    with open_backend(config.backend, config.base_url, env=config.env,
+    with open_backend(kind, base_url, env=config.env,
                       mock_overrides=config.mock_overrides) as backend:
+        if config.client_overrides:
+            backend = replace(backend, client=replace(backend.client, **config.client_overrides))  # type: ignore[arg-type]
         # The run directory is made once the backend is up, so a bad --base-url leaves no empty run behind.
         if config.resume is not None:
             journal = Journal(config.resume, secrets=secrets)
         else:
             journal = Journal.create(config.runs_dir, plan.name, secrets=secrets)
         reporters = Reporters([*config.reporters, JsonlReporter(journal.run_dir / "events.jsonl")])
-        resume_command = shlex.join(["motionctl", "run", str(config.recipe),
-                                     "--resume", str(journal.run_dir)])
+        resume_command = shlex.join(["motionctl", "run", str(config.recipe), "--resume", str(journal.run_dir),
+                                     *(["--backend", "live"] if backend.kind == "live" else []),
+                                     *([] if backend.embedded else ["--base-url", backend.base_url])])
         try:
             journal.add_secret(backend.client.token)
             journal.write({"type": "resume" if record else "run", "run_id": journal.run_id,
                            "recipe": str(config.recipe), "recipe_hash": plan.recipe_hash,
                            "backend": backend.description,
+                           "backend_config": {"kind": backend.kind,
+                                              "base_url": None if backend.embedded else backend.base_url},
                            "options": {"out_dir": str(out_dir.absolute()), "preview": preview,
-                                       "concurrency": config.concurrency}})
+                                       "concurrency": config.concurrency,
+                                       "render_timeout": config.render_timeout}})
             reporters.handle(RunStarted(journal.run_id, journal.run_dir, plan.name,
                                         tuple(j.id for j in plan.jobs), backend.description,
                                         resumed=record is not None))
             options = EngineOptions(concurrency=config.concurrency, fail_fast=config.fail_fast,
-                                    rate=config.rate, resume_hint=resume_command)
+                                    rate=config.rate, resume_hint=resume_command,
+                                    render_timeout=config.render_timeout)
             outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan,
-                                 config.max_wait)
+                                 config.max_wait, config.credit_check)
             checked = _golden(config, plan, journal, outcomes)
             result = RunResult(journal.run_id, journal.run_dir, tuple(outcomes), checked,
                                time.monotonic() - started)
@@ -181,8 +200,62 @@ def run_recipe(config: RunConfig) -> RunResult:
             journal.close()
 
 
+class NotEnoughCredits(UsageError):
+    """The plan's estimate is more than the balance: refused before any step spent a credit."""
+
+
+def _backend_of(config: RunConfig, record: RunRecord | None) -> tuple[BackendKind, str | None]:
+    """The backend a run talks to: the options', or on resume the journal's (a different one is refused).
+
+    Raises:
+        UsageError: ``--resume`` with a backend or base URL other than the run was made on.
+    """
+    if record is None or not record.backend:
+        return config.backend or "mock", config.base_url
+    kind: BackendKind = "live" if record.backend.get("kind") == "live" else "mock"
+    url = record.backend.get("base_url")
+    url = str(url) if url else None
+    made_on = f"--backend {kind}" + (f" --base-url {url}" if url else " (the embedded mock)")
+    hint = "resume without --backend/--base-url (the journal's are used), or start a new run"
+    if config.backend is not None and config.backend != kind:
+        raise UsageError(f"{config.resume}: that run was made with {made_on}, not --backend {config.backend}",
+                         hint=hint)
+    if config.base_url is not None and config.base_url.rstrip("/") != (url or "").rstrip("/"):
+        raise UsageError(f"{config.resume}: that run was made with {made_on}, not --base-url "
+                         f"{config.base_url}", hint=hint)
+    return kind, url
+
+
+def _credits_needed(plan: Plan, record: RunRecord | None) -> tuple[int, int]:
+    """The plan's credit estimate for the work left (all of it, unless resuming), and how many jobs."""
+    from runner.recipe import estimate
+
+    todo = [j for j in plan.jobs if not (record and j.id in record.jobs and record.jobs[j.id].finished)]
+    # On resume only what is left is paid for; uploads stay in, as they say which image a motion animates.
+    done = {j.id: record.jobs[j.id].done_steps for j in todo if record and j.id in record.jobs}
+    left = [replace(j, actions=tuple(a for i, a in enumerate(j.actions, start=1)
+                                     if isinstance(a, Upload) or i not in done.get(j.id, set())))
+            for j in todo]
+    return sum(estimate(j).credits for j in left), len(todo)
+
+
+async def _check_credits(client: NemoClient, plan: Plan, record: RunRecord | None) -> None:
+    """Refuse a run whose estimated credits exceed the balance, before any step is sent."""
+    needed, jobs = _credits_needed(plan, record)
+    if needed <= 0:
+        return
+    balance = (await client.credits()).available
+    if needed > balance:
+        raise NotEnoughCredits(
+            f"{plan.recipe_path}: this run needs about {needed} credits ({jobs} job"
+            f"{'s' if jobs != 1 else ''}, as `motionctl plan` estimates) but the balance is {balance:g}",
+            hint="top up or use a token with more credits (NEMO_TOKEN), run fewer jobs, or pass "
+                 "--no-credit-check to start anyway")
+
+
 async def _run_plan(backend: Backend, journal: Journal, reporter: Reporter, options: EngineOptions,
-                    record: RunRecord | None, plan: Plan, max_wait: float | None = None) -> list[JobOutcome]:
+                    record: RunRecord | None, plan: Plan, max_wait: float | None = None,
+                    credit_check: bool = False) -> list[JobOutcome]:
     from runner.api import NemoClient
     from runner.api.waits import current_subject
 
@@ -195,6 +268,8 @@ async def _run_plan(backend: Backend, journal: Journal, reporter: Reporter, opti
         # One token for the run, fetched before the jobs: no network or a refused token is one error for
         # the run, not the same error once per job.
         await client.ensure_token()
+        if credit_check:
+            await _check_credits(client, plan, record)
         engine = Engine(client, journal, reporter, options, resume=record)
         return await engine.run(plan)
 

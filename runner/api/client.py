@@ -487,29 +487,36 @@ class NemoClient:
 
     # --- rendering ----------------------------------------------------------------------------------
 
-    def _new_render_id(self) -> str:
+    def new_render_id(self) -> str:
+        """A fresh render id (``render_<digits>``, as documented), for callers that journal it first."""
         # Unique per client even within one millisecond: a duplicate id makes the API refuse the job.
         ms = max(int(time.time() * 1000), self._last_render_ms + 1)
         self._last_render_ms = ms
         return f"render_{ms}"
 
     async def submit_render(
-        self, session_id: str, draft: Mapping[str, Any], output: Mapping[str, Any] | None = None
+        self, session_id: str, draft: Mapping[str, Any], output: Mapping[str, Any] | None = None, *,
+        render_id: str | None = None,
     ) -> RenderStatus:
         """Submit a render of ``draft``; retries with a new id if the API says the id is taken.
 
+        ``render_id`` submits under that id, once (the caller journaled it before the call, so a resume
+        can ask what became of it); a taken id then raises ``DuplicateRenderId``.
+
         Raises:
             ExportNotAllowed: 402, the free plan cannot export.
+            DuplicateRenderId: ``render_id`` was given and is taken.
             ApiError: any other refusal.
         """
         out = dict(output) if output is not None else {"format": "mp4", "quality": "high"}
+        chosen = render_id
         for attempt in range(1, MAX_RENDER_ID_ATTEMPTS + 1):
-            render_id = self._new_render_id()
+            render_id = chosen or self.new_render_id()
             body = {"id": render_id, "sessionId": session_id, "draft": dict(draft), "output": out}
             try:
                 answer = await self._call("POST", "/api/render/proxy/lambda", json=body)
             except DuplicateRenderId:
-                if attempt == MAX_RENDER_ID_ATTEMPTS:
+                if chosen or attempt == MAX_RENDER_ID_ATTEMPTS:
                     raise
                 continue
             except ApiError as exc:

@@ -39,8 +39,9 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.command("run")
 @click.argument("recipes", nargs=-1, required=True, metavar="RECIPE...",
                 type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--backend", type=click.Choice(["mock", "live"]), default="mock", show_default=True,
-              help="mock: the embedded offline mock (unless --base-url); live: the Nemo API.")
+@click.option("--backend", type=click.Choice(["mock", "live"]), default=None,
+              help="mock (default): the embedded offline mock (unless --base-url); live: the Nemo API. "
+                   "--resume uses the run's own.")
 @click.option("--base-url", metavar="URL", help="Talk to this server instead (a mock you started, staging).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT_DIR,
               show_default=True, help="Root of the recipe's export paths (a resumed run keeps its own).")
@@ -60,6 +61,10 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--max-wait", "max_wait", metavar="DURATION", default=None, callback=_duration,
               help="Longest rate-limit wait to sit through (300, 90s, 10m, 2h; default 5m); a longer "
                    "Retry-After fails at once.")
+@click.option("--render-timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+              help="Cancel a render not finished after this long (the job fails; --resume submits it again).")
+@click.option("--no-credit-check", is_flag=True,
+              help="Start even when the plan's credit estimate is more than the balance.")
 @click.option("-q", "--quiet", is_flag=True, help="One line per job (and a summary now and then).")
 @click.option("-v", "--verbose", is_flag=True, help="Also what each step sends and every render status.")
 @click.option("--report-junit", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
@@ -68,10 +73,11 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="Write a JSON report (specs/report.schema.json).")
 @click.option("--report-html", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Write DIR/index.html: contact sheets, clips, steps and failures first.")
-def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: Path, runs_dir: Path,
+def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, out_dir: Path, runs_dir: Path,
         concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
-        fail_fast: bool, max_wait: float | None, quiet: bool, verbose: bool, report_junit: Path | None = None,
-        report_json: Path | None = None, report_html: Path | None = None) -> None:
+        fail_fast: bool, max_wait: float | None, render_timeout: float | None, no_credit_check: bool,
+        quiet: bool, verbose: bool, report_junit: Path | None = None, report_json: Path | None = None,
+        report_html: Path | None = None) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
     if check and update:
         raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
@@ -93,7 +99,8 @@ def run(recipes: tuple[Path, ...], backend: str, base_url: str | None, out_dir: 
         config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice
                            base_url=base_url, out_dir=out_dir, runs_dir=runs_dir, concurrency=concurrency,
                            check=check, update=update, resume=resume, preview=preview, fail_fast=fail_fast,
-                           rate=rate, max_wait=max_wait,
+                           rate=rate, max_wait=max_wait, render_timeout=render_timeout,
+                           credit_check=not no_credit_check,
                            reporters=(console_reporter(sys.stderr, verbosity=verbosity),))
         try:
             result = run_recipe(config)

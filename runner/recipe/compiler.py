@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from runner.actions import CHANGED, Effect
 from runner.recipe.model import (
     AspectStep,
     DurationStep,
@@ -98,3 +99,43 @@ def _part(part: MotionPart, speed: str | None) -> str:
     if part.amount is not None:
         words += f" {number(part.amount)} degrees" if part.axis == "roll" else f" {number(part.amount)}%"
     return words
+
+
+def effect_of(step: Step) -> Effect:
+    """What the session state must show once a sentence step is done (checked by runner/effects.py)."""
+    match step:
+        case MotionStep():
+            return Effect("motion", motion={p.axis: p.direction for p in step.parts}, easing=step.easing)
+        case TextStep():
+            return Effect("text", text=step.content)
+        case RemoveStep(what="motion"):
+            return Effect("remove_motion")
+        case RemoveStep(what="music"):
+            return Effect("remove_music")
+        case RemoveStep(what="text", text=None):
+            return Effect("remove_all_text")
+        case RemoveStep(text=str() as content):
+            return Effect("remove_text", text=content)
+        case ReplaceStep():
+            return Effect("replace", text=step.old, new_text=step.new)
+        case MusicStep() if step.volume_only:
+            return Effect("volume", volume=step.volume)
+        case MusicStep():
+            return Effect("music", volume=step.volume, mood=step.mood, file=step.file)
+        case AspectStep():
+            return Effect("aspect", aspect=step.ratio)
+        case DurationStep():
+            return Effect("duration", duration_ms=step.ms)
+        case UseStep():
+            return Effect("use", file=step.name)
+    return CHANGED
+
+
+def uploads_quoted(step: Step) -> tuple[str, ...]:
+    """The local upload names a step's sentence quotes, which the engine binds to the API's names."""
+    match step:
+        case UseStep():
+            return (step.name,)
+        case MusicStep(file=str() as file):
+            return (file,)
+    return ()

@@ -179,6 +179,8 @@ class ExportStep:
 Step = (UploadStep | MotionStep | SayStep | TextStep | RemoveStep | ReplaceStep | MusicStep | AspectStep
         | DurationStep | UseStep | ExpectStep | ExportStep)
 
+ALLOW_NOOP = "allow_noop"  # the one key a step may carry beside its kind (specs/recipe.schema.json)
+
 STEP_KINDS = ("upload", "motion", "say", "text", "remove", "replace", "music", "aspect", "duration", "use",
               "expect", "export")
 

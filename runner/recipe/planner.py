@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -19,7 +19,7 @@ from runner import media
 from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Expectation, Export, Job, Plan, Say, Upload, Where
 from runner.errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
 from runner.recipe import model, schema
-from runner.recipe.compiler import compile_step, number, seconds
+from runner.recipe.compiler import compile_step, effect_of, number, seconds, uploads_quoted
 from runner.recipe.expand import Combination, expand_matrix, job_ids
 from runner.recipe.loader import Document, JsonPath, read_recipe
 from runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform, safe_zone
@@ -191,17 +191,20 @@ class _JobPlanner:
         for index, raw in enumerate(steps):
             if raw is None:
                 continue
-            ((kind, _),) = raw.items()
+            kind = next(k for k in raw if k != model.ALLOW_NOOP)
             at: JsonPath = ("steps", index, kind)
             line, column = self.doc.key_mark(at)
             where = Where(self.doc.file, line, column, index + 1, kind)
             try:
-                step = model.build_step(raw, self.defaults)
+                step = model.build_step({kind: raw[kind]}, self.defaults)
             except model.InvalidValue as exc:
                 self._problem((*at, *exc.path), exc.message)
                 continue
             had_image = bool(state.images)
-            actions.extend(self._actions(step, at, where, state, job_id))
+            planned = self._actions(step, at, where, state, job_id)
+            if raw.get(model.ALLOW_NOOP) is True:
+                planned = [replace(a, allow_noop=True) if isinstance(a, Say | Upload) else a for a in planned]
+            actions.extend(planned)
             if leading and state.images and not had_image:
                 actions.extend(leading)  # the defaults apply to the first image
                 leading = []
@@ -221,13 +224,15 @@ class _JobPlanner:
                 source = ("matrix", "platform") if index is None else ("matrix", "platform", index)
             line, column = self.doc.mark(source)
             state.aspect = aspect
-            sentence = compile_step(model.AspectStep(aspect, preset or self.defaults.platform))
-            says.append(Say(sentence, Where(self.doc.file, line, column, 0, "defaults")))
+            step = model.AspectStep(aspect, preset or self.defaults.platform)
+            says.append(Say(compile_step(step), Where(self.doc.file, line, column, 0, "defaults"),
+                            effect=effect_of(step)))
         if self.defaults.duration_ms:
             line, column = self.doc.mark(("defaults", "duration"))
             self._check_cap(("defaults", "duration"), self.defaults.duration_ms, state)
-            sentence = compile_step(model.DurationStep(self.defaults.duration_ms))
-            says.append(Say(sentence, Where(self.doc.file, line, column, 0, "defaults")))
+            duration = model.DurationStep(self.defaults.duration_ms)
+            says.append(Say(compile_step(duration), Where(self.doc.file, line, column, 0, "defaults"),
+                            effect=effect_of(duration)))
         return says
 
     def _check_cap(self, at: JsonPath, ms: int, state: _JobState) -> None:
@@ -280,7 +285,8 @@ class _JobPlanner:
                               f"({zone.describe()}), where the platform's interface covers text; move it "
                               "inside, or add keep_safe: false to place it there anyway")
                 return []
-        return [Say(compile_step(step), where, free_text=isinstance(step, model.SayStep))]
+        return [Say(compile_step(step), where, free_text=isinstance(step, model.SayStep),
+                    effect=effect_of(step), uploads=uploads_quoted(step))]
 
     def _upload(self, step: model.UploadStep, at: JsonPath, where: Where, state: _JobState) -> list[Action]:
         paths: list[Path] = []

@@ -57,9 +57,10 @@ def describe_path(value: Any, path: JsonPath) -> tuple[str | None, str | None]:
     if len(path) >= 2 and path[0] == "steps" and isinstance(path[1], int):
         index = path[1]
         step = value["steps"][index] if isinstance(value, dict) else None
-        if not (isinstance(step, dict) and len(step) == 1):
+        kinds = [k for k in step if k != "allow_noop"] if isinstance(step, dict) else []
+        if len(kinds) != 1:
             return f"step {index + 1}", _dotted(path[2:])
-        kind = next(iter(step))
+        kind = kinds[0]
         inner = path[3:] if len(path) > 2 and path[2] == kind else path[2:]
         if inner and isinstance(inner[0], int):
             inner = (kind, *inner)  # "upload[1]" reads better than "[1]"

@@ -21,7 +21,7 @@ from mock_server import MockConfig, serve_in_thread
 from runner.cli import run_command
 from runner.events import Event, StepFinished
 from runner.reporting import PlainReporter
-from tests.integration.conftest import WORKFLOWS, CliResult
+from tests.integration.conftest import WORKFLOWS, CliResult, mock_requests
 
 RECIPE = """\
 version: 1
@@ -85,7 +85,7 @@ def test_resume_after_a_kill_mid_render_polls_the_same_render_and_delivers_the_m
 
     assert resumed.code == 0, resumed.err
     assert "step 1 (upload)" not in resumed.err  # finished steps are not done again
-    requests = httpx.get(f"{slow_mock}/__mock/requests").json()["requests"]
+    requests = mock_requests(slow_mock)
     submits = [r for r in requests if r["method"] == "POST" and r["path"] == "/api/render/proxy/lambda"]
     assert len(submits) == 1
     with av.open(str(tmp_path / "out" / "clip.mp4")) as clip:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from runner.golden import recipes_among
+from runner.run import RunConfig, run_recipe
 from tests.integration.conftest import WORKFLOWS, CliResult
 
 RECIPES = sorted(recipes_among(WORKFLOWS.glob("*.yaml")))
@@ -45,3 +46,21 @@ def test_validate_and_plan_skip_the_goldens_a_glob_matches_as_run_does(cli: Call
         assert alone.code == 2
         assert alone.err == (f"motionctl: error: {golden}: a golden file, not a recipe "
                              f"(pass {WORKFLOWS / 'quickstart.yaml'} instead)\n")
+
+
+# Seeds change which replies carry text (and the events' ids); dialects change the stream's shape. The
+# goldens record what the recipe determines, so neither may change them.
+BACKENDS = [(7, "nemo"), (3, "adk")]
+
+
+@pytest.mark.parametrize(("recipe", "seed", "dialect"),
+                         [(r, s, d) for s, d in BACKENDS for r in RECIPES],
+                         ids=[f"{r.stem}-seed{s}-{d}" for s, d in BACKENDS for r in RECIPES])
+def test_workflow_goldens_hold_under_other_mock_seeds_and_sse_dialects(
+        recipe: Path, seed: int, dialect: str, tmp_path: Path) -> None:
+    result = run_recipe(RunConfig(recipe=recipe, preview=True, check=True, runs_dir=tmp_path / "runs",
+                                  out_dir=tmp_path / "out",
+                                  mock_overrides={"seed": seed, "sse_dialect": dialect}))
+    assert result.golden is not None
+    assert [j.error for j in result.failed] == []
+    assert result.golden.outcome == "matches", result.golden.diff

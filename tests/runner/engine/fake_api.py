@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 
 from runner.api.models import RenderStatus, Session, StreamEvent, StreamResult
-from runner.errors import InsufficientCredits, SessionNotFound
+from runner.errors import ApiError, InsufficientCredits, SessionNotFound
 
 
 class FakeApi:
@@ -29,6 +29,7 @@ class FakeApi:
         self.credits_fail_on: set[str] = set()  # sentences answered with 2001
         self.silent: set[str] = set()  # sentences whose stream closes with no text
         self._n = 0
+        self._ids = 0
 
     async def _enter(self, name: str, sid: str, arg: Any = None) -> None:
         self.calls.append((name, sid, arg))
@@ -80,18 +81,29 @@ class FakeApi:
         await self._enter("state", session_id)
         return {"session_id": session_id, "state": copy.deepcopy(self.sessions[session_id])}
 
+    def new_render_id(self) -> str:
+        self._ids += 1
+        return f"render_{self._ids}"
+
     async def submit_render(self, session_id: str, draft: dict[str, Any], *,
-                            output: dict[str, str] | None = None) -> RenderStatus:
+                            output: dict[str, str] | None = None,
+                            render_id: str | None = None) -> RenderStatus:
         await self._enter("render", session_id, output)
-        rid = f"render_{len(self.renders) + 1}"
+        rid = render_id or self.new_render_id()
         self.renders[rid] = RenderStatus(id=rid, status="pending", progress=5)
         return self.renders[rid]
 
     async def render_status(self, render_id: str) -> RenderStatus:
         await self._enter("render_status", "", render_id)
+        if render_id not in self.renders:
+            raise ApiError(f"render {render_id} not found", http_status=404)
         return self.renders[render_id]
 
-    async def wait_render(self, render_id: str, *,
+    async def cancel_render(self, render_id: str) -> None:
+        await self._enter("cancel_render", "", render_id)
+        self.renders[render_id] = RenderStatus(id=render_id, status="cancelled", progress=0)
+
+    async def wait_render(self, render_id: str, *, deadline: float | None = None,
                           on_progress: Callable[[RenderStatus], None] | None = None) -> RenderStatus:
         await self._enter("wait_render", "", render_id)
         done = RenderStatus(id=render_id, status="completed", progress=100,

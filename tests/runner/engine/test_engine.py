@@ -48,6 +48,7 @@ async def run(api: FakeApi, p: Plan, tmp_path: Path,
               **options: object) -> tuple[list[JobOutcome], Collect, Path]:
     journal = Journal.create(tmp_path / "runs", "t")
     events = Collect()
+    options.setdefault("decode_outputs", False)  # the fake's downloads are bytes, not clips
     outcomes = await Engine(api, journal, events, EngineOptions(**options)).run(p)  # type: ignore[arg-type]
     journal.close()
     return outcomes, events, journal.run_dir
@@ -134,7 +135,7 @@ async def test_resume_polls_a_submitted_render_instead_of_submitting_again(tmp_p
     p = plan(job("a", out), job("b", out))
     # First run: job a finishes; job b dies right after its render was submitted (simulated journal).
     journal = Journal.create(tmp_path / "runs", "t")
-    await Engine(api, journal, Collect(), EngineOptions()).run(plan(p.jobs[0]))
+    await Engine(api, journal, Collect(), EngineOptions(decode_outputs=False)).run(plan(p.jobs[0]))
     sid = (await api.create_session()).session_id
     await api.upload_files(sid, [Path("sneaker.jpg")])
     await api.send_message(sid, MOTION)
@@ -149,7 +150,7 @@ async def test_resume_polls_a_submitted_render_instead_of_submitting_again(tmp_p
 
     record = fold(read_journal(journal.run_dir), journal.run_id)
     again = Journal(journal.run_dir)
-    outcomes = await Engine(api, again, Collect(), EngineOptions(), resume=record).run(p)
+    outcomes = await Engine(api, again, Collect(), EngineOptions(decode_outputs=False), resume=record).run(p)
     again.close()
     assert [o.ok for o in outcomes] == [True, True]
     assert outcomes[0].skipped
@@ -178,7 +179,8 @@ async def test_resume_submits_again_when_the_journaled_render_had_failed(tmp_pat
 
     record = fold(read_journal(journal.run_dir), journal.run_id)
     again = Journal(journal.run_dir)
-    outcomes = await Engine(api, again, Collect(), EngineOptions(), resume=record).run(plan(job("a", out)))
+    options = EngineOptions(decode_outputs=False)
+    outcomes = await Engine(api, again, Collect(), options, resume=record).run(plan(job("a", out)))
     again.close()
     assert outcomes[0].ok, outcomes[0].error  # before: "render render_1 failed: encoder crashed", every time
     assert [c[0] for c in api.calls].count("render") == 2  # the journaled one, then a new one

@@ -56,8 +56,43 @@ def test_golden_is_the_same_for_runs_that_differ_only_in_volatile_values() -> No
     two = golden.build("r", ["a", "b"], records("999999999999999", 1.1))
     assert one == two
     assert "    - {op: replace, path: /draft/t/0/sg/0/motion, value: {zoom: [1.0, 1.1]}}\n" in one
-    assert "    reply: no text\n" in one
+    assert "    acted: true\n" in one
+    assert "reply" not in one  # whether the agent's reply had text is the backend's mood, not the recipe's
     assert "  b: []\n" in one
+
+
+def test_the_golden_does_not_depend_on_whether_the_reply_had_text() -> None:
+    silent = records("111111111111111", 1.1)
+    talkative = [dict(r, no_text=False, text="Done: zoomed.") if r.get("kind") == "say" else r
+                 for r in silent]
+    assert golden.build("r", ["a", "b"], silent) == golden.build("r", ["a", "b"], talkative)
+
+
+def test_golden_patches_are_in_one_order_whatever_order_the_diff_came_in() -> None:
+    ops = [{"op": "replace", "path": "/draft/t/0/sg/0/d", "value": 3000},
+           {"op": "replace", "path": "/draft/d", "value": 3000},
+           {"op": "add", "path": "/video_infos/10", "value": {}},
+           {"op": "add", "path": "/video_infos/9", "value": {}}]
+    def built(patch: list[dict[str, object]]) -> str:
+        return golden.build("r", ["a"], [{"type": "step", "job": "a", "index": 1, "kind": "say",
+                                          "label": "s", "sent": "x", "patch": patch}])
+
+    assert built(ops) == built(list(reversed(ops))) == built(ops[1:] + ops[:1])
+    text = built(ops)
+    assert text.index("/draft/d") < text.index("/draft/t/0") < text.index("/video_infos/9") \
+        < text.index("/video_infos/10")  # array indexes compare as numbers
+
+
+def test_the_golden_records_whether_a_step_acted_and_the_tool_summary() -> None:
+    text = golden.build("r", ["a"], [
+        {"type": "step", "job": "a", "index": 1, "kind": "say", "label": "step 1 (say)", "sent": "x",
+         "acted": False, "patch": []},
+        {"type": "step", "job": "a", "index": 2, "kind": "say", "label": "step 2 (text)", "sent": "y",
+         "acted": True, "result": "Added the text \"Sale\".",
+         "patch": [{"op": "add", "path": "/a", "value": 1}]},
+    ])
+    assert "    acted: false\n    patch: []\n" in text
+    assert "    result: Added the text \"Sale\".\n    acted: true\n" in text
 
 
 def test_compare_shows_a_unified_diff_and_write_says_what_it_did(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from runner.recipe.loader import parse_yaml
-from runner.recipe.model import STEP_KINDS
+from runner.recipe.model import ALLOW_NOOP, STEP_KINDS
 from runner.recipe.presets import FOCUS_POINTS, MOODS, PLATFORMS, RATIOS
 from runner.recipe.schema import recipe_schema
 from tests.runner.recipe.recipes import FIXTURES
@@ -44,7 +44,8 @@ def test_every_ref_resolves() -> None:
 
 def test_schema_and_code_agree_on_names() -> None:
     defs = recipe_schema()["$defs"]
-    assert tuple(defs["step"]["properties"]) == STEP_KINDS
+    kinds = tuple(defs["step"]["properties"])
+    assert kinds == (ALLOW_NOOP, *STEP_KINDS)  # allow_noop: the one key a step may carry beside its kind
     assert defs["aspect"]["enum"] == [*RATIOS, *PLATFORMS]
     assert set(defs["motion"]["properties"]["focus"]["oneOf"][0]["enum"]) == set(FOCUS_POINTS)
     assert tuple(defs["music"]["oneOf"][0]["enum"]) == MOODS

@@ -1,0 +1,83 @@
+"""What "done" means per step kind: runner.effects against hand-made states (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from runner.actions import Effect, Say, Where
+from runner.effects import missing_uploads, new_uploads, unmet
+
+
+def state(*, motion: dict[str, Any] | None = None, texts: tuple[str, ...] = (),
+          music: dict[str, Any] | None = None, d: int = 5000, aspect: str | None = "16:9",
+          name: str = "a.jpg") -> dict[str, Any]:
+    tracks: list[dict[str, Any]] = [{"tt": 0, "sg": [{"st": 0, "d": d, "src": f"http://h/cdn/1/{name}",
+                                                      "name": name, "motion": motion}]}]
+    if texts:
+        tracks.append({"tt": 7, "sg": [{"st": 0, "d": 1000, "text": t} for t in texts]})
+    if music:
+        tracks.append({"tt": 1, "sg": [music]})
+    return {"draft": {"d": d, "m": {"aspect": aspect}, "t": tracks},
+            "video_infos": [{"filename": name}]}
+
+
+ZOOM_IN_PAN_LEFT = {"zoom": [1.0, 1.1], "pan": [-0.05, 0.0], "easing": "ease-in-out"}
+
+
+@pytest.mark.parametrize(("effect", "before", "after", "problem"), [
+    (Effect("motion", motion={"zoom": "in", "pan": "left"}), state(), state(motion=ZOOM_IN_PAN_LEFT), None),
+    (Effect("motion", motion={"zoom": "out"}), state(), state(motion=ZOOM_IN_PAN_LEFT), "does not zoom out"),
+    (Effect("motion", motion={"tilt": "up"}), state(), state(motion=ZOOM_IN_PAN_LEFT), "does not tilt up"),
+    (Effect("motion", motion={"zoom": "in"}, easing="linear"), state(), state(motion=ZOOM_IN_PAN_LEFT),
+     "easing is ease-in-out, not linear"),
+    (Effect("motion", motion={"zoom": "in"}), state(), state(), "no camera motion"),
+    (Effect("text", text="Sale"), state(), state(texts=("Sale",)), None),
+    (Effect("text", text="Sale"), state(texts=("Sale",)), state(texts=("Sale",)), 'no text "Sale" was added'),
+    (Effect("remove_text", text="x"), state(), state(), 'there was no text "x" to remove'),
+    (Effect("remove_text", text="x"), state(texts=("x", "y")), state(texts=("y",)), None),
+    (Effect("remove_all_text"), state(texts=("x",)), state(texts=("x",)), "still there"),
+    (Effect("replace", text="a", new_text="b"), state(texts=("a",)), state(texts=("b",)), None),
+    (Effect("replace", text="a", new_text="b"), state(texts=("a",)), state(texts=("a",)), "was not replaced"),
+    (Effect("remove_motion"), state(), state(), "no camera motion to remove"),
+    (Effect("remove_music"), state(music={"src": "mood:calm"}), state(), None),
+    (Effect("music", volume=30, mood="lo-fi"), state(), state(music={"src": "mood:lo-fi", "vol": 30}), None),
+    (Effect("music", volume=30, mood="lo-fi"), state(), state(music={"src": "mood:lo-fi", "vol": 35}),
+     "volume is 35%, not 30%"),
+    (Effect("music", volume=40, file="my tone.wav"), state(),
+     state(music={"src": "http://h/cdn/2/my_tone.wav", "vol": 40}), None),
+    (Effect("volume", volume=20), state(music={"src": "mood:calm", "vol": 35}), state(), "no music track"),
+    (Effect("aspect", aspect="9:16"), state(), state(aspect="16:9"), "aspect ratio is 16:9, not 9:16"),
+    (Effect("duration", duration_ms=6000), state(), state(d=6000), None),
+    (Effect("duration", duration_ms=6000), state(), state(d=5000), "duration is 5s, not 6s"),
+    (Effect("use", file="with space é.jpg"), state(), state(name="with_space_é.jpg"), None),
+    (Effect("use", file="b.jpg"), state(), state(name="a.jpg"), 'active image is a.jpg, not "b.jpg"'),
+    (Effect("changed"), state(), state(), "nothing changed"),
+    (None, state(), state(d=3000), None),
+])
+def test_each_kind_is_done_only_when_the_state_shows_what_it_asked(
+        effect: Effect | None, before: dict[str, Any], after: dict[str, Any], problem: str | None) -> None:
+    names = {"my tone.wav": "my_tone.wav", "with space é.jpg": "with_space_é.jpg"}
+    found = unmet(effect, before, after, names)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and problem in found
+
+
+def test_uploads_are_checked_by_the_names_the_api_returned() -> None:
+    before = {"video_infos": [{"filename": "a.jpg"}]}
+    after = {"video_infos": [{"filename": "a.jpg"}, {"filename": "with_space_é.jpg"}]}
+    assert missing_uploads(["with_space_é.jpg"], after) == []
+    assert missing_uploads(["with space é.jpg"], after) == ["with space é.jpg"]
+    assert new_uploads(before, after) == ["with_space_é.jpg"]
+    assert new_uploads(after, after) == []
+
+
+def test_a_sentence_is_bound_to_the_uploaded_names_at_run_time() -> None:
+    say = Say('Add background music from the file "my \\"tone\\".wav" at 40% volume.',
+              Where("r.yaml", 1, 1, 1, "music"), uploads=('my "tone".wav',))
+    assert say.bound({'my "tone".wav': "my_tone_.wav"}) == \
+        'Add background music from the file "my_tone_.wav" at 40% volume.'
+    assert say.bound({}) == say.sentence
