@@ -115,10 +115,7 @@ def test_unused_entries_are_listed_and_deleted_on_update(pytester: pytest.Pytest
     assert "one-gone" not in path.read_text(encoding="utf-8")
 
 
-def test_xdist_spreads_jobs_and_both_land_in_one_golden(pytester: pytest.Pytester, recipes: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    # The workers are new interpreters: one hash seed for all, as jsonpatch orders ops by set iteration.
-    monkeypatch.setenv("PYTHONHASHSEED", "0")
+def test_xdist_spreads_jobs_and_both_land_in_one_golden(pytester: pytest.Pytester, recipes: Path) -> None:
     # Other plugins of this venv stay out of the workers: each worker is a new interpreter to start.
     quiet = ["-p", "no:benchmark", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
     update = pytester.runpytest(*quiet, "-n", "2", "recipes/pair.yaml", "--motionctl-update",
@@ -129,5 +126,5 @@ def test_xdist_spreads_jobs_and_both_land_in_one_golden(pytester: pytest.Pyteste
     assert golden.index("  pair-tiktok:\n") < golden.index("  pair-youtube:\n")  # plan order, whoever won
     page = (pytester.path / "html" / "index.html").read_text(encoding="utf-8")
     assert 'data-job="pair-tiktok"' in page and 'data-job="pair-youtube"' in page
-    # Both workers' entries are in the file: a check passes for both jobs (a worker, for the same hash seed).
-    pytester.runpytest(*quiet, "-n", "1", "recipes/pair.yaml").assert_outcomes(passed=2)
+    # Both workers' entries are in the file: a check in this process (another hash seed) passes for both.
+    pytester.runpytest("recipes/pair.yaml").assert_outcomes(passed=2)
