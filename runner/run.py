@@ -59,6 +59,7 @@ class RunConfig:
         client_overrides: ``ClientConfig`` fields (tests: short backoffs, so a fault matrix runs in seconds).
         allow_paths: folders besides the recipe's that uploads may come from (``--allow-path``).
         select: only these jobs (``--job``, ``--shard``; runner/recipe/select.py).
+        jobs: run only the jobs with these ids (the pytest plugin runs one job per test item).
     """
 
     recipe: Path
@@ -82,6 +83,7 @@ class RunConfig:
     client_overrides: Mapping[str, object] | None = None
     allow_paths: tuple[Path, ...] = ()
     select: Selection | None = None
+    jobs: tuple[str, ...] | None = None
 
 
 class RunInterruptedError(KeyboardInterrupt):
@@ -148,6 +150,8 @@ def run_recipe(config: RunConfig) -> RunResult:
         preview = bool(record.options.get("preview", preview))
     plan: Plan = load_plan(config.recipe, out_dir=out_dir, preview=preview, allow_paths=config.allow_paths,
                            select=config.select)
+    if config.jobs is not None:
+        plan = replace(plan, jobs=tuple(j for j in plan.jobs if j.id in config.jobs))
     if record is not None and record.recipe_hash != plan.recipe_hash:
         raise UsageError(f"{config.resume}: the recipe or a file it uploads changed since that run",
                          hint=f"run it afresh with `motionctl run {config.recipe}`")

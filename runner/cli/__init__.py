@@ -26,7 +26,8 @@ def _register() -> None:
     import importlib
 
     for name in ("runner.cli.api_commands", "runner.cli.recipe_commands", "runner.cli.run_command",
-                 "runner.cli.explain_command", "runner.cli.show_command", "mock_server.cli"):
+                 "runner.cli.explain_command", "runner.cli.show_command", "runner.cli.report_command",
+                 "mock_server.cli"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:  # a piece still being built; drop once all have landed

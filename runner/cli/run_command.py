@@ -21,6 +21,7 @@ from runner.golden import recipes_among
 from runner.recipe import load_all
 from runner.recipe.select import selection
 from runner.reporting import Verbosity, console_reporter
+from runner.reporting.reports import ReportTargets, write_reports
 from runner.run import RunConfig, RunInterruptedError, RunResult, run_recipe
 
 
@@ -69,13 +70,20 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="Start even when the plan's credit estimate is more than the balance.")
 @click.option("-q", "--quiet", is_flag=True, help="One line per job (and a summary now and then).")
 @click.option("-v", "--verbose", is_flag=True, help="Also what each step sends and every render status.")
+@click.option("--report-junit", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Write a JUnit XML report (a testsuite per recipe, a testcase per job).")
+@click.option("--report-json", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Write a JSON report (specs/report.schema.json).")
+@click.option("--report-html", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="Write DIR/index.html: contact sheets, clips, steps and failures first.")
 @allow_path_option
 @job_option
 @shard_option
 def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, out_dir: Path, runs_dir: Path,
         concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
         fail_fast: bool, max_wait: float | None, render_timeout: float | None, no_credit_check: bool,
-        quiet: bool, verbose: bool, allow_paths: tuple[Path, ...], job_patterns: tuple[str, ...],
+        quiet: bool, verbose: bool, report_junit: Path | None, report_json: Path | None,
+        report_html: Path | None, allow_paths: tuple[Path, ...], job_patterns: tuple[str, ...],
         shard: str | None) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
     if check and update:
@@ -94,6 +102,7 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
             raise error
     select = selection(job_patterns, shard, os.environ)
     failures: list[str] = []
+    results: list[RunResult] = []
     for recipe in chosen:
         config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice
                            base_url=base_url, out_dir=out_dir, runs_dir=runs_dir, concurrency=concurrency,
@@ -109,6 +118,14 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
             # shell does on Ctrl-C, without click's Abort and the CLI's second "interrupted" line.
             raise click.exceptions.Exit(130) from None
         failures += _report(recipe, result)
+        results.append(result)
+    targets = ReportTargets(junit=report_junit, json=report_json, html=report_html)
+    if targets:
+        # Built from the run directories, as `motionctl report` builds them, so both say the same.
+        diffs = {r.run_id: r.golden.diff for r in results if r.golden is not None and r.golden.diff}
+        _, written = write_reports([r.run_dir for r in results], targets, golden_diffs=diffs)
+        for path in written:
+            click.echo(f"report: {path}", err=True)
     if failures:
         kind = GoldenMismatch if all(f.startswith("golden") for f in failures) else ExecutionError
         raise kind("\n".join(failures))

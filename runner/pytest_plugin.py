@@ -1,0 +1,331 @@
+"""The pytest plugin (entry point ``pytest11: motionctl``): recipes as tests, and the ``nemo_mock`` fixture.
+
+Recipes are collected when pytest is pointed at them (``pytest workflows/`` or ``pytest workflows/x.yaml``)
+or when they match the ``motionctl_recipes`` ini globs. A folder given on the command line contributes the
+recipes that have a golden file beside it (all recipes with ``--motionctl-update``), so pointing pytest at
+a test folder with recipe fixtures in it collects nothing new; ``testpaths`` alone never collects recipes.
+
+Each job of a recipe is one test item named by its job id (``-k`` picks jobs; xdist spreads them), run
+through ``runner.run_recipe`` against the embedded mock with ``--check`` semantics: the item fails on a
+failed step (named ``file:line:col``) or when its part of the golden file differs (the diff is shown).
+``--motionctl-update`` writes those parts instead and the summary lists goldens created, updated,
+unchanged and unused, as syrupy lists snapshots.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from runner import golden
+from runner.errors import RunnerError
+from runner.testing import goldens
+from runner.testing.nemo_mock import NemoMock, serve_mock
+
+_GOLDEN = "motionctl_golden"
+_RUN_DIR = "motionctl_run_dir"
+_UNUSED = "motionctl_unused"
+_DIFF = "motionctl_golden_diff"
+_RECIPE_SUFFIXES = (".yaml", ".yml")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("motionctl", "motionctl recipes as tests")
+    group.addoption("--motionctl-update", action="store_true", default=False,
+                    help="Write the recipes' golden files instead of checking them.")
+    group.addoption("--motionctl-full", action="store_true", default=False,
+                    help="Render clips at full size (default: --preview renders; the diffs are the same).")
+    group.addoption("--motionctl-report-html", metavar="DIR", default=None,
+                    help="Write an HTML report of the recipe runs (contact sheets, clips, steps).")
+    group.addoption("--motionctl-report-json", metavar="FILE", default=None,
+                    help="Write a JSON report of the recipe runs (specs/report.schema.json).")
+    group.addoption("--motionctl-report-junit", metavar="FILE", default=None,
+                    help="Write motionctl's JUnit report of the recipe runs (or use pytest's --junitxml).")
+    parser.addini("motionctl_recipes", type="linelist", default=[],
+                  help="Globs of recipe files to collect wherever pytest looks, e.g. workflows/*.yaml.")
+    parser.addini("motionctl_runs_dir", default="",
+                  help="Where the recipe runs' directories go (default: pytest's temporary directory).")
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> RecipeFile | None:
+    if file_path.suffix not in _RECIPE_SUFFIXES or file_path.name.endswith(golden.SUFFIX):
+        return None
+    config = parent.config
+    if _matches_ini(config, file_path) or _named_on_command_line(config, file_path):
+        result: RecipeFile = RecipeFile.from_parent(parent, path=file_path)
+        return result
+    return None
+
+
+def _matches_ini(config: pytest.Config, path: Path) -> bool:
+    globs = config.getini("motionctl_recipes")
+    if not globs:
+        return False
+    rel = path.relative_to(config.rootpath).as_posix() if path.is_relative_to(config.rootpath) else str(path)
+    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.name, g) for g in globs)
+
+
+def _named_on_command_line(config: pytest.Config, path: Path) -> bool:
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return False  # testpaths: a project's own suite never starts collecting its recipes by surprise
+    resolved = path.resolve()
+    for arg in config.args:
+        given = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+        if given == resolved:
+            return True  # a recipe named by the user
+        if given.is_dir() and resolved.is_relative_to(given):
+            update = bool(config.getoption("motionctl_update"))
+            return _is_recipe(path) and (update or golden.golden_path(path).exists())
+    return False
+
+
+def _is_recipe(path: Path) -> bool:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "steps" in data and "version" in data
+
+
+class RecipeFile(pytest.File):
+    """A recipe: one ``RecipeJob`` per job of its plan (planning makes no network call)."""
+
+    def collect(self) -> Iterator[RecipeJob]:
+        from runner.recipe import load_plan
+
+        try:
+            plan = load_plan(self.path, out_dir=_base(self.config) / "out", preview=_preview(self.config))
+        except RunnerError as exc:
+            raise self.CollectError(f"{exc}") from None
+        self.job_order = [job.id for job in plan.jobs]
+        self.plan_name = plan.name
+        for job in plan.jobs:
+            yield RecipeJob.from_parent(self, name=job.id, job=job.id)
+
+
+@dataclass
+class JobFailed(Exception):
+    job: str
+    where: str
+    error: str
+
+
+@dataclass
+class GoldenDiffers(Exception):
+    job: str
+    message: str
+    diff: str
+
+
+class RecipeJob(pytest.Item):
+    """One job of a recipe, run on the embedded mock and checked against its part of the golden file."""
+
+    def __init__(self, *, job: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.job = job
+
+    @property
+    def recipe(self) -> RecipeFile:
+        assert isinstance(self.parent, RecipeFile)
+        return self.parent
+
+    def runtest(self) -> None:
+        from runner.journal import read_journal
+        from runner.run import RunConfig, run_recipe
+
+        base = _base(self.config)
+        result = run_recipe(RunConfig(recipe=self.path, out_dir=base / "out", runs_dir=base / "runs",
+                                      preview=_preview(self.config), concurrency=1, jobs=(self.job,)))
+        self.user_properties.append((_RUN_DIR, str(result.run_dir)))
+        path = golden.golden_path(self.path)
+        order = self.recipe.job_order
+        if path.exists():
+            unused = [job for job in goldens.split(path.read_text(encoding="utf-8")).sections
+                      if job not in order]
+            for job in unused:
+                self.user_properties.append((_UNUSED, f"{path}::{job}"))
+        for outcome in result.jobs:
+            if not outcome.ok:
+                raise JobFailed(outcome.job, outcome.where or "", outcome.error or "the job failed")
+        built = golden.build(self.recipe.plan_name, [self.job], read_journal(result.run_dir))
+        if self.config.getoption("motionctl_update"):
+            state = goldens.update_section(path, self.path, self.job, built, order)
+            self.user_properties.append((_GOLDEN, f"{state}\t{path}::{self.job}"))
+            return
+        new = goldens.split(built).sections.get(self.job, "")
+        if not path.exists():
+            raise GoldenDiffers(self.job, f"golden {path} does not exist; write it with "
+                                          f"`pytest {self.path} --motionctl-update` and commit it", "")
+        old = goldens.split(path.read_text(encoding="utf-8")).sections.get(self.job)
+        if old is None:
+            raise GoldenDiffers(self.job, f"golden {path} has no entry for job {self.job}; write it with "
+                                          f"`pytest {self.path} --motionctl-update`", "")
+        if old != new:
+            hint = f"if the change is intended, run `pytest {self.path} --motionctl-update` and commit it"
+            diff = goldens.section_diff(path, self.job, old, new)
+            self.user_properties.append((_DIFF, f"{result.run_id}\t{path}\t{diff}"))
+            raise GoldenDiffers(self.job, f"golden {path} differs for job {self.job}; {hint}", diff)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        exc = excinfo.value
+        if isinstance(exc, JobFailed):
+            return f"job {exc.job} failed at {exc.where}:\n{exc.error}" if exc.where else \
+                f"job {exc.job} failed: {exc.error}"
+        if isinstance(exc, GoldenDiffers):
+            return f"{exc.message}\n{exc.diff}".rstrip("\n")
+        if isinstance(exc, RunnerError):
+            return str(exc)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.path.name}::{self.job}"
+
+
+def _base(config: pytest.Config) -> Path:
+    configured = config.getini("motionctl_runs_dir")
+    if configured:
+        return (config.rootpath / str(configured)).resolve()
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None:
+        return (config.rootpath / ".motionctl").resolve()
+    base: Path = factory.getbasetemp() / "motionctl"
+    return base
+
+
+def _preview(config: pytest.Config) -> bool:
+    return not config.getoption("motionctl_full")
+
+
+# --- the session's summary: goldens as syrupy lists snapshots, and the reports --------------------------
+
+class _Collected:
+    """What the items reported (through ``user_properties``, which xdist carries to the controller)."""
+
+    def __init__(self) -> None:
+        self.goldens: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
+        self.unused: set[str] = set()
+        self.run_dirs: list[Path] = []
+        self.diffs: dict[str, tuple[str, str]] = {}  # run id → (golden path, diff)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for key, value in report.user_properties:
+            if key == _GOLDEN:
+                state, _, where = str(value).partition("\t")
+                self.goldens.setdefault(state, []).append(where)
+            elif key == _UNUSED:
+                self.unused.add(str(value))
+            elif key == _RUN_DIR:
+                self.run_dirs.append(Path(str(value)))
+            elif key == _DIFF:
+                run_id, path, diff = str(value).split("\t", 2)
+                self.diffs[run_id] = (path, diff)
+
+
+_STASH = pytest.StashKey[_Collected]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # An object per session rather than module state: pytester runs sessions inside sessions.
+    collected = _Collected()
+    config.stash[_STASH] = collected
+    config.pluginmanager.register(collected, f"motionctl-collected-{id(config)}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    collected = config.stash.get(_STASH, None)
+    if collected is not None:
+        config.pluginmanager.unregister(collected)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    collected = config.stash.get(_STASH, None)
+    if collected is None:
+        return
+    update = bool(config.getoption("motionctl_update"))
+    unused = sorted(collected.unused)
+    if update and unused:
+        unused = _drop_unused(unused)
+    counts = {k: len(v) for k, v in collected.goldens.items() if v}
+    if counts or unused:
+        tr = terminalreporter
+        tr.section("motionctl goldens")
+        parts = [f"{n} {state}" for state, n in counts.items()]
+        if unused:
+            parts.append(f"{len(unused)} {'deleted' if update else 'unused'}")
+        tr.write_line(", ".join(parts))
+        for state in ("created", "updated"):
+            for where in sorted(collected.goldens.get(state, [])):
+                tr.write_line(f"  {state}: {where}")
+        for where in unused:
+            tr.write_line(f"  {'deleted' if update else 'unused (delete with --motionctl-update)'}: {where}")
+    _write_reports(config, collected, terminalreporter)
+
+
+def _drop_unused(unused: list[str]) -> list[str]:
+    """Remove the golden entries of jobs that no recipe has any more (``--motionctl-update``)."""
+    from runner.recipe import load_plan
+
+    dropped = []
+    for path_text in sorted({where.rpartition("::")[0] for where in unused}):
+        path = Path(path_text)
+        recipe = path.with_name(path.name.removesuffix(golden.SUFFIX) + ".yaml")
+        try:
+            order = [job.id for job in load_plan(recipe).jobs]
+        except (RunnerError, OSError):
+            continue
+        dropped += [f"{path}::{job}" for job in goldens.drop_unused(path, recipe, order)]
+    return sorted(dropped)
+
+
+def _write_reports(config: pytest.Config, collected: _Collected, tr: Any) -> None:
+    from runner.reporting.reports import ReportTargets, write_reports
+
+    def opt(name: str) -> Path | None:
+        value = config.getoption(name)
+        return None if not value else config.invocation_params.dir / value
+
+    targets = ReportTargets(junit=opt("motionctl_report_junit"), json=opt("motionctl_report_json"),
+                            html=opt("motionctl_report_html"))
+    if not targets or not collected.run_dirs:
+        return
+    try:
+        _, written = write_reports(sorted(set(collected.run_dirs)), targets,
+                                   golden_diffs={k: d for k, (_, d) in collected.diffs.items()},
+                                   golden_paths={k: p for k, (p, _) in collected.diffs.items()})
+    except RunnerError as exc:
+        tr.write_line(f"motionctl: report not written: {exc}", red=True)
+        return
+    for path in written:
+        tr.write_line(f"motionctl report: {path}")
+
+
+# --- fixtures for people testing their own Nemo integration --------------------------------------------
+
+@pytest.fixture(scope="session")
+def nemo_mock_config() -> Any:
+    """The ``MockConfig`` of the session's mock; override this fixture to change seed, credits, dialect…"""
+    from mock_server import MockConfig
+
+    return MockConfig()
+
+
+@pytest.fixture(scope="session")
+def nemo_mock_session(nemo_mock_config: Any) -> Iterator[NemoMock]:
+    """One mock for the whole session (per xdist worker), stopped when the session ends."""
+    yield from serve_mock(nemo_mock_config)
+
+
+@pytest.fixture
+def nemo_mock(nemo_mock_session: NemoMock) -> NemoMock:
+    """The session's mock, reset for this test: no accounts, sessions, faults or logged requests."""
+    nemo_mock_session.reset()
+    return nemo_mock_session

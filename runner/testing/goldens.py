@@ -1,0 +1,117 @@
+"""A golden file cut into its per-job sections, so one job can be checked or updated on its own.
+
+``runner.golden.build`` writes ``recipe: NAME`` then ``jobs:`` with one block per job, each starting with
+the job id at two spaces' indent. The pytest plugin runs one job per test item (``-k`` and xdist pick
+jobs), so it compares and rewrites those blocks rather than the whole file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fcntl
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from runner.journal import atomic_write_text
+
+_JOBS = "jobs:"
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class GoldenText:
+    prefix: str  # comments, ``recipe:``, ``jobs:`` — everything before the first job
+    sections: dict[str, str]  # job id → its block, in file order
+
+
+def split(text: str) -> GoldenText:
+    """Cut a golden file's text into its prefix and per-job blocks (text kept byte for byte)."""
+    lines = text.splitlines(keepends=True)
+    at = next((i for i, line in enumerate(lines) if line.rstrip("\r\n") == _JOBS), None)
+    if at is None:
+        return GoldenText(text, {})
+    sections: dict[str, str] = {}
+    current: str | None = None
+    for line in lines[at + 1:]:
+        key = _job_key(line)
+        if key is not None:
+            current = key
+            sections[current] = line
+        elif current is not None:
+            sections[current] += line
+    return GoldenText("".join(lines[:at + 1]), sections)
+
+
+def join(prefix: str, sections: Mapping[str, str], order: Sequence[str]) -> str:
+    """The file text with the sections of the jobs in ``order`` (a job without a section is left out)."""
+    return prefix + "".join(sections[job] for job in order if job in sections)
+
+
+def section_diff(path: Path, job: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                 fromfile=f"{path} (golden, job {job})", tofile=f"{path} (this run)", n=3)
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def update_section(path: Path, lock: Path, job: str, built: str, order: Sequence[str]) -> Outcome:
+    """Write ``job``'s block from ``built`` (a golden text of this job alone) into ``path``.
+
+    Other jobs' blocks are kept; blocks of jobs no longer in ``order`` are dropped. Serialised through
+    ``flock`` on ``lock`` (the recipe), so xdist workers updating the same file do not lose each other's work.
+    """
+    new = split(built)
+    with _locked(lock):
+        old = split(path.read_text(encoding="utf-8")) if path.exists() else None
+        sections = dict(old.sections) if old else {}
+        previous = sections.get(job)
+        sections[job] = new.sections.get(job, f"  {job}: []\n")
+        text = join(new.prefix, sections, order)
+        if old is None:
+            atomic_write_text(path, text)
+            return "created"
+        if previous == sections[job] and join(old.prefix, old.sections, order) == text:
+            return "unchanged"
+        atomic_write_text(path, text)
+        return "updated" if previous is not None else "created"
+
+
+def drop_unused(path: Path, lock: Path, order: Sequence[str]) -> list[str]:
+    """Remove the blocks of jobs not in ``order``; returns their ids."""
+    with _locked(lock):
+        if not path.exists():
+            return []
+        old = split(path.read_text(encoding="utf-8"))
+        unused = [job for job in old.sections if job not in order]
+        if unused:
+            atomic_write_text(path, join(old.prefix, old.sections, order))
+        return unused
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("rb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _job_key(line: str) -> str | None:
+    text = line.rstrip("\r\n")
+    if not text.startswith("  ") or text.startswith("   ") or text[2:3] in ("-", "#", ""):
+        return None
+    head = text[2:].removesuffix(" []")
+    if not head.endswith(":"):
+        return None
+    try:
+        key = yaml.safe_load(head[:-1])
+    except yaml.YAMLError:
+        return None
+    return str(key)
