@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -81,7 +81,11 @@ def build(recipe_name: str, job_order: Iterable[str], records: list[dict[str, An
 
 def compare(path: Path, text: str) -> str | None:
     """A unified diff from the golden at ``path`` to ``text``, or ``None`` when they are identical."""
-    old = path.read_text(encoding="utf-8")
+    return diff_texts(path, path.read_text(encoding="utf-8"), text)
+
+
+def diff_texts(path: Path, old: str, text: str) -> str | None:
+    """A unified diff from ``old`` (the golden at ``path``) to ``text``, or ``None`` when they are equal."""
     if old == text:
         return None
     lines = difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True),
@@ -98,6 +102,55 @@ def write(path: Path, text: str) -> Outcome:
         return "unchanged"
     atomic_write_text(path, text)
     return "updated"
+
+
+# A golden lists its jobs under `jobs:`, each block starting with the job id at two spaces' indent: a run
+# of some of the jobs (--job, --shard, one pytest item) checks and updates only those blocks.
+_JOBS = "jobs:"
+
+
+@dataclass(frozen=True)
+class GoldenText:
+    prefix: str  # comments, ``recipe:``, ``jobs:`` — everything before the first job
+    sections: dict[str, str]  # job id → its block, in file order
+
+
+def split(text: str) -> GoldenText:
+    """Cut a golden file's text into its prefix and per-job blocks (text kept byte for byte)."""
+    lines = text.splitlines(keepends=True)
+    at = next((i for i, line in enumerate(lines) if line.rstrip("\r\n") == _JOBS), None)
+    if at is None:
+        return GoldenText(text, {})
+    sections: dict[str, str] = {}
+    current: str | None = None
+    for line in lines[at + 1:]:
+        key = _job_key(line)
+        if key is not None:
+            current = key
+            sections[current] = line
+        elif current is not None:
+            sections[current] += line
+    return GoldenText("".join(lines[:at + 1]), sections)
+
+
+def join(prefix: str, sections: Mapping[str, str], order: Sequence[str]) -> str:
+    """The file text with the sections of the jobs in ``order`` (a job without a section is left out)."""
+    return prefix + "".join(sections[job] for job in order if job in sections)
+
+
+def for_jobs(path: Path, text: str, jobs: Sequence[str], *, update: bool) -> tuple[str, str]:
+    """The golden's text and this run's, both cut to ``jobs`` (a selection's run checks only its jobs).
+
+    With ``update``, the second is the whole file to write: this run's blocks in place of the old ones,
+    every other job's block kept, so shards updating in turn do not drop each other's jobs.
+    """
+    new = split(text)
+    old = split(path.read_text(encoding="utf-8")) if path.exists() else GoldenText(new.prefix, {})
+    if update:
+        order = list(old.sections) + [j for j in jobs if j not in old.sections]
+        merged = {**old.sections, **new.sections}
+        return join(old.prefix, old.sections, order), join(new.prefix, merged, order)
+    return join(old.prefix, old.sections, jobs), join(new.prefix, new.sections, jobs)
 
 
 @dataclass(frozen=True)
@@ -165,3 +218,17 @@ def _flow_list(dumper: yaml.SafeDumper, data: _FlowList) -> yaml.Node:
 
 _Dumper.add_representer(_Flow, _flow)
 _Dumper.add_representer(_FlowList, _flow_list)
+
+
+def _job_key(line: str) -> str | None:
+    text = line.rstrip("\r\n")
+    if not text.startswith("  ") or text.startswith("   ") or text[2:3] in ("-", "#", ""):
+        return None
+    head = text[2:].removesuffix(" []")
+    if not head.endswith(":"):
+        return None
+    try:
+        key = yaml.safe_load(head[:-1])
+    except yaml.YAMLError:
+        return None
+    return str(key)

@@ -146,7 +146,7 @@ class RecipeJob(pytest.Item):
         path = golden.golden_path(self.path)
         order = self.recipe.job_order
         if path.exists():
-            unused = [job for job in goldens.split(path.read_text(encoding="utf-8")).sections
+            unused = [job for job in golden.split(path.read_text(encoding="utf-8")).sections
                       if job not in order]
             for job in unused:
                 self.user_properties.append((_UNUSED, f"{path}::{job}"))
@@ -158,11 +158,11 @@ class RecipeJob(pytest.Item):
             state = goldens.update_section(path, self.path, self.job, built, order)
             self.user_properties.append((_GOLDEN, f"{state}\t{path}::{self.job}"))
             return
-        new = goldens.split(built).sections.get(self.job, "")
+        new = golden.split(built).sections.get(self.job, "")
         if not path.exists():
             raise GoldenDiffers(self.job, f"golden {path} does not exist; write it with "
                                           f"`pytest {self.path} --motionctl-update` and commit it", "")
-        old = goldens.split(path.read_text(encoding="utf-8")).sections.get(self.job)
+        old = golden.split(path.read_text(encoding="utf-8")).sections.get(self.job)
         if old is None:
             raise GoldenDiffers(self.job, f"golden {path} has no entry for job {self.job}; write it with "
                                           f"`pytest {self.path} --motionctl-update`", "")

@@ -9,48 +9,15 @@ from __future__ import annotations
 
 import difflib
 import fcntl
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
+from runner.golden import join, split
 from runner.journal import atomic_write_text
 
-_JOBS = "jobs:"
-
 Outcome = Literal["created", "updated", "unchanged"]
-
-
-@dataclass(frozen=True)
-class GoldenText:
-    prefix: str  # comments, ``recipe:``, ``jobs:`` — everything before the first job
-    sections: dict[str, str]  # job id → its block, in file order
-
-
-def split(text: str) -> GoldenText:
-    """Cut a golden file's text into its prefix and per-job blocks (text kept byte for byte)."""
-    lines = text.splitlines(keepends=True)
-    at = next((i for i, line in enumerate(lines) if line.rstrip("\r\n") == _JOBS), None)
-    if at is None:
-        return GoldenText(text, {})
-    sections: dict[str, str] = {}
-    current: str | None = None
-    for line in lines[at + 1:]:
-        key = _job_key(line)
-        if key is not None:
-            current = key
-            sections[current] = line
-        elif current is not None:
-            sections[current] += line
-    return GoldenText("".join(lines[:at + 1]), sections)
-
-
-def join(prefix: str, sections: Mapping[str, str], order: Sequence[str]) -> str:
-    """The file text with the sections of the jobs in ``order`` (a job without a section is left out)."""
-    return prefix + "".join(sections[job] for job in order if job in sections)
 
 
 def section_diff(path: Path, job: str, old: str, new: str) -> str:
@@ -101,17 +68,3 @@ def _locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def _job_key(line: str) -> str | None:
-    text = line.rstrip("\r\n")
-    if not text.startswith("  ") or text.startswith("   ") or text[2:3] in ("-", "#", ""):
-        return None
-    head = text[2:].removesuffix(" []")
-    if not head.endswith(":"):
-        return None
-    try:
-        key = yaml.safe_load(head[:-1])
-    except yaml.YAMLError:
-        return None
-    return str(key)

@@ -24,6 +24,9 @@ import yaml
 
 from runner.errors import UsageError
 
+# The API refuses a call without these (API-NOTES: "missing headers will cause auth failures").
+ATTRIBUTION = {"X-Skill-Source": "nemo-mock-fixture", "X-Skill-Version": "1", "X-Skill-Platform": "unknown"}
+
 
 def admin_headers(running: Any) -> dict[str, str]:
     """The headers ``/__mock/*`` routes need: the admin key the running mock holds, when it has one.
@@ -63,8 +66,9 @@ class NemoMock:
 
     @property
     def headers(self) -> dict[str, str]:
-        """``Authorization`` with this fixture's token, for calls a test makes by hand."""
-        return {"Authorization": f"Bearer {self.token}"}
+        """``Authorization`` with this fixture's token and the attribution headers the API requires on
+        every call, for calls a test makes by hand."""
+        return {"Authorization": f"Bearer {self.token}", **ATTRIBUTION}
 
     def new_token(self) -> str:
         """A fresh anonymous token (100 credits unless the mock is configured otherwise).

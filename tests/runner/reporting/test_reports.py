@@ -42,7 +42,7 @@ def test_json_report_validates_against_its_schema(runs: Runs, tmp_path: Path) ->
     sent = [s["sent"] for s in tiktok["steps"]]
     assert "Animate the image with camera motion: slow zoom in, slow pan left." in sent
     assert tiktok["outputs"][0].endswith("shots/tiktok.mp4")
-    assert tiktok["credits"] == 150  # a generation and one edit (the aspect)
+    assert tiktok["credits"] == 50  # the session's editing, paid once (specs/instructions.md, "Credits")
     assert all(s["duration_s"] is not None for s in tiktok["steps"])
 
 
