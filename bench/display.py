@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from runner.events import (  # noqa: E402  (after the path fix above)
+from motionctl.runner.events import (  # noqa: E402  (after the path fix above)
     Event,
     JobFailed,
     JobFinished,
@@ -30,8 +30,8 @@ from runner.events import (  # noqa: E402  (after the path fix above)
     StepFinished,
     StepStarted,
 )
-from runner.reporting import PlainReporter, Verbosity  # noqa: E402
-from runner.reporting.console import RichReporter  # noqa: E402
+from motionctl.runner.reporting import PlainReporter, Verbosity  # noqa: E402
+from motionctl.runner.reporting.console import RichReporter  # noqa: E402
 
 
 def events(job: str, n: int) -> list[Event]:

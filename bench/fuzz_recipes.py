@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
-from runner.cli import main  # noqa: E402
+from motionctl.runner.cli import main  # noqa: E402
 from tests.runner.recipe.hostile import recipes  # noqa: E402
 from tests.runner.recipe.recipes import FIXTURES, MEDIA  # noqa: E402
 

@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mock_server import drafts  # noqa: E402
+from motionctl.mock_server import drafts  # noqa: E402
 from tests.mock_server.test_mock_interpreter_corpus import load, matches  # noqa: E402
 
 Interpret = Callable[[str, dict[str, Any], list[dict[str, Any]]], Any]
@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--baseline", default="92d6d1a", help="commit of the regex interpreter to compare")
     args = parser.parse_args()
     rows = load()
-    from mock_server.interpreter import interpret
+    from motionctl.mock_server.interpreter import interpret
 
     cold, right = one_pass(interpret, rows)  # the first pass compiles the vocabulary's regex
     warm = min(one_pass(interpret, rows)[0] for _ in range(args.repeat))

@@ -94,7 +94,7 @@ def trial(url: str, token: str, workdir: Path, rng: random.Random, kills: int, r
     landed = 0
     for attempt in range(kills + 1):
         run_dir = _run_dir(workdir)
-        args = [sys.executable, "-m", "runner", "run", "killed.yaml", "--preview", "--no-credit-check"]
+        args = [sys.executable, "-m", "motionctl", "run", "killed.yaml", "--preview", "--no-credit-check"]
         args += ["--resume", str(run_dir)] if run_dir else ["--base-url", url]
         proc = subprocess.Popen(args, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if attempt < kills:
@@ -146,7 +146,7 @@ def main() -> int:
     options = parser.parse_args()
     import tempfile
 
-    from mock_server import MockConfig, serve_in_thread
+    from motionctl.mock_server import MockConfig, serve_in_thread
     from tests.integration.conftest import mock_admin, mock_requests
 
     rng = random.Random(options.seed)

@@ -24,7 +24,7 @@ import anyio
 import httpx
 from PIL import Image
 
-from mock_server import MockConfig, serve_in_thread
+from motionctl.mock_server import MockConfig, serve_in_thread
 
 HEADERS = {"X-Skill-Source": "image-to-video-motion-control", "X-Skill-Version": "bench",
            "X-Skill-Platform": "unknown"}

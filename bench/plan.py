@@ -49,7 +49,7 @@ def measure(recipe: Path) -> tuple[float, float, float, int]:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "runner", "plan", str(recipe), "--json"],
+    done = subprocess.run([sys.executable, "-m", "motionctl", "plan", str(recipe), "--json"],
                           capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:

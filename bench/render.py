@@ -33,12 +33,12 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mock_server.render import RenderOptions, render_draft
-from mock_server.render.camera import Motion, camera_path, frame_progress
-from mock_server.render.encode import AvWriter, encode_settings
-from mock_server.render.frames import FrameBuffer, warp_into, yuv_picture
-from mock_server.render.preview import contact_sheet
-from mock_server.render.source import load_picture
+from motionctl.mock_server.render import RenderOptions, render_draft
+from motionctl.mock_server.render.camera import Motion, camera_path, frame_progress
+from motionctl.mock_server.render.encode import AvWriter, encode_settings
+from motionctl.mock_server.render.frames import FrameBuffer, warp_into, yuv_picture
+from motionctl.mock_server.render.preview import contact_sheet
+from motionctl.mock_server.render.source import load_picture
 
 SECONDS, FPS, WIDTH, HEIGHT = 5, 30, 1080, 1920
 FRAMES = SECONDS * FPS

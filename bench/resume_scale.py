@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mock_server import MockConfig, admin_for, serve_in_thread  # noqa: E402
+from motionctl.mock_server import MockConfig, admin_for, serve_in_thread  # noqa: E402
 
 IMAGE = ROOT / "workflows" / "images" / "sneaker.jpg"
 
@@ -43,7 +43,7 @@ def write_recipe(folder: Path, jobs: int) -> Path:
 
 
 def motionctl(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "runner", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "motionctl", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, check=False)
 
 

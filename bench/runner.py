@@ -60,7 +60,7 @@ steps:
 
 
 def run_engine(url: str, work: Path, concurrency: int) -> dict[str, Any]:
-    from runner.run import RunConfig, run_recipe
+    from motionctl.runner.run import RunConfig, run_recipe
 
     recipe = work / "bench.yaml"
     started = time.perf_counter()
@@ -77,7 +77,7 @@ def run_engine(url: str, work: Path, concurrency: int) -> dict[str, Any]:
 async def _bare(url: str, work: Path, concurrency: int) -> dict[str, Any]:
     import httpx
 
-    from runner.recipe import load_plan
+    from motionctl.runner.recipe import load_plan
 
     started = time.perf_counter()  # like the engine side: plan loading and the token are included
     plan = load_plan(work / "bench.yaml", out_dir=work / "out-bare", preview=True)
@@ -94,7 +94,7 @@ async def _bare(url: str, work: Path, concurrency: int) -> dict[str, Any]:
 
 
 async def _bare_job(http: Any, gate: asyncio.Semaphore, job: Any) -> None:
-    from runner.actions import Export, Say, Upload
+    from motionctl.runner.actions import Export, Say, Upload
 
     async with gate:
         data = (await http.post("/api/tasks/me/with-session/nemo_agent",
@@ -150,7 +150,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-from mock_server.admin import MockAdmin  # noqa: E402 (after the sys.path fix above)
+from motionctl.mock_server.admin import MockAdmin  # noqa: E402 (after the sys.path fix above)
 
 ADMIN_KEY = secrets.token_urlsafe(16)  # the served mock's admin key, chosen here so the bench knows it
 

@@ -27,7 +27,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.generation import GenerationMode
 
-from mock_server import MockConfig, serve_in_thread
+from motionctl.mock_server import MockConfig, serve_in_thread
 
 SPEC = Path(__file__).resolve().parents[1] / "specs" / "nemo-api.yaml"
 HEADERS = {"X-Skill-Source": "image-to-video-motion-control", "X-Skill-Version": "bench",

@@ -19,11 +19,11 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mock_server.render import RenderOptions, render_draft
-from mock_server.render.geometry import frame_size
-from mock_server.render.layout import safe_zone
-from mock_server.render.text import prepare_overlay
-from mock_server.render.timeline import read_timeline
+from motionctl.mock_server.render import RenderOptions, render_draft
+from motionctl.mock_server.render.geometry import frame_size
+from motionctl.mock_server.render.layout import safe_zone
+from motionctl.mock_server.render.text import prepare_overlay
+from motionctl.mock_server.render.timeline import read_timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 TITLES = {

@@ -1,6 +1,6 @@
 """The bundled mock of the Nemo video API: stateful, streaming, with fault injection and a real renderer.
 
-    from mock_server import MockConfig, create_app, serve_in_thread
+    from motionctl.mock_server import MockConfig, create_app, serve_in_thread
 
     with serve_in_thread(MockConfig(seed=1, sse_dialect="nemo")) as mock:
         ...  # talk to mock.url
@@ -13,12 +13,12 @@ documented where they are made (``envelopes.py`` for HTTP statuses, ``sse.py`` f
 
 from __future__ import annotations
 
-from mock_server.admin import MockAdmin, admin_for
-from mock_server.app import create_app
-from mock_server.clock import Clock, ManualClock, SystemClock
-from mock_server.config import MockConfig
-from mock_server.faults import FaultPlan, FaultPlanError, load_fault_plan, parse_fault_plan
-from mock_server.server import RunningMock, serve_in_thread
+from motionctl.mock_server.admin import MockAdmin, admin_for
+from motionctl.mock_server.app import create_app
+from motionctl.mock_server.clock import Clock, ManualClock, SystemClock
+from motionctl.mock_server.config import MockConfig
+from motionctl.mock_server.faults import FaultPlan, FaultPlanError, load_fault_plan, parse_fault_plan
+from motionctl.mock_server.server import RunningMock, serve_in_thread
 
 __all__ = [
     "Clock",

@@ -21,9 +21,9 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from mock_server import drafts, sse, url_fetch
-from mock_server.admin import ADMIN_HEADER, key_matches, new_admin_key
-from mock_server.bodies import (
+from motionctl.mock_server import drafts, sse, url_fetch
+from motionctl.mock_server.admin import ADMIN_HEADER, key_matches, new_admin_key
+from motionctl.mock_server.bodies import (
     MAX_ID_CHARS,
     MAX_NAME_CHARS,
     MAX_TEXT_CHARS,
@@ -32,9 +32,9 @@ from mock_server.bodies import (
     read_limited,
     text_field,
 )
-from mock_server.clock import Clock, SystemClock
-from mock_server.config import MockConfig
-from mock_server.envelopes import (
+from motionctl.mock_server.clock import Clock, SystemClock
+from motionctl.mock_server.config import MockConfig
+from motionctl.mock_server.envelopes import (
     BAD_TOKEN,
     EXPORT_NOT_ALLOWED,
     MISSING_CLIENT_ID,
@@ -45,7 +45,7 @@ from mock_server.envelopes import (
     render_error,
     render_ok,
 )
-from mock_server.faults import (
+from motionctl.mock_server.faults import (
     RENDER_FAULT,
     FaultController,
     FaultMiddleware,
@@ -54,11 +54,18 @@ from mock_server.faults import (
     RateLimit,
     parse_fault_plan,
 )
-from mock_server.interpreter import Interpretation, interpret
-from mock_server.render_jobs import RenderJobs, status_body
-from mock_server.routes import ROUTES
-from mock_server.store import EDIT_COST, Account, RenderJob, Session, Store, Upload, iso
-from mock_server.uploads import KIND_OF, ReceivedFile, copy_local, probe, receive_multipart, remove_tree
+from motionctl.mock_server.interpreter import Interpretation, interpret
+from motionctl.mock_server.render_jobs import RenderJobs, status_body
+from motionctl.mock_server.routes import ROUTES
+from motionctl.mock_server.store import EDIT_COST, Account, RenderJob, Session, Store, Upload, iso
+from motionctl.mock_server.uploads import (
+    KIND_OF,
+    ReceivedFile,
+    copy_local,
+    probe,
+    receive_multipart,
+    remove_tree,
+)
 
 ATTRIBUTION_HEADERS = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
 # API-NOTES: the backend can end a stream with this line after real work; clients ignore it.

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from mock_server.faults import FaultPlan
+    from motionctl.mock_server.faults import FaultPlan
 
 SseDialect = Literal["adk", "nemo"]
 RenderShape = Literal["nested", "flat"]

@@ -23,15 +23,15 @@ from typing import Any
 
 import anyio
 import jsonschema
-import motionctl_specs
 import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.envelopes import RATE_LIMITED, error_body, http_status_for
-from mock_server.routes import known_routes_text, public_path, route_exists
-from mock_server.store import Store
+from motionctl import specs as motionctl_specs
+from motionctl.mock_server.envelopes import RATE_LIMITED, error_body, http_status_for
+from motionctl.mock_server.routes import known_routes_text, public_path, route_exists
+from motionctl.mock_server.store import Store
 
-log = logging.getLogger("mock_server")
+log = logging.getLogger("motionctl.mock_server")
 
 MOCK_PREFIX = "/__mock/"
 RENDER_FAULT = "render_fault"  # the request-state key a render rule sets for the submit it fires on

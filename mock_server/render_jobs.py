@@ -20,13 +20,13 @@ from typing import Any, cast
 import anyio
 import anyio.to_thread
 import jsonschema
-import motionctl_specs
 
-from mock_server import drafts
-from mock_server.config import RenderShape
-from mock_server.envelopes import BAD_BODY, ApiFailure
-from mock_server.store import Account, RenderJob, Store
-from mock_server.uploads import safe_name
+from motionctl import specs as motionctl_specs
+from motionctl.mock_server import drafts
+from motionctl.mock_server.config import RenderShape
+from motionctl.mock_server.envelopes import BAD_BODY, ApiFailure
+from motionctl.mock_server.store import Account, RenderJob, Store
+from motionctl.mock_server.uploads import safe_name
 
 FORMATS = ("mp4", "webm", "mov", "gif")
 QUALITIES = ("low", "medium", "high")
@@ -156,7 +156,7 @@ class RenderJobs:
 
     async def _run(self, job: RenderJob, draft: dict[str, Any], media: dict[str, Path], opts: dict[str, str],
                    fault: str | None) -> None:
-        from mock_server.render import RenderInputError, RenderOptions, render_draft
+        from motionctl.mock_server.render import RenderInputError, RenderOptions, render_draft
 
         await anyio.sleep(0.01)  # let the client see "pending" first, as a queued cloud job would be
         if fault == "hang":

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
-from mock_server.admin import MockAdmin, forget, remember
-from mock_server.app import create_app
-from mock_server.clock import Clock
-from mock_server.config import MockConfig
+from motionctl.mock_server.admin import MockAdmin, forget, remember
+from motionctl.mock_server.app import create_app
+from motionctl.mock_server.clock import Clock
+from motionctl.mock_server.config import MockConfig
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787,
 
 
 def _configure_logging(level: str) -> None:
-    logger = logging.getLogger("mock_server")
+    logger = logging.getLogger("motionctl.mock_server")
     logger.setLevel(level.upper())
     if not logger.handlers:
         handler = logging.StreamHandler()

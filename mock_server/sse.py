@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mock_server.config import SseDialect
+from motionctl.mock_server.config import SseDialect
 
 AUTHOR = "nemo_agent"
 

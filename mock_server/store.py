@@ -17,10 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from mock_server import drafts
-from mock_server.clock import Clock
-from mock_server.config import MockConfig
-from mock_server.envelopes import BAD_TOKEN, INSUFFICIENT_CREDITS, RATE_LIMITED, SESSION_NOT_FOUND, ApiFailure
+from motionctl.mock_server import drafts
+from motionctl.mock_server.clock import Clock
+from motionctl.mock_server.config import MockConfig
+from motionctl.mock_server.envelopes import (
+    BAD_TOKEN,
+    INSUFFICIENT_CREDITS,
+    RATE_LIMITED,
+    SESSION_NOT_FOUND,
+    ApiFailure,
+)
 
 TOKEN_LIFETIME_S = 7 * 24 * 3600
 TOKENS_PER_IP_WINDOW_S = 7 * 24 * 3600  # API-NOTES: "10 tokens per IP per 7 days"

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from mock_server.envelopes import FILE_TOO_LARGE, UNSUPPORTED_FILE_TYPE, ApiFailure, bad_body
+from motionctl.mock_server.envelopes import FILE_TOO_LARGE, UNSUPPORTED_FILE_TYPE, ApiFailure, bad_body
 from motionctl.units import format_size
 
 FileKind = Literal["video", "image", "audio"]

@@ -2,7 +2,7 @@
 
 The library behind the ``motionctl`` command::
 
-    from runner import RunConfig, load_plan, run_recipe
+    from motionctl.runner import RunConfig, load_plan, run_recipe
 
     plan = load_plan(Path("workflows/quickstart.yaml"))      # validate + expand, no network
     result = run_recipe(RunConfig(recipe=Path("workflows/quickstart.yaml")))
@@ -11,9 +11,9 @@ The library behind the ``motionctl`` command::
 
 from __future__ import annotations
 
-from runner._version import __version__
-from runner.engine import JobOutcome
-from runner.errors import (
+from motionctl.runner._version import __version__
+from motionctl.runner.engine import JobOutcome
+from motionctl.runner.errors import (
     ApiError,
     ExecutionError,
     ExpectationFailed,
@@ -24,10 +24,10 @@ from runner.errors import (
     RunnerError,
     UsageError,
 )
-from runner.events import Reporter
-from runner.golden import GoldenResult
-from runner.recipe import load_plan
-from runner.run import RunConfig, RunResult, run_recipe
+from motionctl.runner.events import Reporter
+from motionctl.runner.golden import GoldenResult
+from motionctl.runner.recipe import load_plan
+from motionctl.runner.run import RunConfig, RunResult, run_recipe
 
 __all__ = [
     "ApiError",

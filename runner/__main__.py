@@ -1,3 +1,3 @@
-from runner.cli import entry
+from motionctl.runner.cli import entry
 
 entry()

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from runner.api.config import DEFAULT_BASE_URL, ClientConfig
-from runner.errors import UsageError
+from motionctl.runner.api.config import DEFAULT_BASE_URL, ClientConfig
+from motionctl.runner.errors import UsageError
 
 if TYPE_CHECKING:
-    from mock_server import MockAdmin
+    from motionctl.mock_server import MockAdmin
 
 BackendKind = Literal["mock", "live"]
 
@@ -75,7 +75,7 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
             config = replace(config, poll_interval=MOCK_POLL_INTERVAL, rate_limit_wait=1.0)
         yield Backend(kind, config.base_url or DEFAULT_BASE_URL, config)
         return
-    from mock_server import MockConfig, serve_in_thread  # the mock is only imported when it is used
+    from motionctl.mock_server import MockConfig, serve_in_thread  # the mock is only imported when it is used
 
     settings = {"seed": EMBEDDED_SEED, "initial_credits": EMBEDDED_CREDITS,
                 "render_speed": EMBEDDED_RENDER_SPEED, **(mock_overrides or {})}

@@ -21,12 +21,12 @@ from typing import Any, Protocol
 
 import anyio
 
-from runner import effects
-from runner import state as st
-from runner.actions import Action, Expect, Export, Job, Plan, Say, Upload
-from runner.api.models import RenderStatus, Session, StreamEvent, StreamResult
-from runner.api.waits import waiting_for
-from runner.errors import (
+from motionctl.runner import effects
+from motionctl.runner import state as st
+from motionctl.runner.actions import Action, Expect, Export, Job, Plan, Say, Upload
+from motionctl.runner.api.models import RenderStatus, Session, StreamEvent, StreamResult
+from motionctl.runner.api.waits import waiting_for
+from motionctl.runner.errors import (
     ApiError,
     DuplicateRenderId,
     ExecutionError,
@@ -40,7 +40,7 @@ from runner.errors import (
     StreamError,
     TransportError,
 )
-from runner.events import (
+from motionctl.runner.events import (
     JobFailed,
     JobFinished,
     JobSkipped,
@@ -50,8 +50,8 @@ from runner.events import (
     StepFinished,
     StepStarted,
 )
-from runner.expectations import check, explain
-from runner.journal import JobProgress, Journal, RunRecord
+from motionctl.runner.expectations import check, explain
+from motionctl.runner.journal import JobProgress, Journal, RunRecord
 
 
 class NemoApi(Protocol):

@@ -21,9 +21,9 @@ from typing import Any, Literal
 
 import yaml
 
-from runner.errors import UsageError
-from runner.journal import atomic_write_text
-from runner.normalise import Placeholders, normalise_patch, normalise_text
+from motionctl.runner.errors import UsageError
+from motionctl.runner.journal import atomic_write_text
+from motionctl.runner.normalise import Placeholders, normalise_patch, normalise_text
 
 Outcome = Literal["created", "updated", "unchanged"]
 SUFFIX = ".golden.yaml"

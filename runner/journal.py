@@ -30,7 +30,7 @@ from typing import Any
 import anyio
 import jsonpatch
 
-from runner.errors import UsageError
+from motionctl.runner.errors import UsageError
 
 JOURNAL = "journal.jsonl"
 SUMMARY = "summary.json"

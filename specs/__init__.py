@@ -1,7 +1,7 @@
-"""The contracts as data, importable as ``motionctl_specs`` once installed.
+"""The contracts as data, importable as ``motionctl.specs``.
 
-pyproject maps this folder to the package ``motionctl_specs`` so the schemas ship inside the wheel: a plain
-``pip install .`` has no source tree to read ``specs/`` from.
+This folder ships as the package ``motionctl.specs`` (motionctl/specs links here), so the schemas are
+inside the wheel: a plain ``pip install .`` has no source tree to read ``specs/`` from.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import api_commands, main
-from runner.errors import ExportNotAllowed
+from motionctl.runner.cli import api_commands, main
+from motionctl.runner.errors import ExportNotAllowed
 
 
 def _boom(*_: object, **__: object) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from runner.cli import cli
+from motionctl.runner.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import runner
+from motionctl import runner
 
 
 def test_all_names_exist() -> None:
@@ -14,6 +14,6 @@ def test_every_public_name_is_listed() -> None:
     public = {
         name
         for name, value in vars(runner).items()
-        if not name.startswith("_") and getattr(value, "__module__", "").startswith("runner")
+        if not name.startswith("_") and getattr(value, "__module__", "").startswith("motionctl.runner")
     }
     assert public <= set(runner.__all__)

@@ -20,23 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 _NOT_SOURCES = {".git", ".venv", ".ci-venv", "build", "dist", "runs", "out", "tests", "bench", "workflows"}
 
 
-def test_every_package_folder_is_listed_in_pyproject() -> None:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    mapped = {folder: name for name, folder in config["package-dir"].items()}
-    found = set()
-    for init in ROOT.glob("*/**/__init__.py"):
-        folder = init.parent.relative_to(ROOT).as_posix()
-        top, _, rest = folder.partition("/")
-        if top not in {"motionctl", "runner", "mock_server", "specs"}:
-            continue
-        name = mapped.get(top, top) + ("." + rest.replace("/", ".") if rest else "")
-        found.add(name)
-    assert found == set(config["packages"])
+def test_motionctl_links_the_repositorys_folders() -> None:
+    # motionctl.runner, motionctl.mock_server and motionctl.specs are the repository's folders themselves.
+    for name in ("runner", "mock_server", "specs"):
+        link = ROOT / "motionctl" / name
+        assert link.is_symlink() and link.resolve() == (ROOT / name).resolve(), name
 
 
 def test_schemas_ship_inside_the_package() -> None:
-    import motionctl_specs
-
+    from motionctl import specs as motionctl_specs
     for name in ("draft.schema.json", "recipe.schema.json", "nemo-api.yaml", "faults.schema.json"):
         assert motionctl_specs.path(name).is_file(), name
         assert motionctl_specs.load(name)
@@ -47,7 +39,7 @@ def test_the_renderers_fonts_and_safe_zones_ship_in_the_wheel() -> None:
     from fnmatch import fnmatch
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    globs = config["package-data"]["mock_server.render"]
+    globs = config["package-data"]["motionctl.mock_server.render"]
     fonts = ROOT / "mock_server" / "render" / "fonts"
     shipped = [p for p in fonts.rglob("*") if p.is_file() and p.suffix != ".py"]
     assert {p.suffix for p in shipped} >= {".ttf", ".otf", ".json", ".copyright", ".txt"}
@@ -56,8 +48,7 @@ def test_the_renderers_fonts_and_safe_zones_ship_in_the_wheel() -> None:
         assert any(fnmatch(relative, g) for g in globs), f"{relative} is not in package-data"
     # The subsets stay modest: a few MB in all.
     assert sum(p.stat().st_size for p in shipped) < 4_000_000
-    import motionctl_specs
-
+    from motionctl import specs as motionctl_specs
     assert motionctl_specs.load("safe-zones.json")["platforms"]
 
 
@@ -114,20 +105,17 @@ def test_python_m_motionctl_runs_from_the_installed_wheel(installed: Installed, 
     script = _run(installed, str(installed.bin / "motionctl"), "--help", cwd=tmp_path)
     assert script.returncode == 0 and "run" in script.stdout, script.stderr
     origin = _run(installed, str(installed.python), "-c",
-                  "import motionctl, runner.cli; print(motionctl.__file__); print(runner.cli.__file__)",
+                  "import motionctl.runner.cli as cli; print(cli.__file__)",
                   cwd=tmp_path)
     assert origin.returncode == 0, origin.stderr
     assert all(line.startswith(str(installed.site_packages)) for line in origin.stdout.splitlines())
 
 
-def test_the_wheel_adds_motionctl_and_nothing_generic_beside_it(installed: Installed) -> None:
-    assert {"motionctl", "motionctl-0.1.0.dist-info"} <= installed.added
-    # Today's extra names, until runner/, mock_server/ and specs/ install under motionctl.
-    assert installed.added - {"motionctl", "motionctl-0.1.0.dist-info"} <= {"runner", "mock_server",
-                                                                           "motionctl_specs"}
-
-
-@pytest.mark.xfail(strict=True, reason="namespace rename pending: runner, mock_server and motionctl_specs "
-                                       "still install as top-level names")
 def test_the_wheel_adds_one_import_namespace(installed: Installed) -> None:
     assert installed.added == {"motionctl", "motionctl-0.1.0.dist-info"}
+
+
+def test_every_package_of_the_repository_ships_under_motionctl(installed: Installed) -> None:
+    for init in [p for top in ("runner", "mock_server", "specs") for p in (ROOT / top).rglob("__init__.py")]:
+        shipped = installed.site_packages / "motionctl" / init.relative_to(ROOT)
+        assert shipped.is_file(), f"{init.relative_to(ROOT)} is not in the wheel"

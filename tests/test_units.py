@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from motionctl.runner.errors import MediaTooLarge
+from motionctl.runner.media import check_upload
 from motionctl.units import format_size
-from runner.errors import MediaTooLarge
-from runner.media import check_upload
 
 
 @pytest.mark.parametrize(("size", "shown"), [

@@ -1,6 +1,6 @@
 """The mock server's local renderer: a short-key draft and its media → a real video file.
 
-    from mock_server.render import render_draft, RenderOptions
+    from motionctl.mock_server.render import render_draft, RenderOptions
     result = render_draft(draft, {"https://cdn/x.jpg": Path("x.jpg")}, Path("out.mp4"), RenderOptions())
 
 A library of its own (no server needed), thread-safe, with the camera convention of specs/motion.md.

@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-import motionctl_specs
+from motionctl import specs as motionctl_specs
 
 from .errors import RenderInputError
 from .geometry import FrameSize

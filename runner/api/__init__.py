@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-from runner.api.client import NemoClient
-from runner.api.config import DEFAULT_BASE_URL, ClientConfig, detect_platform
-from runner.api.models import (
+from motionctl.runner.api.client import NemoClient
+from motionctl.runner.api.config import DEFAULT_BASE_URL, ClientConfig, detect_platform
+from motionctl.runner.api.models import (
     ClaimToken,
     Credits,
     RenderStatus,

@@ -22,13 +22,13 @@ from urllib.parse import urljoin
 import anyio
 import httpx
 
-from runner import media
-from runner.api.advice import refused_request_hint, render_failure_hint
-from runner.api.auth import Credentials, CredentialStore, new_client_id, parse_expiry
-from runner.api.config import ClientConfig
-from runner.api.download import save_response
-from runner.api.envelope import error_for, unwrap
-from runner.api.models import (
+from motionctl.runner import media
+from motionctl.runner.api.advice import refused_request_hint, render_failure_hint
+from motionctl.runner.api.auth import Credentials, CredentialStore, new_client_id, parse_expiry
+from motionctl.runner.api.config import ClientConfig
+from motionctl.runner.api.download import save_response
+from motionctl.runner.api.envelope import error_for, unwrap
+from motionctl.runner.api.models import (
     ClaimToken,
     Credits,
     RenderStatus,
@@ -37,11 +37,11 @@ from runner.api.models import (
     UploadedFile,
     parse_render_status,
 )
-from runner.api.retry import Backoff, parse_retry_after
-from runner.api.sse import StreamCollector
-from runner.api.streaming import EventCallback, consume_events, maybe_await
-from runner.api.waits import OnWait, human_duration
-from runner.errors import (
+from motionctl.runner.api.retry import Backoff, parse_retry_after
+from motionctl.runner.api.sse import StreamCollector
+from motionctl.runner.api.streaming import EventCallback, consume_events, maybe_await
+from motionctl.runner.api.waits import OnWait, human_duration
+from motionctl.runner.errors import (
     ApiError,
     AuthError,
     DuplicateRenderId,

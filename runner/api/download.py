@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import httpx
 
-from runner.errors import ApiError, TransportError
+from motionctl.runner.errors import ApiError, TransportError
 
 
 @contextlib.contextmanager

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from runner.api.advice import damaged_file_hint, is_damaged_media, refused_request_hint
-from runner.errors import (
+from motionctl.runner.api.advice import damaged_file_hint, is_damaged_media, refused_request_hint
+from motionctl.runner.errors import (
     ApiError,
     AuthError,
     DuplicateRenderId,

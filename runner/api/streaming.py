@@ -12,9 +12,9 @@ import anyio
 import httpx
 from httpx_sse import EventSource, SSEError
 
-from runner.api.models import StreamEvent
-from runner.api.sse import StreamCollector, decode_data
-from runner.errors import StreamError
+from motionctl.runner.api.models import StreamEvent
+from motionctl.runner.api.sse import StreamCollector, decode_data
+from motionctl.runner.errors import StreamError
 
 EventCallback = Callable[[StreamEvent], Awaitable[None] | None]
 

@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from runner._version import __version__
-from runner.errors import RunnerError
+from motionctl.runner._version import __version__
+from motionctl.runner.errors import RunnerError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,20 +21,17 @@ def cli() -> None:
     """Turn still images into motion-controlled MP4 clips from YAML recipes."""
 
 
+_COMMAND_MODULES = ("api_commands", "recipe_commands", "run_command", "explain_command", "show_command",
+                    "report_command")
+
+
 def _register() -> None:
-    # Each command module registers its commands; imported here so they can use `runner` freely.
+    # Each command module registers its commands; imported here so they can use the runner freely.
     import importlib
 
-    for name in ("runner.cli.api_commands", "runner.cli.recipe_commands", "runner.cli.run_command",
-                 "runner.cli.explain_command", "runner.cli.show_command", "runner.cli.report_command",
-                 "mock_server.cli"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a piece still being built; drop once all have landed
-            if exc.name != name:
-                raise
-            continue
-        module.register(cli)
+    modules = [f"motionctl.runner.cli.{name}" for name in _COMMAND_MODULES] + ["motionctl.mock_server.cli"]
+    for name in modules:
+        importlib.import_module(name).register(cli)
 
 
 _register()

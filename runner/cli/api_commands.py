@@ -16,10 +16,10 @@ from typing import TypeVar
 import anyio
 import click
 
-from runner.api import DEFAULT_BASE_URL, ClientConfig, Credits, NemoClient, summarize_tracks
-from runner.api.auth import CredentialStore
-from runner.api.waits import human_duration
-from runner.errors import UsageError
+from motionctl.runner.api import DEFAULT_BASE_URL, ClientConfig, Credits, NemoClient, summarize_tracks
+from motionctl.runner.api.auth import CredentialStore
+from motionctl.runner.api.waits import human_duration
+from motionctl.runner.errors import UsageError
 
 T = TypeVar("T")
 

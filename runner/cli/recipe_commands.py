@@ -15,13 +15,23 @@ from typing import Any
 
 import click
 
-from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Expectation, Export, Job, Plan, Say, Upload
-from runner.errors import Problem, RecipeLoadError, RecipeValidationError
-from runner.recipe import estimate, load_plan
-from runner.recipe.compiler import number, seconds
-from runner.recipe.discover import recipe_files
-from runner.recipe.loader import RecipeSyntaxError
-from runner.recipe.select import selection
+from motionctl.runner.actions import (
+    DEFAULT_OUT_DIR,
+    Action,
+    Expect,
+    Expectation,
+    Export,
+    Job,
+    Plan,
+    Say,
+    Upload,
+)
+from motionctl.runner.errors import Problem, RecipeLoadError, RecipeValidationError
+from motionctl.runner.recipe import estimate, load_plan
+from motionctl.runner.recipe.compiler import number, seconds
+from motionctl.runner.recipe.discover import recipe_files
+from motionctl.runner.recipe.loader import RecipeSyntaxError
+from motionctl.runner.recipe.select import selection
 
 _CALL_LABELS = {
     "create_session": "create session", "upload": "upload", "run_sse": "run_sse", "state": "state",

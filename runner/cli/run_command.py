@@ -13,16 +13,16 @@ from pathlib import Path
 
 import click
 
-from runner.actions import DEFAULT_OUT_DIR
-from runner.api.waits import parse_duration
-from runner.cli.recipe_commands import allow_path_option, job_option, shard_option
-from runner.errors import ExecutionError, GoldenMismatch, UsageError
-from runner.golden import recipes_among
-from runner.recipe import load_all
-from runner.recipe.select import selection
-from runner.reporting import Verbosity, console_reporter
-from runner.reporting.reports import ReportTargets, write_reports
-from runner.run import RunConfig, RunInterruptedError, RunResult, run_recipe
+from motionctl.runner.actions import DEFAULT_OUT_DIR
+from motionctl.runner.api.waits import parse_duration
+from motionctl.runner.cli.recipe_commands import allow_path_option, job_option, shard_option
+from motionctl.runner.errors import ExecutionError, GoldenMismatch, UsageError
+from motionctl.runner.golden import recipes_among
+from motionctl.runner.recipe import load_all
+from motionctl.runner.recipe.select import selection
+from motionctl.runner.reporting import Verbosity, console_reporter
+from motionctl.runner.reporting.reports import ReportTargets, write_reports
+from motionctl.runner.run import RunConfig, RunInterruptedError, RunResult, run_recipe
 
 
 def register(cli: click.Group) -> None:

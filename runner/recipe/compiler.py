@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from runner.actions import CHANGED, Effect
-from runner.recipe.model import (
+from motionctl.runner.actions import CHANGED, Effect
+from motionctl.runner.recipe.model import (
     AspectStep,
     DurationStep,
     MotionPart,
@@ -16,7 +16,7 @@ from runner.recipe.model import (
     TextStep,
     UseStep,
 )
-from runner.recipe.presets import Platform
+from motionctl.runner.recipe.presets import Platform
 
 SentenceStep = (MotionStep | SayStep | TextStep | RemoveStep | ReplaceStep | MusicStep | AspectStep
                 | DurationStep | UseStep)

@@ -19,17 +19,34 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from runner import media
-from runner.actions import DEFAULT_OUT_DIR, Action, Expect, Expectation, Export, Job, Plan, Say, Upload, Where
-from runner.errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
-from runner.recipe import model, schema
-from runner.recipe.compiler import compile_step, effect_of, number, seconds, uploads_quoted
-from runner.recipe.expand import Combination, expand_matrix, job_ids, matrix_size, matrix_work
-from runner.recipe.limits import MAX_JOBS, MAX_MATRIX_WORK, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_STEPS_PLANNED
-from runner.recipe.loader import Document, JsonPath, read_recipe
-from runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform, safe_zone
-from runner.recipe.select import Selection
-from runner.recipe.templates import referenced, render_tree
+from motionctl.runner import media
+from motionctl.runner.actions import (
+    DEFAULT_OUT_DIR,
+    Action,
+    Expect,
+    Expectation,
+    Export,
+    Job,
+    Plan,
+    Say,
+    Upload,
+    Where,
+)
+from motionctl.runner.errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
+from motionctl.runner.recipe import model, schema
+from motionctl.runner.recipe.compiler import compile_step, effect_of, number, seconds, uploads_quoted
+from motionctl.runner.recipe.expand import Combination, expand_matrix, job_ids, matrix_size, matrix_work
+from motionctl.runner.recipe.limits import (
+    MAX_JOBS,
+    MAX_MATRIX_WORK,
+    MAX_NAME_BYTES,
+    MAX_PATH_BYTES,
+    MAX_STEPS_PLANNED,
+)
+from motionctl.runner.recipe.loader import Document, JsonPath, read_recipe
+from motionctl.runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform, safe_zone
+from motionctl.runner.recipe.select import Selection
+from motionctl.runner.recipe.templates import referenced, render_tree
 
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import motionctl_specs
+from motionctl import specs as motionctl_specs
 
 RATIOS = ("9:16", "1:1", "4:5", "16:9")
 

@@ -13,11 +13,11 @@ from functools import cache
 from typing import Any
 
 import jsonschema
-import motionctl_specs
 from jsonschema.exceptions import ValidationError
 
-from runner.errors import Problem
-from runner.recipe.loader import Document, JsonPath
+from motionctl import specs as motionctl_specs
+from motionctl.runner.errors import Problem
+from motionctl.runner.recipe.loader import Document, JsonPath
 
 _TYPE_NAMES = {"string": "text", "array": "a list", "object": "a mapping", "integer": "a whole number",
                "number": "a number", "boolean": "true or false", "null": "nothing"}

@@ -19,7 +19,7 @@ from rich.markup import escape as _escape
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn
 from rich.text import Text
 
-from runner.events import (
+from motionctl.runner.events import (
     Event,
     JobFailed,
     JobFinished,
@@ -32,9 +32,9 @@ from runner.events import (
     StepStarted,
     Waiting,
 )
-from runner.reporting.plain import describe_event
-from runner.reporting.tally import Tally
-from runner.reporting.text import Verbosity, job_line, name_width, rendering, step_name, waiting
+from motionctl.runner.reporting.plain import describe_event
+from motionctl.runner.reporting.tally import Tally
+from motionctl.runner.reporting.text import Verbosity, job_line, name_width, rendering, step_name, waiting
 
 
 @dataclass

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from runner.events import Event
+from motionctl.runner.events import Event
 
 
 class JsonlReporter:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from runner.events import (
+from motionctl.runner.events import (
     Event,
     JobFailed,
     JobFinished,
@@ -27,8 +27,8 @@ from runner.events import (
     StepStarted,
     Waiting,
 )
-from runner.reporting.tally import Tally
-from runner.reporting.text import Verbosity, job_line, name_width, rendering, step_name, waiting
+from motionctl.runner.reporting.tally import Tally
+from motionctl.runner.reporting.text import Verbosity, job_line, name_width, rendering, step_name, waiting
 
 
 def describe_event(event: Event) -> str | None:

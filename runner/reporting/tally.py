@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from runner.reporting.text import clock
+from motionctl.runner.reporting.text import clock
 
 
 @dataclass

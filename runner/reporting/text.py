@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from enum import IntEnum
 
-from runner.events import RenderProgress, Waiting
+from motionctl.runner.events import RenderProgress, Waiting
 
 
 class Verbosity(IntEnum):

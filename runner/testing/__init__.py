@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from runner.testing.nemo_mock import NemoMock, admin_headers
+from motionctl.runner.testing.nemo_mock import NemoMock, admin_headers
 
 __all__ = ["NemoMock", "admin_headers"]

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_server.admin import admin_for
-from runner.cli import main
+from motionctl.mock_server.admin import admin_for
+from motionctl.runner.cli import main
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from mock_server import MockConfig, parse_fault_plan, serve_in_thread
+from motionctl.mock_server import MockConfig, parse_fault_plan, serve_in_thread
 from tests.integration.conftest import CliResult
 
 

@@ -17,8 +17,8 @@ from typing import Any
 import av
 import pytest
 
-from mock_server import MockConfig, parse_fault_plan, serve_in_thread
-from runner.run import RunConfig, RunResult, run_recipe
+from motionctl.mock_server import MockConfig, parse_fault_plan, serve_in_thread
+from motionctl.runner.run import RunConfig, RunResult, run_recipe
 from tests.integration.conftest import WORKFLOWS, CliResult, count, journal_records, mock_requests
 
 RECIPE = """\

@@ -10,8 +10,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from runner.reporting import PlainReporter
-from runner.run import RunConfig, run_recipe
+from motionctl.runner.reporting import PlainReporter
+from motionctl.runner.run import RunConfig, run_recipe
 from tests.integration.conftest import WORKFLOWS, CliResult
 
 RECIPE = """\

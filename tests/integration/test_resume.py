@@ -17,10 +17,10 @@ import av
 import httpx
 import pytest
 
-from mock_server import MockConfig, serve_in_thread
-from runner.cli import run_command
-from runner.events import Event, StepFinished
-from runner.reporting import PlainReporter
+from motionctl.mock_server import MockConfig, serve_in_thread
+from motionctl.runner.cli import run_command
+from motionctl.runner.events import Event, StepFinished
+from motionctl.runner.reporting import PlainReporter
 from tests.integration.conftest import WORKFLOWS, CliResult, mock_requests
 
 RECIPE = """\
@@ -68,7 +68,7 @@ def test_resume_after_a_kill_mid_render_polls_the_same_render_and_delivers_the_m
     token = mock_token(slow_mock)
     env = {**os.environ, "NEMO_TOKEN": token, "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-m", "runner", "run", str(recipe), "--base-url", slow_mock, "--preview"]
+    args = [sys.executable, "-m", "motionctl", "run", str(recipe), "--base-url", slow_mock, "--preview"]
     proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         runs = tmp_path / "runs"

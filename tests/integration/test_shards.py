@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from runner.reporting.runs import load_report
+from motionctl.runner.reporting.runs import load_report
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ROOT / "workflows" / "images"
@@ -36,7 +36,7 @@ SHARDS = 3
 
 def _motionctl(*args: str, cwd: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CONFIG_HOME": str(cwd / "config")}
-    return subprocess.Popen([sys.executable, "-m", "runner", *args], cwd=cwd, env=env, text=True,
+    return subprocess.Popen([sys.executable, "-m", "motionctl", *args], cwd=cwd, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_server import MockConfig, serve_in_thread
+from motionctl.mock_server import MockConfig, serve_in_thread
 from tests.integration.conftest import (
     WORKFLOWS,
     CliResult,

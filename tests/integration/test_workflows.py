@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.golden import recipes_among
-from runner.run import RunConfig, run_recipe
+from motionctl.runner.golden import recipes_among
+from motionctl.runner.run import RunConfig, run_recipe
 from tests.integration.conftest import WORKFLOWS, CliResult
 
 RECIPES = sorted(recipes_among(WORKFLOWS.glob("*.yaml")))

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from mock_server import MockConfig, RunningMock, serve_in_thread
-from mock_server.clock import Clock
+from motionctl.mock_server import MockConfig, RunningMock, serve_in_thread
+from motionctl.mock_server.clock import Clock
 from tests.contract import ContractChecker, validate_sse_event
 
 ATTRIBUTION = {"X-Skill-Source": "image-to-video-motion-control", "X-Skill-Version": "0.1.0",

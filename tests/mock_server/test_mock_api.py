@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from mock_server import ManualClock, MockConfig
+from motionctl.mock_server import ManualClock, MockConfig
 from tests.mock_server.conftest import ATTRIBUTION, OpenApi, png_bytes
 
 pytestmark = pytest.mark.anyio
@@ -209,7 +209,7 @@ async def test_request_log_masks_tokens_and_reset_forgets_everything(open_api: O
 async def test_create_app_also_runs_in_process_over_asgi_transport() -> None:
     import httpx
 
-    from mock_server import create_app
+    from motionctl.mock_server import create_app
 
     app = create_app(MockConfig(seed=3))
     try:
@@ -227,7 +227,7 @@ async def test_create_app_also_runs_in_process_over_asgi_transport() -> None:
 async def test_served_on_ipv6_loopback_the_url_works() -> None:
     import httpx
 
-    from mock_server import serve_in_thread
+    from motionctl.mock_server import serve_in_thread
 
     with serve_in_thread(host="::1") as mock:
         assert mock.url.startswith("http://[::1]:")

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mock_server import MockConfig
-from runner.cli import main
+from motionctl.mock_server import MockConfig
+from motionctl.runner.cli import main
 from tests.mock_server.conftest import ATTRIBUTION
 
 
@@ -28,10 +28,10 @@ def test_mock_serve_is_registered_with_its_options(capsys: pytest.CaptureFixture
 
 
 def test_mock_serve_limits_tokens_per_ip_as_documented_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
-    import mock_server.server
+    from motionctl.mock_server import server as mock_server_server
 
     served: list[MockConfig] = []
-    monkeypatch.setattr(mock_server.server, "serve_forever", lambda config, **kw: served.append(config))
+    monkeypatch.setattr(mock_server_server, "serve_forever", lambda config, **kw: served.append(config))
     assert main(["mock", "serve"]) == 0
     assert main(["mock", "serve", "--tokens-per-ip", "0", "--temporary-issue-ratio", "0.1"]) == 0
     assert (served[0].tokens_per_ip, served[0].temporary_issue_ratio) == (10, 0.0)
@@ -73,7 +73,7 @@ def test_serve_logs_requests_and_fired_faults_without_secrets_and_cleans_up_on_s
     plan.write_text("faults:\n  - route: GET /api/credits/balance/simple\n    nth: 1\n"
                     "    respond: {status: 503}\n")
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "runner", "mock", "serve", "--port", "0",
+    proc = subprocess.Popen([sys.executable, "-m", "motionctl", "mock", "serve", "--port", "0",
                              "--faults", str(plan)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:

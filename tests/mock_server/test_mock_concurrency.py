@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from mock_server import MockConfig
+from motionctl.mock_server import MockConfig
 
 pytestmark = pytest.mark.anyio
 

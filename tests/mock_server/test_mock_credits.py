@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mock_server import MockConfig, serve_in_thread
-from runner.cli import main
-from runner.golden import recipes_among
-from runner.recipe import load_plan
-from runner.recipe.planner import estimate
+from motionctl.mock_server import MockConfig, serve_in_thread
+from motionctl.runner.cli import main
+from motionctl.runner.golden import recipes_among
+from motionctl.runner.recipe import load_plan
+from motionctl.runner.recipe.planner import estimate
 from tests.mock_server.conftest import ATTRIBUTION
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"

@@ -25,7 +25,7 @@ ATTRIBUTION = ["-H", "X-Skill-Source: image-to-video-motion-control", "-H", "X-S
 def served(tmp_path: Path) -> Iterator[str]:
     """``motionctl mock serve --port 0`` in a subprocess; yields its printed URL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "runner", "mock", "serve", "--port", "0", "--work-delay", "0.2",
+        [sys.executable, "-m", "motionctl", "mock", "serve", "--port", "0", "--work-delay", "0.2",
          "--heartbeat-interval", "0.05", "--data-dir", str(tmp_path / "data"), "--credits", "500"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from runner.backend import open_backend
+from motionctl.runner.backend import open_backend
 
 
 def test_the_embedded_backend_carries_its_mocks_admin_client() -> None:

@@ -11,7 +11,7 @@ import anyio
 import httpx
 import pytest
 
-from mock_server import FaultPlanError, ManualClock, MockConfig, load_fault_plan, parse_fault_plan
+from motionctl.mock_server import FaultPlanError, ManualClock, MockConfig, load_fault_plan, parse_fault_plan
 from tests.mock_server.conftest import Api, OpenApi
 
 pytestmark = pytest.mark.anyio

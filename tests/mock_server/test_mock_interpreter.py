@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from mock_server import drafts
-from mock_server.interpreter import interpret
+from motionctl.mock_server import drafts
+from motionctl.mock_server.interpreter import interpret
 
 IMG = "http://mock/cdn/u1/photo.png"
 LIB: list[dict[str, Any]] = [

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from mock_server import drafts
-from mock_server.interpreter import interpret
+from motionctl.mock_server import drafts
+from motionctl.mock_server.interpreter import interpret
 
 CORPUS = Path(__file__).with_name("camera_corpus.txt")
 SPEC = Path(__file__).parents[2] / "specs" / "instructions.md"

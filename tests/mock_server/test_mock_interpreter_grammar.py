@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from mock_server import MockConfig, drafts
-from mock_server.interpreter import interpret, read_camera
-from mock_server.interpreter.vocabulary import VOCABULARY
-from runner.cli import main
+from motionctl.mock_server import MockConfig, drafts
+from motionctl.mock_server.interpreter import interpret, read_camera
+from motionctl.mock_server.interpreter.vocabulary import VOCABULARY
+from motionctl.runner.cli import main
 from tests.mock_server.conftest import OpenApi
 
 ROOT = Path(__file__).parents[2]
@@ -116,7 +116,7 @@ def test_only_the_explain_command_imports_the_mock_interpreter_on_the_runner_sid
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            if any(n.startswith("mock_server.interpreter") for n in names):
+            if any(n.startswith("motionctl.mock_server.interpreter") for n in names):
                 importers.append(path.relative_to(ROOT).as_posix())
     assert importers == ["runner/cli/explain_command.py"]
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_server.bodies import MAX_JSON_BYTES
+from motionctl.mock_server.bodies import MAX_JSON_BYTES
 from tests.mock_server.conftest import Api, OpenApi
 
 pytestmark = pytest.mark.anyio

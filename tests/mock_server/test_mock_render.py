@@ -13,7 +13,7 @@ import anyio
 import av
 import pytest
 
-from mock_server import MockConfig
+from motionctl.mock_server import MockConfig
 from tests.mock_server.conftest import SMALL, Api, OpenApi
 
 pytestmark = pytest.mark.anyio
@@ -165,9 +165,9 @@ def test_stopping_the_mock_stops_its_renders(open_api: OpenApi) -> None:
 
 async def test_renders_are_bounded_by_render_workers_and_run_off_the_event_loop(
         open_api: OpenApi, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mock_server.render
+    from motionctl.mock_server import render as mock_server_render
 
-    real = mock_server.render.render_draft
+    real = mock_server_render.render_draft
     active: list[int] = []
     peak: list[int] = []
     threads: set[str] = set()
@@ -184,7 +184,7 @@ async def test_renders_are_bounded_by_render_workers_and_run_off_the_event_loop(
             with lock:
                 active.pop()
 
-    monkeypatch.setattr(mock_server.render, "render_draft", counting)
+    monkeypatch.setattr(mock_server_render, "render_draft", counting)
     async with open_api(MockConfig(render_workers=2)) as api:
         loop_thread = threading.current_thread().name
         sid, draft = await prepared(api)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from mock_server import MockConfig, serve_in_thread
+from motionctl.mock_server import MockConfig, serve_in_thread
 
 
 def bench_module() -> ModuleType:

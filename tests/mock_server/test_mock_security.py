@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_server import MockConfig, serve_in_thread
-from mock_server.admin import ADMIN_HEADER
+from motionctl.mock_server import MockConfig, serve_in_thread
+from motionctl.mock_server.admin import ADMIN_HEADER
 from tests.mock_server.conftest import ATTRIBUTION, SMALL, Api, OpenApi, png_bytes
 
 pytestmark = pytest.mark.anyio

@@ -12,9 +12,9 @@ import anyio
 import httpx
 import pytest
 
-from mock_server import ManualClock, MockConfig
-from mock_server.app import TEMPORARY_ISSUE_TEXT
-from mock_server.store import Session, Store
+from motionctl.mock_server import ManualClock, MockConfig
+from motionctl.mock_server.app import TEMPORARY_ISSUE_TEXT
+from motionctl.mock_server.store import Session, Store
 from tests.mock_server.conftest import OpenApi, SseEvents, parse_sse
 
 pytestmark = pytest.mark.anyio

@@ -16,8 +16,8 @@ import av
 import numpy as np
 import pytest
 
-from mock_server import MockConfig
-from mock_server.uploads import sniff
+from motionctl.mock_server import MockConfig
+from motionctl.mock_server.uploads import sniff
 from tests.mock_server.conftest import Api, OpenApi, png_bytes
 
 pytestmark = pytest.mark.anyio

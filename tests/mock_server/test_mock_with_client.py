@@ -9,9 +9,9 @@ from pathlib import Path
 import av
 import pytest
 
-from mock_server import MockConfig, parse_fault_plan, serve_in_thread
-from runner.api import ClientConfig, NemoClient
-from runner.errors import (
+from motionctl.mock_server import MockConfig, parse_fault_plan, serve_in_thread
+from motionctl.runner.api import ClientConfig, NemoClient
+from motionctl.runner.errors import (
     AuthError,
     InsufficientCredits,
     RenderFailed,

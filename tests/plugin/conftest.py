@@ -10,11 +10,11 @@ import pytest
 # pytester's in-process runs drop the modules they imported when they end; imported here first, the
 # runner, the mock and its renderer stay loaded once for all of them (a mock re-imported under a live one
 # left its renders pending forever).
-import mock_server.render  # noqa: F401
-import runner.reporting.reports
-import runner.run  # noqa: F401
-from mock_server import MockConfig, serve_in_thread  # noqa: F401
-from runner.recipe import load_plan  # noqa: F401
+import motionctl.mock_server.render
+import motionctl.runner.reporting.reports
+import motionctl.runner.run  # noqa: F401
+from motionctl.mock_server import MockConfig, serve_in_thread  # noqa: F401
+from motionctl.runner.recipe import load_plan  # noqa: F401
 
 # pytester itself is enabled in pyproject's addopts: pytest_plugins may only be set in the rootdir's conftest.
 IMAGE = Path(__file__).parents[2] / "workflows" / "images" / "sneaker.jpg"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runner.testing import goldens
+from motionctl.runner.testing import goldens
 
 TEXT = """\
 # Golden state diffs of recipe 'pair': ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from runner.testing import NemoMock
+from motionctl.runner.testing import NemoMock
 
 
 def _balance(mock: NemoMock) -> httpx.Response:
@@ -41,7 +41,7 @@ def test_state_of_a_session_the_client_made(nemo_mock: NemoMock) -> None:
 
 
 def test_a_bad_fault_plan_is_refused_in_one_line(nemo_mock: NemoMock) -> None:
-    from runner.errors import UsageError
+    from motionctl.runner.errors import UsageError
 
     with pytest.raises(UsageError, match="fault plan refused"):
         nemo_mock.faults({"faults": [{"route": "/x", "respond": {"status": "five hundred"}}]})
@@ -50,7 +50,7 @@ def test_a_bad_fault_plan_is_refused_in_one_line(nemo_mock: NemoMock) -> None:
 def test_the_admin_key_the_mock_holds_goes_on_every_admin_call() -> None:
     from types import SimpleNamespace
 
-    from runner.testing import admin_headers
+    from motionctl.runner.testing import admin_headers
 
     assert admin_headers(SimpleNamespace()) == {}  # a mock without admin keys needs no header
     [(name, value)] = admin_headers(SimpleNamespace(admin_key="k-123")).items()

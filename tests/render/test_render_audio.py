@@ -13,8 +13,8 @@ import numpy.typing as npt
 import pytest
 from av.audio.stream import AudioStream
 
-from mock_server.render import RenderOptions, render_draft
-from mock_server.render.audio import MOODS, mood_loop
+from motionctl.mock_server.render import RenderOptions, render_draft
+from motionctl.mock_server.render.audio import MOODS, mood_loop
 from tests.render.video_checks import marker_picture, video_draft
 
 PREVIEW = RenderOptions(quality="low", resolution="540p")
@@ -115,7 +115,7 @@ def test_uploaded_music_is_decoded_and_looped_to_the_clip(
 def test_unreadable_music_is_named(tmp_path: Path) -> None:
     bogus = tmp_path / "song.mp3"
     bogus.write_bytes(b"\x00" * 1000)
-    from mock_server.render import RenderInputError
+    from motionctl.mock_server.render import RenderInputError
 
     with pytest.raises(RenderInputError, match="music cdn://song"):
         _render(tmp_path, {"src": "cdn://song"}, {"cdn://song": bogus})
@@ -131,7 +131,7 @@ def test_unreadable_music_is_named(tmp_path: Path) -> None:
 def test_missing_or_oversized_music_is_refused_before_decoding(
     tmp_path: Path, size: int | None, message: str
 ) -> None:
-    from mock_server.render import RenderInputError
+    from motionctl.mock_server.render import RenderInputError
 
     song = tmp_path / "song.mp3"
     if size is not None:

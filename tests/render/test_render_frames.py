@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mock_server.render.frames import (
+from motionctl.mock_server.render.frames import (
     FrameBuffer,
     _resize_into,
     rgb_to_yuv_planes,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mock_server.render.camera import Motion, camera_path, ease, frame_progress
-from mock_server.render.errors import RenderInputError
-from mock_server.render.geometry import ASPECTS, frame_size
+from motionctl.mock_server.render.camera import Motion, camera_path, ease, frame_progress
+from motionctl.mock_server.render.errors import RenderInputError
+from motionctl.mock_server.render.geometry import ASPECTS, frame_size
 
 
 @pytest.mark.parametrize(

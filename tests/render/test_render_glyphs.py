@@ -13,11 +13,11 @@ import numpy.typing as npt
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from mock_server.render import RenderInputError, RenderOptions, render_draft
-from mock_server.render.fonts import FONT_DIR, emoji_face, face_for, text_faces
-from mock_server.render.geometry import frame_size
-from mock_server.render.text import Glyph, Overlay, prepare_overlay
-from mock_server.render.timeline import read_timeline
+from motionctl.mock_server.render import RenderInputError, RenderOptions, render_draft
+from motionctl.mock_server.render.fonts import FONT_DIR, emoji_face, face_for, text_faces
+from motionctl.mock_server.render.geometry import frame_size
+from motionctl.mock_server.render.text import Glyph, Overlay, prepare_overlay
+from motionctl.mock_server.render.timeline import read_timeline
 from tests.render.video_checks import BACKGROUND, decode_rgb, marker_picture, video_draft
 
 PREVIEW = RenderOptions(quality="low", resolution="540p")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import motionctl_specs
 import numpy as np
 import numpy.typing as npt
 import pytest
 
-from mock_server import drafts
-from mock_server.interpreter import interpret
-from mock_server.render import RenderInputError, RenderOptions, render_draft
+from motionctl import specs as motionctl_specs
+from motionctl.mock_server import drafts
+from motionctl.mock_server.interpreter import interpret
+from motionctl.mock_server.render import RenderInputError, RenderOptions, render_draft
 from tests.render.video_checks import decode_rgb, marker_picture, video_draft
 
 PREVIEW = RenderOptions(quality="low", resolution="540p")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mock_server.render import RenderOptions, render_draft
+from motionctl.mock_server.render import RenderOptions, render_draft
 from tests.render.video_checks import decode_luma, marker_picture, track_marker, video_draft
 
 PREVIEW = RenderOptions(quality="low", resolution="540p")
@@ -96,7 +96,7 @@ def test_still_camera_without_motion(tmp_path: Path) -> None:
 def test_the_smoothness_measure_catches_whole_pixel_steps() -> None:
     # The same kind of eased drift as above, but snapped to whole pixels the way crop-window tools move:
     # the tracker must see it, or the smoothness test above would prove nothing.
-    from mock_server.render.camera import ease
+    from motionctl.mock_server.render.camera import ease
 
     frames = []
     for i in range(60):

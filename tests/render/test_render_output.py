@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mock_server.render import RenderInputError, RenderOptions, render_draft
-from mock_server.render.preview import contact_sheet
+from motionctl.mock_server.render import RenderInputError, RenderOptions, render_draft
+from motionctl.mock_server.render.preview import contact_sheet
 from tests.render.video_checks import decode_luma, marker_picture, stream_seconds, video_draft
 
 PREVIEW = RenderOptions(quality="low", resolution="540p")

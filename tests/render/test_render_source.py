@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mock_server.render import RenderInputError, RenderOptions, render_draft
-from mock_server.render.camera import Motion, camera_path
-from mock_server.render.source import load_picture
+from motionctl.mock_server.render import RenderInputError, RenderOptions, render_draft
+from motionctl.mock_server.render.camera import Motion, camera_path
+from motionctl.mock_server.render.source import load_picture
 from tests.render.video_checks import decode_luma, marker_picture, track_marker, video_draft
 
 PREVIEW = RenderOptions(quality="low", resolution="540p")
@@ -82,9 +82,9 @@ def test_8000x6000_jpeg_renders_in_well_under_1_5_gb(tmp_path: Path) -> None:
         f"""
         import json
         from pathlib import Path
-        from mock_server.render import RenderOptions, render_draft
-        from mock_server.render.camera import Motion, camera_path
-        from mock_server.render.source import load_picture
+        from motionctl.mock_server.render import RenderOptions, render_draft
+        from motionctl.mock_server.render.camera import Motion, camera_path
+        from motionctl.mock_server.render.source import load_picture
 
         def kb(key):
             lines = Path("/proc/self/status").read_text().splitlines()

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from mock_server.render import RenderOptions, render_draft
+from motionctl.mock_server.render import RenderOptions, render_draft
 from tests.render.video_checks import decode_rgb, marker_picture, video_draft
 
 W, H = 540, 960
@@ -74,7 +74,7 @@ def test_box_draws_a_dark_panel_behind_the_text(tmp_path: Path) -> None:
 
 
 def test_a_font_file_that_is_not_a_font_is_named(tmp_path: Path) -> None:
-    from mock_server.render import RenderInputError
+    from motionctl.mock_server.render import RenderInputError
 
     with pytest.raises(RenderInputError, match=r"font .*nofont\.ttf: not a readable"):
         _render_text(tmp_path, {"pos": "center"}, RenderOptions(font=tmp_path / "nofont.ttf"))

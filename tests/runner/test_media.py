@@ -10,8 +10,8 @@ import pillow_heif
 import pytest
 from PIL import Image
 
-from runner.errors import MediaError, MediaTooLarge, UnsupportedMediaType
-from runner.media import ALLOWED, IMAGES, check_upload, sniff, sniff_bytes
+from motionctl.runner.errors import MediaError, MediaTooLarge, UnsupportedMediaType
+from motionctl.runner.media import ALLOWED, IMAGES, check_upload, sniff, sniff_bytes
 
 pillow_heif.register_heif_opener()
 
@@ -148,7 +148,7 @@ def test_sniff_bytes_edge_cases(head: bytes, kind: str | None) -> None:
 
 
 def test_every_allowed_kind_has_a_mime_type() -> None:
-    from runner.media import MIME_TYPES
+    from motionctl.runner.media import MIME_TYPES
 
     assert set(MIME_TYPES) == ALLOWED
 
@@ -158,7 +158,7 @@ def test_every_allowed_kind_has_a_mime_type() -> None:
 @pytest.mark.parametrize(("fmt", "name"), [("JPEG", "a.jpg"), ("PNG", "a.png"), ("WEBP", "a.webp"),
                                            ("GIF", "a.gif"), ("HEIF", "a.heic")])
 def test_whole_images_decode_and_cut_ones_do_not(tmp_path: Path, fmt: str, name: str) -> None:
-    from runner.media import verify_decodes
+    from motionctl.runner.media import verify_decodes
 
     path = tmp_path / name
     noise = Image.effect_noise((64, 64), 80).convert("RGB")  # noise: every byte of the file matters
@@ -172,7 +172,7 @@ def test_whole_images_decode_and_cut_ones_do_not(tmp_path: Path, fmt: str, name:
 
 
 def test_real_audio_decodes_and_garbage_after_the_header_does_not(tmp_path: Path) -> None:
-    from runner.media import verify_decodes
+    from motionctl.runner.media import verify_decodes
 
     path = _encode(tmp_path / "a.m4a", "ipod", "aac", True)
     verify_decodes(path, "m4a")
@@ -182,7 +182,7 @@ def test_real_audio_decodes_and_garbage_after_the_header_does_not(tmp_path: Path
 
 
 def test_a_cut_short_wav_names_the_samples_missing(tmp_path: Path) -> None:
-    from runner.media import verify_decodes
+    from motionctl.runner.media import verify_decodes
 
     path = tmp_path / "a.wav"
     with wave.open(str(path), "wb") as out:
@@ -198,7 +198,7 @@ def test_a_cut_short_wav_names_the_samples_missing(tmp_path: Path) -> None:
 
 def test_a_picture_too_big_to_decode_is_refused_before_decoding(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import runner.media as media
+    import motionctl.runner.media as media
 
     path = _image(tmp_path, "PNG", "big.png")
     monkeypatch.setattr(media, "MAX_PIXELS", 100)  # 16×16 = 256 pixels

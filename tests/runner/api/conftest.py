@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import respx
 
-from runner.api import ClientConfig, NemoClient
+from motionctl.runner.api import ClientConfig, NemoClient
 from tests.contract import ContractChecker
 from tests.runner.api.helpers import BASE, FakeClock, check_calls, token_answer
 
@@ -69,5 +69,5 @@ async def client(
 @pytest.fixture(autouse=True)
 def _capture_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
     # Every test records the client's logs at DEBUG, so the no-token-in-logs test sees everything.
-    caplog.set_level(logging.DEBUG, logger="runner")
+    caplog.set_level(logging.DEBUG, logger="motionctl.runner")
     caplog.set_level(logging.DEBUG, logger="httpx")

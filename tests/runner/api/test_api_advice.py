@@ -13,12 +13,12 @@ import pytest
 import respx
 from PIL import Image
 
-from mock_server import MockConfig, RunningMock, serve_in_thread
-from runner.api import ClientConfig, NemoClient
-from runner.api.advice import draft_field, render_failure_hint
-from runner.api.envelope import error_for
-from runner.api.sse import decode_event
-from runner.errors import ApiError, RenderFailed, StreamError, UnsupportedFileType
+from motionctl.mock_server import MockConfig, RunningMock, serve_in_thread
+from motionctl.runner.api import ClientConfig, NemoClient
+from motionctl.runner.api.advice import draft_field, render_failure_hint
+from motionctl.runner.api.envelope import error_for
+from motionctl.runner.api.sse import decode_event
+from motionctl.runner.errors import ApiError, RenderFailed, StreamError, UnsupportedFileType
 
 pytestmark = pytest.mark.anyio
 

@@ -18,9 +18,9 @@ import httpx
 import pytest
 from PIL import Image
 
-from mock_server import MockConfig, RunningMock, serve_in_thread
-from runner.api import ClientConfig, NemoClient
-from runner.errors import AuthError, InsufficientCredits, StreamError
+from motionctl.mock_server import MockConfig, RunningMock, serve_in_thread
+from motionctl.runner.api import ClientConfig, NemoClient
+from motionctl.runner.errors import AuthError, InsufficientCredits, StreamError
 from tests.contract import ContractChecker
 from tests.runner.api.helpers import FakeClock
 

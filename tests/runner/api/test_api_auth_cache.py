@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import respx
 
-from runner.api import ClientConfig, NemoClient
-from runner.api.auth import Credentials, CredentialStore
+from motionctl.runner.api import ClientConfig, NemoClient
+from motionctl.runner.api.auth import Credentials, CredentialStore
 from tests.contract import ContractChecker
 from tests.runner.api.helpers import BASE, TOKEN, check_calls, ok, token_answer
 

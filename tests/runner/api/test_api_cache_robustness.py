@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import respx
 
-from runner.api import ClientConfig, NemoClient
-from runner.api.auth import Credentials, CredentialStore, parse_expiry
-from runner.cli import main
+from motionctl.runner.api import ClientConfig, NemoClient
+from motionctl.runner.api.auth import Credentials, CredentialStore, parse_expiry
+from motionctl.runner.cli import main
 from tests.contract import ContractChecker
 from tests.runner.api.helpers import BASE, TOKEN, ok
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 import respx
 
-from runner.api.auth import Credentials, CredentialStore
-from runner.cli import main
+from motionctl.runner.api.auth import Credentials, CredentialStore
+from motionctl.runner.cli import main
 from tests.runner.api.helpers import TOKEN, USER_TOKEN, check_calls, fail, ok
 
 BASE = "https://cli.test"
@@ -138,7 +138,7 @@ def test_connection_failure_is_one_line(
 ) -> None:
     monkeypatch.setenv("NEMO_TOKEN", USER_TOKEN)
     api.get("/api/credits/balance/simple").mock(side_effect=httpx.ConnectError("refused"))
-    monkeypatch.setattr("runner.api.client.anyio.sleep", _no_sleep)
+    monkeypatch.setattr("motionctl.runner.api.client.anyio.sleep", _no_sleep)
     assert main(["credits", "--base-url", BASE]) == 1
     assert "connection failed (ConnectError) after 3 retries" in capsys.readouterr().err
 
@@ -155,7 +155,7 @@ def test_a_wait_is_shown_and_a_week_long_one_fails_at_once(
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr("runner.api.client.anyio.sleep", sleep)
+    monkeypatch.setattr("motionctl.runner.api.client.anyio.sleep", sleep)
     route = api.get("/api/credits/balance/simple").mock(side_effect=[
         fail(429, "slow down", status=429, **{"Retry-After": "12"}),
         ok({"available": 1, "frozen": 0, "total": 1}),

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 
-import runner.api
+from motionctl.runner import api as runner_api
 from tests.contract import (
     SPEC_PATH,
     ContractChecker,
@@ -226,8 +226,8 @@ async def test_event_hooks_check_every_exchange_of_a_client() -> None:
 
 
 def test_public_names_of_runner_api() -> None:
-    for name in runner.api.__all__:
-        assert hasattr(runner.api, name), name
+    for name in runner_api.__all__:
+        assert hasattr(runner_api, name), name
     assert {
         "NemoClient",
         "ClientConfig",
@@ -238,4 +238,4 @@ def test_public_names_of_runner_api() -> None:
         "RenderStatus",
         "Credits",
         "DEFAULT_BASE_URL",
-    } <= set(runner.api.__all__)
+    } <= set(runner_api.__all__)

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import respx
 
-from runner.api import ClientConfig, NemoClient
-from runner.errors import (
+from motionctl.runner.api import ClientConfig, NemoClient
+from motionctl.runner.errors import (
     ApiError,
     AuthError,
     ExportNotAllowed,

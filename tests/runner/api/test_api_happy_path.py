@@ -9,8 +9,8 @@ import httpx
 import pytest
 import respx
 
-from runner import __version__
-from runner.api import NemoClient
+from motionctl.runner import __version__
+from motionctl.runner.api import NemoClient
 from tests.contract import ContractChecker
 from tests.runner.api.helpers import TOKEN, ok
 
@@ -106,7 +106,7 @@ async def test_every_request_carries_attribution_client_id_and_bearer(
 
 
 async def test_default_version_header_is_the_package_version(tmp_path: Path) -> None:
-    from runner.api import ClientConfig
+    from motionctl.runner.api import ClientConfig
 
     config = ClientConfig(base_url="https://api.test", config_dir=tmp_path)
     assert config.skill_version == __version__

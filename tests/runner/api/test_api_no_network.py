@@ -17,9 +17,9 @@ import httpx
 import pytest
 import respx
 
-from runner.api import ClientConfig, NemoClient
-from runner.cli import main
-from runner.errors import TransportError
+from motionctl.runner.api import ClientConfig, NemoClient
+from motionctl.runner.cli import main
+from motionctl.runner.errors import TransportError
 from tests.runner.api.helpers import BASE, FakeClock, ok
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -71,7 +71,8 @@ def test_a_live_campaign_with_nothing_listening_is_one_message(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("NEMO_TOKEN", raising=False)
     monkeypatch.delenv("NEMO_BASE_URL", raising=False)
-    monkeypatch.setattr("runner.api.client.anyio.sleep", _no_sleep)  # the waits are counted, not slept
+    # The waits are counted, not slept.
+    monkeypatch.setattr("motionctl.runner.api.client.anyio.sleep", _no_sleep)
     url = f"http://127.0.0.1:{_closed_port()}"
     code = main(["run", str(CAMPAIGN), "--backend", "live", "--base-url", url,
                  "--runs-dir", str(tmp_path / "runs"), "--out", str(tmp_path / "out")])

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import respx
 
-from runner.api import NemoClient, RenderStatus
-from runner.errors import ApiError, DuplicateRenderId, ExportNotAllowed, PollTimeout, RenderFailed
+from motionctl.runner.api import NemoClient, RenderStatus
+from motionctl.runner.errors import ApiError, DuplicateRenderId, ExportNotAllowed, PollTimeout, RenderFailed
 from tests.contract import ContractChecker, validate_schema
 from tests.runner.api.helpers import TOKEN, FakeClock
 

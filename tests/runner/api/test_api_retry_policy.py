@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from runner.api.retry import Backoff, parse_retry_after
+from motionctl.runner.api.retry import Backoff, parse_retry_after
 
 
 def test_backoff_doubles_up_to_the_cap() -> None:

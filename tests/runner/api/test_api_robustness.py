@@ -7,10 +7,10 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runner.api.models import parse_render_status, summarize_tracks
-from runner.api.sse import decode_data
-from runner.errors import StreamError
-from runner.media import sniff_bytes
+from motionctl.runner.api.models import parse_render_status, summarize_tracks
+from motionctl.runner.api.sse import decode_data
+from motionctl.runner.errors import StreamError
+from motionctl.runner.media import sniff_bytes
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

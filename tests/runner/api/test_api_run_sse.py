@@ -11,8 +11,8 @@ import httpx
 import pytest
 import respx
 
-from runner.api import ClientConfig, NemoClient, StreamEvent
-from runner.errors import SessionNotFound, StreamError
+from motionctl.runner.api import ClientConfig, NemoClient, StreamEvent
+from motionctl.runner.errors import SessionNotFound, StreamError
 from tests.contract import ContractChecker, validate_sse_event
 from tests.runner.api.helpers import FakeClock, fail, token_answer
 

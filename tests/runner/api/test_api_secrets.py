@@ -10,9 +10,9 @@ import httpx
 import pytest
 import respx
 
-from runner.api import ClientConfig, NemoClient, RenderStatus
-from runner.api.auth import Credentials
-from runner.errors import RunnerError
+from motionctl.runner.api import ClientConfig, NemoClient, RenderStatus
+from motionctl.runner.api.auth import Credentials
+from motionctl.runner.errors import RunnerError
 from tests.contract import ContractChecker
 from tests.runner.api.helpers import TOKEN, USER_TOKEN, FakeClock, fail, files_holding, ok, token_answer
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from runner.api.models import StreamEvent
-from runner.api.sse import StreamCollector, decode_data, decode_event, strip_noise
-from runner.errors import StreamError
+from motionctl.runner.api.models import StreamEvent
+from motionctl.runner.api.sse import StreamCollector, decode_data, decode_event, strip_noise
+from motionctl.runner.errors import StreamError
 from tests.contract import validate_sse_event
 
 ADK_CALL = {

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import respx
 
-from runner.api import ClientConfig, NemoClient
-from runner.errors import MediaTooLarge, UnsupportedMediaType
+from motionctl.runner.api import ClientConfig, NemoClient
+from motionctl.runner.errors import MediaTooLarge, UnsupportedMediaType
 from tests.contract import ContractChecker
 from tests.runner.api.helpers import TOKEN, ok, sparse_file, token_answer
 

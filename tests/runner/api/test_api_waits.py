@@ -9,9 +9,9 @@ import httpx
 import pytest
 import respx
 
-from runner.api import ClientConfig, NemoClient
-from runner.api.waits import current_subject, human_duration, parse_duration, waiting_for
-from runner.errors import RateLimited, TransportError
+from motionctl.runner.api import ClientConfig, NemoClient
+from motionctl.runner.api.waits import current_subject, human_duration, parse_duration, waiting_for
+from motionctl.runner.errors import RateLimited, TransportError
 from tests.contract import ContractChecker
 from tests.runner.api.helpers import FakeClock, fail, ok
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from mock_server.faults import parse_fault_plan
-from runner.cli import main
-from runner.run import RunConfig, run_recipe
+from motionctl.mock_server.faults import parse_fault_plan
+from motionctl.runner.cli import main
+from motionctl.runner.run import RunConfig, run_recipe
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -67,7 +67,7 @@ def test_max_wait_option_takes_durations_and_refuses_others(
         seen.append(config)
         raise KeyboardInterrupt  # stop here: only the option's value is under test
 
-    monkeypatch.setattr("runner.cli.run_command.run_recipe", record)
+    monkeypatch.setattr("motionctl.runner.cli.run_command.run_recipe", record)
     assert main(["run", str(recipe), "--max-wait", "10m"]) == 130
     assert seen[0].max_wait == 600.0
     assert main(["run", str(recipe), "--max-wait", "a while"]) == 2

@@ -13,8 +13,8 @@ from typing import Any
 
 import anyio
 
-from runner.api.models import RenderStatus, Session, StreamEvent, StreamResult
-from runner.errors import ApiError, InsufficientCredits, SessionNotFound
+from motionctl.runner.api.models import RenderStatus, Session, StreamEvent, StreamResult
+from motionctl.runner.errors import ApiError, InsufficientCredits, SessionNotFound
 
 
 class FakeApi:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from runner.actions import Effect, Say, Where
-from runner.effects import missing_uploads, new_uploads, unmet
+from motionctl.runner.actions import Effect, Say, Where
+from motionctl.runner.effects import missing_uploads, new_uploads, unmet
 
 
 def state(*, motion: dict[str, Any] | None = None, texts: tuple[str, ...] = (),

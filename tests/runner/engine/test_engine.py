@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from runner.actions import Expect, Expectation, Export, Job, Plan, Say, Upload, Where
-from runner.api.models import RenderStatus
-from runner.engine import Engine, EngineOptions, JobOutcome
-from runner.events import Event, JobFailed, StepFinished
-from runner.journal import Journal, fold, read_journal
+from motionctl.runner.actions import Expect, Expectation, Export, Job, Plan, Say, Upload, Where
+from motionctl.runner.api.models import RenderStatus
+from motionctl.runner.engine import Engine, EngineOptions, JobOutcome
+from motionctl.runner.events import Event, JobFailed, StepFinished
+from motionctl.runner.journal import Journal, fold, read_journal
 from tests.runner.engine.fake_api import FakeApi
 
 pytestmark = pytest.mark.anyio
@@ -214,7 +214,7 @@ async def test_downloads_are_atomic_no_part_file_is_left(tmp_path: Path) -> None
 async def test_the_token_bucket_spaces_calls_at_the_configured_rate() -> None:
     import anyio
 
-    from runner.engine import TokenBucket
+    from motionctl.runner.engine import TokenBucket
 
     bucket = TokenBucket(rate=50, burst=2)
     start = anyio.current_time()

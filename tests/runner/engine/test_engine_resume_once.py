@@ -8,10 +8,10 @@ from typing import Any
 import anyio
 import pytest
 
-from runner.actions import Effect, Job, Say
-from runner.api.models import RenderStatus
-from runner.engine import Engine, EngineOptions, JobOutcome
-from runner.journal import Journal, fold, read_journal
+from motionctl.runner.actions import Effect, Job, Say
+from motionctl.runner.api.models import RenderStatus
+from motionctl.runner.engine import Engine, EngineOptions, JobOutcome
+from motionctl.runner.journal import Journal, fold, read_journal
 from tests.runner.engine.fake_api import FakeApi
 from tests.runner.engine.test_engine import Collect, job, plan, where
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.errors import UsageError
-from runner.journal import Journal, fold, new_run_id, read_journal
+from motionctl.runner.errors import UsageError
+from motionctl.runner.journal import Journal, fold, new_run_id, read_journal
 
 
 def test_run_ids_sort_by_time_and_name_the_recipe(tmp_path: Path) -> None:

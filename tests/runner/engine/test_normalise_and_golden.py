@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runner import golden
-from runner.normalise import Placeholders, normalise, normalise_patch
+from motionctl.runner import golden
+from motionctl.runner.normalise import Placeholders, normalise, normalise_patch
 
 
 def test_ids_urls_tokens_and_clocks_become_placeholders() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from runner.events import (
+from motionctl.runner.events import (
     Event,
     JobFailed,
     JobFinished,
@@ -16,7 +16,7 @@ from runner.events import (
     StepFinished,
     StepStarted,
 )
-from runner.reporting import PlainReporter, console_reporter
+from motionctl.runner.reporting import PlainReporter, console_reporter
 
 RUN_DIR = Path("runs/20261124-013500-a-recipe-with-a-long-name")
 RESUME = f"motionctl run workflows/a-recipe-with-a-long-name.yaml --resume {RUN_DIR}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.actions import Expectation
-from runner.expectations import check
-from runner.state import describe, diff, snapshot
+from motionctl.runner.actions import Expectation
+from motionctl.runner.expectations import check
+from motionctl.runner.state import describe, diff, snapshot
 
 
 def state(**draft: object) -> dict[str, object]:

@@ -8,7 +8,7 @@ import json
 
 from hypothesis import strategies as st
 
-from runner.recipe.model import STEP_KINDS
+from motionctl.runner.recipe.model import STEP_KINDS
 
 TAGGED = ["!!int 0xZZ", "!!timestamp 2026-99-99", "!!binary aGk=", "!!python/name:os.system", "!!float x",
           "!!set {a, b}", "!!omap [a: 1]", ".inf", ".nan", "-.inf", "2026-01-01", "0o777", "1e400", "~",

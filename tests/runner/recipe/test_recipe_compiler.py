@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from runner.actions import Expect, Expectation, Export, Say, Upload
-from runner.recipe import compile_step, load_plan
-from runner.recipe.compiler import number
-from runner.recipe.model import (
+from motionctl.runner.actions import Expect, Expectation, Export, Say, Upload
+from motionctl.runner.recipe import compile_step, load_plan
+from motionctl.runner.recipe.compiler import number
+from motionctl.runner.recipe.model import (
     AspectStep,
     DurationStep,
     MotionPart,
@@ -23,7 +23,7 @@ from runner.recipe.model import (
     UploadStep,
     UseStep,
 )
-from runner.recipe.presets import PLATFORMS
+from motionctl.runner.recipe.presets import PLATFORMS
 from tests.runner.recipe.recipes import FIXTURES
 
 EVERY_STEP = FIXTURES / "every-step.yaml"

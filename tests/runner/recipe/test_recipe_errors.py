@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import main
-from runner.errors import Problem, RecipeLoadError, RecipeValidationError
-from runner.recipe import load_plan
+from motionctl.runner.cli import main
+from motionctl.runner.errors import Problem, RecipeLoadError, RecipeValidationError
+from motionctl.runner.recipe import load_plan
 from tests.runner.recipe.recipes import WriteRecipe
 
 HEAD = """\

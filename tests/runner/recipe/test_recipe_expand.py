@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from runner.actions import Export, Say, Upload
-from runner.errors import RecipeValidationError
-from runner.recipe import load_plan
-from runner.recipe.expand import Combination, Scalar, expand_matrix, job_ids
-from runner.recipe.templates import TemplateFailure, render
+from motionctl.runner.actions import Export, Say, Upload
+from motionctl.runner.errors import RecipeValidationError
+from motionctl.runner.recipe import load_plan
+from motionctl.runner.recipe.expand import Combination, Scalar, expand_matrix, job_ids
+from motionctl.runner.recipe.templates import TemplateFailure, render
 from tests.runner.recipe.recipes import FIXTURES, WriteRecipe
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
-from runner.cli import main
+from motionctl.runner.cli import main
 from tests.runner.recipe.hostile import recipes
 from tests.runner.recipe.recipes import FIXTURES, MEDIA
 

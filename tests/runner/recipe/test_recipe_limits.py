@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import main
-from runner.recipe.limits import MAX_CLIP_MS, MAX_JOBS, MAX_ZOOM_PAN_PERCENT, draft_bounds
-from runner.recipe.schema import recipe_schema
+from motionctl.runner.cli import main
+from motionctl.runner.recipe.limits import MAX_CLIP_MS, MAX_JOBS, MAX_ZOOM_PAN_PERCENT, draft_bounds
+from motionctl.runner.recipe.schema import recipe_schema
 from tests.runner.recipe.recipes import WriteRecipe
 
 HEAD = "version: 1\nname: demo\nsteps:\n  - upload: shoe.png\n"
@@ -247,7 +247,7 @@ def test_recipe_schema_states_the_ranges_the_draft_enforces() -> None:
     assert (number["minimum"], number["maximum"]) == (bounds.volume.minimum, bounds.volume.maximum)
     assert (defs["size"]["minimum"], defs["size"]["maximum"]) == (bounds.text_size.minimum,
                                                                   bounds.text_size.maximum)
-    from motionctl_specs import load
+    from motionctl.specs import load
 
     draft = load("draft.schema.json")["$defs"]
     assert defs["color"]["pattern"] == draft["textSegment"]["properties"]["color"]["pattern"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from runner.actions import Say
-from runner.cli import main
-from runner.recipe import load_plan
+from motionctl.runner.actions import Say
+from motionctl.runner.cli import main
+from motionctl.runner.recipe import load_plan
 from tests.runner.recipe.recipes import FIXTURES, WriteRecipe
 
 WORKFLOWS = Path(__file__).parents[3] / "workflows"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import main
-from runner.recipe import estimate, load_plan
+from motionctl.runner.cli import main
+from motionctl.runner.recipe import estimate, load_plan
 from tests.runner.recipe.recipes import FIXTURES, WriteRecipe
 
 SPRING = FIXTURES / "spring-sale.yaml"

@@ -11,9 +11,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from runner.errors import RecipeLoadError, RecipeValidationError
-from runner.recipe import load_plan
-from runner.recipe.model import STEP_KINDS
+from motionctl.runner.errors import RecipeLoadError, RecipeValidationError
+from motionctl.runner.recipe import load_plan
+from motionctl.runner.recipe.model import STEP_KINDS
 from tests.runner.recipe.recipes import FIXTURES, MEDIA
 
 WORDS = ["in", "out", "left", "up", "clockwise", "slow", "linear", "6s", "1500ms", "35%", "0", "9:16",

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server import drafts
-from mock_server.interpreter import interpret
-from runner.actions import Say, Upload
-from runner.recipe import compile_step, load_plan
-from runner.recipe.model import MotionPart, MotionStep
+from motionctl.mock_server import drafts
+from motionctl.mock_server.interpreter import interpret
+from motionctl.runner.actions import Say, Upload
+from motionctl.runner.recipe import compile_step, load_plan
+from motionctl.runner.recipe.model import MotionPart, MotionStep
 from tests.runner.recipe.recipes import FIXTURES
 
 # specs/motion.md, "Amounts for speed words": zoom a, pan/tilt a, roll degrees.

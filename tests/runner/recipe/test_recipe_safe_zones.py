@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import motionctl_specs
 import pytest
 
-from runner.actions import Say
-from runner.errors import RecipeValidationError
-from runner.recipe import load_plan
-from runner.recipe.presets import ASPECT_SAFE_ZONES, PLATFORM_SAFE_ZONES, PLATFORMS
+from motionctl import specs as motionctl_specs
+from motionctl.runner.actions import Say
+from motionctl.runner.errors import RecipeValidationError
+from motionctl.runner.recipe import load_plan
+from motionctl.runner.recipe.presets import ASPECT_SAFE_ZONES, PLATFORM_SAFE_ZONES, PLATFORMS
 from tests.runner.recipe.recipes import WriteRecipe
 
 RECIPE = """\

@@ -9,10 +9,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from runner.recipe.loader import parse_yaml
-from runner.recipe.model import ALLOW_NOOP, STEP_KINDS
-from runner.recipe.presets import FOCUS_POINTS, MOODS, PLATFORMS, RATIOS
-from runner.recipe.schema import recipe_schema
+from motionctl.runner.recipe.loader import parse_yaml
+from motionctl.runner.recipe.model import ALLOW_NOOP, STEP_KINDS
+from motionctl.runner.recipe.presets import FOCUS_POINTS, MOODS, PLATFORMS, RATIOS
+from motionctl.runner.recipe.schema import recipe_schema
 from tests.runner.recipe.recipes import FIXTURES
 
 SCHEMA_FILE = Path(__file__).resolve().parents[3] / "specs" / "recipe.schema.json"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import main
-from runner.errors import UsageError
-from runner.recipe import load_plan, schema, templates
-from runner.recipe.select import Selection, parse_shard, shard_from_env, shard_of
+from motionctl.runner.cli import main
+from motionctl.runner.errors import UsageError
+from motionctl.runner.recipe import load_plan, schema, templates
+from motionctl.runner.recipe.select import Selection, parse_shard, shard_from_env, shard_of
 from tests.runner.recipe.recipes import FIXTURES, WriteRecipe
 
 IDS = [f"spring-{product:04d}-{platform}" for product in range(2500)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.run import RunConfig, RunResult, run_recipe
+from motionctl.runner.run import RunConfig, RunResult, run_recipe
 
 IMAGE = Path(__file__).parents[3] / "workflows" / "images" / "sneaker.jpg"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import main
-from runner.events import (
+from motionctl.runner.cli import main
+from motionctl.runner.events import (
     Event,
     JobFailed,
     JobFinished,
@@ -24,8 +24,8 @@ from runner.events import (
     StepStarted,
     Waiting,
 )
-from runner.reporting import PlainReporter, Verbosity
-from runner.reporting.console import RichReporter
+from motionctl.runner.reporting import PlainReporter, Verbosity
+from motionctl.runner.reporting.console import RichReporter
 
 RUN = RunStarted("20261201-120000-campaign", Path("runs/x"), "campaign", ("shoe-tiktok", "bag-youtube"),
                  "the embedded mock (seed 0)")

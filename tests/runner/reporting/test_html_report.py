@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from runner.reporting.reports import ReportTargets, write_reports
+from motionctl.runner.reporting.reports import ReportTargets, write_reports
 from tests.runner.reporting.conftest import Runs
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

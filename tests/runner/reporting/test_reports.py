@@ -7,12 +7,12 @@ from pathlib import Path
 
 import jsonschema
 import junitparser
-import motionctl_specs
 import pytest
 
-from runner.cli import main
-from runner.reporting.reports import ReportTargets, write_reports
-from runner.reporting.runs import load_report
+from motionctl import specs as motionctl_specs
+from motionctl.runner.cli import main
+from motionctl.runner.reporting.reports import ReportTargets, write_reports
+from motionctl.runner.reporting.runs import load_report
 from tests.runner.reporting.conftest import Runs
 
 

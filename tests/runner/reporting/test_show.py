@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import main
-from runner.reporting.history import fold_history, format_run
+from motionctl.runner.cli import main
+from motionctl.runner.reporting.history import fold_history, format_run
 
 ROOT = Path(__file__).resolve().parents[3]
 
