@@ -16,6 +16,7 @@ with the ids the runner chose: the files it uploads, the sentence, the render id
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -135,6 +136,50 @@ def read_journal(run_dir: Path) -> list[dict[str, Any]]:
     return records
 
 
+# Every job's record is written as {"at": …, "type": …, "job": …, …}: resume can tell a finished job's
+# lines by this prefix without parsing them (a 10,000-job journal is tens of MiB of JSON).
+_JOB_PREFIX = re.compile(r'\{(?:"at": [0-9.eE+-]+, )?"type": "([a-z_]+)", "job": ("(?:[^"\\]|\\.)*")')
+# What resume keeps of a finished job: that it finished, and its outputs (the run's summary lists them).
+_FINISHED_KEEPS = frozenset({"job_finished", "output"})
+
+
+def read_for_resume(run_dir: Path) -> list[dict[str, Any]]:
+    """The records ``fold`` needs to resume: all of unfinished jobs', and a finished job's end and outputs.
+
+    The same as ``read_journal`` for every job still to do; the lines of jobs already finished, which
+    resume skips, are never parsed, so resuming a large campaign starts its first new call in seconds.
+    """
+    path = run_dir / JOURNAL
+    if not path.is_file():
+        raise UsageError(f"{run_dir}: no {JOURNAL} here", hint="pass the run directory, e.g. runs/<run-id>")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    finished = set()
+    for line in lines:
+        if (m := _JOB_PREFIX.match(line)) and m[1] == "job_finished":
+            with contextlib.suppress(json.JSONDecodeError):
+                finished.add(json.loads(m[2]))
+    records: list[dict[str, Any]] = []
+    for line in lines:
+        m = _JOB_PREFIX.match(line)
+        if m and m[1] not in _FINISHED_KEEPS and _decoded(m[2]) in finished:
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a half-written last line: the process died mid-write
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def _decoded(text: str) -> str | None:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, str) else None
+
+
 @dataclass
 class Pending:
     """A step whose intent was journaled but not its outcome: the run stopped during its call."""
@@ -178,12 +223,15 @@ def fold(records: list[dict[str, Any]], run_id: str) -> RunRecord:
 
     The state after each job's last finished step is rebuilt from the baseline its ``session`` record
     holds and the patches of the ``step`` records after it, so an interrupted step can be reconciled
-    against the server: what it finds beyond that state is the interrupted step's doing.
+    against the server: what it finds beyond that state is the interrupted step's doing. Only unfinished
+    jobs need it (finished ones are skipped), so only theirs are rebuilt: a 10,000-job journal folds fast.
     """
     header = next((r for r in records if r.get("type") == "run"), None)
     if header is None:
         raise UsageError(f"run {run_id}: the journal has no header line", hint="it is not a motionctl run")
     jobs: dict[str, JobProgress] = {}
+    baselines: dict[str, dict[str, Any] | None] = {}  # per job: its session's state, then its patches
+    patches: dict[str, list[list[dict[str, Any]]]] = {}
     for r in records:
         job = r.get("job")
         if not isinstance(job, str):
@@ -194,7 +242,8 @@ def fold(records: list[dict[str, Any]], run_id: str) -> RunRecord:
         if kind == "session":
             p.session_id = r.get("session_id")
             baseline = r.get("state")
-            p.state = copy.deepcopy(baseline) if isinstance(baseline, dict) else None
+            baselines[job] = baseline if isinstance(baseline, dict) else None
+            patches[job] = []
             p.pending = None  # a new session: whatever was under way happened in the old one
         elif kind == "intent" and isinstance(index, int):
             p.pending = Pending(index, str(r.get("kind", "")), r)
@@ -210,11 +259,7 @@ def fold(records: list[dict[str, Any]], run_id: str) -> RunRecord:
         elif kind == "step" and isinstance(index, int):
             p.done_steps.add(index)
             p.names.update({str(k): str(v) for k, v in (r.get("names") or {}).items()})
-            if p.state is not None:
-                try:
-                    p.state = jsonpatch.apply_patch(p.state, list(r.get("patch") or []))
-                except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
-                    p.state = None  # unknown: resume then trusts the server's state
+            patches.setdefault(job, []).append(list(r.get("patch") or []))
             p.pending = None
         elif kind == "step_refused":
             p.pending = None  # it changed nothing it should have: a resume sends it again
@@ -228,11 +273,28 @@ def fold(records: list[dict[str, Any]], run_id: str) -> RunRecord:
             p.outputs[index] = str(r["path"])
         elif kind == "job_finished":
             p.finished = True
+    for job, p in jobs.items():
+        if not p.finished:
+            p.state = _rebuilt(baselines.get(job), patches.get(job, []))
     backend = header.get("backend_config")
     return RunRecord(run_id=run_id, recipe=str(header.get("recipe", "")),
                      recipe_hash=str(header.get("recipe_hash", "")),
                      options=dict(header.get("options") or {}), jobs=jobs,
                      backend=dict(backend) if isinstance(backend, dict) else {})
+
+
+def _rebuilt(baseline: dict[str, Any] | None, patches: list[list[dict[str, Any]]]) -> dict[str, Any] | None:
+    """The baseline with the patches applied (a copy), or ``None`` when unknown: resume then trusts the
+    server's state."""
+    if baseline is None:
+        return None
+    state: dict[str, Any] = copy.deepcopy(baseline)
+    try:
+        for patch in patches:
+            state = jsonpatch.apply_patch(state, patch, in_place=True)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
+        return None
+    return state
 
 
 def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:

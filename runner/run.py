@@ -23,7 +23,7 @@ from motionctl.runner.backend import Backend, BackendKind, open_backend
 from motionctl.runner.engine import Engine, EngineOptions, JobOutcome
 from motionctl.runner.errors import UsageError
 from motionctl.runner.events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
-from motionctl.runner.journal import Journal, RunRecord, fold, read_journal
+from motionctl.runner.journal import Journal, RunRecord, fold, read_for_resume, read_journal
 from motionctl.runner.reporting.jsonl import JsonlReporter
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def run_recipe(config: RunConfig) -> RunResult:
     record: RunRecord | None = None
     out_dir, preview = config.out_dir, config.preview
     if config.resume is not None:
-        record = fold(read_journal(config.resume), config.resume.name)
+        record = fold(read_for_resume(config.resume), config.resume.name)
         # The outputs and render sizes of the run being resumed win, so its files end up together.
         out_dir = Path(record.options.get("out_dir") or out_dir)
         preview = bool(record.options.get("preview", preview))
