@@ -43,6 +43,7 @@ def write_recipe(folder: Path, jobs: int) -> Path:
 
 
 def motionctl(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``motionctl ARGS`` in a fresh process, as a user would run it."""
     return subprocess.run([sys.executable, "-m", "motionctl", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, check=False)
 
@@ -77,7 +78,9 @@ def main() -> None:
         admin = admin_for(mock.url)
         admin.reset()
         start = time.time()
-        profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
+        # BENCH_PROFILE=FILE: the resume under cProfile, to see where its time goes.
+        out = os.environ.get("BENCH_PROFILE")
+        profile = ["-m", "cProfile", "-o", out] if out else []
         resumed = subprocess.run([sys.executable, *profile, "-m", "motionctl", "run", str(recipe), "--resume",
                                   str(run_dir.relative_to(work)), "-q"], cwd=work, env=env,
                                  capture_output=True, text=True, check=False)
