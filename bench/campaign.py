@@ -52,8 +52,8 @@ def run_campaign(jobs: int, *, preview: bool, concurrency: int | None) -> dict[s
         shutil.copytree(IMAGES, work / "images")
         text, count = recipe_text(jobs, "2s" if preview else "3s")
         (work / "campaign.yaml").write_text(text)
-        cmd = [sys.executable, "-m", "motionctl", "run", "campaign.yaml", "--out", "out", "--runs-dir", "runs",
-               "--no-credit-check"]
+        cmd = [sys.executable, "-m", "motionctl", "run", "campaign.yaml", "--out", "out",
+               "--runs-dir", "runs", "--no-credit-check"]
         if preview:
             cmd.append("--preview")
         if concurrency:

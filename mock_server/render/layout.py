@@ -10,11 +10,9 @@ then keep a 2 % margin from the frame's edges, and ``[x, y]`` may go anywhere, c
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-from typing import Any
-
-from motionctl import specs as motionctl_specs
+from motionctl.safezones import SafeZone
+from motionctl.safezones import table as _table
+from motionctl.safezones import zone as _zone
 
 from .errors import RenderInputError
 from .geometry import FrameSize
@@ -23,37 +21,7 @@ _NO_ZONE_MARGIN = 0.02
 _TOLERANCE_PX = 1  # rounding to even pixels may cross an edge by one
 
 
-@dataclass(frozen=True)
-class SafeZone:
-    """Margins (fractions of the frame) that the platform's UI covers, and whose they are."""
-
-    top: float
-    bottom: float
-    left: float
-    right: float
-    label: str  # "tiktok", "9:16" or "the frame"
-
-    def box(self, size: FrameSize) -> tuple[int, int, int, int]:
-        """(left, top, right, bottom) of the part text may use, in output pixels."""
-        return (
-            round(size.width * self.left),
-            round(size.height * self.top),
-            round(size.width * (1 - self.right)),
-            round(size.height * (1 - self.bottom)),
-        )
-
-
 NO_ZONE = SafeZone(_NO_ZONE_MARGIN, _NO_ZONE_MARGIN, _NO_ZONE_MARGIN, _NO_ZONE_MARGIN, "the frame")
-
-
-def _zone(entry: dict[str, Any], label: str) -> SafeZone:
-    return SafeZone(entry["top"], entry["bottom"], entry["left"], entry["right"], label)
-
-
-@functools.cache
-def _table() -> dict[str, Any]:
-    table: dict[str, Any] = motionctl_specs.load("safe-zones.json")
-    return table
 
 
 def known_platforms() -> tuple[str, ...]:
@@ -102,7 +70,7 @@ def place(
         RenderInputError: ``[x, y]`` with keep_safe on puts part of the block outside the zone.
     """
     width, height = block
-    left, top, right, bottom = zone.box(size)
+    left, top, right, bottom = zone.box(size.width, size.height)
     if isinstance(pos, str):
         cx = size.width / 2
         cy = {"top": top + height / 2, "center": size.height / 2, "bottom": bottom - height / 2}[pos]

@@ -107,7 +107,7 @@ def prepare_overlay(
     px = max(_MIN_PX, round((seg.size or DEFAULT_SIZE) * scale))
     safe = keep_safe and seg.keep_safe
     zone = safe_zone(platform, size) if safe else NO_ZONE
-    left, top, right, bottom = zone.box(size)
+    left, top, right, bottom = zone.box(size.width, size.height)
     face = face_for(seg.text, seg.where) if font is None else Face(font.name, str(font), frozenset())
     # Text too tall for the zone (long, wrapped, big) is set smaller until it fits, down to 8 px; only
     # the line breaks are worked out per size, the drawing is done once.

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from motionctl import specs as motionctl_specs
+from motionctl.safezones import SafeZone, table, zone
 
 RATIOS = ("9:16", "1:1", "4:5", "16:9")
 
@@ -49,35 +48,9 @@ MOODS = ("lo-fi", "upbeat", "calm", "cinematic")
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac")
 
 
-@dataclass(frozen=True)
-class SafeZone:
-    """The margins (fractions of the frame) a platform's interface covers; text stays inside the rest."""
-
-    top: float
-    bottom: float
-    left: float
-    right: float
-    label: str  # the platform or ratio it belongs to
-
-    def contains(self, x: float, y: float) -> bool:
-        """Whether the point (fractions of the frame) lies inside the zone."""
-        return self.left <= x <= 1 - self.right and self.top <= y <= 1 - self.bottom
-
-    def describe(self) -> str:
-        return (f"x {self.left * 100:.0f}..{(1 - self.right) * 100:.0f}%, "
-                f"y {self.top * 100:.0f}..{(1 - self.bottom) * 100:.0f}%")
-
-
 # The numbers, with the published guidance each comes from, are data shared with the mock's renderer.
-_ZONES: dict[str, Any] = motionctl_specs.load("safe-zones.json")
-
-
-def _zone(entry: dict[str, Any], label: str) -> SafeZone:
-    return SafeZone(entry["top"], entry["bottom"], entry["left"], entry["right"], label)
-
-
-PLATFORM_SAFE_ZONES: dict[str, SafeZone] = {n: _zone(e, n) for n, e in _ZONES["platforms"].items()}
-ASPECT_SAFE_ZONES: dict[str, SafeZone] = {n: _zone(e, n) for n, e in _ZONES["aspects"].items()}
+PLATFORM_SAFE_ZONES: dict[str, SafeZone] = {n: zone(e, n) for n, e in table()["platforms"].items()}
+ASPECT_SAFE_ZONES: dict[str, SafeZone] = {n: zone(e, n) for n, e in table()["aspects"].items()}
 
 
 def safe_zone(platform: Platform | None, ratio: str | None) -> SafeZone:
