@@ -7,6 +7,7 @@ one handler turns into exit codes: 1 for a failed job, expectation or check, 2 f
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from motionctl.runner.api.waits import parse_duration
 from motionctl.runner.cli.recipe_commands import allow_path_option, job_option, shard_option
 from motionctl.runner.errors import ExecutionError, GoldenMismatch, UsageError
 from motionctl.runner.golden import recipes_among
+from motionctl.runner.journal import SUMMARY
 from motionctl.runner.recipe import load_all
 from motionctl.runner.recipe.select import selection
 from motionctl.runner.reporting import Verbosity, console_reporter
@@ -76,6 +78,8 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="Write a JSON report (specs/report.schema.json).")
 @click.option("--report-html", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Write DIR/index.html: contact sheets, clips, steps and failures first.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON document on stdout at the end: each run's runs/<id>/summary.json.")
 @allow_path_option
 @job_option
 @shard_option
@@ -83,7 +87,7 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
         concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
         fail_fast: bool, max_wait: float | None, render_timeout: float | None, no_credit_check: bool,
         quiet: bool, verbose: bool, report_junit: Path | None, report_json: Path | None,
-        report_html: Path | None, allow_paths: tuple[Path, ...], job_patterns: tuple[str, ...],
+        report_html: Path | None, as_json: bool, allow_paths: tuple[Path, ...], job_patterns: tuple[str, ...],
         shard: str | None) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
     if check and update:
@@ -117,7 +121,7 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
             # The reporter has said where the run is kept and the command that resumes it; exit as a
             # shell does on Ctrl-C, without click's Abort and the CLI's second "interrupted" line.
             raise click.exceptions.Exit(130) from None
-        failures += _report(recipe, result)
+        failures += _report(recipe, result, stdout=not as_json)
         results.append(result)
     targets = ReportTargets(junit=report_junit, json=report_json, html=report_html)
     if targets:
@@ -126,14 +130,19 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
         _, written = write_reports([r.run_dir for r in results], targets, golden_diffs=diffs)
         for path in written:
             click.echo(f"report: {path}", err=True)
+    if as_json:
+        # The summaries the runs wrote, as tools read them: outputs, each job's outcome, the golden's.
+        summaries = [json.loads((r.run_dir / SUMMARY).read_text(encoding="utf-8")) for r in results]
+        click.echo(json.dumps({"runs": summaries}, indent=2, ensure_ascii=False))
     if failures:
         kind = GoldenMismatch if all(f.startswith("golden") for f in failures) else ExecutionError
         raise kind("\n".join(failures))
 
 
-def _report(recipe: Path, result: RunResult) -> list[str]:
-    """Print outputs and golden results; return one line per failure (for the final error)."""
-    for path in result.outputs:
+def _report(recipe: Path, result: RunResult, *, stdout: bool = True) -> list[str]:
+    """Print outputs and golden results (on stdout unless ``--json`` takes it); return one line per
+    failure (for the final error)."""
+    for path in result.outputs if stdout else ():
         click.echo(str(path))
     ran = sum(1 for j in result.jobs if not j.skipped)
     rate = f", {ran / result.elapsed:.2g} jobs/s" if ran and result.elapsed > 0 else ""
@@ -148,7 +157,7 @@ def _report(recipe: Path, result: RunResult) -> list[str]:
     g = result.golden
     if g is not None:
         if g.outcome in ("created", "updated", "unchanged"):
-            click.echo(f"{g.outcome}: {g.path}")
+            click.echo(f"{g.outcome}: {g.path}", err=not stdout)
         elif g.outcome == "matches":
             click.echo(f"golden matches: {g.path}", err=True)
         elif g.outcome == "missing":

@@ -119,3 +119,23 @@ def test_a_closed_progress_stream_does_not_fail_the_run(workflows_copy: Path, tm
     assert result.ok, [j.error for j in result.jobs]  # before: "cannot write: [Errno 32] Broken pipe"
     assert result.outputs == (tmp_path / "out" / "quickstart.mp4",)
     assert (tmp_path / "out" / "quickstart.mp4").stat().st_size > 1000
+
+
+def test_run_json_prints_each_runs_summary_on_stdout_and_nothing_else(
+        cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    ok = cli("run", WORKFLOWS / "quickstart.yaml", "--preview", "--json", "--out", tmp_path / "out")
+    assert ok.code == 0, ok.err
+    (run,) = json.loads(ok.out)["runs"]  # the whole of stdout is one JSON document
+    assert run["ok"] is True and run["jobs"][0]["job"] == "quickstart"
+    assert Path(run["outputs"][0]).is_file()
+
+    recipe = tmp_path / "late.yaml"
+    recipe.write_text((WORKFLOWS / "quickstart.yaml").read_text(encoding="utf-8")
+                      + "  - expect: {tracks: {text: 1}}\n", encoding="utf-8")  # there is no text: it fails
+    (tmp_path / "images").mkdir(exist_ok=True)
+    for image in (WORKFLOWS / "images").iterdir():
+        (tmp_path / "images" / image.name).write_bytes(image.read_bytes())
+    failed = cli("run", recipe, "--preview", "--json", "--out", tmp_path / "out2")
+    assert failed.code == 1
+    (run,) = json.loads(failed.out)["runs"]
+    assert run["ok"] is False and run["jobs"][0]["error"]
