@@ -11,8 +11,6 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-import jsonpatch
-
 Json = Any
 Snapshot = dict[str, Any]
 PatchOps = list[dict[str, Any]]
@@ -33,9 +31,45 @@ def snapshot(envelope_data: Mapping[str, Any]) -> Snapshot:
 
 
 def diff(before: Snapshot, after: Snapshot) -> PatchOps:
-    """RFC 6902 operations that turn ``before`` into ``after`` (empty when nothing changed)."""
-    ops: PatchOps = jsonpatch.make_patch(before, after).patch
+    """RFC 6902 operations that turn ``before`` into ``after`` (empty when nothing changed).
+
+    Computed here, not by jsonpatch's ``make_patch``: goldens record these operations byte for byte, and
+    that library's choice of operations changes between its releases (1.33 and 1.48 describe one inserted
+    track differently). The rule is plain: objects key by key, arrays index by index over their common
+    length, then the extra items removed from the end or added at it; a value of another JSON type, or
+    another scalar, is replaced.
+    """
+    ops: PatchOps = []
+    _diff(before, after, "", ops)
     return ops
+
+
+def _diff(a: Any, b: Any, path: str, ops: PatchOps) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in a:
+            if key not in b:
+                ops.append({"op": "remove", "path": f"{path}/{_escape(key)}"})
+        for key in a:
+            if key in b:
+                _diff(a[key], b[key], f"{path}/{_escape(key)}", ops)
+        for key in b:
+            if key not in a:
+                ops.append({"op": "add", "path": f"{path}/{_escape(key)}", "value": copy.deepcopy(b[key])})
+    elif isinstance(a, list) and isinstance(b, list):
+        common = min(len(a), len(b))
+        for i in range(common):
+            _diff(a[i], b[i], f"{path}/{i}", ops)
+        for i in range(len(a) - 1, common - 1, -1):  # from the end, so each index is still there
+            ops.append({"op": "remove", "path": f"{path}/{i}"})
+        for i in range(common, len(b)):
+            ops.append({"op": "add", "path": f"{path}/{i}", "value": copy.deepcopy(b[i])})
+    elif type(a) is not type(b) or a != b:  # JSON tells 1 from 1.0 and from true; Python's == does not
+        ops.append({"op": "replace", "path": path, "value": copy.deepcopy(b)})
+
+
+def _escape(key: str) -> str:
+    """A key as one JSON Pointer token (RFC 6901)."""
+    return str(key).replace("~", "~0").replace("/", "~1")
 
 
 def draft_of(state: Mapping[str, Any]) -> dict[str, Any]:

@@ -169,21 +169,26 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
 def _too_deep(text: str, file: str) -> Problem | None:
     """A problem at the first collection nested deeper than MAX_DEPTH (both composers recurse).
 
-    Parsing (events) does not recurse, so this pass is safe at any depth.
+    Parsing (events) does not recurse, so this pass is safe at any depth. LibYAML (0.2.5 and newer) may
+    stop at a nesting limit of its own, without a useful mark: the Python parser then says where.
     """
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=_FAST_LOADER or yaml.SafeLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                mark = event.start_mark
-                if depth > MAX_DEPTH and mark is not None:
-                    return Problem(file, mark.line + 1, mark.column + 1,
-                                   f"nested more than {MAX_DEPTH} levels deep; flatten the recipe")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError:
-        return None  # composing reports it, located
+    for loader in (_FAST_LOADER, yaml.SafeLoader):
+        if loader is None:
+            continue
+        depth = 0
+        try:
+            for event in yaml.parse(text, Loader=loader):
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    mark = event.start_mark
+                    if depth > MAX_DEPTH and mark is not None:
+                        return Problem(file, mark.line + 1, mark.column + 1,
+                                       f"nested more than {MAX_DEPTH} levels deep; flatten the recipe")
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1
+        except yaml.YAMLError:
+            continue  # a syntax error (composing reports it, located) or LibYAML's own depth limit
+        return None
     return None
 
 
