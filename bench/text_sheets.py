@@ -77,7 +77,7 @@ def main() -> None:
                 size = frame_size(timeline.aspect, args.resolution)
                 zone = safe_zone(platform, size)
                 clean = frame.copy()
-                ImageDraw.Draw(frame).rectangle(zone.box(size), outline=(0, 255, 0), width=3)
+                ImageDraw.Draw(frame).rectangle(zone.box(size.width, size.height), outline=(0, 255, 0), width=3)
                 frame.save(args.out / f"text-{name}-{platform}.png")
                 if platform == "tiktok":
                     seg = timeline.text[2]
