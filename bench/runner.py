@@ -114,9 +114,10 @@ async def _bare_job(http: Any, gate: asyncio.Semaphore, job: Any) -> None:
                     async for _ in stream.aiter_lines():
                         pass
             elif isinstance(action, Export):
-                rid = f"render_{uuid.uuid4().hex}"
-                await http.post("/api/render/proxy/lambda", json={"id": rid, "sessionId": sid,
-                                                                  "draft": state["draft"], "output": PREVIEW})
+                rid = f"render_{uuid.uuid4().int % 10**18}"  # the documented form: render_<digits>
+                submitted = await http.post("/api/render/proxy/lambda", json={
+                    "id": rid, "sessionId": sid, "draft": state["draft"], "output": PREVIEW})
+                submitted.raise_for_status()  # a refused submit must end the bench, not poll a 404 forever
                 while True:
                     status = (await http.get(f"/api/render/proxy/lambda/{rid}")).json()
                     if status.get("status") in ("completed", "failed"):

@@ -77,7 +77,8 @@ def main() -> None:
                 size = frame_size(timeline.aspect, args.resolution)
                 zone = safe_zone(platform, size)
                 clean = frame.copy()
-                ImageDraw.Draw(frame).rectangle(zone.box(size.width, size.height), outline=(0, 255, 0), width=3)
+                outline = zone.box(size.width, size.height)
+                ImageDraw.Draw(frame).rectangle(outline, outline=(0, 255, 0), width=3)
                 frame.save(args.out / f"text-{name}-{platform}.png")
                 if platform == "tiktok":
                     seg = timeline.text[2]
