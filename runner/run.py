@@ -145,13 +145,17 @@ def run_recipe(config: RunConfig) -> RunResult:
         raise UsageError(f"--concurrency {config.concurrency} must be at least 1")
     record: RunRecord | None = None
     out_dir, preview = config.out_dir, config.preview
+    select, allow_paths = config.select, config.allow_paths
     if config.resume is not None:
         record = fold(read_for_resume(config.resume), config.resume.name)
-        # The outputs and render sizes of the run being resumed win, so its files end up together.
+        # The outputs, render sizes, job selection and allowed folders of the run being resumed win: its
+        # files end up together, and a resumed shard does its own jobs only, not the other shards'.
         out_dir = Path(record.options.get("out_dir") or out_dir)
         preview = bool(record.options.get("preview", preview))
-    plan: Plan = load_plan(config.recipe, out_dir=out_dir, preview=preview, allow_paths=config.allow_paths,
-                           select=config.select)
+        select = select or _selection_of(record.options)
+        allow_paths = allow_paths or tuple(Path(p) for p in record.options.get("allow_paths") or ())
+    plan: Plan = load_plan(config.recipe, out_dir=out_dir, preview=preview, allow_paths=allow_paths,
+                           select=select)
     if config.jobs is not None:
         plan = replace(plan, jobs=tuple(j for j in plan.jobs if j.id in config.jobs))
     if record is not None and record.recipe_hash != plan.recipe_hash:
@@ -184,7 +188,10 @@ def run_recipe(config: RunConfig) -> RunResult:
                                               "base_url": None if backend.embedded else backend.base_url},
                            "options": {"out_dir": str(out_dir.absolute()), "preview": preview,
                                        "concurrency": config.concurrency,
-                                       "render_timeout": config.render_timeout}})
+                                       "render_timeout": config.render_timeout,
+                                       "job_patterns": list(select.patterns) if select else [],
+                                       "shard": str(select.shard) if select and select.shard else None,
+                                       "allow_paths": [str(p.absolute()) for p in allow_paths]}})
             reporters.handle(RunStarted(journal.run_id, journal.run_dir, plan.name,
                                         tuple(j.id for j in plan.jobs), backend.description,
                                         resumed=record is not None))
@@ -193,7 +200,8 @@ def run_recipe(config: RunConfig) -> RunResult:
                                     render_timeout=config.render_timeout)
             outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan,
                                  config.max_wait, config.credit_check)
-            checked = _golden(config, plan, journal, outcomes)
+            checked = _golden(config, plan, journal, outcomes,
+                              partial=select is not None or config.jobs is not None)
             result = RunResult(journal.run_id, journal.run_dir, tuple(outcomes), checked,
                                time.monotonic() - started)
             journal.write_summary(_summary(plan, result))
@@ -206,6 +214,17 @@ def run_recipe(config: RunConfig) -> RunResult:
         finally:
             reporters.close()
             journal.close()
+
+
+def _selection_of(options: Mapping[str, Any]) -> Selection | None:
+    """The ``--job``/``--shard`` selection a run's journal header recorded (``None``: every job)."""
+    from motionctl.runner.recipe.select import Selection, parse_shard
+
+    patterns = tuple(str(p) for p in options.get("job_patterns") or ())
+    shard = options.get("shard")
+    if not patterns and not shard:
+        return None
+    return Selection(patterns, parse_shard(str(shard)) if shard else None)
 
 
 class NotEnoughCredits(UsageError):
@@ -282,8 +301,8 @@ async def _run_plan(backend: Backend, journal: Journal, reporter: Reporter, opti
         return await engine.run(plan)
 
 
-def _golden(config: RunConfig, plan: Plan, journal: Journal,
-            outcomes: list[JobOutcome]) -> golden.GoldenResult | None:
+def _golden(config: RunConfig, plan: Plan, journal: Journal, outcomes: list[JobOutcome], *,
+            partial: bool) -> golden.GoldenResult | None:
     if not (config.check or config.update):
         return None
     path = golden.golden_path(config.recipe)
@@ -292,21 +311,16 @@ def _golden(config: RunConfig, plan: Plan, journal: Journal,
         return golden.GoldenResult(path, "skipped")
     jobs = [j.id for j in plan.jobs]
     text = golden.build(plan.name, jobs, read_journal(journal.run_dir))
-    if config.select is not None or config.jobs is not None:
+    expected: str | None = None
+    if partial:
         # Some of the recipe's jobs ran (a shard, --job): their blocks are checked or written, the others'
         # are neither missing from this run nor unused, only not this run's business.
         expected, text = golden.for_jobs(path, text, jobs, update=config.update)
-        if config.update:
-            return golden.GoldenResult(path, golden.write(path, text))
-        if not path.exists():
-            return golden.GoldenResult(path, "missing")
-        diff = golden.diff_texts(path, expected, text)
-        return golden.GoldenResult(path, "matches" if diff is None else "differs", diff)
     if config.update:
         return golden.GoldenResult(path, golden.write(path, text))
     if not path.exists():
         return golden.GoldenResult(path, "missing")
-    diff = golden.compare(path, text)
+    diff = golden.compare(path, text) if expected is None else golden.diff_texts(path, expected, text)
     return golden.GoldenResult(path, "matches" if diff is None else "differs", diff)
 
 

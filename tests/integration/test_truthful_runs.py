@@ -254,3 +254,20 @@ def test_a_resume_is_checked_against_the_credits_the_work_left_needs(
         (stopped,) = [d for d in failed if d.name != stopped.name]
         resumed = cli("run", recipe_path, "--resume", Path("runs") / stopped.name)
         assert resumed.code == 0, resumed.err
+
+
+def test_a_resumed_shard_does_its_own_jobs_only(cli: Callable[..., CliResult], workflows_copy: Path,
+                                                tmp_path: Path, mock: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEMO_TOKEN", mock_token(mock))
+    mock_admin(mock, "faults", {"faults": [{"route": "POST /run_sse", "nth": 1, "exhaust_credits": True}]})
+    recipe_path = workflows_copy / "campaign.yaml"  # two jobs: sneaker on tiktok and on youtube
+    first = cli("run", recipe_path, "--base-url", mock, "--preview", "--job", "*-tiktok")
+    assert first.code == 1 and "out of credits" in first.err
+    mock_admin(mock, "faults", {})
+    mock_admin(mock, "reset")
+    monkeypatch.setenv("NEMO_TOKEN", mock_token(mock))
+    resumed = cli("run", recipe_path, "--resume", Path("runs") / only_run(tmp_path).name)
+    assert resumed.code == 0, resumed.err
+    assert "1/1 jobs ok" in resumed.err and "youtube" not in resumed.err + resumed.out
+    assert count(mock_requests(mock), "POST", "/api/tasks/", ok=False) == 1  # one session: one job
