@@ -429,6 +429,7 @@ def create_app(config: MockConfig | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        jobs.warm()
         try:
             yield
         finally:

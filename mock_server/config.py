@@ -44,8 +44,9 @@ class MockConfig:
         heartbeat_interval: seconds between heartbeats while working.
         render_speed: 0 renders as fast as the machine can; N > 0 makes each job last at least the draft's
             duration / N seconds (a cloud render at N times real time), so polling clients see progress.
-        render_workers: renders run in at most this many threads at once, never on the event loop; the
-            default is the number of CPUs this process may use (renders are CPU-bound: more only queues).
+        render_workers: renders run in at most this many worker processes at once, never on the event
+            loop; the default is the number of CPUs this process may use (renders are CPU-bound: more only
+            queues).
         rate_limit: requests allowed per client per ``rate_window`` seconds, or ``None`` for no limit.
         rate_window: the fixed window of the rate limit, in seconds.
         max_upload_bytes: uploads above this size get 4002.

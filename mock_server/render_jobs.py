@@ -1,9 +1,9 @@
 """Render jobs: validate a submitted draft, render it off the event loop, report status in either shape.
 
-A job goes pending → processing (progress from the renderer's callback) → completed | failed. Renders are
-CPU-heavy and synchronous, so they run in worker threads behind a capacity limiter: the loop keeps serving
-other sessions' streams while a render runs. Cancelling marks the job failed ("cancelled") and stops the
-renderer at its next progress callback.
+A job goes pending → processing (progress from the renderer) → completed | failed. Renders are CPU-heavy
+and synchronous, so they run in worker processes (render_pool.py) behind a capacity limiter: the loop keeps
+serving other sessions' streams while a render runs. Cancelling marks the job failed ("cancelled") and
+stops the renderer at its next frame.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import re
 import time
 import urllib.parse
 from collections.abc import Mapping
-from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -25,6 +24,7 @@ from motionctl import specs as motionctl_specs
 from motionctl.mock_server import drafts
 from motionctl.mock_server.config import RenderShape
 from motionctl.mock_server.envelopes import BAD_BODY, ApiFailure
+from motionctl.mock_server.render_pool import RenderCancelled, shared_pool
 from motionctl.mock_server.store import Account, RenderJob, Store
 from motionctl.mock_server.uploads import safe_name
 
@@ -33,10 +33,6 @@ QUALITIES = ("low", "medium", "high")
 RESOLUTIONS = ("1080p", "720p", "540p")
 # The documented id: render_<ms timestamp> (specs/nemo-api.yaml, submitRender), bounded in length.
 RENDER_ID = re.compile(r"render_[0-9]{1,40}")
-
-
-class _Cancelled(Exception):
-    """Raised inside the renderer's progress callback to stop a cancelled job."""
 
 
 def _bad(message: str, status: int = BAD_BODY) -> ApiFailure:
@@ -81,7 +77,12 @@ class RenderJobs:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.limiter = anyio.CapacityLimiter(max(1, store.config.render_workers))
+        self.workers = max(1, store.config.render_workers)
+        self.limiter = anyio.CapacityLimiter(self.workers)
+
+    def warm(self) -> None:
+        """Start the render workers now, so their start-up overlaps the first job's uploads."""
+        shared_pool(self.workers).warm()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def media_for(self, draft: Mapping[str, Any], user_id: str) -> dict[str, Path]:
@@ -156,7 +157,7 @@ class RenderJobs:
 
     async def _run(self, job: RenderJob, draft: dict[str, Any], media: dict[str, Path], opts: dict[str, str],
                    fault: str | None) -> None:
-        from motionctl.mock_server.render import RenderInputError, RenderOptions, render_draft
+        from motionctl.mock_server.render import RenderInputError, RenderOptions
 
         await anyio.sleep(0.01)  # let the client see "pending" first, as a queued cloud job would be
         if fault == "hang":
@@ -168,8 +169,6 @@ class RenderJobs:
             return
 
         def on_progress(fraction: float) -> None:
-            if job.cancel_requested:
-                raise _Cancelled()
             job.progress = max(job.progress, min(99, 5 + int(94 * fraction)))
 
         assert job.output_path is not None
@@ -179,13 +178,15 @@ class RenderJobs:
         try:
             async with self.limiter:
                 if job.cancel_requested:
-                    raise _Cancelled()
+                    raise RenderCancelled()
                 job.status = "processing"
-                # Stopped through ``cancel_requested`` (checked at every frame), never abandoned: see aclose.
-                result = await anyio.to_thread.run_sync(
-                    partial(render_draft, draft, media, job.output_path, options, progress=on_progress))
+                # Stopped through ``cancel_requested`` (looked at every tick), never abandoned: see aclose.
+                pool = shared_pool(self.workers)
+                result, job.worker_pid = await pool.render(
+                    draft, media, job.output_path, options, on_progress=on_progress,
+                    cancelled=lambda: job.cancel_requested)
             await self._pace(job, draft, started)
-        except _Cancelled:
+        except RenderCancelled:
             self._fail(job, "cancelled")
             return
         except RenderInputError as exc:
@@ -228,10 +229,9 @@ class RenderJobs:
             self._fail(job, "cancelled")
 
     async def aclose(self) -> None:
-        """Stop every render and wait for it. A render thread still inside the encoder when the
-        interpreter exits takes the process down with it (a native abort on Ctrl-C of a run), so each one
-        is told to stop at its next frame and awaited; cancelling the task instead would leave its
-        thread running."""
+        """Stop every render and wait for it: each one is told to stop at its next frame and awaited, so
+        no worker goes on encoding a job nobody will fetch (cancelling the task instead would leave it
+        running in its worker)."""
         for job in self.store.jobs.values():
             if job.status in ("pending", "processing"):
                 job.cancel_requested = True

@@ -97,6 +97,7 @@ class RenderJob:
     size: int | None = None
     completed_at: float | None = None
     cancel_requested: bool = False
+    worker_pid: int | None = None  # the render process that made it (never the server's own)
 
 
 class Store:

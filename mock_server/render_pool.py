@@ -1,0 +1,173 @@
+"""Renders in worker processes, so a campaign's renders use every core while the mock's event loop and
+whatever embeds the mock (the runner) keep their own.
+
+Rendering is CPU work in numpy, OpenCV and the encoder, with Python between every frame. In threads, all
+of that Python shared one interpreter lock with the mock's event loop and the runner of an embedded mock,
+so a preview campaign (many short renders, much HTTP) left cores idle: wall time 1.4-1.6x the CPU-bound
+ideal, growing with the campaign. Each worker process has its own lock.
+
+One pool serves the whole process (every mock in it: a test session starts many), created at the first
+use and grown when a mock asks for more workers than it has; workers are started ahead (``warm``) so
+their imports overlap the first job's uploads. A job talks to its worker through two small channels:
+
+- progress: the worker puts ``(token, fraction)`` on one queue shared by the pool, whichever render reads
+  the queue hands each report to its job;
+- cancel: the parent creates a marker file beside the output, which the worker checks at every frame and
+  stops at (``RenderCancelled``); a render is always stopped that way, never abandoned mid-encode.
+
+Workers ignore SIGINT: Ctrl-C reaches the whole process group, and a worker killed by it would break the
+pool for every other render; the parent cancels its renders instead (``RenderJobs.aclose``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import multiprocessing
+import multiprocessing.queues
+import os
+import queue
+import signal
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from motionctl.mock_server.render import RenderOptions, RenderResult, render_draft
+
+# How often a waiting render looks at its cancel flag and hands out progress reports.
+_TICK = 0.05
+
+
+class RenderCancelled(Exception):
+    """The render stopped at a frame because its job was cancelled."""
+
+
+# --- in the worker process -------------------------------------------------------------------------------
+
+_reports: multiprocessing.queues.Queue[tuple[str, float]] | None = None
+
+
+def _start_worker(reports: multiprocessing.queues.Queue[tuple[str, float]]) -> None:
+    global _reports
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    reports.cancel_join_thread()  # progress nobody read is not worth waiting for at exit
+    _reports = reports
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+def _render(token: str, draft: Mapping[str, Any], media: Mapping[str, Path], out_path: Path,
+            options: RenderOptions, cancel_marker: Path) -> tuple[RenderResult, int]:
+    last = -1
+
+    def on_progress(fraction: float) -> None:
+        nonlocal last
+        if cancel_marker.exists():
+            raise RenderCancelled()
+        percent = int(fraction * 100)
+        if percent != last and _reports is not None:
+            last = percent
+            _reports.put((token, fraction))
+
+    return render_draft(draft, media, out_path, options, progress=on_progress), os.getpid()
+
+
+# --- in the parent ---------------------------------------------------------------------------------------
+
+class RenderPool:
+    """Worker processes that render drafts; ``render`` is awaited from any event loop of the process."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        # spawn, not fork: the parent runs threads (the mock's loop, render waits), and a forked child
+        # inherits their locks in whatever state they were.
+        context = multiprocessing.get_context("spawn")
+        self._reports: multiprocessing.queues.Queue[tuple[str, float]] = context.Queue()
+        self._executor = concurrent.futures.ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_start_worker, initargs=(self._reports,))
+        self._listeners: dict[str, Callable[[float], None]] = {}
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Start every worker now (each one's imports take about a second of CPU)."""
+        for _ in range(self.workers):
+            self._executor.submit(_ready)
+
+    async def render(self, draft: Mapping[str, Any], media: Mapping[str, Path], out_path: Path,
+                     options: RenderOptions, *, on_progress: Callable[[float], None],
+                     cancelled: Callable[[], bool]) -> tuple[RenderResult, int]:
+        """Render in a worker; returns the result and the worker's pid.
+
+        ``on_progress`` gets the fraction done (called on this loop); ``cancelled`` is asked every tick,
+        and once it says yes the worker stops at its next frame and this raises ``RenderCancelled``.
+
+        Raises:
+            RenderCancelled, RenderInputError: as the renderer does.
+        """
+        token = uuid.uuid4().hex
+        marker = out_path.parent / f".{token}.cancel"
+        with self._lock:
+            self._listeners[token] = on_progress
+        try:
+            future = asyncio.wrap_future(self._executor.submit(
+                _render, token, draft, media, out_path, options, marker))
+            while True:
+                done, _ = await asyncio.wait({future}, timeout=_TICK)
+                self._hand_out_reports()
+                if done:
+                    return future.result()
+                if cancelled() and not marker.exists():
+                    marker.touch()
+        finally:
+            with self._lock:
+                self._listeners.pop(token, None)
+            marker.unlink(missing_ok=True)
+
+    def _hand_out_reports(self) -> None:
+        while True:
+            try:
+                token, fraction = self._reports.get_nowait()
+            except queue.Empty:
+                return
+            with self._lock:
+                listener = self._listeners.get(token)
+            if listener is not None:
+                listener(fraction)
+
+    def close(self) -> None:
+        """Let the renders given to this pool finish, then stop its workers."""
+        self._executor.shutdown(wait=True)
+        self._reports.close()
+
+
+_pool: RenderPool | None = None
+_pool_lock = threading.Lock()
+
+
+@atexit.register
+def _close_shared_pool() -> None:
+    # Before the interpreter tears its modules down: an executor collected after that reports an
+    # AttributeError from its own clean-up ("'NoneType' object has no attribute 'util'").
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.close()
+
+
+def shared_pool(workers: int) -> RenderPool:
+    """The process's pool, with at least ``workers`` workers (a smaller one is replaced for new renders;
+    its running renders finish first)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool.workers < workers:
+            old, _pool = _pool, RenderPool(workers)
+            if old is not None:
+                threading.Thread(target=old.close, name="render-pool-close", daemon=True).start()
+        return _pool
+
