@@ -30,7 +30,14 @@ EMBEDDED_CREDITS = 10_000_000
 # Renders finish as fast as the local renderer goes; pacing them like a cloud job would only make users wait.
 EMBEDDED_RENDER_SPEED = 0.0
 # The mock answers in milliseconds, so poll it often; the live service's 30 s advice would stall a run.
-MOCK_POLL_INTERVAL = 0.1
+# Backing off to half a second keeps jobs queued behind busy render workers from polling ten times a second.
+MOCK_POLL_INTERVAL, MOCK_POLL_INTERVAL_MAX = 0.1, 0.5
+# Jobs at once. The live service renders in the cloud: 4 sessions are plenty. The embedded mock renders on
+# this machine's cores, and a job spends most of its time uploading, instructing and polling, so 4 jobs per
+# render worker keep renders queued and every core busy (with 1 per worker, cores waited for work: a
+# preview campaign took 1.2x its CPU-bound time; bench/campaign.py).
+LIVE_CONCURRENCY = 4
+JOBS_PER_RENDER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class Backend:
     base_url: str
     client: ClientConfig
     embedded: bool = False
+    concurrency: int = LIVE_CONCURRENCY  # jobs at once unless the user says otherwise
     # The embedded mock's admin client (its request log, faults): for tests and benches, never shown.
     mock_admin: MockAdmin | None = field(default=None, repr=False, compare=False)
 
@@ -72,17 +80,21 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
     if base_url is not None or kind == "live":
         config = ClientConfig.from_env(base_url=base_url, env=env)
         if kind == "mock":
-            config = replace(config, poll_interval=MOCK_POLL_INTERVAL, rate_limit_wait=1.0)
+            config = replace(config, poll_interval=MOCK_POLL_INTERVAL,
+                             poll_interval_max=MOCK_POLL_INTERVAL_MAX, rate_limit_wait=1.0)
         yield Backend(kind, config.base_url or DEFAULT_BASE_URL, config)
         return
     from motionctl.mock_server import MockConfig, serve_in_thread  # the mock is only imported when it is used
 
     settings = {"seed": EMBEDDED_SEED, "initial_credits": EMBEDDED_CREDITS,
                 "render_speed": EMBEDDED_RENDER_SPEED, **(mock_overrides or {})}
-    with tempfile.TemporaryDirectory(prefix="motionctl-mock-") as tmp, \
-            serve_in_thread(MockConfig(**settings)) as server:  # type: ignore[arg-type]
+    mock_config = MockConfig(**settings)  # type: ignore[arg-type]
+    with tempfile.TemporaryDirectory(prefix="motionctl-mock-") as tmp, serve_in_thread(mock_config) as server:
         # The embedded mock issues its own anonymous token; a user's NEMO_TOKEN is for the live service and
         # is neither sent to it nor replaced, and the token cache lives and dies with the mock.
         config = ClientConfig.from_env(base_url=server.url, env={}, config_dir=Path(tmp),
-                                       poll_interval=MOCK_POLL_INTERVAL, rate_limit_wait=1.0)
-        yield Backend("mock", server.url, config, embedded=True, mock_admin=server.admin)
+                                       poll_interval=MOCK_POLL_INTERVAL,
+                                       poll_interval_max=MOCK_POLL_INTERVAL_MAX, rate_limit_wait=1.0)
+        yield Backend("mock", server.url, config, embedded=True,
+                      concurrency=max(LIVE_CONCURRENCY, JOBS_PER_RENDER_WORKER * mock_config.render_workers),
+                      mock_admin=server.admin)

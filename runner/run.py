@@ -42,7 +42,7 @@ class RunConfig:
         base_url: a server to talk to instead of the default for ``backend`` (on resume, the run's).
         out_dir: where export paths are rooted (default ``out``); a resumed run keeps its own.
         runs_dir: where run directories are made.
-        concurrency: jobs at once.
+        concurrency: jobs at once (``None``: the backend's choice, ``Backend.concurrency``).
         check: compare the run's normalised diffs with the recipe's golden file.
         update: write the golden file.
         resume: an earlier run directory to continue.
@@ -67,7 +67,7 @@ class RunConfig:
     base_url: str | None = None
     out_dir: Path = DEFAULT_OUT_DIR
     runs_dir: Path = Path("runs")
-    concurrency: int = 4
+    concurrency: int | None = None
     check: bool = False
     update: bool = False
     resume: Path | None = None
@@ -141,7 +141,7 @@ def run_recipe(config: RunConfig) -> RunResult:
 
     if config.check and config.update:
         raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
-    if config.concurrency < 1:
+    if config.concurrency is not None and config.concurrency < 1:
         raise UsageError(f"--concurrency {config.concurrency} must be at least 1")
     record: RunRecord | None = None
     out_dir, preview = config.out_dir, config.preview
@@ -179,6 +179,7 @@ def run_recipe(config: RunConfig) -> RunResult:
         resume_command = shlex.join(["motionctl", "run", str(config.recipe), "--resume", str(journal.run_dir),
                                      *(["--backend", "live"] if backend.kind == "live" else []),
                                      *([] if backend.embedded else ["--base-url", backend.base_url])])
+        concurrency = config.concurrency or backend.concurrency
         try:
             journal.add_secret(backend.client.token)
             journal.write({"type": "resume" if record else "run", "run_id": journal.run_id,
@@ -187,7 +188,7 @@ def run_recipe(config: RunConfig) -> RunResult:
                            "backend_config": {"kind": backend.kind,
                                               "base_url": None if backend.embedded else backend.base_url},
                            "options": {"out_dir": str(out_dir.absolute()), "preview": preview,
-                                       "concurrency": config.concurrency,
+                                       "concurrency": concurrency,
                                        "render_timeout": config.render_timeout,
                                        "job_patterns": list(select.patterns) if select else [],
                                        "shard": str(select.shard) if select and select.shard else None,
@@ -195,7 +196,7 @@ def run_recipe(config: RunConfig) -> RunResult:
             reporters.handle(RunStarted(journal.run_id, journal.run_dir, plan.name,
                                         tuple(j.id for j in plan.jobs), backend.description,
                                         resumed=record is not None))
-            options = EngineOptions(concurrency=config.concurrency, fail_fast=config.fail_fast,
+            options = EngineOptions(concurrency=concurrency, fail_fast=config.fail_fast,
                                     rate=config.rate, resume_hint=resume_command,
                                     render_timeout=config.render_timeout)
             outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan,

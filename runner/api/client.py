@@ -54,6 +54,8 @@ from motionctl.runner.errors import (
     TransportError,
 )
 
+POLL_BACKOFF = 1.5  # each render poll waits this much longer than the one before
+
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -544,6 +546,9 @@ class NemoClient:
     ) -> RenderStatus:
         """Poll until the job completes; returns the final status.
 
+        The first wait is ``interval`` (default ``config.poll_interval``), each next one 1.5x longer up
+        to ``config.poll_interval_max``.
+
         Raises:
             RenderFailed: the job failed (with the API's reason) or was cancelled.
             PollTimeout: no final status within ``deadline`` seconds (``config.poll_deadline``).
@@ -551,6 +556,7 @@ class NemoClient:
         interval = self.config.poll_interval if interval is None else interval
         deadline = self.config.poll_deadline if deadline is None else deadline
         start = self._clock()
+        wait = interval
         while True:
             status = await self.render_status(render_id)
             if on_progress is not None:
@@ -567,7 +573,8 @@ class NemoClient:
                 raise PollTimeout(f"render {render_id} not finished after {deadline:g} s "
                                   f"(last status {status.status}{progress})",
                                   hint="the job keeps running on the server; poll it again later")
-            await self._sleep(min(interval, remaining))
+            await self._sleep(min(wait, remaining))
+            wait = max(interval, min(wait * POLL_BACKOFF, self.config.poll_interval_max))
 
     async def download(self, status: RenderStatus, dest: Path) -> Path:
         """Download a completed render to ``dest`` via a temp file beside it and an atomic rename.

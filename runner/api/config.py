@@ -45,7 +45,11 @@ class ClientConfig:
     platform: str = "unknown"
     skill_source: str = SKILL_SOURCE
     skill_version: str = __version__
-    poll_interval: float = 30.0
+    # Render polls back off: the first after ``poll_interval`` seconds, each next one 1.5x later, never
+    # more than ``poll_interval_max`` apart (one public client's 2 s x 1.5 policy, capped at the 30 s the
+    # API's own document advises): a short render is noticed soon, a long one is not polled to death.
+    poll_interval: float = 2.0
+    poll_interval_max: float = 30.0
     poll_deadline: float = 900.0
     rate_limit_wait: float = 30.0
     # The longest single wait (Retry-After, backoff) worth sitting through; a longer one fails at once.

@@ -52,8 +52,8 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               show_default=True, help="Root of the recipe's export paths (a resumed run keeps its own).")
 @click.option("--runs-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("runs"),
               show_default=True, help="Where run directories (journal, states, summary) are made.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
-              help="Jobs at once.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None,
+              help="Jobs at once [default: 4; on the embedded mock 4 per CPU, so renders never wait].")
 @click.option("--rate", type=click.FloatRange(min=0.1), default=None,
               help="At most this many API calls per second over all jobs.")
 @click.option("--check", is_flag=True, help="Exit 1 if the step diffs differ from <recipe>.golden.yaml.")
@@ -84,10 +84,11 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @job_option
 @shard_option
 def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, out_dir: Path, runs_dir: Path,
-        concurrency: int, rate: float | None, check: bool, update: bool, resume: Path | None, preview: bool,
-        fail_fast: bool, max_wait: float | None, render_timeout: float | None, no_credit_check: bool,
-        quiet: bool, verbose: bool, report_junit: Path | None, report_json: Path | None,
-        report_html: Path | None, as_json: bool, allow_paths: tuple[Path, ...], job_patterns: tuple[str, ...],
+        concurrency: int | None, rate: float | None, check: bool, update: bool, resume: Path | None,
+        preview: bool, fail_fast: bool, max_wait: float | None, render_timeout: float | None,
+        no_credit_check: bool, quiet: bool, verbose: bool, report_junit: Path | None,
+        report_json: Path | None, report_html: Path | None, as_json: bool, allow_paths: tuple[Path, ...],
+        job_patterns: tuple[str, ...],
         shard: str | None) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
     if check and update:

@@ -1,5 +1,6 @@
 """The embedded launcher (runner/backend.py) knows its mock's admin key, so a test can read the request
-log of the mock a run used; the key is not in the backend's repr."""
+log of the mock a run used; the key is not in the backend's repr. It also picks how many jobs run at once
+and how often renders are polled."""
 
 from __future__ import annotations
 
@@ -16,3 +17,18 @@ def test_the_embedded_backend_carries_its_mocks_admin_client() -> None:
             ("GET", "/api/credits/balance/simple")]
         assert httpx.get(f"{backend.base_url}/__mock/requests").status_code == 401
         assert backend.mock_admin.key not in repr(backend)
+
+
+def test_jobs_at_once_keep_the_embedded_mocks_render_workers_fed() -> None:
+    # Most of a job is uploads, instructions and polls; with as many jobs as render workers, the workers
+    # waited for work (bench/campaign.py). Four jobs per worker keep renders queued.
+    with open_backend("mock", mock_overrides={"render_workers": 3}) as backend:
+        assert backend.concurrency == 12
+        assert (backend.client.poll_interval, backend.client.poll_interval_max) == (0.1, 0.5)
+    with open_backend("mock", mock_overrides={"render_workers": 1}) as backend:
+        assert backend.concurrency == 4  # never fewer than against a server elsewhere
+    with open_backend("mock", base_url="http://127.0.0.1:9") as elsewhere:
+        assert elsewhere.concurrency == 4 and elsewhere.client.poll_interval_max == 0.5
+    with open_backend("live", env={}) as live:
+        assert live.concurrency == 4
+        assert (live.client.poll_interval, live.client.poll_interval_max) == (2.0, 30.0)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 import respx
 
-from motionctl.runner.api import NemoClient, RenderStatus
+from motionctl.runner.api import ClientConfig, NemoClient, RenderStatus
 from motionctl.runner.errors import ApiError, DuplicateRenderId, ExportNotAllowed, PollTimeout, RenderFailed
 from tests.contract import ContractChecker, validate_schema
 from tests.runner.api.helpers import TOKEN, FakeClock
@@ -100,7 +101,7 @@ async def test_wait_render_polls_until_completed_in_both_shapes(
         final.status == "completed" and final.output_url == "https://static.test/render-result/render_1.mp4"
     )
     assert seen == [5, 40, 80, 100]
-    assert clock.sleeps == [7.0, 7.0, 7.0]
+    assert clock.sleeps == [7.0, 10.5, 15.75]  # each poll waits 1.5x longer than the one before
 
 
 async def test_shape1_with_mirrored_top_level_and_nested_output_url(
@@ -143,7 +144,7 @@ async def test_poll_deadline_raises_poll_timeout(
     route = api.get("/api/render/proxy/lambda/render_1").mock(side_effect=lambda r: shape1("processing", 50))
     with pytest.raises(PollTimeout, match=r"not finished after 25 s \(last status processing, 50%\)"):
         await client.wait_render("render_1", interval=10.0, deadline=25.0)
-    assert clock.sleeps == [10.0, 10.0, 5.0] and route.call_count == 4
+    assert clock.sleeps == [10.0, 15.0] and route.call_count == 3  # the last wait ends at the deadline
 
 
 async def test_default_poll_interval_and_deadline_come_from_config(
@@ -152,7 +153,20 @@ async def test_default_poll_interval_and_deadline_come_from_config(
     api.get("/api/render/proxy/lambda/render_1").mock(side_effect=lambda r: shape2("pending", 0))
     with pytest.raises(PollTimeout):
         await client.wait_render("render_1")
-    assert clock.sleeps == [10.0] * 6 and clock.now == 60.0  # config: interval 10, deadline 60
+    # config: first wait 10, then 1.5x each, deadline 60
+    assert clock.sleeps == [10.0, 15.0, 22.5, 12.5] and clock.now == 60.0
+
+
+async def test_poll_waits_grow_to_poll_interval_max_and_stay_there(
+    config: ClientConfig, checker: ContractChecker, api: respx.MockRouter, clock: FakeClock
+) -> None:
+    api.get("/api/render/proxy/lambda/render_1").mock(side_effect=lambda r: shape2("processing", 50))
+    capped = replace(config, poll_interval=2.0, poll_interval_max=5.0, poll_deadline=20.0)
+    async with NemoClient(capped, event_hooks=checker.event_hooks(), sleep=clock.sleep,
+                          clock=clock) as client:
+        with pytest.raises(PollTimeout):
+            await client.wait_render("render_1")
+    assert clock.sleeps == [2.0, 3.0, 4.5, 5.0, 5.0, 0.5]
 
 
 async def test_cancel(client: NemoClient, api: respx.MockRouter, checker: ContractChecker) -> None:
