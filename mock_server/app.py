@@ -16,7 +16,7 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
@@ -410,6 +410,16 @@ def _failure_handler(request: Request, exc: Exception) -> Response:
     return render_error(exc) if request.url.path.startswith("/api/render/") else error(exc)
 
 
+# nginx's "client closed request": what the request log shows for a caller that hung up mid-request.
+CLIENT_CLOSED = 499
+
+
+def _client_gone(request: Request, exc: Exception) -> Response:
+    # A caller that hangs up mid-upload (Ctrl-C of a run) is not a server error: no traceback in the
+    # log, and its partial files are already discarded (uploads.receive_multipart).
+    return Response(status_code=CLIENT_CLOSED)
+
+
 def create_app(config: MockConfig | None = None, clock: Clock | None = None) -> Starlette:
     """Build the mock Nemo API as a Starlette app.
 
@@ -435,7 +445,8 @@ def create_app(config: MockConfig | None = None, clock: Clock | None = None) -> 
         finally:
             await jobs.aclose()
 
-    app = _MockApp(routes=routes, exception_handlers={ApiFailure: _failure_handler}, lifespan=lifespan)
+    handlers = {ApiFailure: _failure_handler, ClientDisconnect: _client_gone}
+    app = _MockApp(routes=routes, exception_handlers=handlers, lifespan=lifespan)
     app.fault_controller = controller  # read when Starlette builds the middleware stack, at the first call
     app.state.store = store
     app.state.jobs = jobs

@@ -16,7 +16,8 @@ their imports overlap the first job's uploads. A job talks to its worker through
   stops at (``RenderCancelled``); a render is always stopped that way, never abandoned mid-encode.
 
 Workers ignore SIGINT: Ctrl-C reaches the whole process group, and a worker killed by it would break the
-pool for every other render; the parent cancels its renders instead (``RenderJobs.aclose``).
+pool for every other render; the parent cancels its renders instead (``RenderJobs.aclose``). A worker
+whose parent dies without stopping it (SIGKILL, a crash) exits at once instead of idling forever.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import asyncio
 import atexit
 import concurrent.futures
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.queues
 import os
 import queue
@@ -55,6 +57,16 @@ def _start_worker(reports: multiprocessing.queues.Queue[tuple[str, float]]) -> N
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     reports.cancel_join_thread()  # progress nobody read is not worth waiting for at exit
     _reports = reports
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with(parent_sentinel: int) -> None:
+    # The sentinel becomes readable when the parent exits, however it exits; the executor's own queue
+    # gives no such sign (the worker holds both ends of it).
+    multiprocessing.connection.wait([parent_sentinel])
+    os._exit(0)
 
 
 def _ready() -> int:

@@ -2,15 +2,21 @@
 
 Progress goes to stderr (rich on a terminal, plain lines otherwise); the output paths and golden results go
 to stdout, so ``motionctl run recipe.yaml | xargs open`` works. Failures become exceptions that the CLI's
-one handler turns into exit codes: 1 for a failed job, expectation or check, 2 for bad input.
+one handler turns into exit codes: 1 for a failed job, expectation or check, 2 for bad input. SIGTERM (a
+CI system cancelling the job, Kubernetes stopping the pod) ends a run as Ctrl-C does: journaled, renders
+stopped, exit 130 with the command that resumes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -29,6 +35,24 @@ from motionctl.runner.run import RunConfig, RunInterruptedError, RunResult, run_
 
 def register(cli: click.Group) -> None:
     cli.add_command(run)
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        # Whatever Ctrl-C would do now: asyncio's handler (cancel the run's task, then KeyboardInterrupt)
+        # while the run is in its event loop, Python's default (KeyboardInterrupt) outside it. A shell's
+        # background job ignores SIGINT; SIGTERM must still stop it.
+        handler = signal.getsignal(signal.SIGINT)
+        if not callable(handler):
+            raise KeyboardInterrupt
+        handler(signal.SIGINT, frame)
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -117,7 +141,8 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
                            reporters=(console_reporter(sys.stderr, verbosity=verbosity),),
                            allow_paths=allow_paths, select=select)
         try:
-            result = run_recipe(config)
+            with _sigterm_as_ctrl_c():
+                result = run_recipe(config)
         except RunInterruptedError:
             # The reporter has said where the run is kept and the command that resumes it; exit as a
             # shell does on Ctrl-C, without click's Abort and the CLI's second "interrupted" line.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -129,3 +130,53 @@ def test_ctrl_c_says_once_how_to_resume_exits_130_and_the_printed_command_finish
     assert resumed.code == 0, resumed.err
     assert resumed.out.splitlines()[0] == str(tmp_path / "out" / "quickstart.mp4")  # where the run began
     assert "step 2 (motion)" not in resumed.err  # finished steps are not sent again
+
+
+def test_sigterm_ends_a_run_as_ctrl_c_does_and_stops_its_render_workers(
+        cli: Callable[..., CliResult], workflows_copy: Path, tmp_path: Path) -> None:
+    # A CI system cancelling the job, or Kubernetes stopping the pod, sends SIGTERM to the run alone.
+    recipe = workflows_copy / "campaign.yaml"
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "motionctl", "run", str(recipe), "--preview", "--concurrency", "1"]
+    with subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        runs = tmp_path / "runs"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (
+                runs.is_dir() and any(runs.iterdir())
+                and '"type": "job_finished"' in (next(runs.iterdir()) / "journal.jsonl").read_text()):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.02)
+        workers = _children(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    run_dir = Path("runs") / next(runs.iterdir()).name
+    assert proc.returncode == 130, err
+    assert err.endswith(f"interrupted: finished steps are kept in {run_dir}\n"
+                        f"continue with: motionctl run {recipe} --resume {run_dir}\n"), err
+    assert "Traceback" not in err
+    assert workers
+    deadline = time.monotonic() + 10
+    while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)]  # its render workers ended with it
+
+    resumed = cli("run", recipe, "--resume", run_dir)
+    assert resumed.code == 0, resumed.err
+    assert len(list((tmp_path / "out").rglob("*.mp4"))) == 2
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -7,6 +7,8 @@ import io
 import itertools
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -206,3 +208,34 @@ def test_render_workers_default_to_the_cpus_this_process_may_use() -> None:
     import os
 
     assert MockConfig().render_workers == len(os.sched_getaffinity(0))
+
+
+def test_render_workers_exit_when_their_process_is_killed(tmp_path: Path) -> None:
+    # A run killed with SIGKILL (or crashing) cannot stop its workers; they must not idle on forever.
+    script = tmp_path / "pool.py"
+    script.write_text(
+        "import multiprocessing, sys, time\n"
+        "from motionctl.mock_server.render_pool import shared_pool\n"
+        "if __name__ == '__main__':\n"
+        "    shared_pool(2).warm()\n"
+        "    while len(multiprocessing.active_children()) < 2:\n"
+        "        time.sleep(0.05)\n"
+        "    print(*[p.pid for p in multiprocessing.active_children()], flush=True)\n"
+        "    time.sleep(60)\n")
+    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        workers = [int(pid) for pid in proc.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+        proc.kill()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    # Gone, or a zombie waiting for a parent that no longer exists to reap it.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import av
 import numpy as np
 import pytest
@@ -120,6 +121,31 @@ async def test_over_the_limit_is_4002_and_nothing_is_kept(open_api: OpenApi, tmp
         assert r.json()["code"] == 4002 and "big.png" in r.json()["message"]
         assert list((tmp_path / "uploads").iterdir()) == []  # the partial file was deleted
         assert (await api.state(sid))["video_infos"] == []
+
+
+async def test_a_caller_hanging_up_mid_upload_is_no_server_error_and_leaves_nothing(
+        open_api: OpenApi, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async with open_api(MockConfig(data_dir=tmp_path)) as api:
+        sid = await api.session()
+        host, port = api.url.removeprefix("http://").split(":")
+        head = (f"POST /api/upload-video/nemo_agent/me/{sid} HTTP/1.1\r\nHost: {host}\r\n"
+                f"Authorization: Bearer {api.token}\r\nX-Skill-Source: t\r\nX-Skill-Version: 0\r\n"
+                "X-Skill-Platform: unknown\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                "Content-Length: 1000000\r\n\r\n"
+                "--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"cut.png\"\r\n\r\n")
+        async with await anyio.connect_tcp(host, int(port)) as conn:  # a run stopped mid-upload
+            await conn.send(head.encode() + png_bytes() + bytes(50_000))
+        def logged() -> dict[str, Any] | None:
+            return next((r for r in api.mock.admin.requests() if r["path"].startswith("/api/upload-video")),
+                        None)
+
+        with anyio.fail_after(10):
+            while (upload := logged()) is None or upload["status"] is None:  # noqa: ASYNC110 (polling HTTP)
+                await anyio.sleep(0.02)
+        assert upload["status"] == 499  # "client closed request", not a 500
+        assert list((tmp_path / "uploads").iterdir()) == []  # the partial file was deleted
+        assert (await api.state(sid))["video_infos"] == []  # and the mock goes on serving
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text  # no traceback logged
 
 
 async def test_real_50_mb_limit_by_default(open_api: OpenApi) -> None:
