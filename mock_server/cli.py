@@ -46,7 +46,7 @@ def mock() -> None:
 @click.option("--tokens-per-ip", default=10, show_default=True, type=click.IntRange(0),
               help="New anonymous tokens per IP per 7 days before 429, as documented; 0 for no limit.")
 @click.option("--render-workers", type=click.IntRange(1), default=None,
-              help="Renders at once (each in its own thread); default: the CPUs this process may use.")
+              help="Renders at once (each in its own process); default: the CPUs this process may use.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True, help="info: one line per request and per fired fault; warning: faults only.")
 @click.option("--admin-key", envvar="MOTIONCTL_MOCK_ADMIN_KEY", show_envvar=True,

@@ -24,7 +24,7 @@ from motionctl import specs as motionctl_specs
 from motionctl.mock_server import drafts
 from motionctl.mock_server.config import RenderShape
 from motionctl.mock_server.envelopes import BAD_BODY, ApiFailure
-from motionctl.mock_server.render_pool import RenderCancelled, shared_pool
+from motionctl.mock_server.render_pool import RenderCancelled, RenderWorkerLost, shared_pool
 from motionctl.mock_server.store import Account, RenderJob, Store
 from motionctl.mock_server.uploads import safe_name
 
@@ -189,7 +189,7 @@ class RenderJobs:
         except RenderCancelled:
             self._fail(job, "cancelled")
             return
-        except RenderInputError as exc:
+        except (RenderInputError, RenderWorkerLost) as exc:
             self._fail(job, f"render failed: {exc}")
             return
         except Exception as exc:  # a renderer bug must fail the job, not kill the mock

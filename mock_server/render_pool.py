@@ -17,7 +17,8 @@ their imports overlap the first job's uploads. A job talks to its worker through
 
 Workers ignore SIGINT: Ctrl-C reaches the whole process group, and a worker killed by it would break the
 pool for every other render; the parent cancels its renders instead (``RenderJobs.aclose``). A worker
-whose parent dies without stopping it (SIGKILL, a crash) exits at once instead of idling forever.
+whose parent dies without stopping it (SIGKILL, a crash) exits at once instead of idling forever; a
+worker that dies (killed, out of memory) fails the renders it had, and the next render gets a new pool.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import concurrent.futures.process
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.queues
@@ -45,6 +47,10 @@ _TICK = 0.05
 
 class RenderCancelled(Exception):
     """The render stopped at a frame because its job was cancelled."""
+
+
+class RenderWorkerLost(Exception):
+    """The worker process died while it had the render (killed, out of memory, a crash)."""
 
 
 # --- in the worker process -------------------------------------------------------------------------------
@@ -104,6 +110,7 @@ class RenderPool:
             self.workers, mp_context=context, initializer=_start_worker, initargs=(self._reports,))
         self._listeners: dict[str, Callable[[float], None]] = {}
         self._lock = threading.Lock()
+        self.broken = False  # a worker died: the executor takes no more work
 
     def warm(self) -> None:
         """Start every worker now (each one's imports take about a second of CPU)."""
@@ -120,19 +127,30 @@ class RenderPool:
 
         Raises:
             RenderCancelled, RenderInputError: as the renderer does.
+            RenderWorkerLost: the worker died; this pool is then ``broken`` and ``shared_pool`` replaces it.
         """
         token = uuid.uuid4().hex
         marker = out_path.parent / f".{token}.cancel"
         with self._lock:
             self._listeners[token] = on_progress
         try:
-            future = asyncio.wrap_future(self._executor.submit(
-                _render, token, draft, media, out_path, options, marker))
+            try:
+                submitted = self._executor.submit(_render, token, draft, media, out_path, options, marker)
+            except concurrent.futures.process.BrokenProcessPool:
+                self.broken = True
+                raise RenderWorkerLost("a render worker stopped unexpectedly (killed, or out of memory)") \
+                    from None
+            future = asyncio.wrap_future(submitted)
             while True:
                 done, _ = await asyncio.wait({future}, timeout=_TICK)
                 self._hand_out_reports()
                 if done:
-                    return future.result()
+                    try:
+                        return future.result()
+                    except concurrent.futures.process.BrokenProcessPool:
+                        self.broken = True
+                        raise RenderWorkerLost("the render worker stopped unexpectedly (killed, or out of "
+                                               "memory)") from None
                 if cancelled() and not marker.exists():
                     marker.touch()
         finally:
@@ -173,12 +191,12 @@ def _close_shared_pool() -> None:
 
 
 def shared_pool(workers: int) -> RenderPool:
-    """The process's pool, with at least ``workers`` workers (a smaller one is replaced for new renders;
-    its running renders finish first)."""
+    """The process's pool, with at least ``workers`` workers (a smaller or broken one is replaced for new
+    renders; its running renders finish first)."""
     global _pool
     with _pool_lock:
-        if _pool is None or _pool.workers < workers:
-            old, _pool = _pool, RenderPool(workers)
+        if _pool is None or _pool.workers < workers or _pool.broken:
+            old, _pool = _pool, RenderPool(max(workers, _pool.workers if _pool else 1))
             if old is not None:
                 threading.Thread(target=old.close, name="render-pool-close", daemon=True).start()
         return _pool

@@ -1,7 +1,8 @@
 """The mock's state: tokens, sessions, uploads and render jobs, with the API's rules on them.
 
 One ``Store`` per app. Methods raise ``ApiFailure`` with the API's codes; the routes only translate HTTP.
-All methods run on the event loop (render threads only touch a job's progress fields), so no locks.
+All methods run on the event loop, and so do render progress updates (render_pool.py hands them out there),
+so no locks.
 """
 
 from __future__ import annotations

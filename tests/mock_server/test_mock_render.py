@@ -7,6 +7,7 @@ import io
 import itertools
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -179,6 +180,24 @@ def test_stopping_the_mock_stops_its_renders(open_api: OpenApi) -> None:
     time.sleep(0.5)
     busy = {pid: _cpu_seconds(pid) - before[pid] for pid in workers}
     assert max(busy.values()) < 0.1, busy  # every worker idle: nothing goes on encoding
+
+
+async def test_a_render_worker_that_dies_fails_its_job_and_the_next_render_works(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid, draft = await prepared(api, seconds=60)
+        await api.submit(sid, draft, "render_9", {"format": "mp4", "quality": "high", "resolution": "1080p"})
+        with anyio.fail_after(10):
+            while (await api.status("render_9"))["data"]["progress"] < 10:  # noqa: ASYNC110
+                await anyio.sleep(0.01)
+        for pid in _render_workers():
+            os.kill(pid, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        final = (await api.wait("render_9"))[-1]["data"]
+        assert final["status"] == "failed"
+        assert final["error"] == ("render failed: the render worker stopped unexpectedly (killed, or out of "
+                                  "memory)")
+        sid, draft = await prepared(api)
+        await api.submit(sid, draft, "render_10")
+        assert (await api.wait("render_10"))[-1]["data"]["status"] == "completed"
 
 
 async def test_renders_are_bounded_by_render_workers_and_run_off_the_event_loop(
