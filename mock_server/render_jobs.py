@@ -79,11 +79,11 @@ class RenderJobs:
         self.store = store
         self.workers = max(1, store.config.render_workers)
         self.limiter = anyio.CapacityLimiter(self.workers)
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def warm(self) -> None:
         """Start the render workers now, so their start-up overlaps the first job's uploads."""
         shared_pool(self.workers).warm()
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def media_for(self, draft: Mapping[str, Any], user_id: str) -> dict[str, Path]:
         """Map every media ``src`` of the draft to a file ``user_id`` uploaded, or fail naming the segment

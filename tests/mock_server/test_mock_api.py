@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import anyio
 import pytest
 
 from motionctl.mock_server import ManualClock, MockConfig
@@ -220,7 +221,28 @@ async def test_create_app_also_runs_in_process_over_asgi_transport() -> None:
                                 headers={**ATTRIBUTION, "Authorization": f"Bearer {token}"},
                                 json={"task_name": "t", "language": "en"})
             assert r.json()["code"] == 0 and r.json()["data"]["session_id"].isdigit()
+            # ... rendering included, though nothing ran the app's lifespan (which starts render workers).
+            sid, auth = r.json()["data"]["session_id"], {**ATTRIBUTION, "Authorization": f"Bearer {token}"}
+            await http.post(f"/api/upload-video/nemo_agent/me/{sid}", headers=auth,
+                            files=[("files", ("p.png", png_bytes(), "image/png"))])
+            body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid,
+                    "new_message": {"role": "user", "parts": [{"text": "Set the duration to 1s."}]}}
+            await http.post("/run_sse", headers=auth, json=body)
+            draft = (await http.get(f"/api/state/nemo_agent/me/{sid}/latest", headers=auth)).json()["data"]
+            r = await http.post("/api/render/proxy/lambda", headers=auth,
+                                json={"id": "render_1", "sessionId": sid, "draft": draft["state"]["draft"],
+                                      "output": {"format": "mp4", "quality": "low", "resolution": "540p"}})
+            assert r.json()["success"] is True, r.json()
+            async def status() -> str:
+                r = await http.get("/api/render/proxy/lambda/render_1", headers=auth)
+                return str(r.json()["data"]["status"])
+
+            with anyio.fail_after(60):
+                while await status() in ("pending", "processing"):  # noqa: ASYNC110 (polling HTTP)
+                    await anyio.sleep(0.05)
+            assert await status() == "completed"
     finally:
+        await app.state.jobs.aclose()
         app.state.store.close()
 
 
