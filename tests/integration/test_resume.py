@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ from motionctl.runner.cli import run_command
 from motionctl.runner.events import Event, StepFinished
 from motionctl.runner.reporting import PlainReporter
 from tests.integration.conftest import WORKFLOWS, CliResult, mock_requests
+from tests.processes import alive, children
 
 RECIPE = """\
 version: 1
@@ -147,7 +147,7 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_stops_its_render_workers(
                 and '"type": "job_finished"' in (next(runs.iterdir()) / "journal.jsonl").read_text()):
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.02)
-        workers = _children(proc.pid)
+        workers = children(proc.pid)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     run_dir = Path("runs") / next(runs.iterdir()).name
@@ -157,26 +157,11 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_stops_its_render_workers(
     assert "Traceback" not in err
     assert workers
     deadline = time.monotonic() + 10
-    while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
+    while [pid for pid in workers if alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not [pid for pid in workers if _alive(pid)]  # its render workers ended with it
+    assert not [pid for pid in workers if alive(pid)]  # its render workers ended with it
 
     resumed = cli("run", recipe, "--resume", run_dir)
     assert resumed.code == 0, resumed.err
     assert len(list((tmp_path / "out").rglob("*.mp4"))) == 2
 
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False

@@ -20,6 +20,7 @@ import pytest
 
 from motionctl.mock_server import MockConfig
 from tests.mock_server.conftest import SMALL, Api, OpenApi
+from tests.processes import alive, cpu_seconds
 
 pytestmark = pytest.mark.anyio
 
@@ -150,11 +151,6 @@ async def test_rendering_does_not_block_other_sessions_streams(open_api: OpenApi
         await api.wait("render_7", limit=120)
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
 def _render_workers() -> list[int]:
     return [p.pid for p in multiprocessing.active_children() if p.pid is not None]
 
@@ -176,9 +172,9 @@ def test_stopping_the_mock_stops_its_renders(open_api: OpenApi) -> None:
     assert time.monotonic() - started < 8  # stopped, not rendered to the end (60 s of 1080p: 20 s and more)
     workers = _render_workers()
     assert workers  # the render ran in a worker process, which stays for the next render
-    before = {pid: _cpu_seconds(pid) for pid in workers}
+    before = {pid: cpu_seconds(pid) for pid in workers}
     time.sleep(0.5)
-    busy = {pid: _cpu_seconds(pid) - before[pid] for pid in workers}
+    busy = {pid: cpu_seconds(pid) - before[pid] for pid in workers}
     assert max(busy.values()) < 0.1, busy  # every worker idle: nothing goes on encoding
 
 
@@ -244,17 +240,9 @@ def test_render_workers_exit_when_their_process_is_killed(tmp_path: Path) -> Non
     with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True) as proc:
         assert proc.stdout is not None
         workers = [int(pid) for pid in proc.stdout.readline().split()]
-        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+        assert len(workers) == 2 and all(alive(pid) for pid in workers)
         proc.kill()
     deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not [pid for pid in workers if _alive(pid)]
-
-
-def _alive(pid: int) -> bool:
-    # Gone, or a zombie waiting for a parent that no longer exists to reap it.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    assert not [pid for pid in workers if alive(pid)]
