@@ -65,6 +65,9 @@ def main() -> None:
         journal = run_dir / "journal.jsonl"
         records = [json.loads(line) for line in journal.read_text().splitlines()]
         header = [r for r in records if "job" not in r]
+        for r in header:  # the header of a run of the whole campaign: resume keeps a run's own selection
+            if r.get("type") == "run":
+                r["options"] = {**r["options"], "job_patterns": [], "shard": None}
         job = [r for r in records if r.get("job") == "big-t00000-tiktok"]
         ids = [f"big-t{t:05d}-{p}" for t in range(-(-options.jobs // 5))
                for p in ("tiktok", "reels", "shorts", "instagram-feed", "youtube")]
