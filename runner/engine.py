@@ -173,12 +173,15 @@ class Engine:
 
         Returns one outcome per job, in plan order.
         """
-        outcomes: dict[str, JobOutcome] = {}
+        outcomes = {job.id: outcome for job in plan.jobs if (outcome := self._finished_before(job))}
+        if outcomes:
+            self._reporter.handle(JobSkipped(tuple(outcomes)))
+        todo = [job for job in plan.jobs if job.id not in outcomes]
         # A fixed pool of workers pulling jobs in plan order, not a task per job: a 10,000-job campaign
         # costs `concurrency` tasks, and jobs still start in the order the plan lists them.
-        pending = iter(plan.jobs)
+        pending = iter(todo)
         async with anyio.create_task_group() as tg:
-            for _ in range(min(max(1, self._options.concurrency), len(plan.jobs))):
+            for _ in range(min(max(1, self._options.concurrency), len(todo))):
                 tg.start_soon(self._worker, pending, outcomes, tg.cancel_scope)
         stopped = "not finished: another job failed and --fail-fast is on"
         if self._options.resume_hint:
@@ -197,12 +200,16 @@ class Engine:
 
     # --- one job -----------------------------------------------------------------------------------
 
+    def _finished_before(self, job: Job) -> JobOutcome | None:
+        """The outcome of a job the run being resumed finished, else ``None``."""
+        progress = self._resume.jobs.get(job.id) if self._resume else None
+        if progress is None or not progress.finished:
+            return None
+        outputs = tuple(Path(p) for p in progress.outputs.values())
+        return JobOutcome(job.id, ok=True, skipped=True, outputs=outputs)
+
     async def _run_job(self, job: Job) -> JobOutcome:
         progress = self._resume.jobs.get(job.id) if self._resume else None
-        if progress and progress.finished:
-            self._reporter.handle(JobSkipped(job.id))
-            return JobOutcome(job.id, ok=True, skipped=True,
-                              outputs=tuple(Path(p) for p in progress.outputs.values()))
         run = _JobRun(job, progress=progress or JobProgress())
         run.outputs = {i: Path(p) for i, p in run.progress.outputs.items()}
         run.names = dict(run.progress.names)

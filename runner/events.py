@@ -34,9 +34,10 @@ class JobStarted:
 
 @dataclass(frozen=True)
 class JobSkipped:
-    """A resumed run found this job already finished."""
+    """A resumed run found these jobs already finished: one event for all of them, before any job starts
+    (a 10,000-job resume is one line and one record, not 10,000)."""
 
-    job: str
+    jobs: tuple[str, ...]
 
 
 @dataclass(frozen=True)

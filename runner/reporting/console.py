@@ -34,7 +34,15 @@ from motionctl.runner.events import (
 )
 from motionctl.runner.reporting.plain import describe_event
 from motionctl.runner.reporting.tally import Tally
-from motionctl.runner.reporting.text import Verbosity, job_line, name_width, rendering, step_name, waiting
+from motionctl.runner.reporting.text import (
+    Verbosity,
+    job_line,
+    name_width,
+    rendering,
+    skipped_jobs,
+    step_name,
+    waiting,
+)
 
 
 @dataclass
@@ -135,8 +143,8 @@ class RichReporter:
                 outputs = "  ".join(str(p) for p in event.outputs) or "no outputs"
                 self._print(f"[green]{_escape(self._line('ok', event.job, session, outputs))}[/]")
             case JobSkipped():
-                self._tally.skipped += 1
-                line = self._line("skipped", event.job, "", "finished in the run being resumed")
+                self._tally.skipped += len(event.jobs)
+                line = self._line("skipped", skipped_jobs(event), "", "finished in the run being resumed")
                 self._print(f"[dim]{_escape(line)}[/]")
             case JobFailed():
                 session = self._end(event.job)

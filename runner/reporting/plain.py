@@ -28,7 +28,15 @@ from motionctl.runner.events import (
     Waiting,
 )
 from motionctl.runner.reporting.tally import Tally
-from motionctl.runner.reporting.text import Verbosity, job_line, name_width, rendering, step_name, waiting
+from motionctl.runner.reporting.text import (
+    Verbosity,
+    job_line,
+    name_width,
+    rendering,
+    skipped_jobs,
+    step_name,
+    waiting,
+)
 
 
 def describe_event(event: Event) -> str | None:
@@ -41,7 +49,7 @@ def describe_event(event: Event) -> str | None:
         case JobStarted():
             return f"[{event.job}] started · session {event.session_id}"
         case JobSkipped():
-            return f"[{event.job}] already finished in the run being resumed, skipped"
+            return f"[{skipped_jobs(event)}] already finished in the run being resumed, skipped"
         case StepStarted():
             return f"[{event.job}] {step_name(event.label)}: {event.detail}"
         case StepFinished():
@@ -112,8 +120,9 @@ class PlainReporter:
                 extra = f" · {event.steps} actions" if verbose else ""
                 return [f"{describe_event(event)}{extra}"]
             case JobSkipped():
-                self._tally.skipped += 1
-                return [self._job_line("skipped", event.job, "", "finished in the run being resumed")]
+                self._tally.skipped += len(event.jobs)
+                return [self._job_line("skipped", skipped_jobs(event), "",
+                                       "finished in the run being resumed")]
             case StepStarted():
                 return [describe_event(event) or ""] if verbose else []
             case StepFinished() | Waiting():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from enum import IntEnum
 
-from motionctl.runner.events import RenderProgress, Waiting
+from motionctl.runner.events import JobSkipped, RenderProgress, Waiting
 
 
 class Verbosity(IntEnum):
@@ -65,6 +65,11 @@ def job_line(counter: str, status: str, job: str, width: int, session: str, rest
     """``[3/6] ok     campaign-bag-tiktok  session 5947…  out/campaign/bag-tiktok.mp4``: a job's one line."""
     sid = "-" if status == "skipped" else f"session {session}" if session else "no session"
     return f"[{counter}] {status:<8}{job:<{width}}  {sid}  {rest}".rstrip()
+
+
+def skipped_jobs(event: JobSkipped) -> str:
+    """What a skip line names: the job, or how many when a resume skips several (one line for them all)."""
+    return event.jobs[0] if len(event.jobs) == 1 else f"{len(event.jobs):,} jobs"
 
 
 def name_width(jobs: tuple[str, ...], cap: int = 40) -> int:

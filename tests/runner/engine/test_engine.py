@@ -10,7 +10,7 @@ import pytest
 from motionctl.runner.actions import Expect, Expectation, Export, Job, Plan, Say, Upload, Where
 from motionctl.runner.api.models import RenderStatus
 from motionctl.runner.engine import Engine, EngineOptions, JobOutcome
-from motionctl.runner.events import Event, JobFailed, StepFinished
+from motionctl.runner.events import Event, JobFailed, JobSkipped, StepFinished
 from motionctl.runner.journal import Journal, fold, read_journal
 from tests.runner.engine.fake_api import FakeApi
 
@@ -222,3 +222,23 @@ async def test_the_token_bucket_spaces_calls_at_the_configured_rate() -> None:
         await bucket.acquire()
     elapsed = anyio.current_time() - start
     assert 0.09 <= elapsed < 0.5  # 2 at once, then 5 more at 50/s = 0.1 s
+
+
+async def test_a_resume_reports_the_jobs_it_skips_in_one_event_before_new_work(tmp_path: Path) -> None:
+    # A 10,000-job resume used to emit (and print, and journal to events.jsonl) one skip per finished job
+    # before its first new call.
+    api = FakeApi()
+    out = tmp_path / "out"
+    p = plan(*(job(name, out) for name in ("a", "b", "c", "d")))
+    _, _, run_dir = await run(api, plan(*p.jobs[:3]), tmp_path)
+    again = Journal(run_dir)
+    again.write({"type": "run", "recipe": "recipe.yaml", "recipe_hash": "h"})  # run.py's header
+    record = fold(read_journal(run_dir), run_dir.name)
+    events = Collect()
+    outcomes = await Engine(api, again, events, EngineOptions(decode_outputs=False), resume=record).run(p)
+    again.close()
+    assert [(o.job, o.ok, o.skipped) for o in outcomes] == [
+        ("a", True, True), ("b", True, True), ("c", True, True), ("d", True, False)]  # in plan order
+    assert events.events[0] == JobSkipped(("a", "b", "c"))
+    assert [e for e in events.events if isinstance(e, JobSkipped)] == [events.events[0]]
+    assert outcomes[0].outputs == (out / "a.mp4",)

@@ -202,9 +202,18 @@ def test_quiet_and_verbose_together_is_a_usage_error(capsys: pytest.CaptureFixtu
 def test_a_resumed_run_counts_the_jobs_it_skips() -> None:
     resumed = RunStarted(RUN.run_id, RUN.run_dir, "campaign", RUN.jobs, "the embedded mock (seed 0)",
                          resumed=True)
-    shown = lines(Verbosity.QUIET, [resumed, JobSkipped("shoe-tiktok"), *job_events("bag-youtube", "7")])
+    shown = lines(Verbosity.QUIET, [resumed, JobSkipped(("shoe-tiktok",)), *job_events("bag-youtube", "7")])
     assert shown == [
         "resuming 20261201-120000-campaign: 2 jobs on the embedded mock (seed 0)",
         "[1/2] skipped shoe-tiktok  -  finished in the run being resumed",
         "[2/2] ok      bag-youtube  session 7  out/bag-youtube.mp4",
     ]
+
+
+def test_a_resume_that_skips_many_jobs_says_so_in_one_line() -> None:
+    jobs = tuple(f"job-{n}" for n in range(1, 10_001))
+    resumed = RunStarted(RUN.run_id, RUN.run_dir, "campaign", jobs, "the embedded mock (seed 0)",
+                         resumed=True)
+    shown = lines(Verbosity.QUIET, [resumed, JobSkipped(jobs[:-1]), *job_events("job-10000", "7")])
+    assert " ".join(shown[1].split()) == "[9999/10000] skipped 9,999 jobs - finished in the run being resumed"
+    assert shown[2].split()[:3] == ["[10000/10000]", "ok", "job-10000"]
