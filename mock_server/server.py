@@ -127,7 +127,8 @@ def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787,
     """Serve in the foreground until interrupted (``motionctl mock serve``); SIGINT and SIGTERM both stop
     it and remove its temporary data directory.
 
-    ``on_ready(url, admin_key)`` is called once the socket is bound (so port 0 reports the real port).
+    ``on_ready(url, admin_key)`` is called once the socket listens (so port 0 reports the real port, and
+    a client may connect at once).
     ``log_level`` sets the ``mock_server`` logger (one line per request, one per fired fault) on stderr.
 
     Raises:
@@ -141,6 +142,9 @@ def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787,
         raise
     bound = sock.getsockname()[1]
     _configure_logging(log_level)
+    # Listening before the URL is printed: a client that connects at once waits in the backlog while the
+    # app starts (its render workers, ~10 ms), instead of being refused.
+    sock.listen(BACKLOG)
     if on_ready is not None:
         on_ready(_url(host, bound), app.state.admin_key)
     # uvicorn captures SIGTERM while serving and raises it again once stopped; with the default action
