@@ -13,6 +13,7 @@ journal knows is polled again on resume, never submitted twice, and replaced onc
 from __future__ import annotations
 
 import contextlib
+import shlex
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -173,9 +174,10 @@ class Engine:
 
         Returns one outcome per job, in plan order.
         """
-        outcomes = {job.id: outcome for job in plan.jobs if (outcome := self._finished_before(job))}
-        if outcomes:
-            self._reporter.handle(JobSkipped(tuple(outcomes)))
+        outcomes = {job.id: outcome for job in plan.jobs if (outcome := self._finished_before(job, plan))}
+        skipped = tuple(job for job, outcome in outcomes.items() if outcome.ok)
+        if skipped:
+            self._reporter.handle(JobSkipped(skipped))
         todo = [job for job in plan.jobs if job.id not in outcomes]
         # A fixed pool of workers pulling jobs in plan order, not a task per job: a 10,000-job campaign
         # costs `concurrency` tasks, and jobs still start in the order the plan lists them.
@@ -200,13 +202,20 @@ class Engine:
 
     # --- one job -----------------------------------------------------------------------------------
 
-    def _finished_before(self, job: Job) -> JobOutcome | None:
-        """The outcome of a job the run being resumed finished, else ``None``."""
+    def _finished_before(self, job: Job, plan: Plan) -> JobOutcome | None:
+        """The outcome of a job the run being resumed finished, else ``None``. Its clips must still be
+        there: "ok" for a job whose MP4 was deleted or moved since would vouch for a file nobody has."""
         progress = self._resume.jobs.get(job.id) if self._resume else None
         if progress is None or not progress.finished:
             return None
         outputs = tuple(Path(p) for p in progress.outputs.values())
-        return JobOutcome(job.id, ok=True, skipped=True, outputs=outputs)
+        gone = [p for p in outputs if not p.is_file()]
+        if not gone:
+            return JobOutcome(job.id, ok=True, skipped=True, outputs=outputs)
+        message = (f"{gone[0]}, delivered by the run being resumed, is no longer there; make it again with "
+                   f"`motionctl run {shlex.quote(str(plan.recipe_path))} --job {job.id}`")
+        self._reporter.handle(JobFailed(job.id, "", message))
+        return JobOutcome(job.id, ok=False, error=message, outputs=outputs)
 
     async def _run_job(self, job: Job) -> JobOutcome:
         progress = self._resume.jobs.get(job.id) if self._resume else None

@@ -242,3 +242,22 @@ async def test_a_resume_reports_the_jobs_it_skips_in_one_event_before_new_work(t
     assert events.events[0] == JobSkipped(("a", "b", "c"))
     assert [e for e in events.events if isinstance(e, JobSkipped)] == [events.events[0]]
     assert outcomes[0].outputs == (out / "a.mp4",)
+
+
+async def test_a_resume_does_not_vouch_for_a_clip_deleted_since(tmp_path: Path) -> None:
+    api = FakeApi()
+    out = tmp_path / "out"
+    p = plan(job("a", out), job("b", out))
+    _, _, run_dir = await run(api, p, tmp_path)
+    (out / "b.mp4").unlink()  # somebody cleaned up the output folder between the runs
+    again = Journal(run_dir)
+    again.write({"type": "run", "recipe": "recipe.yaml", "recipe_hash": "h"})
+    events = Collect()
+    outcomes = await Engine(api, again, events, EngineOptions(decode_outputs=False),
+                            resume=fold(read_journal(run_dir), run_dir.name)).run(p)
+    again.close()
+    assert [(o.job, o.ok) for o in outcomes] == [("a", True), ("b", False)]
+    assert outcomes[1].error == (f"{out / 'b.mp4'}, delivered by the run being resumed, is no longer there; "
+                                 "make it again with `motionctl run recipe.yaml --job b`")
+    assert JobSkipped(("a",)) in events.events
+    assert [e.job for e in events.events if isinstance(e, JobFailed)] == ["b"]
