@@ -177,7 +177,8 @@ def main() -> None:
     (work / "bench.yaml").write_text(recipe_text(args.jobs))
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    serve = ("from mock_server import MockConfig; from mock_server.server import serve_forever; "
+    serve = ("from motionctl.mock_server import MockConfig; "
+             "from motionctl.mock_server.server import serve_forever; "
              f"serve_forever(MockConfig(seed=0, initial_credits=10**9, render_speed=0.0, "
              f"admin_key={ADMIN_KEY!r}), port={port})")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CONFIG_HOME": str(work / "config")}

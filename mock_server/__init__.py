@@ -13,12 +13,12 @@ documented where they are made (``envelopes.py`` for HTTP statuses, ``sse.py`` f
 
 from __future__ import annotations
 
-from motionctl.mock_server.admin import MockAdmin, admin_for
-from motionctl.mock_server.app import create_app
-from motionctl.mock_server.clock import Clock, ManualClock, SystemClock
-from motionctl.mock_server.config import MockConfig
-from motionctl.mock_server.faults import FaultPlan, FaultPlanError, load_fault_plan, parse_fault_plan
-from motionctl.mock_server.server import RunningMock, serve_in_thread
+from .admin import MockAdmin, admin_for
+from .app import create_app
+from .clock import Clock, ManualClock, SystemClock
+from .config import MockConfig
+from .faults import FaultPlan, FaultPlanError, load_fault_plan, parse_fault_plan
+from .server import RunningMock, serve_in_thread
 
 __all__ = [
     "Clock",

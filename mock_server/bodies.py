@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from motionctl.mock_server.envelopes import ApiFailure, bad_body
+from .envelopes import ApiFailure, bad_body
 
 MAX_JSON_BYTES = 1024 * 1024  # a draft with hundreds of segments is a few tens of KB
 MAX_JSON_DEPTH = 64  # drafts nest about 6 deep

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from motionctl.mock_server.admin import ADMIN_HEADER
-from motionctl.mock_server.config import MockConfig
-from motionctl.mock_server.faults import FaultPlanError, load_fault_plan
+from .admin import ADMIN_HEADER
+from .config import MockConfig
+from .faults import FaultPlanError, load_fault_plan
 
 
 class _BadAddress(click.ClickException):
@@ -58,7 +58,7 @@ def serve(host: str, port: int, seed: int, faults_file: Path | None, sse_dialect
           tokens_per_ip: int, render_workers: int | None, log_level: str, admin_key: str | None,
           temporary_issue_ratio: float) -> None:
     """Serve the mock Nemo API until interrupted (Ctrl-C or SIGTERM); prints its URL and admin key."""
-    from motionctl.mock_server.server import serve_forever
+    from .server import serve_forever
 
     try:
         plan = load_fault_plan(faults_file) if faults_file else None

@@ -26,10 +26,10 @@ import jsonschema
 import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from motionctl import specs as motionctl_specs
-from motionctl.mock_server.envelopes import RATE_LIMITED, error_body, http_status_for
-from motionctl.mock_server.routes import known_routes_text, public_path, route_exists
-from motionctl.mock_server.store import Store
+from .. import specs as motionctl_specs
+from .envelopes import RATE_LIMITED, error_body, http_status_for
+from .routes import known_routes_text, public_path, route_exists
+from .store import Store
 
 log = logging.getLogger("motionctl.mock_server")
 

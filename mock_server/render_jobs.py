@@ -20,13 +20,13 @@ import anyio
 import anyio.to_thread
 import jsonschema
 
-from motionctl import specs as motionctl_specs
-from motionctl.mock_server import drafts
-from motionctl.mock_server.config import RenderShape
-from motionctl.mock_server.envelopes import BAD_BODY, ApiFailure
-from motionctl.mock_server.render_pool import RenderCancelled, RenderWorkerLost, shared_pool
-from motionctl.mock_server.store import Account, RenderJob, Store
-from motionctl.mock_server.uploads import safe_name
+from .. import specs as motionctl_specs
+from . import drafts
+from .config import RenderShape
+from .envelopes import BAD_BODY, ApiFailure
+from .render_pool import RenderCancelled, RenderWorkerLost, shared_pool
+from .store import Account, RenderJob, Store
+from .uploads import safe_name
 
 FORMATS = ("mp4", "webm", "mov", "gif")
 QUALITIES = ("low", "medium", "high")
@@ -157,7 +157,7 @@ class RenderJobs:
 
     async def _run(self, job: RenderJob, draft: dict[str, Any], media: dict[str, Path], opts: dict[str, str],
                    fault: str | None) -> None:
-        from motionctl.mock_server.render import RenderInputError, RenderOptions
+        from .render import RenderInputError, RenderOptions
 
         await anyio.sleep(0.01)  # let the client see "pending" first, as a queued cloud job would be
         if fault == "hang":

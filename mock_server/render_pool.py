@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from motionctl.mock_server.render import RenderOptions, RenderResult, render_draft
+from .render import RenderOptions, RenderResult, render_draft
 
 # How often a waiting render looks at its cancel flag and hands out progress reports.
 _TICK = 0.05

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
-from motionctl.mock_server.admin import MockAdmin, forget, remember
-from motionctl.mock_server.app import create_app
-from motionctl.mock_server.clock import Clock
-from motionctl.mock_server.config import MockConfig
+from .admin import MockAdmin, forget, remember
+from .app import create_app
+from .clock import Clock
+from .config import MockConfig
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from typing import Any, Literal
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from motionctl.mock_server.envelopes import FILE_TOO_LARGE, UNSUPPORTED_FILE_TYPE, ApiFailure, bad_body
-from motionctl.units import format_size
+from ..units import format_size
+from .envelopes import FILE_TOO_LARGE, UNSUPPORTED_FILE_TYPE, ApiFailure, bad_body
 
 FileKind = Literal["video", "image", "audio"]
 

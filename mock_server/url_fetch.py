@@ -15,8 +15,8 @@ from pathlib import Path
 import anyio
 import httpx
 
-from motionctl.mock_server.envelopes import UNSUPPORTED_FILE_TYPE, ApiFailure
-from motionctl.mock_server.uploads import FileSink, ReceivedFile, safe_name, too_large
+from .envelopes import UNSUPPORTED_FILE_TYPE, ApiFailure
+from .uploads import FileSink, ReceivedFile, safe_name, too_large
 
 MAX_URL_CHARS = 2048
 MAX_REDIRECTS = 3

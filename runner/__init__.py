@@ -11,9 +11,9 @@ The library behind the ``motionctl`` command::
 
 from __future__ import annotations
 
-from motionctl.runner._version import __version__
-from motionctl.runner.engine import JobOutcome
-from motionctl.runner.errors import (
+from ._version import __version__
+from .engine import JobOutcome
+from .errors import (
     ApiError,
     ExecutionError,
     ExpectationFailed,
@@ -24,10 +24,10 @@ from motionctl.runner.errors import (
     RunnerError,
     UsageError,
 )
-from motionctl.runner.events import Reporter
-from motionctl.runner.golden import GoldenResult
-from motionctl.runner.recipe import load_plan
-from motionctl.runner.run import RunConfig, RunResult, run_recipe
+from .events import Reporter
+from .golden import GoldenResult
+from .recipe import load_plan
+from .run import RunConfig, RunResult, run_recipe
 
 __all__ = [
     "ApiError",

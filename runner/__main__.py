@@ -1,3 +1,3 @@
-from motionctl.runner.cli import entry
+from .cli import entry
 
 entry()

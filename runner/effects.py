@@ -13,8 +13,8 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from motionctl.runner import state as st
-from motionctl.runner.actions import Effect
+from . import state as st
+from .actions import Effect
 
 # Which field of the draft's motion carries an axis, which coordinate, and the sign a direction gives
 # (specs/motion.md, from the camera's point of view).

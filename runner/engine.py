@@ -22,12 +22,12 @@ from typing import Any, Protocol
 
 import anyio
 
-from motionctl.runner import effects
-from motionctl.runner import state as st
-from motionctl.runner.actions import Action, Expect, Export, Job, Plan, Say, Upload
-from motionctl.runner.api.models import RenderStatus, Session, StreamEvent, StreamResult
-from motionctl.runner.api.waits import waiting_for
-from motionctl.runner.errors import (
+from . import effects
+from . import state as st
+from .actions import Action, Expect, Export, Job, Plan, Say, Upload
+from .api.models import RenderStatus, Session, StreamEvent, StreamResult
+from .api.waits import waiting_for
+from .errors import (
     ApiError,
     DuplicateRenderId,
     ExecutionError,
@@ -41,7 +41,7 @@ from motionctl.runner.errors import (
     StreamError,
     TransportError,
 )
-from motionctl.runner.events import (
+from .events import (
     JobFailed,
     JobFinished,
     JobSkipped,
@@ -51,8 +51,8 @@ from motionctl.runner.events import (
     StepFinished,
     StepStarted,
 )
-from motionctl.runner.expectations import check, explain
-from motionctl.runner.journal import JobProgress, Journal, RunRecord
+from .expectations import check, explain
+from .journal import JobProgress, Journal, RunRecord
 
 
 class NemoApi(Protocol):

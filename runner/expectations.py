@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from motionctl.runner.actions import Expectation
-from motionctl.runner.state import AUDIO, TEXT, TRACK_KINDS, Snapshot, draft_of, segments, video_segment
+from .actions import Expectation
+from .state import AUDIO, TEXT, TRACK_KINDS, Snapshot, draft_of, segments, video_segment
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from typing import Any, Literal
 
 import yaml
 
-from motionctl.runner.errors import UsageError
-from motionctl.runner.journal import atomic_write_text
-from motionctl.runner.normalise import Placeholders, normalise_patch, normalise_text
+from .errors import UsageError
+from .journal import atomic_write_text
+from .normalise import Placeholders, normalise_patch, normalise_text
 
 Outcome = Literal["created", "updated", "unchanged"]
 SUFFIX = ".golden.yaml"

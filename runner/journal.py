@@ -31,7 +31,7 @@ from typing import Any
 import anyio
 import jsonpatch
 
-from motionctl.runner.errors import UsageError
+from .errors import UsageError
 
 JOURNAL = "journal.jsonl"
 SUMMARY = "summary.json"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from motionctl.runner.errors import MediaError, MediaTooLarge, UnsupportedMediaType
-from motionctl.units import format_size
+from ..units import format_size
+from .errors import MediaError, MediaTooLarge, UnsupportedMediaType
 
 MB = 1024 * 1024  # the API's "MB" limits are powers of 1024: messages say MiB (motionctl.units)
 IMAGE_LIMIT = 50 * MB  # the seed: "JPG, PNG, WEBP, HEIC files up to 50MB"

@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 import yaml
 
-from motionctl.runner import golden
-from motionctl.runner.errors import RunnerError
-from motionctl.runner.testing import goldens
-from motionctl.runner.testing.nemo_mock import NemoMock, serve_mock
+from . import golden
+from .errors import RunnerError
+from .testing import goldens
+from .testing.nemo_mock import NemoMock, serve_mock
 
 _GOLDEN = "motionctl_golden"
 _RUN_DIR = "motionctl_run_dir"
@@ -97,7 +97,7 @@ class RecipeFile(pytest.File):
     """A recipe: one ``RecipeJob`` per job of its plan (planning makes no network call)."""
 
     def collect(self) -> Iterator[RecipeJob]:
-        from motionctl.runner.recipe import load_plan
+        from .recipe import load_plan
 
         try:
             plan = load_plan(self.path, out_dir=_base(self.config) / "out", preview=_preview(self.config))
@@ -136,8 +136,8 @@ class RecipeJob(pytest.Item):
         return self.parent
 
     def runtest(self) -> None:
-        from motionctl.runner.journal import read_journal
-        from motionctl.runner.run import RunConfig, run_recipe
+        from .journal import read_journal
+        from .run import RunConfig, run_recipe
 
         base = _base(self.config)
         result = run_recipe(RunConfig(recipe=self.path, out_dir=base / "out", runs_dir=base / "runs",
@@ -272,7 +272,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 def _drop_unused(unused: list[str]) -> list[str]:
     """Remove the golden entries of jobs that no recipe has any more (``--motionctl-update``)."""
-    from motionctl.runner.recipe import load_plan
+    from .recipe import load_plan
 
     dropped = []
     for path_text in sorted({where.rpartition("::")[0] for where in unused}):
@@ -287,7 +287,7 @@ def _drop_unused(unused: list[str]) -> list[str]:
 
 
 def _write_reports(config: pytest.Config, collected: _Collected, tr: Any) -> None:
-    from motionctl.runner.reporting.reports import ReportTargets, write_reports
+    from .reporting.reports import ReportTargets, write_reports
 
     def opt(name: str) -> Path | None:
         value = config.getoption(name)
@@ -313,7 +313,7 @@ def _write_reports(config: pytest.Config, collected: _Collected, tr: Any) -> Non
 @pytest.fixture(scope="session")
 def nemo_mock_config() -> Any:
     """The ``MockConfig`` of the session's mock; override this fixture to change seed, credits, dialect…"""
-    from motionctl.mock_server import MockConfig
+    from ..mock_server import MockConfig
 
     return MockConfig()
 

@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from motionctl.runner import golden
-from motionctl.runner.actions import DEFAULT_OUT_DIR, Plan, Say
-from motionctl.runner.backend import Backend, BackendKind, open_backend
-from motionctl.runner.engine import Engine, EngineOptions, JobOutcome
-from motionctl.runner.errors import UsageError
-from motionctl.runner.events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
-from motionctl.runner.journal import Journal, RunRecord, fold, read_for_resume, read_journal
-from motionctl.runner.reporting.jsonl import JsonlReporter
+from . import golden
+from .actions import DEFAULT_OUT_DIR, Plan, Say
+from .backend import Backend, BackendKind, open_backend
+from .engine import Engine, EngineOptions, JobOutcome
+from .errors import UsageError
+from .events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
+from .journal import Journal, RunRecord, fold, read_for_resume, read_journal
+from .reporting.jsonl import JsonlReporter
 
 if TYPE_CHECKING:
-    from motionctl.runner.api import NemoClient
-    from motionctl.runner.recipe.select import Selection
+    from .api import NemoClient
+    from .recipe.select import Selection
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def run_recipe(config: RunConfig) -> RunResult:
         NotEnoughCredits: the plan's estimate is more than the balance (and ``credit_check``).
         RunInterruptedError: Ctrl-C; what finished is journaled and the reporters heard how to resume.
     """
-    from motionctl.runner.recipe import (
+    from .recipe import (
         load_plan,  # the recipe side; imported here to keep `import runner` light
     )
 
@@ -219,7 +219,7 @@ def run_recipe(config: RunConfig) -> RunResult:
 
 def _selection_of(options: Mapping[str, Any]) -> Selection | None:
     """The ``--job``/``--shard`` selection a run's journal header recorded (``None``: every job)."""
-    from motionctl.runner.recipe.select import Selection, parse_shard
+    from .recipe.select import Selection, parse_shard
 
     patterns = tuple(str(p) for p in options.get("job_patterns") or ())
     shard = options.get("shard")
@@ -256,7 +256,7 @@ def _backend_of(config: RunConfig, record: RunRecord | None) -> tuple[BackendKin
 
 def _credits_needed(plan: Plan, record: RunRecord | None) -> tuple[int, int]:
     """The plan's credit estimate for the work left (all of it, unless resuming), and how many jobs."""
-    from motionctl.runner.recipe import estimate
+    from .recipe import estimate
 
     todo = [j for j in plan.jobs if not (record and j.id in record.jobs and record.jobs[j.id].finished)]
     # A session pays for its editing once, with its first instruction (specs/instructions.md, "Credits"):
@@ -284,8 +284,8 @@ async def _check_credits(client: NemoClient, plan: Plan, record: RunRecord | Non
 async def _run_plan(backend: Backend, journal: Journal, reporter: Reporter, options: EngineOptions,
                     record: RunRecord | None, plan: Plan, max_wait: float | None = None,
                     credit_check: bool = False) -> list[JobOutcome]:
-    from motionctl.runner.api import NemoClient
-    from motionctl.runner.api.waits import current_subject
+    from .api import NemoClient
+    from .api.waits import current_subject
 
     def on_wait(seconds: float, reason: str) -> None:
         # The engine marks each job's task (waiting_for), so the countdown is shown on the right job.

@@ -7,7 +7,7 @@
 - ``clauses`` splits normalised text (``normalise``) into clauses of tokens from ``vocabulary``.
 """
 
-from motionctl.mock_server.interpreter.camera import Reading, read_camera
-from motionctl.mock_server.interpreter.instruction import Interpretation, interpret
+from .camera import Reading, read_camera
+from .instruction import Interpretation, interpret
 
 __all__ = ["Interpretation", "Reading", "interpret", "read_camera"]

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from motionctl.mock_server.interpreter.clauses import Clause, Token, split
-from motionctl.mock_server.interpreter.normalise import normalise
-from motionctl.mock_server.interpreter.vocabulary import FAMILIES, SPEED_ADVERB
+from .clauses import Clause, Token, split
+from .normalise import normalise
+from .vocabulary import FAMILIES, SPEED_ADVERB
 
 # specs/motion.md: amounts for speed words (zoom a, pan/tilt a, roll degrees).
 SPEEDS: dict[str, tuple[float, float, float]] = {

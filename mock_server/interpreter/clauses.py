@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from motionctl.mock_server.interpreter.vocabulary import VOCABULARY
+from .vocabulary import VOCABULARY
 
 _NUM = r"(\d+(?:\.\d+)?)"
 # Amounts and lengths, tried before the words; each group name is the token's kind.

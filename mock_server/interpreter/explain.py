@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from motionctl.mock_server import drafts
-from motionctl.mock_server.interpreter.camera import read_camera
-from motionctl.mock_server.interpreter.instruction import interpret, is_canonical
+from .. import drafts
+from .camera import read_camera
+from .instruction import interpret, is_canonical
 
 _IMAGE = {"filename": "image.png", "file_type": "image", "cdn_url": "explain://image.png"}
 

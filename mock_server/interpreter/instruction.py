@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from motionctl import specs as motionctl_specs
-from motionctl.mock_server import drafts
-from motionctl.mock_server.drafts import Draft
-from motionctl.mock_server.interpreter.camera import Move, Reading, build_motion, describe, read_camera
-from motionctl.mock_server.interpreter.normalise import normalise
+from ... import specs as motionctl_specs
+from .. import drafts
+from ..drafts import Draft
+from .camera import Move, Reading, build_motion, describe, read_camera
+from .normalise import normalise
 
 Kind = Literal["generation", "edit", "none"]
 GENERATE_TOOL = "generate_video_with_seedance"

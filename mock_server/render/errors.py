@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from motionctl.units import format_size
+from ...units import format_size
 
 # The API's upload limit for images; music files are held to the same.
 MAX_FILE_BYTES = 50 * 1024 * 1024

@@ -10,10 +10,9 @@ then keep a 2 % margin from the frame's edges, and ``[x, y]`` may go anywhere, c
 
 from __future__ import annotations
 
-from motionctl.safezones import SafeZone
-from motionctl.safezones import table as _table
-from motionctl.safezones import zone as _zone
-
+from ...safezones import SafeZone
+from ...safezones import table as _table
+from ...safezones import zone as _zone
 from .errors import RenderInputError
 from .geometry import FrameSize
 

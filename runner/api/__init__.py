@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-from motionctl.runner.api.client import NemoClient
-from motionctl.runner.api.config import DEFAULT_BASE_URL, ClientConfig, detect_platform
-from motionctl.runner.api.models import (
+from .client import NemoClient
+from .config import DEFAULT_BASE_URL, ClientConfig, detect_platform
+from .models import (
     ClaimToken,
     Credits,
     RenderStatus,

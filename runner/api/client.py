@@ -22,26 +22,8 @@ from urllib.parse import urljoin
 import anyio
 import httpx
 
-from motionctl.runner import media
-from motionctl.runner.api.advice import refused_request_hint, render_failure_hint
-from motionctl.runner.api.auth import Credentials, CredentialStore, new_client_id, parse_expiry
-from motionctl.runner.api.config import ClientConfig
-from motionctl.runner.api.download import save_response
-from motionctl.runner.api.envelope import error_for, unwrap
-from motionctl.runner.api.models import (
-    ClaimToken,
-    Credits,
-    RenderStatus,
-    Session,
-    StreamResult,
-    UploadedFile,
-    parse_render_status,
-)
-from motionctl.runner.api.retry import Backoff, parse_retry_after
-from motionctl.runner.api.sse import StreamCollector
-from motionctl.runner.api.streaming import EventCallback, consume_events, maybe_await
-from motionctl.runner.api.waits import OnWait, human_duration
-from motionctl.runner.errors import (
+from .. import media
+from ..errors import (
     ApiError,
     AuthError,
     DuplicateRenderId,
@@ -53,6 +35,24 @@ from motionctl.runner.errors import (
     StreamError,
     TransportError,
 )
+from .advice import refused_request_hint, render_failure_hint
+from .auth import Credentials, CredentialStore, new_client_id, parse_expiry
+from .config import ClientConfig
+from .download import save_response
+from .envelope import error_for, unwrap
+from .models import (
+    ClaimToken,
+    Credits,
+    RenderStatus,
+    Session,
+    StreamResult,
+    UploadedFile,
+    parse_render_status,
+)
+from .retry import Backoff, parse_retry_after
+from .sse import StreamCollector
+from .streaming import EventCallback, consume_events, maybe_await
+from .waits import OnWait, human_duration
 
 POLL_BACKOFF = 1.5  # each render poll waits this much longer than the one before
 

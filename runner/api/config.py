@@ -9,7 +9,7 @@ from pathlib import Path
 
 import platformdirs
 
-from motionctl.runner._version import __version__
+from .._version import __version__
 
 DEFAULT_BASE_URL = "https://mega-api-prod.nemovideo.ai"
 SKILL_SOURCE = "image-to-video-motion-control"

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import httpx
 
-from motionctl.runner.errors import ApiError, TransportError
+from ..errors import ApiError, TransportError
 
 
 @contextlib.contextmanager

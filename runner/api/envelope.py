@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from motionctl.runner.api.advice import damaged_file_hint, is_damaged_media, refused_request_hint
-from motionctl.runner.errors import (
+from ..errors import (
     ApiError,
     AuthError,
     DuplicateRenderId,
@@ -23,6 +22,7 @@ from motionctl.runner.errors import (
     SessionNotFound,
     UnsupportedFileType,
 )
+from .advice import damaged_file_hint, is_damaged_media, refused_request_hint
 
 ACCEPTED_TYPES = "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, heic, mp3, wav, m4a, aac"
 _DETAIL_LIMIT = 200

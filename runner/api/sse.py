@@ -16,8 +16,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from motionctl.runner.api.models import StreamEvent, StreamResult
-from motionctl.runner.errors import StreamError
+from ..errors import StreamError
+from .models import StreamEvent, StreamResult
 
 # An agent's error mid-stream is the service's hiccup as far as we can tell: the cure is to run again.
 AGENT_ERROR_HINT = ("the agent failed while working, probably in passing: run again (finished steps are "

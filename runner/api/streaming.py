@@ -12,9 +12,9 @@ import anyio
 import httpx
 from httpx_sse import EventSource, SSEError
 
-from motionctl.runner.api.models import StreamEvent
-from motionctl.runner.api.sse import StreamCollector, decode_data
-from motionctl.runner.errors import StreamError
+from ..errors import StreamError
+from .models import StreamEvent
+from .sse import StreamCollector, decode_data
 
 EventCallback = Callable[[StreamEvent], Awaitable[None] | None]
 

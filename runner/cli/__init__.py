@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from motionctl.runner._version import __version__
-from motionctl.runner.errors import RunnerError
+from .._version import __version__
+from ..errors import RunnerError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,17 +21,22 @@ def cli() -> None:
     """Turn still images into motion-controlled MP4 clips from YAML recipes."""
 
 
-_COMMAND_MODULES = ("api_commands", "recipe_commands", "run_command", "explain_command", "show_command",
-                    "report_command")
-
-
 def _register() -> None:
-    # Each command module registers its commands; imported here so they can use the runner freely.
-    import importlib
+    # Each command module registers its commands; imported here, after the group exists, so they can use
+    # the runner freely.
+    from ...mock_server import cli as mock_commands
+    from . import (
+        api_commands,
+        explain_command,
+        recipe_commands,
+        report_command,
+        run_command,
+        show_command,
+    )
 
-    modules = [f"motionctl.runner.cli.{name}" for name in _COMMAND_MODULES] + ["motionctl.mock_server.cli"]
-    for name in modules:
-        importlib.import_module(name).register(cli)
+    for module in (api_commands, recipe_commands, run_command, explain_command, show_command, report_command,
+                   mock_commands):
+        module.register(cli)
 
 
 _register()

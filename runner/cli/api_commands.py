@@ -16,10 +16,10 @@ from typing import TypeVar
 import anyio
 import click
 
-from motionctl.runner.api import DEFAULT_BASE_URL, ClientConfig, Credits, NemoClient, summarize_tracks
-from motionctl.runner.api.auth import CredentialStore
-from motionctl.runner.api.waits import human_duration
-from motionctl.runner.errors import UsageError
+from ..api import DEFAULT_BASE_URL, ClientConfig, Credits, NemoClient, summarize_tracks
+from ..api.auth import CredentialStore
+from ..api.waits import human_duration
+from ..errors import UsageError
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from motionctl.mock_server.interpreter.explain import explain as explain_instruction
+from ...mock_server.interpreter.explain import explain as explain_instruction
 
 
 def register(cli: click.Group) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from motionctl.runner.actions import (
+from ..actions import (
     DEFAULT_OUT_DIR,
     Action,
     Expect,
@@ -26,12 +26,12 @@ from motionctl.runner.actions import (
     Say,
     Upload,
 )
-from motionctl.runner.errors import Problem, RecipeLoadError, RecipeValidationError
-from motionctl.runner.recipe import estimate, load_plan
-from motionctl.runner.recipe.compiler import number, seconds
-from motionctl.runner.recipe.discover import recipe_files
-from motionctl.runner.recipe.loader import RecipeSyntaxError
-from motionctl.runner.recipe.select import selection
+from ..errors import Problem, RecipeLoadError, RecipeValidationError
+from ..recipe import estimate, load_plan
+from ..recipe.compiler import number, seconds
+from ..recipe.discover import recipe_files
+from ..recipe.loader import RecipeSyntaxError
+from ..recipe.select import selection
 
 _CALL_LABELS = {
     "create_session": "create session", "upload": "upload", "run_sse": "run_sse", "state": "state",

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from motionctl.runner.errors import ExecutionError
-from motionctl.runner.reporting.reports import ReportTargets, write_reports
+from ..errors import ExecutionError
+from ..reporting.reports import ReportTargets, write_reports
 
 
 def register(cli: click.Group) -> None:

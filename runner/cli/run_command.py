@@ -20,17 +20,17 @@ from types import FrameType
 
 import click
 
-from motionctl.runner.actions import DEFAULT_OUT_DIR
-from motionctl.runner.api.waits import parse_duration
-from motionctl.runner.cli.recipe_commands import allow_path_option, job_option, shard_option
-from motionctl.runner.errors import ExecutionError, GoldenMismatch, UsageError
-from motionctl.runner.golden import recipes_among
-from motionctl.runner.journal import SUMMARY
-from motionctl.runner.recipe import load_all
-from motionctl.runner.recipe.select import selection
-from motionctl.runner.reporting import Verbosity, console_reporter
-from motionctl.runner.reporting.reports import ReportTargets, write_reports
-from motionctl.runner.run import RunConfig, RunInterruptedError, RunResult, run_recipe
+from ..actions import DEFAULT_OUT_DIR
+from ..api.waits import parse_duration
+from ..errors import ExecutionError, GoldenMismatch, UsageError
+from ..golden import recipes_among
+from ..journal import SUMMARY
+from ..recipe import load_all
+from ..recipe.select import selection
+from ..reporting import Verbosity, console_reporter
+from ..reporting.reports import ReportTargets, write_reports
+from ..run import RunConfig, RunInterruptedError, RunResult, run_recipe
+from .recipe_commands import allow_path_option, job_option, shard_option
 
 
 def register(cli: click.Group) -> None:

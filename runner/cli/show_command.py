@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from motionctl.runner.reporting.history import format_run, read_run
+from ..reporting.history import format_run, read_run
 
 
 def register(cli: click.Group) -> None:

@@ -8,7 +8,7 @@ paths (folders, globs) into recipe files.
 
 from __future__ import annotations
 
-from motionctl.runner.recipe.compiler import compile_step
-from motionctl.runner.recipe.planner import JobEstimate, estimate, load_all, load_plan, recipe_hash
+from .compiler import compile_step
+from .planner import JobEstimate, estimate, load_all, load_plan, recipe_hash
 
 __all__ = ["JobEstimate", "compile_step", "estimate", "load_all", "load_plan", "recipe_hash"]

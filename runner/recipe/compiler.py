@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from motionctl.runner.actions import CHANGED, Effect
-from motionctl.runner.recipe.model import (
+from ..actions import CHANGED, Effect
+from .model import (
     AspectStep,
     DurationStep,
     MotionPart,
@@ -16,7 +16,7 @@ from motionctl.runner.recipe.model import (
     TextStep,
     UseStep,
 )
-from motionctl.runner.recipe.presets import Platform
+from .presets import Platform
 
 SentenceStep = (MotionStep | SayStep | TextStep | RemoveStep | ReplaceStep | MusicStep | AspectStep
                 | DurationStep | UseStep)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from motionctl.runner.errors import UsageError
+from ..errors import UsageError
 
 GOLDEN_SUFFIX = ".golden.yaml"
 RECIPE_SUFFIXES = (".yaml", ".yml")

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from motionctl.runner.recipe.templates import slug, stem
+from .templates import slug, stem
 
 Scalar = str | int | float | bool
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from motionctl import specs as motionctl_specs
+from ... import specs as motionctl_specs
 
 MAX_RECIPE_BYTES = 1024 * 1024  # a recipe is a page of YAML; 1 MiB is far beyond any real one
 MAX_VALUES = 50_000  # values after YAML alias expansion (anchor bombs); a 10,000-job recipe has ~600

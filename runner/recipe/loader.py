@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from motionctl.runner.errors import Problem, RecipeLoadError
-from motionctl.runner.recipe.limits import MAX_DEPTH, MAX_RECIPE_BYTES, MAX_VALUES
+from ..errors import Problem, RecipeLoadError
+from .limits import MAX_DEPTH, MAX_RECIPE_BYTES, MAX_VALUES
 
 JsonPath = tuple[str | int, ...]
 

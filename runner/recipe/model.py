@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from motionctl.runner.recipe.limits import (
+from .limits import (
     MAX_CLIP_MS,
     MAX_ROLL_DEGREES,
     MAX_ZOOM_PAN_PERCENT,
     Range,
     draft_bounds,
 )
-from motionctl.runner.recipe.presets import FOCUS_POINTS, Platform, aspect_of
+from .presets import FOCUS_POINTS, Platform, aspect_of
 
 
 class InvalidValue(Exception):

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from motionctl.runner import media
-from motionctl.runner.actions import (
+from .. import media
+from ..actions import (
     DEFAULT_OUT_DIR,
     Action,
     Expect,
@@ -32,21 +32,21 @@ from motionctl.runner.actions import (
     Upload,
     Where,
 )
-from motionctl.runner.errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
-from motionctl.runner.recipe import model, schema
-from motionctl.runner.recipe.compiler import compile_step, effect_of, number, seconds, uploads_quoted
-from motionctl.runner.recipe.expand import Combination, expand_matrix, job_ids, matrix_size, matrix_work
-from motionctl.runner.recipe.limits import (
+from ..errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
+from . import model, schema
+from .compiler import compile_step, effect_of, number, seconds, uploads_quoted
+from .expand import Combination, expand_matrix, job_ids, matrix_size, matrix_work
+from .limits import (
     MAX_JOBS,
     MAX_MATRIX_WORK,
     MAX_NAME_BYTES,
     MAX_PATH_BYTES,
     MAX_STEPS_PLANNED,
 )
-from motionctl.runner.recipe.loader import Document, JsonPath, read_recipe
-from motionctl.runner.recipe.presets import AUDIO_SUFFIXES, PLATFORMS, Platform, safe_zone
-from motionctl.runner.recipe.select import Selection
-from motionctl.runner.recipe.templates import referenced, render_tree
+from .loader import Document, JsonPath, read_recipe
+from .presets import AUDIO_SUFFIXES, PLATFORMS, Platform, safe_zone
+from .select import Selection
+from .templates import referenced, render_tree
 
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
 

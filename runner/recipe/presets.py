@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from motionctl.safezones import SafeZone, table, zone
+from ...safezones import SafeZone, table, zone
 
 RATIOS = ("9:16", "1:1", "4:5", "16:9")
 

@@ -15,9 +15,9 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from motionctl import specs as motionctl_specs
-from motionctl.runner.errors import Problem
-from motionctl.runner.recipe.loader import Document, JsonPath
+from ... import specs as motionctl_specs
+from ..errors import Problem
+from .loader import Document, JsonPath
 
 _TYPE_NAMES = {"string": "text", "array": "a list", "object": "a mapping", "integer": "a whole number",
                "number": "a number", "boolean": "true or false", "null": "nothing"}

@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from motionctl.runner.actions import Job
-from motionctl.runner.errors import UsageError
+from ..actions import Job
+from ..errors import UsageError
 
 
 @dataclass(frozen=True)

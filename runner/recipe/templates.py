@@ -26,9 +26,9 @@ from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from motionctl.runner.recipe.limits import MAX_TEXT
-from motionctl.runner.recipe.loader import JsonPath
-from motionctl.runner.recipe.schema import did_you_mean
+from .limits import MAX_TEXT
+from .loader import JsonPath
+from .schema import did_you_mean
 
 
 def slug(value: Any) -> str:

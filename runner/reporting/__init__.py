@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from motionctl.runner.events import Reporter
-from motionctl.runner.reporting.jsonl import JsonlReporter
-from motionctl.runner.reporting.plain import PlainReporter
-from motionctl.runner.reporting.text import Verbosity
+from ..events import Reporter
+from .jsonl import JsonlReporter
+from .plain import PlainReporter
+from .text import Verbosity
 
 __all__ = ["JsonlReporter", "PlainReporter", "Verbosity", "console_reporter"]
 
@@ -18,7 +18,7 @@ def console_reporter(stream: TextIO, *, tty: bool | None = None,
     if tty is None:
         tty = stream.isatty()
     if tty:
-        from motionctl.runner.reporting.console import RichReporter  # rich is only imported for terminals
+        from .console import RichReporter  # rich is only imported for terminals
 
         return RichReporter(stream, verbosity)
     return PlainReporter(stream, verbosity)

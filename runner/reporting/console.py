@@ -19,7 +19,7 @@ from rich.markup import escape as _escape
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn
 from rich.text import Text
 
-from motionctl.runner.events import (
+from ..events import (
     Event,
     JobFailed,
     JobFinished,
@@ -32,9 +32,9 @@ from motionctl.runner.events import (
     StepStarted,
     Waiting,
 )
-from motionctl.runner.reporting.plain import describe_event
-from motionctl.runner.reporting.tally import Tally
-from motionctl.runner.reporting.text import (
+from .plain import describe_event
+from .tally import Tally
+from .text import (
     Verbosity,
     job_line,
     name_width,

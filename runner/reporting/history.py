@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from motionctl.runner.api import summarize_tracks
-from motionctl.runner.journal import read_journal, state_file
-from motionctl.runner.reporting.text import is_recipe_step
-from motionctl.units import format_size
+from ...units import format_size
+from ..api import summarize_tracks
+from ..journal import read_journal, state_file
+from .text import is_recipe_step
 
 JobStatus = Literal["ok", "failed", "unfinished"]
 

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from motionctl.runner.reporting.frames import KeyFrame, key_frames
-from motionctl.runner.reporting.runs import JobReport, Report, StepReport
+from .frames import KeyFrame, key_frames
+from .runs import JobReport, Report, StepReport
 
 INDEX = "index.html"
 CLIPS = "clips"

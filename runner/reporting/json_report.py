@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from motionctl.runner.journal import atomic_write_text
-from motionctl.runner.reporting.runs import JobReport, Report, StepReport
+from ..journal import atomic_write_text
+from .runs import JobReport, Report, StepReport
 
 SCHEMA_VERSION = 1
 SCHEMA_ID = "https://motionctl.dev/schemas/report.schema.json"

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from motionctl.runner.events import Event
+from ..events import Event
 
 
 class JsonlReporter:

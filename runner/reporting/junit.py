@@ -13,8 +13,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
-from motionctl.runner.journal import atomic_write_text
-from motionctl.runner.reporting.runs import JobReport, Report, RunInfo
+from ..journal import atomic_write_text
+from .runs import JobReport, Report, RunInfo
 
 
 def to_xml(report: Report) -> str:

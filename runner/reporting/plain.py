@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from motionctl.runner.events import (
+from ..events import (
     Event,
     JobFailed,
     JobFinished,
@@ -27,8 +27,8 @@ from motionctl.runner.events import (
     StepStarted,
     Waiting,
 )
-from motionctl.runner.reporting.tally import Tally
-from motionctl.runner.reporting.text import (
+from .tally import Tally
+from .text import (
     Verbosity,
     job_line,
     name_width,

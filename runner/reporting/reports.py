@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from motionctl.runner.reporting.runs import Report, load_report
+from .runs import Report, load_report
 
 
 @dataclass(frozen=True)
@@ -49,15 +49,15 @@ def write_reports(run_dirs: Sequence[Path], targets: ReportTargets, *, secrets: 
         report = replace(report, runs=tuple(runs))
     written: list[Path] = []
     if targets.junit is not None:
-        from motionctl.runner.reporting.junit import write_junit
+        from .junit import write_junit
 
         written.append(write_junit(report, targets.junit))
     if targets.json is not None:
-        from motionctl.runner.reporting.json_report import write_json
+        from .json_report import write_json
 
         written.append(write_json(report, targets.json))
     if targets.html is not None:
-        from motionctl.runner.reporting.html import write_html
+        from .html import write_html
 
         written.append(write_html(report, targets.html))
     return report, written

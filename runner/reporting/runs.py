@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 import yaml
 
-from motionctl.runner.errors import RunnerError, UsageError
-from motionctl.runner.journal import SUMMARY, _scrub, read_journal
+from ..errors import RunnerError, UsageError
+from ..journal import SUMMARY, _scrub, read_journal
 
 JobStatus = Literal["passed", "failed", "skipped", "not_run"]
 
@@ -132,7 +132,7 @@ def read_run(run_dir: Path, *, secrets: Iterable[str] = ()) -> tuple[RunInfo, li
 
 def _golden_diff(path: Path, records: list[dict[str, Any]], summary: dict[str, Any] | None) -> str | None:
     """The diff ``--check`` showed, made again from the journal (the run kept no copy of it)."""
-    from motionctl.runner import golden
+    from .. import golden
 
     try:
         old = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -273,7 +273,7 @@ def _step(r: dict[str, Any], index: int, duration: float | None) -> StepReport:
 
 def _estimate_credits(jobs: list[JobReport], runs: list[RunInfo]) -> list[JobReport]:
     """Credits from the recipe's plan for jobs whose journal records none (the mock's accounting)."""
-    from motionctl.runner.recipe import estimate, load_plan
+    from ..recipe import estimate, load_plan
 
     plans: dict[str, dict[str, int]] = {}
     hashes = {r.recipe: r.recipe_hash for r in runs}

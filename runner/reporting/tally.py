@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from motionctl.runner.reporting.text import clock
+from .text import clock
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from enum import IntEnum
 
-from motionctl.runner.events import JobSkipped, RenderProgress, Waiting
+from ..events import JobSkipped, RenderProgress, Waiting
 
 
 class Verbosity(IntEnum):

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from motionctl.runner.testing.nemo_mock import NemoMock, admin_headers
+from .nemo_mock import NemoMock, admin_headers
 
 __all__ = ["NemoMock", "admin_headers"]

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from motionctl.runner.golden import join, split
-from motionctl.runner.journal import atomic_write_text
+from ..golden import join, split
+from ..journal import atomic_write_text
 
 Outcome = Literal["created", "updated", "unchanged"]
 

@@ -109,8 +109,8 @@ def test_numbers_have_no_trailing_zeros() -> None:
 
 def test_same_recipe_same_words_across_processes(tmp_path: Path) -> None:
     # A fresh interpreter per run: nothing (hash seeds, dict order, caches) may change a byte of the plan.
-    script = ("import json,sys; from pathlib import Path; from runner.recipe import load_plan; "
-              "from runner.cli.recipe_commands import plan_as_json; "
+    script = ("import json,sys; from pathlib import Path; from motionctl.runner.recipe import load_plan; "
+              "from motionctl.runner.cli.recipe_commands import plan_as_json; "
               "plan = load_plan(Path(sys.argv[1]), out_dir=Path('o')); "
               "print(json.dumps(plan_as_json(plan), sort_keys=True))")
     runs = {subprocess.run([sys.executable, "-c", script, str(recipe)], capture_output=True, text=True,
