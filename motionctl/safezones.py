@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from motionctl import specs
+from . import specs
 
 
 @dataclass(frozen=True)

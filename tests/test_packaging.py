@@ -1,5 +1,6 @@
 """What the distribution installs: the package list stays whole, the wheel installs into a fresh venv and
-runs as ``python -m motionctl``, and (the goal) it adds one import namespace, ``motionctl``, to site-packages.
+runs as ``python -m motionctl``, it adds one import namespace, ``motionctl``, to site-packages, and a checkout
+made without symlinks (Windows' default git) installs and runs the same, editable or not.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,10 +23,21 @@ _NOT_SOURCES = {".git", ".venv", ".ci-venv", "build", "dist", "runs", "out", "te
 
 
 def test_motionctl_links_the_repositorys_folders() -> None:
-    # motionctl.runner, motionctl.mock_server and motionctl.specs are the repository's folders themselves.
+    # The links serve static tools (mypy, lint-imports), which find modules by folder names; installs use
+    # the package-dir map instead (below).
     for name in ("runner", "mock_server", "specs"):
         link = ROOT / "motionctl" / name
         assert link.is_symlink() and link.resolve() == (ROOT / name).resolve(), name
+
+
+def test_the_package_list_names_every_folder_with_an_init() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = {"motionctl"} | {
+        "motionctl." + ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("runner", "mock_server", "specs") for init in (ROOT / top).rglob("__init__.py")}
+    assert set(config["packages"]) == found
+    assert config["package-dir"] == {"motionctl": "motionctl", "motionctl.runner": "runner",
+                                     "motionctl.mock_server": "mock_server", "motionctl.specs": "specs"}
 
 
 def test_schemas_ship_inside_the_package() -> None:
@@ -119,3 +132,54 @@ def test_every_package_of_the_repository_ships_under_motionctl(installed: Instal
     for init in [p for top in ("runner", "mock_server", "specs") for p in (ROOT / top).rglob("__init__.py")]:
         shipped = installed.site_packages / "motionctl" / init.relative_to(ROOT)
         assert shipped.is_file(), f"{init.relative_to(ROOT)} is not in the wheel"
+
+
+def _venv_with_test_deps(path: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    python = path / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    (Path(purelib) / "_deps_from_test_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
+
+
+@pytest.fixture(scope="module")
+def linkless_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``git -c core.symlinks=false clone`` of the sources as they are now (committed into a scratch repo
+    first, so uncommitted work is what is checked): motionctl/runner and its siblings become text files."""
+    work = tmp_path_factory.mktemp("linkless")
+    origin, clone = work / "origin", work / "clone"
+    shutil.copytree(ROOT, origin, symlinks=True, ignore=_ignore)
+    shutil.copytree(ROOT / "workflows", origin / "workflows", symlinks=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q", str(origin)], check=True)
+    subprocess.run([*git, "-C", str(origin), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(origin), "commit", "-q", "-m", "sources"], check=True)
+    subprocess.run([*git, "-c", "core.symlinks=false", "clone", "-q", str(origin), str(clone)], check=True)
+    for name in ("runner", "mock_server", "specs"):
+        assert (clone / "motionctl" / name).is_file(), name  # what a checkout without links holds
+    return clone
+
+
+@pytest.mark.parametrize("editable", [False, True], ids=["wheel", "editable"])
+def test_a_checkout_without_symlinks_installs_and_runs_the_quickstart(linkless_checkout: Path, editable: bool,
+                                                                      tmp_path: Path) -> None:
+    python = _venv_with_test_deps(tmp_path / "venv")
+    target = ["-e", str(linkless_checkout)] if editable else [str(linkless_checkout)]
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+                    "--no-build-isolation", "--no-index", *target], check=True, capture_output=True)
+    work = tmp_path / "work"
+    shutil.copytree(linkless_checkout / "workflows", work / "workflows")
+    env = {"PATH": f"{python.parent}:/usr/bin:/bin", "HOME": str(work)}
+    run = subprocess.run([str(python.parent / "motionctl"), "run", "workflows/quickstart.yaml", "-q"],
+                         cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    clip = work / "out" / "quickstart.mp4"
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.name, stream.width, stream.height) == ("h264", 1920, 1080)
+        assert sum(1 for _ in container.decode(video=0)) == 4 * 30
+    where = subprocess.run([str(python), "-c", "import motionctl.runner.engine as e; print(e.__file__)"],
+                           cwd=work, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert Path(where).is_relative_to(linkless_checkout if editable else tmp_path / "venv"), where
