@@ -1,6 +1,6 @@
 """The mock's routes: HTTP in, store calls, envelopes out. Faults live in middleware, not here.
 
-Endpoints follow /work/shared/API-NOTES.md (paths use ``me`` or the user id). HTTP status choices are
+Endpoints follow specs/SOURCES.md (paths use ``me`` or the user id). HTTP status choices are
 documented in ``envelopes.py``.
 """
 
@@ -21,9 +21,9 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from motionctl.mock_server import drafts, sse, url_fetch
-from motionctl.mock_server.admin import ADMIN_HEADER, key_matches, new_admin_key
-from motionctl.mock_server.bodies import (
+from . import drafts, sse, url_fetch
+from .admin import ADMIN_HEADER, key_matches, new_admin_key
+from .bodies import (
     MAX_ID_CHARS,
     MAX_NAME_CHARS,
     MAX_TEXT_CHARS,
@@ -32,9 +32,9 @@ from motionctl.mock_server.bodies import (
     read_limited,
     text_field,
 )
-from motionctl.mock_server.clock import Clock, SystemClock
-from motionctl.mock_server.config import MockConfig
-from motionctl.mock_server.envelopes import (
+from .clock import Clock, SystemClock
+from .config import MockConfig
+from .envelopes import (
     BAD_TOKEN,
     EXPORT_NOT_ALLOWED,
     MISSING_CLIENT_ID,
@@ -45,7 +45,7 @@ from motionctl.mock_server.envelopes import (
     render_error,
     render_ok,
 )
-from motionctl.mock_server.faults import (
+from .faults import (
     RENDER_FAULT,
     FaultController,
     FaultMiddleware,
@@ -54,11 +54,11 @@ from motionctl.mock_server.faults import (
     RateLimit,
     parse_fault_plan,
 )
-from motionctl.mock_server.interpreter import Interpretation, interpret
-from motionctl.mock_server.render_jobs import RenderJobs, status_body
-from motionctl.mock_server.routes import ROUTES
-from motionctl.mock_server.store import EDIT_COST, Account, RenderJob, Session, Store, Upload, iso
-from motionctl.mock_server.uploads import (
+from .interpreter import Interpretation, interpret
+from .render_jobs import RenderJobs, status_body
+from .routes import ROUTES
+from .store import EDIT_COST, Account, RenderJob, Session, Store, Upload, iso
+from .uploads import (
     KIND_OF,
     ReceivedFile,
     copy_local,
@@ -68,7 +68,7 @@ from motionctl.mock_server.uploads import (
 )
 
 ATTRIBUTION_HEADERS = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
-# API-NOTES: the backend can end a stream with this line after real work; clients ignore it.
+# SOURCES.md: the backend can end a stream with this line after real work; clients ignore it.
 MAX_URLS = 20  # URL sources per upload request
 TEMPORARY_ISSUE_TEXT = "I encountered a temporary issue. Please try again if something looks off."
 
@@ -87,7 +87,7 @@ def _missing_attribution(request: Request) -> list[str]:
 
 
 def _require_attribution(request: Request) -> None:
-    """The seed: the three attribution headers are "required on every request"; API-NOTES: missing ones
+    """The seed: the three attribution headers are "required on every request"; SOURCES.md: missing ones
     "cause auth failures or export 402". Export answers 402 (render_submit); every other call fails auth.
     An ``X-Client-Id``, where sent, must be what the API documents (1 to 64 characters), else 400."""
     client_id = request.headers.get("x-client-id")

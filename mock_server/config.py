@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from motionctl.mock_server.faults import FaultPlan
+    from .faults import FaultPlan
 
 SseDialect = Literal["adk", "nemo"]
 RenderShape = Literal["nested", "flat"]
@@ -38,8 +38,9 @@ class MockConfig:
         initial_credits: credits of a new anonymous token.
         no_text_ratio: share of understood instructions whose stream closes without a text reply.
         temporary_issue_ratio: share of understood instructions whose stream ends with the backend's
-            trailing "I encountered a temporary issue" text, which clients ignore (API-NOTES). Off by
-            default, so a seeded run's replies stay as they are; chosen from the seed like ``no_text_ratio``.
+            trailing "I encountered a temporary issue" text, which clients ignore (specs/SOURCES.md, "The chat
+            stream"). Off by default, so a seeded run's replies stay as they are; chosen from the seed like
+            ``no_text_ratio``.
         work_delay: simulated generation/edit time in seconds; heartbeats flow during it.
         heartbeat_interval: seconds between heartbeats while working.
         render_speed: 0 renders as fast as the machine can; N > 0 makes each job last at least the draft's

@@ -3,9 +3,9 @@
 Envelope A (most endpoints): ``{"code": 0, "message": "ok", "data": {...}}``; ``code != 0`` is an error.
 Envelope B (render endpoints): ``{"success": true, "data": {...}}`` / ``{"success": false, "error": "..."}``.
 
-Our choice where the public sources are silent (API-NOTES "Unknowns" 1 and 3): the codes 400, 402 and 429 are
-also the HTTP status; every other envelope code (1001, 1002, 2001, 4001, 4002) is sent with HTTP 200, the way
-the documented clients read ``body.code`` first. The same holds for /run_sse before it starts streaming.
+Our choice where the public sources are silent (specs/SOURCES.md, "Error codes"): the codes 400, 402 and 429
+are also the HTTP status; every other envelope code (1001, 1002, 2001, 4001, 4002) is sent with HTTP 200, the
+way the documented clients read ``body.code`` first. The same holds for /run_sse before it starts streaming.
 Render errors without an envelope code use plain HTTP statuses (422 bad body or draft, 404 unknown job,
 409 duplicate id); never 400, which clients read as "missing X-Client-Id". Clients are expected to accept
 a code in the body whatever the HTTP status.

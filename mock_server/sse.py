@@ -1,6 +1,6 @@
 """Server-Sent Event frames for /run_sse in both dialects. Pure: values in, bytes out.
 
-``adk``: ADK Event JSON (API-NOTES "ADK wire format"): ``content.parts`` with ``functionCall`` /
+``adk``: ADK Event JSON (specs/SOURCES.md, "The chat stream"): ``content.parts`` with ``functionCall`` /
 ``functionResponse`` / ``text``, ``author`` "nemo_agent", ``invocationId``, ``id``, ``timestamp`` and
 ``actions.stateDelta`` carrying the new draft; heartbeats are the SSE comment ``: ping``.
 ``nemo``: ``{"type": "tool_call" | "tool_result" | "text" | "heartbeat", ...}`` events.
@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from motionctl.mock_server.config import SseDialect
+from .config import SseDialect
 
 AUTHOR = "nemo_agent"
 

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from motionctl.mock_server import drafts
-from motionctl.mock_server.clock import Clock
-from motionctl.mock_server.config import MockConfig
-from motionctl.mock_server.envelopes import (
+from . import drafts
+from .clock import Clock
+from .config import MockConfig
+from .envelopes import (
     BAD_TOKEN,
     INSUFFICIENT_CREDITS,
     RATE_LIMITED,
@@ -30,9 +30,10 @@ from motionctl.mock_server.envelopes import (
 )
 
 TOKEN_LIFETIME_S = 7 * 24 * 3600
-TOKENS_PER_IP_WINDOW_S = 7 * 24 * 3600  # API-NOTES: "10 tokens per IP per 7 days"
-# API-NOTES: "generation ≈100 per clip; editing ≈50 per session; export is free". The mock makes no new
-# footage (camera motion over a still is an edit of the timeline), so only the editing charge applies.
+TOKENS_PER_IP_WINDOW_S = 7 * 24 * 3600  # SOURCES.md: "10 per IP per 7 days"
+# SOURCES.md, endpoint 6: about 100 credits a generated clip, about 50 an editing session, export free. The
+# mock makes no new footage (camera motion over a still is an edit of the timeline), so only the editing
+# charge applies.
 EDIT_COST = 50
 
 

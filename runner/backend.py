@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from motionctl.runner.api.config import DEFAULT_BASE_URL, ClientConfig
-from motionctl.runner.errors import UsageError
+from .api.config import DEFAULT_BASE_URL, ClientConfig
+from .errors import UsageError
 
 if TYPE_CHECKING:
-    from motionctl.mock_server import MockAdmin
+    from ..mock_server import MockAdmin
 
 BackendKind = Literal["mock", "live"]
 
@@ -76,7 +76,7 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
     if kind not in ("mock", "live"):
         raise UsageError(f"unknown backend '{kind}'", hint="use --backend mock or --backend live")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise UsageError(f"--base-url {base_url!r} is not an http(s) URL", hint="e.g. http://127.0.0.1:8765")
+        raise UsageError(f"--base-url {base_url!r} is not an http(s) URL", hint="e.g. http://127.0.0.1:8787")
     if base_url is not None or kind == "live":
         config = ClientConfig.from_env(base_url=base_url, env=env)
         if kind == "mock":
@@ -84,7 +84,7 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
                              poll_interval_max=MOCK_POLL_INTERVAL_MAX, rate_limit_wait=1.0)
         yield Backend(kind, config.base_url or DEFAULT_BASE_URL, config)
         return
-    from motionctl.mock_server import MockConfig, serve_in_thread  # the mock is only imported when it is used
+    from ..mock_server import MockConfig, serve_in_thread  # the mock is only imported when it is used
 
     settings = {"seed": EMBEDDED_SEED, "initial_credits": EMBEDDED_CREDITS,
                 "render_speed": EMBEDDED_RENDER_SPEED, **(mock_overrides or {})}

@@ -39,3 +39,24 @@ def test_ci_runs_the_readme_test_command() -> None:
     test_command = re.findall(r"```bash\n(.*?)\n```", README, flags=re.S)[1].split("&&")[-1].strip()
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci.splitlines()
+
+
+def test_the_project_cites_only_its_own_notes() -> None:
+    """Facts about the API are cited from specs/SOURCES.md, which ships in the repository; no file points a
+    reader at notes outside it (a path that only its authors' machines had)."""
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    if not tracked:  # not a git checkout (an sdist): read the text files on disk
+        tracked = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and ".git" not in p.parts]
+    # Split literals, so this file does not match itself.
+    outside = re.compile("API-" "NOTES|/work/" r"shared|\.\./shared/|shared/(seed|research|DESIGN|STYLE)")
+    offenders = []
+    for name in tracked:
+        path = ROOT / name
+        if path.suffix not in {".py", ".md", ".yaml", ".json", ".toml", ".txt", ""} or path.is_symlink():
+            continue
+        if path.is_file() and outside.search(path.read_text(encoding="utf-8", errors="replace")):
+            offenders.append(name)
+    assert offenders == []
+    assert (ROOT / "specs" / "SOURCES.md").is_file()

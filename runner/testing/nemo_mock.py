@@ -22,9 +22,9 @@ from typing import Any
 import httpx
 import yaml
 
-from motionctl.runner.errors import UsageError
+from ..errors import UsageError
 
-# The API refuses a call without these (API-NOTES: "missing headers will cause auth failures").
+# The API refuses a call without these (specs/SOURCES.md: missing ones "cause auth failures").
 ATTRIBUTION = {"X-Skill-Source": "nemo-mock-fixture", "X-Skill-Version": "1", "X-Skill-Platform": "unknown"}
 
 
@@ -38,7 +38,7 @@ def admin_headers(running: Any) -> dict[str, str]:
     if not key:
         return {}
     try:
-        from motionctl.mock_server.admin import ADMIN_HEADER  # type: ignore[import-not-found, unused-ignore]
+        from ...mock_server.admin import ADMIN_HEADER  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         ADMIN_HEADER = "X-Mock-Admin-Key"  # the mock's documented header
     return {str(ADMIN_HEADER): str(key)}
@@ -125,7 +125,7 @@ class NemoMock:
 
 def serve_mock(config: Any = None) -> Iterator[NemoMock]:
     """Start a mock with ``config`` (a ``MockConfig``), yield it as a ``NemoMock``, stop it afterwards."""
-    from motionctl.mock_server import MockConfig, serve_in_thread
+    from ...mock_server import MockConfig, serve_in_thread
 
     with serve_in_thread(config or MockConfig()) as running:
         mock = NemoMock(running.url, running)
