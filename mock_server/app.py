@@ -1,7 +1,11 @@
 """The mock's routes: HTTP in, store calls, envelopes out. Faults live in middleware, not here.
 
-Endpoints follow specs/SOURCES.md (paths use ``me`` or the user id). HTTP status choices are
-documented in ``envelopes.py``.
+Endpoints follow specs/SOURCES.md and specs/nemo-api.yaml. In strict mode (the default) every request is
+first held to the spec (contract.py): the path is the spec's (``me``, ``nemo_agent``), then the
+attribution headers and the token are checked as the sources say, then the other headers, the content
+type and the body, and only then does a handler look anything up, so a malformed request is refused as
+malformed whatever it names. ``--lenient`` skips the spec checks (and reads ``sessionId`` on /run_sse and
+a user id in paths, as older texts wrote them). HTTP status choices are documented in ``envelopes.py``.
 """
 
 from __future__ import annotations
@@ -12,51 +16,48 @@ import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from . import drafts, sse, url_fetch
-from .admin import ADMIN_HEADER, key_matches, new_admin_key
+from . import contract, drafts, sse, url_fetch
+from .admin import AdminApi, new_admin_key
 from .bodies import (
+    BODY_TOO_LARGE,
     MAX_ID_CHARS,
+    MAX_JSON_BYTES,
     MAX_NAME_CHARS,
     MAX_TEXT_CHARS,
     json_object,
-    parse_json,
-    read_limited,
     text_field,
 )
 from .clock import Clock, SystemClock
 from .config import MockConfig
 from .envelopes import (
+    BAD_BODY,
     BAD_TOKEN,
     EXPORT_NOT_ALLOWED,
     MISSING_CLIENT_ID,
+    UNAUTHORIZED,
     ApiFailure,
     bad_body,
     error,
     ok,
     render_error,
-    render_ok,
 )
-from .faults import (
-    RENDER_FAULT,
-    FaultController,
-    FaultMiddleware,
-    FaultPlan,
-    FaultPlanError,
-    RateLimit,
-    parse_fault_plan,
-)
+from .faults import FaultMiddleware, FaultPlan, RateLimit, fired_rules
 from .interpreter import Interpretation, interpret
-from .render_jobs import RenderJobs, status_body
-from .routes import ROUTES
+from .render_jobs import RenderJobs, job_body
+from .request_log import scope_name
+from .routes import ADMIN_ROUTES, ROUTES
+from .scopes import Scopes
 from .store import EDIT_COST, Account, RenderJob, Session, Store, Upload, iso
 from .uploads import (
     KIND_OF,
@@ -68,18 +69,21 @@ from .uploads import (
 )
 
 ATTRIBUTION_HEADERS = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
-# SOURCES.md: the backend can end a stream with this line after real work; clients ignore it.
 MAX_URLS = 20  # URL sources per upload request
+MAX_PARTS = 10  # parts of one /run_sse message
+# Bodies bigger than this are checked against the spec off the event loop (a draft can be 1 MiB).
+INLINE_CHECK_BYTES = 16 * 1024
+# SOURCES.md: the backend can end a stream with this line after real work; clients ignore it.
 TEMPORARY_ISSUE_TEXT = "I encountered a temporary issue. Please try again if something looks off."
 
 
 class _MockApp(Starlette):
     """Starlette with the fault middleware outermost, so it sees the server's own ``send``."""
 
-    fault_controller: FaultController
+    scopes: Scopes
 
     def build_middleware_stack(self) -> ASGIApp:
-        return FaultMiddleware(super().build_middleware_stack(), self.fault_controller)
+        return FaultMiddleware(super().build_middleware_stack(), self.scopes)
 
 
 def _missing_attribution(request: Request) -> list[str]:
@@ -91,31 +95,63 @@ def _require_attribution(request: Request) -> None:
     "cause auth failures or export 402". Export answers 402 (render_submit); every other call fails auth.
     An ``X-Client-Id``, where sent, must be what the API documents (1 to 64 characters), else 400."""
     client_id = request.headers.get("x-client-id")
-    if client_id is not None and not 0 < len(client_id.strip()) <= 64:
+    if client_id is not None and not (client_id.strip() and len(client_id) <= 64):
         raise ApiFailure(MISSING_CLIENT_ID, "bad X-Client-Id header: send a UUID (1 to 64 characters)")
     if missing := _missing_attribution(request):
         raise ApiFailure(BAD_TOKEN, f"auth failed: missing {', '.join(missing)} header(s); every call needs "
-                         "X-Skill-Source, X-Skill-Version and X-Skill-Platform", http_status=401)
+                         "X-Skill-Source, X-Skill-Version and X-Skill-Platform", http_status=UNAUTHORIZED)
 
 
 def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def _operation(request: Request) -> contract.Operation:
+    """The spec's operation for this request (strict mode).
+
+    Raises:
+        RequestInvalid: 404 when the path is not the spec's (another user id or app name in it).
+    """
+    op = contract.find_operation(request.method, request.url.path)
+    if op is None:
+        raise contract.RequestInvalid(
+            "path", f"no operation {request.method} {request.url.path[:120]} in specs/nemo-api.yaml: paths "
+            "name the user as 'me' and the app as 'nemo_agent' (mock serve --lenient takes other names)",
+            http_status=404)
+    return op
+
+
 class NemoApi:
     """The route handlers over one store."""
 
-    def __init__(self, config: MockConfig, store: Store, jobs: RenderJobs,
-                 controller: FaultController, admin_key: str) -> None:
-        self.admin_key = admin_key
+    def __init__(self, config: MockConfig, store: Store, jobs: RenderJobs) -> None:
         self.config = config
         self.store = store
         self.jobs = jobs
-        self.controller = controller
 
     def _account(self, request: Request) -> Account:
+        """The caller, after the spec's path and the attribution headers; then, in strict mode, the
+        operation's other headers."""
+        op = _operation(request) if self.config.strict else None
         _require_attribution(request)
-        return self.store.authenticate(request.headers.get("authorization"))
+        account = self.store.authenticate(request.headers.get("authorization"))
+        if op is not None:
+            contract.check_headers(op, request.headers)
+            request.state.operation = op
+        return account
+
+    async def _json(self, request: Request) -> dict[str, Any]:
+        """The body as a JSON object; in strict mode of the operation's content type and schema."""
+        op: contract.Operation | None = getattr(request.state, "operation", None)
+        media = contract.check_content_type(op, request.headers.get("content-type")) if op else ""
+        body = await json_object(request)
+        if op is not None:
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) <= INLINE_CHECK_BYTES:
+                contract.check_body(op, media, body)
+            else:  # a big draft's check is CPU work: off the loop, like rendering
+                await anyio.to_thread.run_sync(contract.check_body, op, media, body)
+        return body
 
     # --- auth and sessions ------------------------------------------------------------------------------
 
@@ -125,20 +161,21 @@ class NemoApi:
         if not client_id or len(client_id) > 64:
             raise ApiFailure(MISSING_CLIENT_ID,
                              "missing X-Client-Id header: send a UUID (at most 64 characters)")
-        account = self.store.anonymous_token(client_id, request.client.host if request.client else "",
-                                             request.headers.get("authorization"))
+        ip = request.client.host if request.client else ""
+        account = self.store.anonymous_token(client_id, ip, request.headers.get("authorization"),
+                                             scope_name(request.headers))
         return ok({"token": account.token, "user_id": account.user_id, "expires_at": iso(account.expires_at),
                    "credits": account.available})
 
     async def claim_token(self, request: Request) -> Response:
         account = self._account(request)
-        body = await json_object(request)
-        self.store.session(account, text_field(body, "session_id", "", MAX_ID_CHARS))
+        body = await self._json(request)
+        self.store.session(account, text_field(body, "session_id", "", MAX_JSON_BYTES))
         return ok({"claim_token": self.store.new_claim_token(), "expires_in": 604800})
 
     async def create_session(self, request: Request) -> Response:
         account = self._account(request)
-        body = await json_object(request)
+        body = await self._json(request)
         session = self.store.create_session(account, text_field(body, "task_name", "project", MAX_NAME_CHARS),
                                             text_field(body, "language", "en", MAX_ID_CHARS))
         return ok({"task_id": session.task_id, "session_id": session.session_id, "user_id": account.user_id})
@@ -154,8 +191,14 @@ class NemoApi:
     # --- uploads ----------------------------------------------------------------------------------------
 
     async def upload(self, request: Request) -> Response:
+        """The body is read before the session is looked up, so a malformed one is refused as such whatever
+        session it names: a multipart body is received (and discarded on 1002), a URL list is checked
+        before anything is fetched."""
         account = self._account(request)
-        session = self.store.session(account, request.path_params["sid"])
+        op: contract.Operation | None = getattr(request.state, "operation", None)
+        ctype = request.headers.get("content-type", "")
+        if op is not None:
+            contract.check_content_type(op, ctype)
         limit = self.config.max_upload_bytes
         dirs: list[Path] = []
         ids: list[str] = []
@@ -167,11 +210,13 @@ class NemoApi:
             return folder / filename
 
         try:
-            ctype = request.headers.get("content-type", "")
             if ctype.startswith("multipart/"):
                 received = await receive_multipart(ctype, request.stream(), new_path, limit)
+                session = self.store.session(account, request.path_params["sid"])
             else:
-                received = await self._upload_urls(request, account, new_path, limit)
+                urls = self._url_list(await self._json(request))
+                session = self.store.session(account, request.path_params["sid"])
+                received = await self._upload_urls(request, account, urls, new_path, limit)
             infos = []
             for upload_id, file in zip(ids, received, strict=True):
                 media = await anyio.to_thread.run_sync(probe, file.path, file.ext)
@@ -188,14 +233,17 @@ class NemoApi:
             self.store.add_upload(session, Upload(upload_id, session.session_id, file.path, info))
         return ok({"files": [info for _, _, info in infos], "session_state_applied": True})
 
-    async def _upload_urls(self, request: Request, account: Account, new_path: Callable[[str], Path],
-                           limit: int) -> list[ReceivedFile]:
-        body = await json_object(request)
+    @staticmethod
+    def _url_list(body: dict[str, Any]) -> list[str]:
         urls = body.get("urls")
         if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
             raise bad_body('expected multipart "files" or JSON {"urls": [...], "source_type": "url"}')
         if len(urls) > MAX_URLS:
             raise bad_body(f"urls has {len(urls)} entries; at most {MAX_URLS} per upload")
+        return urls
+
+    async def _upload_urls(self, request: Request, account: Account, urls: list[str],
+                           new_path: Callable[[str], Path], limit: int) -> list[ReceivedFile]:
         for url in urls:  # refuse a bad list before fetching any of it
             url_fetch.check_url(url)
         out = []
@@ -240,16 +288,20 @@ class NemoApi:
 
     async def run_sse(self, request: Request) -> Response:
         account = self._account(request)
-        body = await json_object(request)
-        key = "session_id" if "session_id" in body else "sessionId"
-        session = self.store.session(account, text_field(body, key, "", MAX_ID_CHARS))
-        message = body.get("new_message", body.get("newMessage"))
+        body = await self._json(request)
+        # Lenient mode also reads the camelCase aliases ADK's own model takes (S6); strict, the spec's names.
+        lenient = not self.config.strict
+        key = "sessionId" if lenient and "session_id" not in body else "session_id"
+        message = body.get("newMessage") if lenient and "new_message" not in body else body.get("new_message")
         parts = message.get("parts") if isinstance(message, dict) else None
         if not isinstance(parts, list):
             raise bad_body('new_message must be {"parts": [{"text": "..."}]}')
-        text = "\n".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
-        if len(text) > MAX_TEXT_CHARS:
-            raise bad_body(f"new_message is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,}")
+        texts = [p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)]
+        if len(parts) > MAX_PARTS or any(len(t) > MAX_TEXT_CHARS for t in texts):
+            raise bad_body(f"new_message has {len(parts)} parts of up to {max(map(len, texts), default=0):,} "
+                           f"characters; at most {MAX_PARTS} parts of {MAX_TEXT_CHARS:,}")
+        session = self.store.session(account, text_field(body, key, "", MAX_JSON_BYTES))
+        text = "\n".join(texts)
         it = interpret(text, session.draft, session.video_infos)
         seg = drafts.video_segment(session.draft)
         src = seg.get("src") if seg else None
@@ -270,12 +322,17 @@ class NemoApi:
         streaming = body.get("streaming") is True
         stream = self._stream(account, session, it, text, generation, cost, events,
                               streaming=streaming, no_text=no_text, temporary_issue=temporary_issue)
+        failure = next((r.stream for r in fired_rules(request.state) if r.stream is not None), None)
+        if failure is not None and failure.error_after is not None:
+            stream = sse.fail_after(stream, failure.error_after, failure.error)
         return StreamingResponse(stream, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     async def _stream(self, account: Account, session: Session, it: Interpretation, text: str,
                       generation: bool, cost: int, events: sse.EventBuilder, *, streaming: bool,
                       no_text: bool, temporary_issue: bool) -> AsyncIterator[bytes]:
+        """The agent's events. Closed early (a dropped client, an injected error), it refunds a charge for
+        work it did not apply."""
         applied = False
         tool = it.tool if generation or not it.understood else "edit_multitrack"
         try:
@@ -328,26 +385,32 @@ class NemoApi:
                              f"export not allowed: missing {', '.join(missing)} header(s); the free plan "
                              "needs the attribution headers to export (plan tier, not credits)")
         account = self._account(request)
-        body = await json_object(request)
-        fault = getattr(request.state, RENDER_FAULT, None)
-        job = await self.jobs.submit(account, body, _base_url(request), fault)
-        return render_ok({"id": job.id, "status": job.status, "progress": job.progress})
+        body = await self._json(request)
+        fault = next((r.render for r in fired_rules(request.state) if r.render), None)
+        job = await self.jobs.submit(account, body, _base_url(request), fault,
+                                     validated=self.config.strict)
+        return JSONResponse(job_body(job, self.config.render_shape))
 
     async def render_status(self, request: Request) -> Response:
         job = self.jobs.get(self._account(request), request.path_params["job_id"])
-        return JSONResponse(status_body(job, self.config.render_shape))
+        return JSONResponse(job_body(job, self.config.render_shape))
 
     async def render_cancel(self, request: Request) -> Response:
         job = self.jobs.get(self._account(request), request.path_params["job_id"])
         self.jobs.cancel(job)
-        return render_ok({"id": job.id, "status": job.status, "progress": job.progress, "error": job.error})
+        return JSONResponse(job_body(job, self.config.render_shape))
 
     async def render_download(self, request: Request) -> Response:
         try:
             account = self._account(request)
-        except ApiFailure as exc:  # a downloader may look only at the status: a 1001 here is also a 401
-            raise ApiFailure(exc.code, exc.message, http_status=401) from None
+        except ApiFailure as exc:  # a downloader may look only at the status: a 1001 here is always a 401
+            if exc.code != BAD_TOKEN:
+                raise
+            raise ApiFailure(exc.code, exc.message, http_status=UNAUTHORIZED) from None
         job = self.jobs.get(account, request.path_params["job_id"])
+        if any(r.redirect for r in fired_rules(request.state)) and job.status == "completed" \
+                and job.output_url is not None:
+            return RedirectResponse(job.output_url, status_code=302)  # the file "lives on a CDN"
         return self._job_file(job, job.id)
 
     async def render_file(self, request: Request) -> Response:
@@ -368,46 +431,32 @@ class NemoApi:
         return FileResponse(job.output_path, filename=job.output_path.name,
                             media_type=media.get(job.output_format, "application/octet-stream"))
 
-    # --- introspection ----------------------------------------------------------------------------------
-
-    def _admin(self, request: Request) -> Response | None:
-        """``None`` when the request carries the admin key, else the refusal to send."""
-        if key_matches(self.admin_key, request.headers.get(ADMIN_HEADER)):
-            return None
-        return JSONResponse({"error": f"admin route: send the {ADMIN_HEADER} header with the key printed by "
-                             "`motionctl mock serve` (RunningMock.admin in tests)"}, status_code=401)
-
-    async def mock_requests(self, request: Request) -> Response:
-        if (refused := self._admin(request)) is not None:
-            return refused
-        return JSONResponse({"requests": list(self.controller.log)})
-
-    async def mock_reset(self, request: Request) -> Response:
-        if (refused := self._admin(request)) is not None:
-            return refused
-        self.store.reset()
-        self.controller.reset()
-        return JSONResponse({"ok": True})
-
-    async def mock_faults(self, request: Request) -> Response:
-        if (refused := self._admin(request)) is not None:
-            return refused
-        if request.method == "POST":
-            try:
-                raw = await read_limited(request)
-                self.controller.set_plan(parse_fault_plan(parse_json(raw) if raw.strip() else None))
-            except FaultPlanError as exc:
-                return JSONResponse({"error": str(exc)}, status_code=400)
-            except ApiFailure as exc:
-                return JSONResponse({"error": exc.message}, status_code=exc.http_status)
-        plan = self.controller.plan
-        return JSONResponse({"rules": len(plan.rules), "rate_limit": None if plan.rate_limit is None else
-                             {"requests": plan.rate_limit.requests, "window": plan.rate_limit.window}})
-
 
 def _failure_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiFailure)
+    if request.url.path == "/run_sse" and exc.code == exc.http_status and exc.http_status in (
+            BAD_BODY, BODY_TOO_LARGE, contract.NOT_ACCEPTABLE, contract.UNSUPPORTED_MEDIA_TYPE):
+        return fastapi_error(exc)  # ADK's /run_sse is a FastAPI route: a request it cannot take
     return render_error(exc) if request.url.path.startswith("/api/render/") else error(exc)
+
+
+def fastapi_error(exc: ApiFailure) -> JSONResponse:
+    """FastAPI's answer to a request it cannot take: 422 with a list naming each field (``loc``) and the
+    rule broken, else ``{"detail": "…"}``."""
+    if exc.http_status != BAD_BODY:
+        return JSONResponse({"detail": exc.message}, status_code=exc.http_status)
+    invalid = exc if isinstance(exc, contract.RequestInvalid) else None
+    item = {"type": invalid.kind if invalid else "value_error", "loc": list(invalid.loc if invalid else
+            ("body",)), "msg": exc.message}
+    return JSONResponse({"detail": [item]}, status_code=BAD_BODY)
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 (no such route) and 405 (another method), as JSON naming the spec."""
+    assert isinstance(exc, HTTPException)
+    detail = f"{exc.detail}: {request.method} {request.url.path[:120]} is not an operation of " \
+             "specs/nemo-api.yaml"
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
 
 # nginx's "client closed request": what the request log shows for a caller that hung up mid-request.
@@ -430,26 +479,29 @@ def create_app(config: MockConfig | None = None, clock: Clock | None = None) -> 
     config = config or MockConfig()
     store = Store(config, clock or SystemClock())
     rate = RateLimit(config.rate_limit, config.rate_window) if config.rate_limit else None
-    controller = FaultController(store, config.seed, rate)
-    controller.set_plan(config.faults or FaultPlan())
+    scopes = Scopes(store, config.seed, rate, config.faults or FaultPlan())
     jobs = RenderJobs(store)
-    admin_key = config.admin_key or new_admin_key()
-    api = NemoApi(config, store, jobs, controller, admin_key)
+    admin = AdminApi(scopes, config.admin_key or new_admin_key(), config)
+    api = NemoApi(config, store, jobs)
     routes = [Route(path, getattr(api, handler), methods=list(methods)) for path, handler, methods in ROUTES]
+    routes += [Route(path, getattr(admin, handler), methods=list(methods))
+               for path, handler, methods in ADMIN_ROUTES]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        jobs.warm()
+        if config.warm_workers:
+            jobs.warm()
         try:
             yield
         finally:
             await jobs.aclose()
 
-    handlers = {ApiFailure: _failure_handler, ClientDisconnect: _client_gone}
+    handlers = {ApiFailure: _failure_handler, ClientDisconnect: _client_gone, HTTPException: _http_error}
     app = _MockApp(routes=routes, exception_handlers=handlers, lifespan=lifespan)
-    app.fault_controller = controller  # read when Starlette builds the middleware stack, at the first call
+    app.scopes = scopes  # read when Starlette builds the middleware stack, at the first call
     app.state.store = store
     app.state.jobs = jobs
-    app.state.faults = controller
-    app.state.admin_key = admin_key
+    app.state.scopes = scopes
+    app.state.admin = admin
+    app.state.admin_key = admin.key
     return app

@@ -31,8 +31,9 @@ class MockConfig:
     Args:
         seed: drives every choice the mock makes "at random" (no-text replies, ids, fault probabilities).
         sse_dialect: ``adk`` (ADK Event JSON) or ``nemo`` (``{"type": ...}`` events) on /run_sse.
-        render_shape: ``nested`` (Shape 1, ``{success, data:{...}}`` with top-level mirrors) or ``flat``
-            (Shape 2, ``{taskId, status, progress, output:{url,...}}``) for render status.
+        render_shape: ``nested`` (Shape 1, ``{success, data: {...}}``) or ``flat`` (Shape 2, ``{taskId,
+            status, progress, output: {url, ...}}``) for every render answer (render_jobs.py).
+        strict: hold every request to specs/nemo-api.yaml (contract.py); ``False`` is ``--lenient``.
         data_dir: where uploads and renders are kept; a temporary directory when ``None``.
         faults: the fault plan the middleware applies (``POST /__mock/faults`` replaces it at run time).
         initial_credits: credits of a new anonymous token.
@@ -48,6 +49,9 @@ class MockConfig:
         render_workers: renders run in at most this many worker processes at once, never on the event
             loop; the default is the number of CPUs this process may use (renders are CPU-bound: more only
             queues).
+        warm_workers: start the render workers with the server (their imports overlap the first job's
+            uploads); ``False`` starts each at the first render that needs it (``--lazy-workers``), so a
+            mock that never renders costs one process.
         rate_limit: requests allowed per client per ``rate_window`` seconds, or ``None`` for no limit.
         rate_window: the fixed window of the rate limit, in seconds.
         max_upload_bytes: uploads above this size get 4002.
@@ -62,6 +66,7 @@ class MockConfig:
     seed: int = 0
     sse_dialect: SseDialect = "adk"
     render_shape: RenderShape = "nested"
+    strict: bool = True
     data_dir: Path | None = None
     faults: FaultPlan | None = None
     initial_credits: int = 100
@@ -71,6 +76,7 @@ class MockConfig:
     heartbeat_interval: float = 0.02
     render_speed: float = 0.0
     render_workers: int = field(default_factory=lambda: default_render_workers())
+    warm_workers: bool = True
     rate_limit: int | None = None
     rate_window: float = 1.0
     max_upload_bytes: int = MAX_UPLOAD_BYTES

@@ -4,11 +4,14 @@ Envelope A (most endpoints): ``{"code": 0, "message": "ok", "data": {...}}``; ``
 Envelope B (render endpoints): ``{"success": true, "data": {...}}`` / ``{"success": false, "error": "..."}``.
 
 Our choice where the public sources are silent (specs/SOURCES.md, "Error codes"): the codes 400, 402 and 429
-are also the HTTP status; every other envelope code (1001, 1002, 2001, 4001, 4002) is sent with HTTP 200, the
-way the documented clients read ``body.code`` first. The same holds for /run_sse before it starts streaming.
-Render errors without an envelope code use plain HTTP statuses (422 bad body or draft, 404 unknown job,
-409 duplicate id); never 400, which clients read as "missing X-Client-Id". Clients are expected to accept
-a code in the body whatever the HTTP status.
+are also the HTTP status. 1001 is sent with HTTP 401 when the caller's credentials cannot be identified (no
+or a malformed ``Authorization``, a token never issued, missing attribution headers; and always on the
+download route, where a downloader may read only the status), as S4's gateway answers auth failures, and
+with HTTP 200 when a token that was issued has expired or been revoked. The other envelope codes (1002,
+2001, 4001, 4002) are sent with HTTP 200, the way the documented clients read ``body.code`` first; the same
+holds for /run_sse before it starts streaming. Render errors without an envelope code use plain HTTP
+statuses (422 bad body or draft, 404 unknown job, 409 duplicate id); never 400, which clients read as
+"missing X-Client-Id". Clients are expected to accept a code in the body whatever the HTTP status.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ MISSING_CLIENT_ID = 400
 EXPORT_NOT_ALLOWED = 402
 RATE_LIMITED = 429
 BAD_BODY = 422  # a malformed request body; not an API code (400 means "missing X-Client-Id" there)
+UNAUTHORIZED = 401  # the HTTP status of a 1001 for credentials the service cannot identify
 
 # Codes that are HTTP statuses too; the others travel with HTTP 200.
 _HTTP_STATUS_CODES = {MISSING_CLIENT_ID, EXPORT_NOT_ALLOWED, RATE_LIMITED}

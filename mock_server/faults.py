@@ -1,10 +1,12 @@
-"""Fault injection and rate limiting as pure-ASGI middleware, configured by a ``FaultPlan`` value.
+"""Fault injection and rate limiting as pure-ASGI middleware, configured by ``FaultPlan`` values.
 
-The plan (specs/faults.schema.json) is parsed once into frozen values; the middleware counts calls per rule
-and, when a rule fires, answers in the handler's place (status/code, Retry-After, connection reset), changes
-what the handler will find (expired token, lost session, no credits, a render that fails or hangs), delays,
-or tampers with the response stream (drop, stall, malformed event). Handlers know nothing of it. The same
-middleware records every request for ``GET /__mock/requests``, with tokens masked.
+A plan (specs/faults.schema.json) is parsed once into frozen values. For each request the middleware asks
+the plans in force (scopes.py: the mock-wide plan and the request's scope's) which rules fire, and then
+answers in the handler's place (status/code, Retry-After, connection reset), changes what the handler will
+find (expired token, lost session, no credits), delays, or tampers with the response stream (drop, stall,
+malformed event). Rules that act inside a handler (a render that fails or hangs, an error event mid-stream,
+a redirected download) travel with the request in ``request.state`` (``fired_rules``). The same middleware
+records every request in the request log (request_log.py), secrets replaced.
 """
 
 from __future__ import annotations
@@ -13,13 +15,11 @@ import fnmatch
 import json
 import logging
 import math
-import random
 import time
-from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import jsonschema
@@ -27,15 +27,25 @@ import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import specs as motionctl_specs
-from .envelopes import RATE_LIMITED, error_body, http_status_for
-from .routes import known_routes_text, public_path, route_exists
-from .store import Store
+from .envelopes import RATE_LIMITED, ApiFailure, error_body, http_status_for
+from .request_log import BodyTap, ResponseTap, mask_headers, mask_query, mask_text, scope_name
+from .routes import known_routes_text, route_exists
+from .sse import is_event
+
+if TYPE_CHECKING:
+    from .scopes import Scopes
 
 log = logging.getLogger("motionctl.mock_server")
 
 MOCK_PREFIX = "/__mock/"
-RENDER_FAULT = "render_fault"  # the request-state key a render rule sets for the submit it fires on
-LOG_LIMIT = 10_000
+FIRED = "fired_rules"  # the request-state key holding the rules that fired on a request, for its handler
+DEFAULT_STREAM_ERROR = "the agent failed while working (injected fault)"
+
+
+def fired_rules(state: Any) -> tuple[FaultRule, ...]:
+    """The rules that fired on the request whose ``request.state`` this is."""
+    rules: tuple[FaultRule, ...] = getattr(state, FIRED, ())
+    return rules
 
 
 class FaultPlanError(ValueError):
@@ -54,10 +64,15 @@ class Respond:
 
 @dataclass(frozen=True)
 class StreamFault:
+    """Counts the stream's events (tool calls, tool results, texts), never its heartbeats, in both
+    dialects: an ADK ``: ping`` comment and a nemo ``{"type": "heartbeat"}`` alike pass uncounted."""
+
     drop_after: int | None = None
     stall_after: int | None = None
     stall_seconds: float = 3600.0
     malformed_at: int | None = None
+    error_after: int | None = None  # handled by the /run_sse handler: the agent "raises" after N events
+    error: str = DEFAULT_STREAM_ERROR
 
 
 @dataclass(frozen=True)
@@ -78,13 +93,17 @@ class FaultRule:
     lose_session: bool = False
     exhaust_credits: bool = False
     render: str | None = None
+    redirect: bool = False
+    caller: str | None = None  # only this caller's requests (its X-Mock-Scope, or its caller-N label)
 
-    def matches(self, method: str, path: str) -> bool:
-        return self.method in ("*", method) and fnmatch.fnmatchcase(path, self.path)
+    def matches(self, method: str, path: str, caller: str | None = None) -> bool:
+        return self.method in ("*", method) and fnmatch.fnmatchcase(path, self.path) and \
+            self.caller in (None, caller)
 
     @property
     def kind(self) -> str:
-        names = ("respond", "reset", "stream", "expire_token", "lose_session", "exhaust_credits", "render")
+        names = ("respond", "reset", "stream", "expire_token", "lose_session", "exhaust_credits", "render",
+                 "redirect")
         for name in names:
             if getattr(self, name):
                 return name
@@ -139,10 +158,12 @@ def parse_fault_plan(data: Any) -> FaultPlan:
             stream=None if stream is None else StreamFault(
                 drop_after=stream.get("drop_after"), stall_after=stream.get("stall_after"),
                 stall_seconds=float(stream.get("stall_seconds", 3600.0)),
-                malformed_at=stream.get("malformed_at")),
+                malformed_at=stream.get("malformed_at"), error_after=stream.get("error_after"),
+                error=stream.get("error", DEFAULT_STREAM_ERROR)),
             expire_token=bool(raw.get("expire_token", False)),
             lose_session=bool(raw.get("lose_session", False)),
-            exhaust_credits=bool(raw.get("exhaust_credits", False)), render=raw.get("render")))
+            exhaust_credits=bool(raw.get("exhaust_credits", False)), render=raw.get("render"),
+            redirect=bool(raw.get("redirect", False)), caller=raw.get("caller")))
     rl = data.get("rate_limit")
     rate = None if rl is None else RateLimit(rl["requests"], float(rl.get("window", 1.0)))
     return FaultPlan(rules=tuple(rules), seed=data.get("seed"), rate_limit=rate)
@@ -158,89 +179,6 @@ def load_fault_plan(path: Path) -> FaultPlan:
         return parse_fault_plan(data)
     except FaultPlanError as exc:
         raise FaultPlanError(f"{path}: {exc}") from None
-
-
-SECRET_HEADERS = frozenset({"authorization", "x-client-id", "x-mock-admin-key", "cookie"})
-
-
-def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers safe to show: tokens and client ids (which fetch a token) are masked, keeping only the
-    scheme and the public ``nmv_usr_`` prefix, so a log shows that a token was sent, never which."""
-    out = {}
-    for name, value in headers.items():
-        if name.lower() in SECRET_HEADERS:
-            scheme, _, token = value.partition(" ")
-            if name.lower() == "authorization" and token:
-                value = f"{scheme} {'nmv_usr_' if token.startswith('nmv_usr_') else ''}***"
-            else:
-                value = "***"
-        out[name] = value
-    return out
-
-
-@dataclass
-class FaultController:
-    """The live plan, its counters and the request log; replaced or reset through /__mock/."""
-
-    store: Store
-    default_seed: int
-    default_rate_limit: RateLimit | None
-    plan: FaultPlan = field(default_factory=FaultPlan)
-    counts: list[int] = field(default_factory=list)
-    fired: list[int] = field(default_factory=list)
-    rng: random.Random = field(default_factory=random.Random)
-    windows: dict[str, tuple[int, int]] = field(default_factory=dict)
-    log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=LOG_LIMIT))  # the latest
-
-    def set_plan(self, plan: FaultPlan) -> None:
-        self.plan = plan
-        self.counts = [0] * len(plan.rules)
-        self.fired = [0] * len(plan.rules)
-        self.rng = random.Random(self.default_seed if plan.seed is None else plan.seed)
-        self.windows = {}
-
-    def reset(self) -> None:
-        self.set_plan(self.plan)
-        self.log.clear()
-
-    @property
-    def rate_limit(self) -> RateLimit | None:
-        return self.plan.rate_limit or self.default_rate_limit
-
-    def firing(self, method: str, path: str) -> list[FaultRule]:
-        """The rules that fire for this call (each matching rule counts the call)."""
-        out = []
-        for i, rule in enumerate(self.plan.rules):
-            if not rule.matches(method, path):
-                continue
-            self.counts[i] += 1
-            n = self.counts[i]
-            if rule.times is not None and self.fired[i] >= rule.times:
-                continue
-            if rule.nth and n not in rule.nth:
-                continue
-            if rule.after is not None and n <= rule.after:
-                continue
-            if rule.probability is not None and self.rng.random() >= rule.probability:
-                continue
-            self.fired[i] += 1
-            out.append(rule)
-        return out
-
-    def over_rate(self, key: str) -> float | None:
-        """Seconds until the window ends if this call is over the limit, else ``None``."""
-        limit = self.rate_limit
-        if limit is None:
-            return None
-        now = self.store.clock.now()
-        window = math.floor(now / limit.window)
-        start, count = self.windows.get(key, (window, 0))
-        if start != window:
-            count = 0
-        self.windows[key] = (window, count + 1)
-        if count + 1 > limit.requests:
-            return max(0.0, (window + 1) * limit.window - now)
-        return None
 
 
 def _json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> list[Message]:
@@ -270,69 +208,104 @@ async def _abort(send: Send) -> None:
 
 
 class FaultMiddleware:
-    """Pure ASGI: rate limit, faults and the request log, in front of the app."""
+    """Pure ASGI: the request log, rate limits and faults, in front of the app."""
 
-    def __init__(self, app: ASGIApp, controller: FaultController) -> None:
+    def __init__(self, app: ASGIApp, scopes: Scopes) -> None:
         self.app = app
-        self.controller = controller
+        self.scopes = scopes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(MOCK_PREFIX):
             await self.app(scope, receive, send)
             return
-        ctl = self.controller
+        store = self.scopes.store
         method, path = scope["method"], scope["path"]
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        query = scope.get("query_string", b"").decode()
-        entry: dict[str, Any] = {"method": method, "path": public_path(path), "query": query,
-                                 "headers": mask_headers(headers), "status": None, "fault": None,
-                                 "at": ctl.store.clock.now()}
-        ctl.log.append(entry)
+        lower = {k.lower(): v for k, v in headers.items()}
+        try:
+            scope_label = scope_name(lower)
+        except ApiFailure as exc:
+            for msg in _json_response(exc.http_status, error_body(exc.code, exc.message)):
+                await send(msg)
+            return
+        identity = store.label_of(lower.get("authorization"), lower.get("x-client-id"))
+        entry = self.scopes.log.start({
+            "method": method, "path": mask_text(path), "query": mask_query(scope.get("query_string",
+                                                                                     b"").decode("latin-1")),
+            "headers": mask_headers(headers), "body": None, "status": None, "code": None, "fault": None,
+            "scope": scope_label, "caller": scope_label or identity, "at": store.clock.now()})
         started = time.monotonic()
+        body = BodyTap(lower.get("content-type", ""))
+        answer = ResponseTap()
+
+        async def tapped_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                body.feed(message.get("body", b""))
+            return message
 
         async def logged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry["status"] = message["status"]
+                answer.start(message.get("headers", []))
                 fired = f" (fault: {entry['fault']})" if entry["fault"] else ""
                 log.info("%s %s %s %.0f ms%s", method, entry["path"], message["status"],
                          1000 * (time.monotonic() - started), fired)
+            elif message["type"] == "http.response.body":
+                answer.feed(message.get("body", b""))
             await send(message)
 
-        lower = {k.lower(): v for k, v in headers.items()}
+        try:
+            await self._handle(scope, tapped_receive, send, logged_send, entry, lower)
+        finally:
+            entry["body"] = body.body()
+            entry["code"] = answer.code()
+            if entry["caller"] is None:  # an anonymous-token call: the identity it was given
+                entry["caller"] = store.label_of(lower.get("authorization"), lower.get("x-client-id"))
+
+    async def _handle(self, scope: Scope, receive: Receive, raw_send: Send, send: Send,
+                      entry: dict[str, Any], lower: Mapping[str, str]) -> None:
+        method, path = scope["method"], scope["path"]
+        states = self.scopes.states(entry["scope"])
         client = scope.get("client") or ("?", 0)
         key = lower.get("authorization") or lower.get("x-client-id") or str(client[0])
-        if (wait := ctl.over_rate(key)) is not None:
+        now = self.scopes.store.clock.now()
+        waits = [w for state in states if (w := state.over_rate(key, now)) is not None]
+        if waits:
             entry["fault"] = "rate_limit"
-            retry = str(max(1, math.ceil(wait)))
+            retry = str(max(1, math.ceil(max(waits))))
             body = error_body(RATE_LIMITED, f"rate limited: wait {retry}s and retry")
             for msg in _json_response(429, body, {"Retry-After": retry}):
-                await logged_send(msg)
+                await send(msg)
             return
 
-        rules = ctl.firing(method, path)
+        rules = []
+        for state in states:
+            for rule in state.firing(method, path, entry["caller"]):
+                rules.append(rule)
+                where = f" of scope {entry['scope']}" if state is not self.scopes.mock_wide else ""
+                log.warning("fault fired: rule %d%s (%s) on %s %s", state.rule_number(rule), where,
+                            rule.kind, method, entry["path"])
         if rules:
             entry["fault"] = ",".join(r.kind for r in rules)
-            for rule in rules:
-                log.warning("fault fired: rule %d (%s) on %s %s", ctl.plan.rules.index(rule), rule.kind,
-                            method, entry["path"])
         for rule in rules:
             if rule.delay:
                 await anyio.sleep(rule.delay)
         terminal = next((r for r in rules if r.kind in ("respond", "reset")), None)
         if terminal is not None and terminal.reset:
             log.info("%s %s connection reset (fault)", method, entry["path"])
-            await _abort(send)
+            await _abort(raw_send)
             return
         if terminal is not None and terminal.respond is not None:
             for msg in _json_response(*self._fault_response(terminal.respond)):
-                await logged_send(msg)
+                await send(msg)
             return
         for rule in rules:
             self._apply_state_fault(rule, lower.get("authorization", ""))
-            if rule.render:  # travels with this request only: a submit that is refused leaves nothing armed
-                scope.setdefault("state", {})[RENDER_FAULT] = rule.render
+        # Travels with this request only: a submit that is refused, say, leaves nothing armed.
+        scope.setdefault("state", {})[FIRED] = tuple(rules)
         stream = next((r.stream for r in rules if r.stream is not None), None)
-        out = logged_send if stream is None else _StreamTamper(logged_send, send, stream).send
+        out = send if stream is None else _StreamTamper(send, raw_send, stream).send
         await self.app(scope, receive, out)
 
     def _fault_response(self, r: Respond) -> tuple[int, Any, dict[str, str]]:
@@ -345,7 +318,7 @@ class FaultMiddleware:
         return status, error_body(code, message), headers  # Envelope A: every route's spec admits it
 
     def _apply_state_fault(self, rule: FaultRule, authorization: str) -> None:
-        store = self.controller.store
+        store = self.scopes.store
         account = store.accounts.get(authorization.removeprefix("Bearer ").strip())
         if account is None:
             return
@@ -358,7 +331,7 @@ class FaultMiddleware:
 
 
 class _StreamTamper:
-    """Wraps ``send`` to drop, stall or corrupt a streamed body, counting ``data:`` events."""
+    """Wraps ``send`` to drop, stall or corrupt a streamed body, counting its events (``StreamFault``)."""
 
     def __init__(self, send: Send, raw_send: Send, fault: StreamFault) -> None:
         self._send = send
@@ -378,7 +351,7 @@ class _StreamTamper:
             await self._stall()
             if self.dead:
                 return
-        if body is None or not body.startswith(b"data:"):
+        if body is None or not is_event(body):
             await self._send(message)
             return
         if f.drop_after is not None and self.events >= f.drop_after:

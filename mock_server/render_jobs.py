@@ -3,7 +3,13 @@
 A job goes pending → processing (progress from the renderer) → completed | failed. Renders are CPU-heavy
 and synchronous, so they run in worker processes (render_pool.py) behind a capacity limiter: the loop keeps
 serving other sessions' streams while a render runs. Cancelling marks the job failed ("cancelled") and
-stops the renderer at its next frame.
+stops the renderer at its next frame. A draft whose media is not the caller's upload is accepted and its
+job fails, as a render node that cannot fetch a source would fail it.
+
+Every answer about a job (submit, status, cancel) has the shape ``--render-shape`` names, with the job's
+fields only where that source puts them (specs/SOURCES.md, endpoint 9): ``nested`` is S2's and S4's
+``{"success": true, "data": {id, status, progress, outputUrl, createdAt, completedAt, error}}``;
+``flat`` is S1's and S3's ``{taskId, status, progress, output: {url, duration, size}, error}``.
 """
 
 from __future__ import annotations
@@ -86,8 +92,12 @@ class RenderJobs:
         shared_pool(self.workers).warm()
 
     def media_for(self, draft: Mapping[str, Any], user_id: str) -> dict[str, Path]:
-        """Map every media ``src`` of the draft to a file ``user_id`` uploaded, or fail naming the segment
-        (the same words whether the upload does not exist or is another caller's)."""
+        """Map every media ``src`` of the draft to a file ``user_id`` uploaded.
+
+        Raises:
+            ApiFailure: naming the segment (the same words whether the upload does not exist or is another
+                caller's); the job fails with it.
+        """
         media: dict[str, Path] = {}
         for ti, trk in enumerate(draft.get("t", [])):
             if trk.get("tt") not in (drafts.VIDEO, drafts.AUDIO):
@@ -115,8 +125,9 @@ class RenderJobs:
         return None
 
     async def submit(self, account: Account, body: Mapping[str, Any], base_url: str,
-               fault: str | None = None) -> RenderJob:
+                     fault: str | None = None, *, validated: bool = False) -> RenderJob:
         """Validate a render request and start the job; ``fault`` ("fail" | "hang") is an injected one.
+        ``validated``: the body was checked against the spec already (strict mode), draft included.
 
         Raises:
             ApiFailure: 422 for a bad body or draft (naming the path), 1002 for an unknown session,
@@ -134,11 +145,11 @@ class RenderJobs:
         self.store.session(account, session_id)
         self._unique(account, job_id)
         draft = body.get("draft")
-        # Schema validation of a draft of up to 1 MiB is CPU work: off the event loop, like rendering.
-        await anyio.to_thread.run_sync(validate_draft, draft)
-        self._unique(account, job_id)  # again: a submit of the same id may have landed meanwhile
+        if not validated:
+            # Schema validation of a draft of up to 1 MiB is CPU work: off the event loop, like rendering.
+            await anyio.to_thread.run_sync(validate_draft, draft)
+            self._unique(account, job_id)  # again: a submit of the same id may have landed meanwhile
         assert isinstance(draft, dict)
-        media = self.media_for(draft, account.user_id)
         opts = _options(body)
         job = RenderJob(id=job_id, session_id=session_id, user_id=account.user_id,
                         created_at=self.store.clock.now(), output_format=opts["format"],
@@ -150,16 +161,21 @@ class RenderJobs:
         job.output_url = f"{base_url}/cdn/renders/{job.file_key}/{urllib.parse.quote(name)}"
         self.store.jobs[(account.user_id, job_id)] = job
         self.store.job_files[job.file_key] = job
-        task = asyncio.get_running_loop().create_task(self._run(job, draft, media, opts, fault))
+        task = asyncio.get_running_loop().create_task(self._run(job, draft, opts, fault))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return job
 
-    async def _run(self, job: RenderJob, draft: dict[str, Any], media: dict[str, Path], opts: dict[str, str],
+    async def _run(self, job: RenderJob, draft: dict[str, Any], opts: dict[str, str],
                    fault: str | None) -> None:
         from .render import RenderInputError, RenderOptions
 
         await anyio.sleep(0.01)  # let the client see "pending" first, as a queued cloud job would be
+        try:
+            media = self.media_for(draft, job.user_id)
+        except ApiFailure as exc:
+            self._fail(job, f"render failed: {exc.message}")
+            return
         if fault == "hang":
             job.status, job.progress = "processing", 42
             return  # never finishes: the client's poll deadline is what is being tested
@@ -243,25 +259,18 @@ class RenderJobs:
         await asyncio.gather(*stuck, return_exceptions=True)
 
 
-def status_body(job: RenderJob, shape: RenderShape) -> dict[str, Any]:
-    """The status response: Shape 1 (``nested``, with top-level mirrors) or Shape 2 (``flat``)."""
-    done = job.status == "completed"
+def job_body(job: RenderJob, shape: RenderShape) -> dict[str, Any]:
+    """A job as every render answer (submit, status, cancel) gives it, in ``shape`` (see the module)."""
+    fields: dict[str, Any] = {"status": job.status, "progress": job.progress}
+    if job.error:
+        fields["error"] = job.error
     if shape == "flat":
-        body: dict[str, Any] = {"taskId": job.id, "status": job.status, "progress": job.progress}
-        if done:
-            body["output"] = {"url": job.output_url, "duration": job.duration, "size": job.size}
-        if job.error:
-            body["error"] = job.error
-        return body
-    data: dict[str, Any] = {"id": job.id, "status": job.status, "progress": job.progress,
-                            "createdAt": int(job.created_at * 1000)}
-    if done:
+        if job.status == "completed":
+            fields["output"] = {"url": job.output_url, "duration": job.duration, "size": job.size}
+        return {"taskId": job.id, **fields}
+    data: dict[str, Any] = {"id": job.id, **fields, "createdAt": int(job.created_at * 1000)}
+    if job.status == "completed":
         data["outputUrl"] = job.output_url
     if job.completed_at is not None:
         data["completedAt"] = int(job.completed_at * 1000)
-    if job.error:
-        data["error"] = job.error
-    body = {"success": True, "data": data, "status": job.status}
-    if done:
-        body["output"] = {"url": job.output_url}
-    return body
+    return {"success": True, "data": data}

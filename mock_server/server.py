@@ -71,6 +71,7 @@ def serve_in_thread(config: MockConfig | None = None, *, clock: Clock | None = N
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
     server = uvicorn.Server(_uvicorn_config(app, host, bound_port))
+    app.state.admin.stop = lambda: setattr(server, "should_exit", True)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="nemo-mock", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -124,8 +125,8 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787,
                   on_ready: Callable[[str, str], None] | None = None, log_level: str = "info") -> None:
-    """Serve in the foreground until interrupted (``motionctl mock serve``); SIGINT and SIGTERM both stop
-    it and remove its temporary data directory.
+    """Serve in the foreground until stopped (``motionctl mock serve``); SIGINT, SIGTERM and ``POST
+    /__mock/shutdown`` all stop it and remove its temporary data directory.
 
     ``on_ready(url, admin_key)`` is called once the socket listens (so port 0 reports the real port, and
     a client may connect at once).
@@ -150,8 +151,10 @@ def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787,
     # uvicorn captures SIGTERM while serving and raises it again once stopped; with the default action
     # that kills the process before any ``finally`` runs, so this handler turns it into an exception.
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    server = uvicorn.Server(_uvicorn_config(app, host, bound))
+    app.state.admin.stop = lambda: setattr(server, "should_exit", True)
     try:
-        uvicorn.Server(_uvicorn_config(app, host, bound)).run(sockets=[sock])
+        server.run(sockets=[sock])
     except _Terminated:
         pass
     finally:

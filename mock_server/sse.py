@@ -5,7 +5,12 @@
 ``actions.stateDelta`` carrying the new draft; heartbeats are the SSE comment ``: ping``.
 ``nemo``: ``{"type": "tool_call" | "tool_result" | "text" | "heartbeat", ...}`` events.
 Neither sends a done event: the stream simply ends. When the request asks for ``"streaming": true`` the
-reply text first arrives in ``partial`` chunks, then once more whole, as ADK does.
+reply text first arrives in ``partial`` chunks, then once more whole, as ADK does. An agent that fails
+mid-stream writes ``{"error": "<message>"}`` and ends the stream, ADK's form, in both dialects.
+
+The stream's *events* are its tool calls, tool results, texts and errors; heartbeats (an ADK ``: ping``
+comment, a nemo ``{"type": "heartbeat"}``) are not events, so a fault that counts events (``drop_after``)
+cuts both dialects at the same place.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 import random
 import string
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,6 +35,20 @@ def data_frame(payload: Any) -> bytes:
 
 def comment_frame(text: str = "ping") -> bytes:
     return f": {text}\n\n".encode()
+
+
+def error_frame(message: str) -> bytes:
+    """ADK's report of an agent that raised: the last event of its stream."""
+    return data_frame({"error": message})
+
+
+_NEMO_HEARTBEAT = data_frame({"type": "heartbeat"})
+
+
+def is_event(frame: bytes) -> bool:
+    """Whether ``frame`` is one of the stream's events rather than a heartbeat (a comment, an empty
+    ``data:`` line or a typed heartbeat). Pure."""
+    return frame.startswith(b"data:") and bool(frame[5:].strip()) and frame != _NEMO_HEARTBEAT
 
 
 class EventBuilder(Protocol):
@@ -109,3 +129,20 @@ def chunks(text: str, parts: int = 3) -> list[str]:
 def builder(dialect: SseDialect, rng: random.Random, now: float) -> EventBuilder:
     """The event builder of ``dialect`` for one /run_sse call."""
     return AdkEvents(rng, now) if dialect == "adk" else NemoEvents()
+
+
+async def fail_after(frames: AsyncIterator[bytes], events: int, message: str) -> AsyncIterator[bytes]:
+    """``frames`` until ``events`` events have gone out (heartbeats pass uncounted), then the agent's error
+    event, and the end: what ADK sends when the agent raises. ``frames`` is closed there, so work it had
+    not applied yet is never applied."""
+    sent = 0
+    try:
+        async for frame in frames:
+            if is_event(frame):
+                if sent >= events:
+                    break
+                sent += 1
+            yield frame
+        yield error_frame(message)
+    finally:
+        await frames.aclose()  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from .envelopes import (
     INSUFFICIENT_CREDITS,
     RATE_LIMITED,
     SESSION_NOT_FOUND,
+    UNAUTHORIZED,
     ApiFailure,
 )
 
@@ -48,6 +49,8 @@ class Account:
     available: int
     frozen: int = 0
     revoked: bool = False
+    label: str = ""  # "caller-N": how the request log names this identity, never its token
+    scope: str | None = None  # the X-Mock-Scope of the request it was issued to (a scope's reset forgets it)
 
 
 @dataclass
@@ -124,6 +127,7 @@ class Store:
         # caller's id is simply free for you, and nothing tells anyone it exists elsewhere.
         self.jobs: dict[tuple[str, str], RenderJob] = {}  # (user_id, render id) → job
         self.job_files: dict[str, RenderJob] = {}  # file_key → job
+        self.callers = 0  # identities issued so far: the next one is caller-<callers + 1>
         for sub in ("uploads", "renders"):
             shutil.rmtree(self.data_dir / sub, ignore_errors=True)
             (self.data_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -146,7 +150,8 @@ class Store:
 
     # --- tokens and credits ---------------------------------------------------------------------------
 
-    def anonymous_token(self, client_id: str, ip: str, authorization: str | None = None) -> Account:
+    def anonymous_token(self, client_id: str, ip: str, authorization: str | None = None,
+                        scope: str | None = None) -> Account:
         """The client's token when the caller shows it (``authorization``), else a new one with fresh credits.
 
         A client id is no secret (it travels on every call and may end up in anyone's logs), so it alone
@@ -163,9 +168,10 @@ class Store:
                 and account.expires_at > self.clock.now():
             return account
         self._count_token(ip)
+        self.callers += 1
         account = Account(token=f"nmv_usr_{self.secret_hex(32)}", user_id=f"anon_{self.secret_hex(12)}",
                           client_id=client_id, expires_at=self.clock.now() + TOKEN_LIFETIME_S,
-                          available=self.config.initial_credits)
+                          available=self.config.initial_credits, label=f"caller-{self.callers}", scope=scope)
         self.accounts[account.token] = account
         self.by_client[client_id] = account.token
         return account
@@ -185,15 +191,45 @@ class Store:
         self.tokens_issued[ip] = [*recent, now]
 
     def authenticate(self, authorization: str | None) -> Account:
-        """The account of a ``Bearer`` header; 1001 when missing, unknown, revoked or expired."""
+        """The account of a ``Bearer`` header; 1001 when missing, unknown, revoked or expired.
+
+        The HTTP status says which (specs/SOURCES.md, "Error codes"): 401 for credentials the service
+        cannot identify (none, malformed, never issued); 200 for a token it issued that is no longer valid.
+        """
         if not authorization or not authorization.startswith("Bearer "):
-            raise ApiFailure(BAD_TOKEN, "missing bearer token; get one from /api/auth/anonymous-token")
+            raise ApiFailure(BAD_TOKEN, "missing bearer token; get one from /api/auth/anonymous-token",
+                             http_status=UNAUTHORIZED)
         account = self.accounts.get(authorization[len("Bearer "):].strip())
-        if account is None or account.revoked:
-            raise ApiFailure(BAD_TOKEN, "invalid token; get a new one from /api/auth/anonymous-token")
+        if account is None:
+            raise ApiFailure(BAD_TOKEN, "invalid token; get a new one from /api/auth/anonymous-token",
+                             http_status=UNAUTHORIZED)
+        if account.revoked:
+            raise ApiFailure(BAD_TOKEN, "token revoked; get a new one from /api/auth/anonymous-token")
         if account.expires_at <= self.clock.now():
             raise ApiFailure(BAD_TOKEN, "token expired; get a new one from /api/auth/anonymous-token")
         return account
+
+    def label_of(self, authorization: str | None, client_id: str | None) -> str | None:
+        """The ``caller-N`` label of the identity a request shows: its token's, else its client id's."""
+        token = (authorization or "").removeprefix("Bearer ").strip()
+        account = self.accounts.get(token) or self.accounts.get(self.by_client.get(client_id or "", ""))
+        return account.label if account is not None else None
+
+    def forget_scope(self, scope: str) -> None:
+        """Forget the identities issued to ``scope``'s requests, with their sessions, uploads and renders."""
+        users = {a.user_id for a in self.accounts.values() if a.scope == scope}
+        for token in [t for t, a in self.accounts.items() if a.scope == scope]:
+            del self.accounts[token]
+        self.by_client = {c: t for c, t in self.by_client.items() if t in self.accounts}
+        self.sessions = {sid: s for sid, s in self.sessions.items() if s.user_id not in users}
+        for upload_id in [u for u, up in self.uploads.items() if up.user_id in users]:
+            shutil.rmtree(self.uploads.pop(upload_id).path.parent, ignore_errors=True)
+        for key in [k for k in self.jobs if k[0] in users]:
+            job = self.jobs.pop(key)
+            job.cancel_requested = True
+            self.job_files.pop(job.file_key, None)
+            if job.output_path is not None:
+                shutil.rmtree(job.output_path.parent, ignore_errors=True)
 
     def expire(self, account: Account) -> None:
         account.revoked = True
@@ -222,7 +258,8 @@ class Store:
     def session(self, account: Account, session_id: str) -> Session:
         session = self.sessions.get(session_id)
         if session is None or session.user_id != account.user_id:
-            raise ApiFailure(SESSION_NOT_FOUND, f"session {session_id} not found; create a new session")
+            shown = session_id[:64] + ("…" if len(session_id) > 64 else "")
+            raise ApiFailure(SESSION_NOT_FOUND, f"session {shown} not found; create a new session")
         return session
 
     def lose_sessions(self, account: Account) -> None:

@@ -206,8 +206,9 @@ async def receive_multipart(content_type: str, body: AsyncIterator[bytes],
         for sink in sinks:
             sink.discard()
         raise
-    if not done:
-        raise unsupported("request (no 'files' field with a file)")
+    if not done:  # the spec's multipart schema requires files
+        raise bad_body("body has no part named 'files': send each file as a multipart part named 'files' "
+                       "(required: ['files']; specs/nemo-api.yaml, upload)")
     return done
 
 

@@ -8,124 +8,51 @@ Used by the client's tests and by the mock's tests, so both sides are held to th
     async with httpx.AsyncClient(event_hooks=checker.event_hooks()) as http: ...
     assert checker.requests_checked > 0
 
-The spec's schemas are JSON Schema 2020-12 (OpenAPI 3.1), so this validates with ``jsonschema`` over a
-``referencing`` registry that also holds ``specs/draft.schema.json`` (the state's and the render body's
-``$ref``). Operation matching, parameters and media types are checked here directly: a few dozen lines
-are sturdier than adapting httpx objects to openapi-core's request protocol.
+The spec's index (its operations, the ``referencing`` registry that also holds
+``specs/draft.schema.json``, validators by JSON pointer) is the strict mock's own,
+``motionctl.mock_server.contract``: both sides are held to one reading of the spec. Here it is applied to
+httpx's requests and responses, for the client's tests and the mock's.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-SPECS = Path(__file__).resolve().parent.parent / "specs"
-SPEC_PATH = SPECS / "nemo-api.yaml"
-# Giving the spec a URI beside draft.schema.json's $id lets the spec's relative "draft.schema.json" resolve.
-SPEC_URI = "https://motionctl.dev/specs/nemo-api.yaml"
+from motionctl.mock_server import contract as spec
+from motionctl.mock_server.contract import Operation, escape, ref_pointer, resolve
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "specs" / "nemo-api.yaml"
+load_spec = spec.spec
+operations = spec.operations
 
 
 class ContractViolation(AssertionError):
     """A request, response or SSE payload breaks specs/nemo-api.yaml."""
 
 
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    template: str
-    pattern: re.Pattern[str]
-    spec: dict[str, Any]
-    pointer: str  # JSON pointer of the operation inside the spec, for $refs into it
-
-    @property
-    def operation_id(self) -> str:
-        return str(self.spec.get("operationId", f"{self.method} {self.template}"))
-
-
-@cache
-def load_spec() -> dict[str, Any]:
-    """The parsed spec (cached; treat it as read-only)."""
-    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    return spec
-
-
-@cache
-def _registry() -> Registry[Any]:
-    draft = json.loads((SPECS / "draft.schema.json").read_text(encoding="utf-8"))
-    return Registry().with_resources(
-        [
-            (SPEC_URI, Resource(contents=load_spec(), specification=DRAFT202012)),
-            (draft["$id"], Resource.from_contents(draft)),
-        ]
-    )
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _validator(pointer: str) -> Draft202012Validator:
-    return Draft202012Validator({"$ref": f"{SPEC_URI}#{pointer}"}, registry=_registry())
-
-
 def _check(instance: object, pointer: str, what: str) -> None:
-    error = best_match(_validator(pointer).iter_errors(instance))
+    error = spec.first_error(instance, pointer)
     if error is not None:
         path = "/".join(str(p) for p in error.absolute_path) or "(root)"
         raise ContractViolation(f"{what}: at {path}: {error.message}")
 
 
-@cache
-def operations() -> tuple[Operation, ...]:
-    """Every operation in the spec, with a regex for its path template."""
-    ops: list[Operation] = []
-    for template, item in load_spec()["paths"].items():
-        regex = re.sub(r"\\\{([a-z_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
-        for method, spec in item.items():
-            pointer = f"/paths/{_escape(template)}/{method}"
-            ops.append(Operation(method.upper(), template, re.compile(f"^{regex}$"), spec, pointer))
-    return tuple(ops)
-
-
 def find_operation(method: str, path: str) -> Operation:
     """The operation a request targets, or ContractViolation if the spec has none."""
-    for op in operations():
-        if op.method == method.upper() and op.pattern.match(path):
-            return op
-    raise ContractViolation(f"{method} {path}: no such operation in {SPEC_PATH.name}")
-
-
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
-    """Follow a local ``$ref`` (parameters, responses) to its target."""
-    while "$ref" in node:
-        ref = node["$ref"]
-        assert ref.startswith("#/"), ref
-        target: Any = load_spec()
-        for part in ref[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def _ref_pointer(node: dict[str, Any], fallback: str) -> str:
-    ref = node.get("$ref")
-    return str(ref[1:]) if isinstance(ref, str) and ref.startswith("#/") else fallback
+    op = spec.find_operation(method, path)
+    if op is None:
+        raise ContractViolation(f"{method} {path}: no such operation in {SPEC_PATH.name}")
+    return op
 
 
 def _media_type(headers: httpx.Headers) -> str:
-    return headers.get("content-type", "").partition(";")[0].strip().lower()
+    return spec.media_type(headers.get("content-type"))
 
 
 def validate_request(request: httpx.Request) -> Operation:
@@ -141,51 +68,43 @@ def validate_request(request: httpx.Request) -> Operation:
     where = f"request {op.operation_id}"
     match = op.pattern.match(request.url.path)
     assert match is not None
-    for index, raw in enumerate(op.spec.get("parameters", [])):
-        param = _resolve(raw)
-        name, location = param["name"], param["in"]
-        pointer = _ref_pointer(raw, f"{op.pointer}/parameters/{index}") + "/schema"
-        if location == "header":
-            value = request.headers.get(name)
-        elif location == "path":
-            value = match.group(name)
+    for param in op.parameters:
+        if param.location == "header":
+            value = request.headers.get(param.name)
+        elif param.location == "path":
+            value = match.group(param.name)
         else:
-            value = request.url.params.get(name)
+            value = request.url.params.get(param.name)
         if value is None:
-            if param.get("required"):
-                raise ContractViolation(f"{where}: missing required {location} parameter {name}")
+            if param.required:
+                raise ContractViolation(f"{where}: missing required {param.location} parameter {param.name}")
             continue
-        _check(value, pointer, f"{where}: {location} parameter {name}")
-    security = op.spec.get("security", load_spec().get("security", []))
-    if security:
-        auth = request.headers.get("authorization", "")
-        if not re.fullmatch(r"Bearer \S+", auth):
-            raise ContractViolation(f"{where}: needs 'Authorization: Bearer <token>'")
-    body = op.spec.get("requestBody")
-    if body is None:
+        _check(value, param.pointer, f"{where}: {param.location} parameter {param.name}")
+    if op.needs_auth and not re.fullmatch(r"Bearer \S+", request.headers.get("authorization", "")):
+        raise ContractViolation(f"{where}: needs 'Authorization: Bearer <token>'")
+    if not op.media_types:
         return op
     media = _media_type(request.headers)
-    content = body["content"]
-    if media not in content:
-        raise ContractViolation(f"{where}: content type {media or '(none)'} not one of {sorted(content)}")
+    if media not in op.media_types:
+        raise ContractViolation(f"{where}: content type {media or '(none)'} not one of "
+                                f"{sorted(op.media_types)}")
     if media == "application/json":
         try:
             payload = json.loads(request.content)
         except (httpx.RequestNotRead, ValueError) as exc:
             raise ContractViolation(f"{where}: body is not JSON ({exc})") from exc
-        pointer = f"{op.pointer}/requestBody/content/{_escape(media)}/schema"
-        _check(payload, pointer, f"{where}: body")
+        _check(payload, op.body_pointer(media), f"{where}: body")
     elif media == "multipart/form-data" and "boundary=" not in request.headers.get("content-type", ""):
         raise ContractViolation(f"{where}: multipart body without a boundary")
     return op
 
 
-def _response_spec(op: Operation, status: int) -> tuple[str, dict[str, Any]]:
+def _response_spec(op: Operation, status: int) -> tuple[str, Mapping[str, Any]]:
     responses = op.spec["responses"]
     for key in (str(status), f"{str(status)[0]}XX", "default"):
         if key in responses:
             raw = responses[key]
-            return _ref_pointer(raw, f"{op.pointer}/responses/{key}"), _resolve(raw)
+            return ref_pointer(raw, f"{op.pointer}/responses/{key}"), resolve(raw)
     raise ContractViolation(f"response {op.operation_id}: status {status} is not in the spec")
 
 
@@ -199,9 +118,9 @@ def validate_response(request: httpx.Request, response: httpx.Response, *, body:
         ContractViolation: naming the operation, the status and what is wrong.
     """
     op = find_operation(request.method, request.url.path)
-    pointer, spec = _response_spec(op, response.status_code)
+    pointer, documented = _response_spec(op, response.status_code)
     where = f"response {op.operation_id} {response.status_code}"
-    content = spec.get("content")
+    content = documented.get("content")
     if not content:
         return
     media = _media_type(response.headers)
@@ -220,7 +139,7 @@ def validate_response(request: httpx.Request, response: httpx.Response, *, body:
         payload = json.loads(body)
     except ValueError as exc:
         raise ContractViolation(f"{where}: body is not JSON ({exc})") from exc
-    _check(payload, f"{pointer}/content/{_escape(media)}/schema", f"{where}: body")
+    _check(payload, f"{pointer}/content/{escape(media)}/schema", f"{where}: body")
 
 
 def validate_sse_event(payload: object) -> None:

@@ -23,10 +23,12 @@ ATTRIBUTION = ["-H", "X-Skill-Source: image-to-video-motion-control", "-H", "X-S
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
-    """``motionctl mock serve --port 0`` in a subprocess; yields its printed URL."""
+    """``motionctl mock serve --port 0`` in a subprocess, answering renders in the flat shape the seed
+    reads ("until `status` = `completed`. Download URL at `output.url`"); yields its printed URL."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "motionctl", "mock", "serve", "--port", "0", "--work-delay", "0.2",
-         "--heartbeat-interval", "0.05", "--data-dir", str(tmp_path / "data"), "--credits", "500"],
+         "--heartbeat-interval", "0.05", "--data-dir", str(tmp_path / "data"), "--credits", "500",
+         "--render-shape", "flat"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -35,7 +37,7 @@ def served(tmp_path: Path) -> Iterator[str]:
                                                                                proc.stderr else "")
         url = line.split()[4]
         deadline = time.monotonic() + 20
-        while subprocess.run([CURL, "-s", "-o", "/dev/null", f"{url}/__mock/faults"]).returncode != 0:
+        while subprocess.run([CURL, "-sf", "-o", "/dev/null", f"{url}/__mock/health"]).returncode != 0:
             assert time.monotonic() < deadline, "the mock did not come up"
             time.sleep(0.05)
         yield url
@@ -99,7 +101,7 @@ def test_the_seed_workflow_with_curl(served: str, tmp_path: Path) -> None:
               "output": {"format": "mp4", "quality": "low", "resolution": "540p"}}
     submitted = curl_json("-X", "POST", f"{base}/api/render/proxy/lambda", *auth,
                           "-H", "Content-Type: application/json", "-d", json.dumps(render))
-    assert submitted["success"] is True
+    assert submitted["taskId"] == render["id"] and submitted["status"] == "pending"
     deadline = time.monotonic() + 60
     while (status := curl_json(f"{base}/api/render/proxy/lambda/{render['id']}", *auth))["status"] not in (
             "completed", "failed"):

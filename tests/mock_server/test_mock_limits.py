@@ -35,8 +35,12 @@ def json_routes(sid: str) -> list[tuple[str, str]]:
 
 
 def message_of(r: httpx.Response) -> str:
+    """The envelope's message, a render failure's error, or FastAPI's detail (/run_sse)."""
     body: Any = r.json()
-    return str(body.get("message") or body.get("error") or "")
+    detail = body.get("detail")
+    if isinstance(detail, list):
+        detail = "; ".join(item["msg"] for item in detail)
+    return str(body.get("message") or body.get("error") or detail or "")
 
 
 async def test_every_malformed_body_on_every_json_route_is_a_4xx_with_a_message(open_api: OpenApi) -> None:
@@ -45,7 +49,8 @@ async def test_every_malformed_body_on_every_json_route_is_a_4xx_with_a_message(
         for method, path in json_routes(sid):
             for raw in MALFORMED:
                 r = await api.raw.request(method, path, content=raw,
-                                          headers={**api.headers(), "Content-Type": "application/json"})
+                                          headers={**api.headers(), "Content-Type": "application/json",
+                                                   "Accept": "text/event-stream"})
                 assert r.status_code < 500, (path, raw[:40], r.text)
                 answer = r.json()
                 failed = r.status_code >= 400 or answer.get("code", 0) != 0 or answer.get("success") is False
@@ -70,13 +75,15 @@ async def test_bodies_past_the_size_limit_are_413_and_long_fields_422(open_api: 
         big_name = {"task_name": "x" * (MAX_JSON_BYTES + 1), "language": "en"}
         r = await api.raw.post("/api/tasks/me/with-session/nemo_agent", json=big_name, headers=api.headers())
         assert r.status_code == 413 and "larger than 1,048,576 bytes" in r.json()["message"]
-        r = await api.raw.post("/api/tasks/me/with-session/nemo_agent", json={"task_name": "x" * 300},
-                               headers=api.headers())
-        assert r.status_code == 422 and "task_name is 300 characters long; at most 256" in r.json()["message"]
+        r = await api.raw.post("/api/tasks/me/with-session/nemo_agent", headers=api.headers(),
+                               json={"task_name": "x" * 300, "language": "en"})
+        assert r.status_code == 422 and "/task_name" in r.json()["message"] and "256" in r.json()["message"]
         body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid,
                 "new_message": {"parts": [{"text": "zoom in " * 2000}]}}
-        r = await api.raw.post("/run_sse", json=body, headers=api.headers())
-        assert r.status_code == 422 and "at most 10,000" in r.json()["message"]
+        r = await api.raw.post("/run_sse", json=body,
+                               headers={**api.headers(), "Accept": "text/event-stream"})
+        assert r.status_code == 422 and "10000" in message_of(r)
+        assert r.json()["detail"][0]["loc"] == ["body", "new_message", "parts", 0, "text"]
         r = await api.raw.post("/api/render/proxy/lambda", headers=api.headers(),
                                json={"id": "render_1", "sessionId": sid,
                                      "draft": {"t": [], "pad": "x" * 2**21}})
@@ -102,8 +109,8 @@ async def test_nothing_oversized_is_stored(open_api: OpenApi) -> None:
     async with open_api() as api:
         await api.session()
         before = await session_count(api)
-        await api.raw.post("/api/tasks/me/with-session/nemo_agent", json={"task_name": "x" * 100_000},
-                           headers=api.headers())
+        await api.raw.post("/api/tasks/me/with-session/nemo_agent", headers=api.headers(),
+                           json={"task_name": "x" * 100_000, "language": "en"})
         assert await session_count(api) == before
 
 

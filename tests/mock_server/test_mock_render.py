@@ -45,15 +45,18 @@ async def test_nested_shape_runs_to_a_downloadable_mp4(open_api: OpenApi) -> Non
     async with open_api() as api:
         sid, draft = await prepared(api)
         r = await api.submit(sid, draft, "render_1")
-        assert r.json() == {"success": True, "data": {"id": "render_1", "status": "pending", "progress": 5}}
+        created = r.json()["data"]["createdAt"]
+        assert r.json() == {"success": True, "data": {"id": "render_1", "status": "pending", "progress": 5,
+                                                      "createdAt": created}}
         seen = await api.wait("render_1")
         statuses = [s["data"]["status"] for s in seen]
         assert statuses[-1] == "completed" and set(statuses) <= {"pending", "processing", "completed"}
         progress = [s["data"]["progress"] for s in seen]
         assert progress == sorted(progress) and progress[-1] == 100
         final = seen[-1]
-        assert final["status"] == "completed" and final["output"]["url"] == final["data"]["outputUrl"]
-        assert final["data"]["completedAt"] >= final["data"]["createdAt"]
+        # S2: "`status` and `outputUrl` are inside `data`, NOT top-level": nothing is mirrored there.
+        assert set(final) == {"success", "data"} and final["data"]["outputUrl"].endswith("render_1.mp4")
+        assert final["data"]["completedAt"] >= final["data"]["createdAt"] == created
         proxied = await api.raw.get("/api/render/proxy/render_1/download", headers=api.headers())
         direct = await api.raw.get(final["data"]["outputUrl"])
         assert proxied.headers["content-type"] == "video/mp4" and proxied.content == direct.content
@@ -65,11 +68,14 @@ async def test_nested_shape_runs_to_a_downloadable_mp4(open_api: OpenApi) -> Non
 async def test_flat_shape(open_api: OpenApi) -> None:
     async with open_api(MockConfig(render_shape="flat")) as api:
         sid, draft = await prepared(api)
-        await api.submit(sid, draft, "render_2", {"format": "webm", "quality": "low", "resolution": "540p"})
+        r = await api.submit(sid, draft, "render_2",
+                             {"format": "webm", "quality": "low", "resolution": "540p"})
+        assert r.json() == {"taskId": "render_2", "status": "pending", "progress": 5}  # the submit too
         seen = await api.wait("render_2")
         assert "success" not in seen[0] and seen[0]["taskId"] == "render_2" and "output" not in seen[0]
         final = seen[-1]
-        assert final["status"] == "completed" and final["output"]["url"].endswith("render_2.webm")
+        assert "data" not in final and final["status"] == "completed"
+        assert final["output"]["url"].endswith("render_2.webm")
         data = (await api.raw.get(final["output"]["url"])).content
         assert final["output"]["size"] == len(data)
         assert final["output"]["duration"] == pytest.approx(1, abs=0.1)
@@ -90,7 +96,6 @@ async def test_duplicate_id_is_refused(open_api: OpenApi) -> None:
     (lambda d: d["t"][0]["sg"][0].pop("src"), "/t/0/sg/0"),
     (lambda d: d["t"][0]["sg"][0].update(motion={"zoom": [1, 2], "wobble": 1}), "/t/0/sg/0/motion"),
     (lambda d: d.update(m={"aspect": "3:2"}), "/m/aspect"),
-    (lambda d: d["t"][0]["sg"][0].update(src="http://elsewhere/cdn/u0/x.png"), "/t/0/sg/0/src"),
     (lambda d: d.update(t=[]), "nothing to render"),
 ])
 async def test_invalid_drafts_are_refused_naming_the_place(open_api: OpenApi, mutate: Any,
@@ -102,7 +107,18 @@ async def test_invalid_drafts_are_refused_naming_the_place(open_api: OpenApi, mu
         r = await api.raw.post("/api/render/proxy/lambda", headers=api.headers(),
                                json={"id": "render_4", "sessionId": sid, "draft": draft, "output": SMALL})
         assert r.status_code == 422 and r.json()["success"] is False
-        assert where in r.json()["error"]
+        assert where in r.json()["error"] and r.json()["error"].startswith("draft invalid at /")
+
+
+async def test_media_that_is_not_the_callers_upload_fails_the_job(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        sid, draft = await prepared(api)
+        draft["t"][0]["sg"][0]["src"] = "http://elsewhere/cdn/u0/x.png"
+        r = await api.submit(sid, draft, "render_4")  # a valid request: the render node fails to fetch it
+        assert r.status_code == 200 and r.json()["data"]["status"] == "pending"
+        final = (await api.wait("render_4"))[-1]["data"]
+        assert final["status"] == "failed" and "/t/0/sg/0/src" in final["error"]
+        assert "not a file uploaded to this mock" in final["error"]
 
 
 async def test_unsupported_output_is_refused(open_api: OpenApi) -> None:
@@ -111,7 +127,7 @@ async def test_unsupported_output_is_refused(open_api: OpenApi) -> None:
         r = await api.raw.post("/api/render/proxy/lambda", headers=api.headers(),
                                json={"id": "render_5", "sessionId": sid, "draft": draft,
                                      "output": {"format": "avi"}})
-        assert r.status_code == 422 and "output.format" in r.json()["error"]
+        assert r.status_code == 422 and "/output/format" in r.json()["error"] and "avi" in r.json()["error"]
 
 
 async def test_cancel_and_unknown_jobs(open_api: OpenApi) -> None:
@@ -135,14 +151,14 @@ async def test_rendering_does_not_block_other_sessions_streams(open_api: OpenApi
         other = await api.session_with_image()
         await api.submit(sid, draft, "render_7", {"format": "mp4", "quality": "high", "resolution": "1080p"})
         with anyio.fail_after(10):
-            while (await api.status("render_7"))["status"] != "processing":  # noqa: ASYNC110 (polling HTTP)
+            while (await api.status("render_7"))["data"]["status"] != "processing":  # noqa: ASYNC110 (polling HTTP)
                 await anyio.sleep(0.01)
         beats: list[float] = []
         async with api.stream(other, "Set the duration to 3s.") as r:
             async for line in r.aiter_lines():
                 if line.startswith(":"):
                     beats.append(time.monotonic())
-        status_after = (await api.status("render_7"))["status"]
+        status_after = (await api.status("render_7"))["data"]["status"]
         gaps = [b - a for a, b in itertools.pairwise(beats)]
         largest = max(gaps)
         print(f"largest heartbeat gap while rendering: {largest * 1000:.0f} ms over {len(beats)} beats")
@@ -212,7 +228,7 @@ async def test_renders_are_bounded_by_render_workers_and_run_off_the_event_loop(
                 statuses = [job.status for job in list(store.jobs.values())]
                 most_at_once = max(most_at_once, statuses.count("processing"))
                 await anyio.sleep(0.005)
-        final = {job_id: (await api.status(job_id))["status"] for job_id in ids}
+        final = {job_id: (await api.status(job_id))["data"]["status"] for job_id in ids}
         pids = {job.worker_pid for job in store.jobs.values()}
     assert set(final.values()) == {"completed"}
     assert most_at_once == 2  # five renders, two at a time, never more

@@ -40,9 +40,12 @@ async def victim(api: Api) -> Victim:
     draft = (await api.state(sid))["draft"]
     await api.submit(sid, draft, "render_1700000000000")
     final = (await api.wait("render_1700000000000"))[-1]
-    assert final["status"] == "completed"
+    assert final["data"]["status"] == "completed"
     return Victim(token, client_id, sid, upload["data"]["files"][0]["cdn_url"], "render_1700000000000",
                   final["data"]["outputUrl"])
+
+
+SSE = {"Accept": "text/event-stream"}  # /run_sse's; harmless on the other routes
 
 
 def calls(a: Victim) -> dict[str, tuple[str, str, dict[str, Any] | None]]:
@@ -55,8 +58,9 @@ def calls(a: Victim) -> dict[str, tuple[str, str, dict[str, Any] | None]]:
         "upload": ("POST", f"/api/upload-video/nemo_agent/me/{a.sid}", {"urls": [a.cdn_url],
                                                                        "source_type": "url"}),
         "claim": ("POST", "/api/auth/claim-token", {"task_id": "t", "session_id": a.sid}),
-        "submit": ("POST", "/api/render/proxy/lambda", {"id": "render_1", "sessionId": a.sid,
-                                                        "draft": {"t": []}, "output": SMALL}),
+        "submit": ("POST", "/api/render/proxy/lambda", {"id": "render_1", "sessionId": a.sid, "output": SMALL,
+                                                        "draft": {"t": [{"tt": 0, "sg": [
+                                                            {"src": a.cdn_url, "st": 0, "d": 1000}]}]}}),
         "status": ("GET", f"/api/render/proxy/lambda/{a.render_id}", None),
         "cancel": ("POST", f"/api/render/proxy/lambda/{a.render_id}/cancel", None),
         "download": ("GET", f"/api/render/proxy/{a.render_id}/download", None),
@@ -84,18 +88,19 @@ async def test_every_data_route_refuses_another_callers_token_and_none(open_api:
                           "claim": (200, 1002), "submit": (200, 1002), "status": (404, None),
                           "cancel": (404, None), "download": (404, None)}
         for name, (method, path, body) in calls(a).items():
-            as_b = await api.raw.request(method, path, json=body, headers=api.headers(b))
+            as_b = await api.raw.request(method, path, json=body, headers={**api.headers(b), **SSE})
             assert outcome(as_b) == expected_other[name], name
             assert a.token not in as_b.text and "secret" not in as_b.text, name
-            nobody = await api.raw.request(method, path, json=body, headers=ATTRIBUTION)
-            assert outcome(nobody)[1] == 1001 and outcome(nobody)[0] in (200, 401), name
+            nobody = await api.raw.request(method, path, json=body, headers={**ATTRIBUTION, **SSE})
+            assert outcome(nobody) == (401, 1001), name
 
         # No existence oracle: A's objects answer B exactly as objects that do not exist.
         for name, (method, path, body) in calls(a).items():
             ghost_path = path.replace(a.sid, "5000000000000000001").replace(a.render_id, "render_1")
             ghost_body = json.loads(json.dumps(body).replace(a.sid, "5000000000000000001")) if body else None
-            real = await api.raw.request(method, path, json=body, headers=api.headers(b))
-            ghost = await api.raw.request(method, ghost_path, json=ghost_body, headers=api.headers(b))
+            as_b = {**api.headers(b), **SSE}
+            real = await api.raw.request(method, path, json=body, headers=as_b)
+            ghost = await api.raw.request(method, ghost_path, json=ghost_body, headers=as_b)
             assert (real.status_code, same(real.text, a)) == (ghost.status_code, same(ghost.text, a)), name
 
         # A still sees all of it, unchanged by B's attempts.
@@ -117,12 +122,14 @@ async def test_cdn_urls_are_capabilities_and_refuse_a_wrong_token(open_api: Open
         for guess in (f"/cdn/renders/{name}", f"/cdn/renders/{'0' * 32}/{name}",
                       a.cdn_url.replace(a.cdn_url.split("/")[4], "u" + "0" * 32)):
             assert (await api.raw.get(guess)).status_code == 404, guess
-        # Another caller cannot render A's upload by naming its URL in a draft of its own either.
+        # Another caller cannot render A's upload by naming its URL in a draft of its own either: the
+        # render node cannot fetch it, and the job fails saying so, as for a file that does not exist.
         sid_b = await api.session()
         draft = (await api.state(sid_b))["draft"]
         draft["t"] = [{"tt": 0, "sg": [{"src": a.cdn_url, "st": 0, "d": 1000}]}]
-        r = await api.submit(sid_b, draft, "render_2")
-        assert r.status_code == 422 and "not a file uploaded" in r.json()["error"]
+        await api.submit(sid_b, draft, "render_2")
+        failed = (await api.wait("render_2"))[-1]["data"]
+        assert failed["status"] == "failed" and "not a file uploaded" in failed["error"]
 
 
 async def test_render_ids_belong_to_their_caller(open_api: OpenApi) -> None:
@@ -151,7 +158,7 @@ async def test_a_client_id_alone_never_returns_its_token(open_api: OpenApi) -> N
                                headers={**ATTRIBUTION, "X-Client-Id": a.client_id})
         assert r.json()["code"] == 0 and r.json()["data"]["token"] != a.token
         own = await api.raw.post("/api/tasks/me/with-session/nemo_agent", headers=api.headers(a.token),
-                                 json={})
+                                 json={"task_name": "project", "language": "en"})
         assert r.json()["data"]["user_id"] != own.json()["data"]["user_id"]
 
 
@@ -181,7 +188,7 @@ def test_tokens_and_capability_ids_are_random_under_a_fixed_seed() -> None:
                            headers={**ATTRIBUTION, "X-Client-Id": "same-client"}).json()["data"]
             auth = {**ATTRIBUTION, "Authorization": f"Bearer {r['token']}"}
             sid = httpx.post(f"{mock.url}/api/tasks/me/with-session/nemo_agent", headers=auth,
-                             json={}).json()["data"]["session_id"]
+                             json={"task_name": "project", "language": "en"}).json()["data"]["session_id"]
             files = httpx.post(f"{mock.url}/api/upload-video/nemo_agent/me/{sid}", headers=auth,
                                files={"files": ("p.png", png_bytes())}).json()["data"]["files"]
             seen.append((r["token"], mock.admin_key, files[0]["cdn_url"].split("/")[4]))

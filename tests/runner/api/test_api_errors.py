@@ -149,7 +149,7 @@ async def test_2001_and_402_are_never_retried(
     with pytest.raises(InsufficientCredits):
         await client.credits()
     with pytest.raises(ExportNotAllowed):
-        await client.submit_render("s", {"t": []})
+        await client.submit_render("s", {"t": [{"tt": 0, "sg": [{"st": 0, "d": 1000, "src": "https://c.test/a.png"}]}]})
     assert (credits.call_count, render.call_count, clock.sleeps) == (1, 1, [])
 
 
