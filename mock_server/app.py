@@ -87,7 +87,7 @@ class _MockApp(Starlette):
 
 
 def _missing_attribution(request: Request) -> list[str]:
-    return [h for h in ATTRIBUTION_HEADERS if not request.headers.get(h, "").strip()]
+    return [h for h in ATTRIBUTION_HEADERS if not request.headers.get(h, "").strip(" \t")]
 
 
 def _require_attribution(request: Request) -> None:
@@ -95,7 +95,7 @@ def _require_attribution(request: Request) -> None:
     "cause auth failures or export 402". Export answers 402 (render_submit); every other call fails auth.
     An ``X-Client-Id``, where sent, must be what the API documents (1 to 64 characters), else 400."""
     client_id = request.headers.get("x-client-id")
-    if client_id is not None and not (client_id.strip() and len(client_id) <= 64):
+    if client_id is not None and not (client_id.strip(" \t") and len(client_id) <= 64):
         raise ApiFailure(MISSING_CLIENT_ID, "bad X-Client-Id header: send a UUID (1 to 64 characters)")
     if missing := _missing_attribution(request):
         raise ApiFailure(BAD_TOKEN, f"auth failed: missing {', '.join(missing)} header(s); every call needs "
@@ -157,7 +157,7 @@ class NemoApi:
 
     async def anonymous_token(self, request: Request) -> Response:
         _require_attribution(request)
-        client_id = request.headers.get("x-client-id", "").strip()
+        client_id = request.headers.get("x-client-id", "").strip(" \t")
         if not client_id or len(client_id) > 64:
             raise ApiFailure(MISSING_CLIENT_ID,
                              "missing X-Client-Id header: send a UUID (at most 64 characters)")

@@ -144,6 +144,8 @@ async def receive_multipart(content_type: str, body: AsyncIterator[bytes],
     """Stream a multipart body's ``files`` fields to disk; other fields are ignored.
 
     ``new_path(filename)`` says where a file goes. On any failure every file of this request is deleted.
+    A file of an unsupported type is reported (4001) once the whole body has been read, so a body that is
+    malformed too (a 21st file, a broken part) is refused as malformed first, whatever its files hold.
     """
     ctype, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
@@ -152,7 +154,18 @@ async def receive_multipart(content_type: str, body: AsyncIterator[bytes],
 
     done: list[ReceivedFile] = []
     sinks: list[FileSink] = []
-    state: dict[str, Any] = {"field": b"", "value": b"", "headers": {}, "sink": None}
+    state: dict[str, Any] = {"field": b"", "value": b"", "headers": {}, "sink": None, "unsupported": None}
+
+    def sink_do(action: Callable[[FileSink], Any]) -> Any:
+        try:
+            return action(state["sink"])
+        except ApiFailure as exc:
+            if exc.code != UNSUPPORTED_FILE_TYPE:
+                raise
+            state["unsupported"] = state["unsupported"] or exc
+            state["sink"].discard()
+            state["sink"] = None
+            return None
 
     def on_part_begin() -> None:
         state["headers"] = {}
@@ -180,12 +193,12 @@ async def receive_multipart(content_type: str, body: AsyncIterator[bytes],
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         if state["sink"] is not None:
-            state["sink"].write(data[start:end])
+            sink_do(lambda sink: sink.write(data[start:end]))
 
     def on_part_end() -> None:
-        if state["sink"] is not None:
-            done.append(state["sink"].finish())
-            state["sink"] = None
+        if state["sink"] is not None and (received := sink_do(FileSink.finish)) is not None:
+            done.append(received)
+        state["sink"] = None
 
     callbacks: Any = {
         "on_part_begin": on_part_begin, "on_header_field": on_header_field,
@@ -202,6 +215,8 @@ async def receive_multipart(content_type: str, body: AsyncIterator[bytes],
             raise bad_body(f"malformed multipart body: {exc}") from None
         if state["sink"] is not None:  # the parser does not mind a body that stops mid-part
             raise bad_body(f"malformed multipart body: it ended inside the file {state['sink'].filename}")
+        if state["unsupported"] is not None:
+            raise state["unsupported"]
     except BaseException:
         for sink in sinks:
             sink.discard()
