@@ -132,16 +132,15 @@ def builder(dialect: SseDialect, rng: random.Random, now: float) -> EventBuilder
 
 
 async def fail_after(frames: AsyncIterator[bytes], events: int, message: str) -> AsyncIterator[bytes]:
-    """``frames`` until ``events`` events have gone out (heartbeats pass uncounted), then the agent's error
-    event, and the end: what ADK sends when the agent raises. ``frames`` is closed there, so work it had
-    not applied yet is never applied."""
+    """``frames`` until ``events`` events have gone out (heartbeats uncounted); then, in place of whatever
+    comes next (a heartbeat while the agent works, say), the agent's error event, and the end: what ADK
+    sends when the agent raises. ``frames`` is closed there, so work it had not applied is never applied."""
     sent = 0
     try:
         async for frame in frames:
-            if is_event(frame):
-                if sent >= events:
-                    break
-                sent += 1
+            if sent >= events:
+                break
+            sent += is_event(frame)
             yield frame
         yield error_frame(message)
     finally:

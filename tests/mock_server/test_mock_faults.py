@@ -255,3 +255,63 @@ async def test_stalled_stream_does_not_hold_up_shutdown(open_api: OpenApi) -> No
         with anyio.move_on_after(0.3):
             await raw_stream(api, sid, MOTION)
     assert time.monotonic() - start < 8
+
+
+@pytest.mark.parametrize("dialect", ["adk", "nemo"])
+async def test_drop_after_counts_the_same_events_in_both_dialects(open_api: OpenApi, dialect: str) -> None:
+    # Heartbeats (ADK's ": ping" comments, nemo's {"type": "heartbeat"}) are not events: the cut falls
+    # after the tool call and the tool result in either dialect, before the text.
+    config = MockConfig(faults=parse_fault_plan({"faults": [{"route": "POST /run_sse",
+                                                             "stream": {"drop_after": 2}}]}),
+                        sse_dialect=dialect, work_delay=0.1, heartbeat_interval=0.02, no_text_ratio=0.0)
+    async with open_api(config) as api:
+        sid = await api.session_with_image()
+        lines, error = await raw_stream(api, sid, MOTION)
+        kinds = [kind_of(json.loads(line)) for line in lines]
+        assert [k for k in kinds if k != "heartbeat"] == ["tool_call", "tool_result"]
+        assert isinstance(error, httpx.RemoteProtocolError)
+        if dialect == "nemo":
+            assert "heartbeat" in kinds  # they went through uncounted
+
+
+def kind_of(event: dict[str, Any]) -> str:
+    if "type" in event:
+        return str(event["type"])
+    part = event["content"]["parts"][0]
+    return {"functionCall": "tool_call", "functionResponse": "tool_result"}.get(next(iter(part)), "text")
+
+
+@pytest.mark.parametrize("dialect", ["adk", "nemo"])
+async def test_an_error_event_mid_stream_ends_it_cleanly_and_applies_nothing(open_api: OpenApi,
+                                                                              dialect: str) -> None:
+    plan = {"faults": [{"route": "POST /run_sse", "nth": 1,
+                        "stream": {"error_after": 1, "error": "model overloaded"}}]}
+    config = MockConfig(faults=parse_fault_plan(plan), sse_dialect=dialect, work_delay=0.1,
+                        heartbeat_interval=0.02, no_text_ratio=0.0)
+    async with open_api(config) as api:
+        sid = await api.session_with_image()
+        before = await api.state(sid)
+        _, events = await api.say(sid, MOTION)  # every payload checked against the spec's SseEvent
+        assert [kind_of(e) if "error" not in e else "error" for e in events.data
+                if e.get("type") != "heartbeat"] == ["tool_call", "error"]
+        assert events.data[-1] == {"error": "model overloaded"}  # ADK's form, and the stream's last
+        assert await api.state(sid) == before  # the agent failed before its work was applied
+        assert await api.credits() == {"available": 100, "frozen": 0, "total": 100}  # nor charged
+        await api.say(sid, MOTION)  # nth 1 only: the next message goes through
+        assert (await api.state(sid))["draft"]["t"][0]["sg"][0]["motion"]["zoom"] == [1.0, 1.2]
+
+
+async def test_a_download_redirect_lands_on_the_file(open_api: OpenApi) -> None:
+    plan = {"faults": [{"route": "GET /api/render/proxy/*/download", "redirect": True}]}
+    async with open_api(MockConfig(faults=parse_fault_plan(plan))) as api:
+        sid = await api.session_with_image()
+        await api.say(sid, "Set the duration to 1s.")
+        await api.submit(sid, (await api.state(sid))["draft"], "render_1")
+        done = (await api.wait("render_1"))[-1]["data"]
+        r = await api.raw.get("/api/render/proxy/render_1/download", headers=api.headers())
+        assert r.status_code == 302 and r.headers["location"] == done["outputUrl"]
+        followed = await api.raw.get(r.headers["location"])  # a capability URL: no token needed
+        assert followed.status_code == 200 and followed.content[4:8] == b"ftyp"
+        logged = api.mock.admin.requests(path="/api/render/proxy/*/download")
+        assert [(e["status"], e["fault"]) for e in logged] == [(302, "redirect")]
+        assert done["outputUrl"].split("/")[-2] not in str(logged)  # the capability stays out of the log

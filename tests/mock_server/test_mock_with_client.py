@@ -16,6 +16,7 @@ from motionctl.runner.errors import (
     InsufficientCredits,
     RenderFailed,
     SessionNotFound,
+    StreamError,
     UnsupportedFileType,
     UnsupportedMediaType,
 )
@@ -129,4 +130,33 @@ async def test_client_ignores_the_trailing_temporary_issue_line(tmp_path: Path, 
     # The line alone still counts as "no text", so the client goes on to read the state.
     expected = ("", True) if no_text else ("Done. Set the duration to 2s.", False)
     assert (result.text, result.no_text) == expected
+    assert not checker.violations
+
+
+@pytest.mark.parametrize("dialect", ["adk", "nemo"])
+async def test_client_reports_an_error_event_and_follows_a_download_redirect(tmp_path: Path,
+                                                                             dialect: str) -> None:
+    image = tmp_path / "shoe.png"
+    image.write_bytes(png_bytes())
+    checker = MockContractChecker()
+    plan = parse_fault_plan({"faults": [
+        {"route": "POST /run_sse", "nth": 1, "stream": {"error_after": 1, "error": "model overloaded"}},
+        {"route": "GET /api/render/proxy/*/download", "redirect": True}]})
+    config = MockConfig(faults=plan, sse_dialect=dialect, work_delay=0.05, render_workers=1)
+    with serve_in_thread(config) as mock:
+        async with client_for(mock.url, tmp_path, checker) as client:
+            session = await client.create_session()
+            await client.upload_files(session.session_id, [image])
+            with pytest.raises(StreamError, match="mid-stream: model overloaded"):
+                await client.send_message(session.session_id, "Set the duration to 1s.")
+            await client.send_message(session.session_id, "Set the duration to 1s.")
+            draft = (await client.get_state(session.session_id))["state"]["draft"]
+            done = await client.wait_render((await client.submit_render(session.session_id, draft, SMALL)).id)
+            # Without an output URL the client asks the download route, which answers 302 to the file.
+            saved = await client.download(replace(done, output_url=None), tmp_path / "clip.mp4")
+        assert [(e["status"], e["fault"]) for e in mock.admin.requests(path="/api/render/proxy/*/download")] \
+            == [(302, "redirect")]
+    with av.open(str(saved)) as container:
+        frame = next(container.decode(video=0))
+    assert (frame.width, frame.height) == (540, 960)  # the clip itself, 9:16 at 540p
     assert not checker.violations
