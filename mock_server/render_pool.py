@@ -37,9 +37,10 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .render import RenderOptions, RenderResult, render_draft
+if TYPE_CHECKING:  # the renderer (numpy, OpenCV, PyAV: ~50 MiB) is imported by the workers, not the server
+    from .render import RenderOptions, RenderResult
 
 # How often a waiting render looks at its cancel flag and hands out progress reports.
 _TICK = 0.05
@@ -76,6 +77,8 @@ def _exit_with(parent_sentinel: int) -> None:
 
 
 def _ready() -> int:
+    from . import render  # noqa: F401  (the worker's imports, done ahead of its first render)
+
     return os.getpid()
 
 
@@ -91,6 +94,8 @@ def _render(token: str, draft: Mapping[str, Any], media: Mapping[str, Path], out
         if percent != last and _reports is not None:
             last = percent
             _reports.put((token, fraction))
+
+    from .render import render_draft
 
     return render_draft(draft, media, out_path, options, progress=on_progress), os.getpid()
 
