@@ -115,8 +115,8 @@ def _operation(request: Request) -> contract.Operation:
     op = contract.find_operation(request.method, request.url.path)
     if op is None:
         raise contract.RequestInvalid(
-            "path", f"no operation {request.method} {request.url.path[:120]} in specs/nemo-api.yaml: paths "
-            "name the user as 'me' and the app as 'nemo_agent' (mock serve --lenient takes other names)",
+            f"no operation {request.method} {request.url.path[:120]} in specs/nemo-api.yaml: paths name the "
+            "user as 'me' and the app as 'nemo_agent' (mock serve --lenient takes other names)",
             http_status=404)
     return op
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -43,13 +43,13 @@ UNSUPPORTED_MEDIA_TYPE = 415
 
 
 class RequestInvalid(ApiFailure):
-    """A request that breaks the spec: ``where`` is the field (``body/session_id``, ``header Accept``)."""
+    """A request that breaks the spec; ``message`` names the field and the rule. ``kind`` and ``loc`` are
+    FastAPI's names for them (``"missing"``, ``("body", "session_id")``), for /run_sse's answer."""
 
-    def __init__(self, where: str, message: str, *, http_status: int = BAD_BODY, kind: str = "value_error",
+    def __init__(self, message: str, *, http_status: int = BAD_BODY, kind: str = "value_error",
                  loc: tuple[str | int, ...] = ()) -> None:
         super().__init__(http_status, message, http_status=http_status)
-        self.where = where
-        self.kind = kind  # FastAPI's error type ("missing", "string_type" …), for /run_sse's answer
+        self.kind = kind
         self.loc = loc
 
 
@@ -128,7 +128,7 @@ class Operation:
     def operation_id(self) -> str:
         return str(self.spec.get("operationId", f"{self.method} {self.template}"))
 
-    @property
+    @cached_property
     def parameters(self) -> tuple[Parameter, ...]:
         out = []
         for index, raw in enumerate(self.spec.get("parameters", [])):
@@ -167,11 +167,6 @@ def find_operation(method: str, path: str) -> Operation | None:
     return next((op for op in operations() if op.method == method.upper() and op.pattern.match(path)), None)
 
 
-def path_known(path: str) -> bool:
-    """Whether ``path`` is some operation's path (for a 405 rather than a 404)."""
-    return any(op.pattern.match(path) for op in operations())
-
-
 def media_type(content_type: str | None) -> str:
     return (content_type or "").partition(";")[0].strip().lower()
 
@@ -192,12 +187,12 @@ def check_headers(op: Operation, headers: Mapping[str, str]) -> None:
         rule = rule_text(param.pointer)
         if value is None:
             if param.required:
-                raise RequestInvalid(f"header {param.name}", f"{op.method} {op.template} needs the "
+                raise RequestInvalid(f"{op.method} {op.template} needs the "
                                      f"{param.name} header ({rule}; specs/nemo-api.yaml, {op.operation_id})",
                                      http_status=status, kind="missing", loc=("header", param.name.lower()))
             continue
         if (error := first_error(value, param.pointer)) is not None:
-            raise RequestInvalid(f"header {param.name}", f"header {param.name} {value[:60]!r} breaks the "
+            raise RequestInvalid(f"header {param.name} {value[:60]!r} breaks the "
                                  f"spec: {error.message} ({rule}; specs/nemo-api.yaml, {op.operation_id})",
                                  http_status=status, loc=("header", param.name.lower()))
 
@@ -210,7 +205,7 @@ def check_content_type(op: Operation, content_type: str | None) -> str:
     """
     media = media_type(content_type)
     if op.media_types and media not in op.media_types:
-        raise RequestInvalid("header Content-Type", f"{op.method} {op.template} takes "
+        raise RequestInvalid(f"{op.method} {op.template} takes "
                              f"{' or '.join(op.media_types)}, not {media or '(no Content-Type)'} "
                              f"(specs/nemo-api.yaml, {op.operation_id})", http_status=UNSUPPORTED_MEDIA_TYPE,
                              loc=("header", "content-type"))
@@ -241,7 +236,7 @@ def check_body(op: Operation, media: str, body: object) -> None:
     why = f"; {' '.join(str(described).split())}" if described and error.validator != "required" else ""
     rule = f"{error.validator}: {_shorten(repr(error.validator_value), 80)}"
     where = "/" + "/".join(inside)
-    raise RequestInvalid(f"{document}{where}", f"{document} invalid at {where}: {message} ({rule}{why}; "
+    raise RequestInvalid(f"{document} invalid at {where}: {message} ({rule}{why}; "
                          f"specs/nemo-api.yaml, {op.operation_id})", kind=_kind(error),
                          loc=("body", *(int(p) if p.isdigit() else p for p in loc)))
 
