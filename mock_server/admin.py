@@ -87,7 +87,7 @@ def _guarded(handler: Handler) -> Handler:
         except ApiFailure as exc:
             return JSONResponse({"error": exc.message}, status_code=exc.http_status)
         except FaultPlanError as exc:
-            return _bad(str(exc))
+            return JSONResponse({"error": str(exc)}, status_code=400)
 
     return guarded
 
@@ -110,7 +110,7 @@ class AdminApi:
         raw = await read_limited(request)
         body = parse_json(raw) if raw.strip() else {}
         if not isinstance(body, dict):
-            raise ApiFailure(400, "the body must be a JSON object", http_status=400)
+            raise _bad("the body must be a JSON object")
         return body
 
     async def health(self, request: Request) -> Response:
@@ -122,9 +122,8 @@ class AdminApi:
     async def requests(self, request: Request) -> Response:
         """``GET /__mock/requests?path=/api/*&status=4xx&method=POST&caller=caller-1&code=1002&fault=respond``
         (and ``scope``, or the call's own X-Mock-Scope): the logged requests meeting every filter."""
-        unknown = sorted(set(request.query_params) - set(CRITERIA))
-        if unknown:
-            return _bad(f"unknown filter {', '.join(unknown)}: filter by {', '.join(CRITERIA[:-1])}")
+        if unknown := sorted(set(request.query_params) - set(CRITERIA)):
+            raise _bad(f"unknown filter {', '.join(unknown)}: filter by {', '.join(CRITERIA[:-1])}")
         criteria: dict[str, Any] = {**request.query_params, "scope": self._scope(request)}
         return JSONResponse({"requests": list(self.scopes.log.select(criteria))})
 
@@ -132,24 +131,18 @@ class AdminApi:
     async def find(self, request: Request) -> Response:
         """``POST /__mock/requests/find`` with criteria as JSON (``body`` a partial JSON body): the matches,
         in the spirit of WireMock's ``/__admin/requests/find``."""
-        criteria = await self._criteria(request)
-        if isinstance(criteria, Response):
-            return criteria
-        found = list(self.scopes.log.select(criteria))
+        found = list(self.scopes.log.select(await self._criteria(request)))
         return JSONResponse({"count": len(found), "requests": found})
 
     @_guarded
     async def count(self, request: Request) -> Response:
         """``POST /__mock/requests/count``: how many logged requests meet the criteria."""
-        criteria = await self._criteria(request)
-        if isinstance(criteria, Response):
-            return criteria
-        return JSONResponse({"count": sum(1 for _ in self.scopes.log.select(criteria))})
+        return JSONResponse({"count": sum(1 for _ in self.scopes.log.select(await self._criteria(request)))})
 
-    async def _criteria(self, request: Request) -> dict[str, Any] | Response:
+    async def _criteria(self, request: Request) -> dict[str, Any]:
         body = await self._object(request)
         if unknown := sorted(set(body) - set(CRITERIA)):
-            return _bad(f"unknown criterion {', '.join(unknown)}: match by {', '.join(CRITERIA)}")
+            raise _bad(f"unknown criterion {', '.join(unknown)}: match by {', '.join(CRITERIA)}")
         if "scope" not in body:
             body["scope"] = self._scope(request)
         return body
@@ -173,7 +166,7 @@ class AdminApi:
         body = await self._object(request)
         clear = body.get("clear", list(CLEARABLE))
         if not isinstance(clear, list) or not all(isinstance(c, str) for c in clear):
-            return _bad(f"clear must be a list of {', '.join(CLEARABLE)}")
+            raise _bad(f"clear must be a list of {', '.join(CLEARABLE)}")
         scope = self._scope(request)
         return JSONResponse({"scope": scope, "cleared": self.scopes.reset(scope, clear)})
 
@@ -186,8 +179,9 @@ class AdminApi:
         return JSONResponse({"ok": True, "stopping": True})
 
 
-def _bad(message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=400)
+def _bad(message: str) -> ApiFailure:
+    """A call the route cannot take (400: an admin route has no X-Client-Id to confuse it with)."""
+    return ApiFailure(400, message, http_status=400)
 
 
 @dataclass(frozen=True)

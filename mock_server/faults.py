@@ -242,6 +242,8 @@ class FaultMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 body.feed(message.get("body", b""))
+                if not message.get("more_body", False):  # shown while a stream still runs
+                    entry["body"] = body.body()
             return message
 
         async def logged_send(message: Message) -> None:
@@ -258,7 +260,8 @@ class FaultMiddleware:
         try:
             await self._handle(scope, tapped_receive, send, logged_send, entry, lower)
         finally:
-            entry["body"] = body.body()
+            if entry["body"] is None:  # a body the app stopped reading (past a limit): what came of it
+                entry["body"] = body.body()
             entry["code"] = answer.code()
             if entry["caller"] is None:  # an anonymous-token call: the identity it was given
                 entry["caller"] = store.label_of(lower.get("authorization"), lower.get("x-client-id"))

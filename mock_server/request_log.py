@@ -174,7 +174,7 @@ class BodyTap:
         if self.parts or self._parser is not None:
             grouped: dict[str, list[dict[str, Any]]] = {}
             for part in self.parts:
-                grouped.setdefault(part.pop("name"), []).append(part)
+                grouped.setdefault(part["name"], []).append({k: v for k, v in part.items() if k != "name"})
             return bounded(redact(grouped))
         if not self._json:
             return None

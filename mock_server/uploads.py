@@ -183,10 +183,10 @@ async def receive_multipart(content_type: str, body: AsyncIterator[bytes],
 
     def on_headers_finished() -> None:
         _, disp = parse_options_header(state["headers"].get(b"content-disposition", b""))
-        if disp.get(b"name") == b"files" and b"filename" in disp:
+        if disp.get(b"name") == b"files":  # a file, whatever it holds; "upload" when it has no filename
             if len(sinks) >= MAX_FILES:
                 raise bad_body(f"too many files: at most {MAX_FILES} per upload; upload the rest separately")
-            filename = safe_name(disp[b"filename"].decode("utf-8", "replace"))
+            filename = safe_name(disp.get(b"filename", b"").decode("utf-8", "replace"))
             sink = FileSink(filename, new_path(filename), limit)
             sinks.append(sink)
             state["sink"] = sink

@@ -197,6 +197,25 @@ class Api:
                 await anyio.sleep(0.05)
 
 
+async def stream_lines(url: str, headers: dict[str, str], sid: str, text: str, *,
+                       read_timeout: float = 10) -> tuple[list[str], Exception | None]:
+    """``POST /run_sse`` with ``text``: the stream's ``data:`` lines as they came, and the error that ended
+    it (``None`` for a clean end), for faults that cut, stall or corrupt a stream."""
+    body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid,
+            "new_message": {"parts": [{"text": text}]}}
+    lines: list[str] = []
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(10, read=read_timeout)) as http, \
+                http.stream("POST", "/run_sse", json=body,
+                            headers={**headers, "Accept": "text/event-stream"}) as r:
+            async for line in r.aiter_lines():
+                if line.startswith("data:"):
+                    lines.append(line[5:].strip())
+    except httpx.HTTPError as exc:
+        return lines, exc
+    return lines, None
+
+
 OpenApi = Callable[..., AbstractAsyncContextManager[Api]]
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from motionctl.mock_server import FaultPlanError, ManualClock, MockConfig, load_fault_plan, parse_fault_plan
-from tests.mock_server.conftest import Api, OpenApi
+from tests.mock_server.conftest import Api, OpenApi, stream_lines
 
 pytestmark = pytest.mark.anyio
 MOTION = "Animate the image with camera motion: zoom in."
@@ -24,20 +24,8 @@ def plan(*rules: dict[str, Any], **top: Any) -> MockConfig:
 
 
 async def raw_stream(api: Api, sid: str, text: str) -> tuple[list[str], Exception | None]:
-    """The stream's data lines, and the error that ended it (None for a clean end)."""
-    body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid,
-            "new_message": {"parts": [{"text": text}]}}
-    lines: list[str] = []
-    try:
-        async with httpx.AsyncClient(base_url=api.url, timeout=httpx.Timeout(10, read=1.0)) as http, \
-                http.stream("POST", "/run_sse", json=body,
-                            headers={**api.headers(), "Accept": "text/event-stream"}) as r:
-            async for line in r.aiter_lines():
-                if line.startswith("data:"):
-                    lines.append(line[5:].strip())
-    except httpx.HTTPError as exc:
-        return lines, exc
-    return lines, None
+    """The stream's data lines, and the error that ended it; a stall past 1 s is a read timeout."""
+    return await stream_lines(api.url, api.headers(), sid, text, read_timeout=1.0)
 
 
 async def test_status_code_and_retry_after_on_the_nth_call(open_api: OpenApi) -> None:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from motionctl.mock_server import MockConfig, parse_fault_plan
-from tests.mock_server.conftest import Api, OpenApi, job_of, png_bytes
+from tests.mock_server.conftest import Api, OpenApi, job_of, png_bytes, stream_lines
 
 pytestmark = pytest.mark.anyio
 MOTION = "Animate the image with camera motion: zoom in."
@@ -45,19 +45,7 @@ class Scoped:
         return sid
 
     async def say(self, sid: str, text: str) -> tuple[list[str], Exception | None]:
-        body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid,
-                "new_message": {"parts": [{"text": text}]}}
-        lines: list[str] = []
-        try:
-            async with httpx.AsyncClient(base_url=self.api.url, timeout=10) as http, \
-                    http.stream("POST", "/run_sse", json=body,
-                                headers=self.headers(Accept="text/event-stream")) as r:
-                async for line in r.aiter_lines():
-                    if line.startswith("data:"):
-                        lines.append(line[5:].strip())
-        except httpx.HTTPError as exc:
-            return lines, exc
-        return lines, None
+        return await stream_lines(self.api.url, self.headers(), sid, text)
 
 
 async def test_scopes_with_different_fault_plans_run_at_once_on_one_mock(open_api: OpenApi) -> None:
