@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .har import Part
+from .har import Exchange, Part
 
 RENDER_ID = re.compile(r"(?<![\w])render_\d+(?!\d)")
 _ID_SEGMENT = re.compile(r"\d{6,}|render_\d+|<[a-z-]+-\d+>|[0-9a-f]{16,}|u[0-9a-f]{16,}")
@@ -46,7 +46,8 @@ class Ask:
     @property
     def template(self) -> str:
         """``METHOD /path`` with its ids as ``{id}``: what a route is, whatever the session or render."""
-        segments = ["{id}" if _ID_SEGMENT.fullmatch(s) else s for s in self.path.split("/")]
+        segments = ["{id}" if _ID_SEGMENT.fullmatch(s) else RENDER_ID.sub("{id}", s)
+                    for s in self.path.split("/")]
         return f"{self.method} {'/'.join(segments)}"
 
     def describe(self) -> str:
@@ -91,6 +92,14 @@ def ask(method: str, url: str, mime: str = "", text: str | None = None,
             return Ask(*base, "chat", message)
         return Ask(*base, "json", value)
     return Ask(*base, "text", text)
+
+
+def ask_of(ex: Exchange) -> Ask:
+    """The ``Ask`` of a recorded request."""
+    body = ex.request_body
+    if body is None:
+        return ask(ex.method, ex.url)
+    return ask(ex.method, ex.url, body.mime, body.text, body.parts)
 
 
 def _chat(path: str, value: Any) -> dict[str, str] | None:

@@ -120,13 +120,6 @@ class _Sidecar(httpx.AsyncByteStream):
                 yield chunk
 
 
-def _ask_of_exchange(ex: Exchange) -> Ask:
-    body = ex.request_body
-    if body is None:
-        return match.ask(ex.method, ex.url)
-    return match.ask(ex.method, ex.url, body.mime, body.text, body.parts)
-
-
 async def _ask_of_request(request: httpx.Request) -> Ask:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/"):
@@ -147,7 +140,7 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         self._max_repeats = max_repeats
         by_subject: dict[str, list[_Entry]] = {}
         for n, ex in enumerate(cassette.exchanges, start=1):
-            a = _ask_of_exchange(ex)
+            a = match.ask_of(ex)
             by_subject.setdefault(ex.subject, []).append(_Entry(n, ex, a, match.form(a), match.found_ids(a)))
         self._jobs = {subject: _Job(entries) for subject, entries in by_subject.items()}
 

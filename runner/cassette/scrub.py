@@ -35,7 +35,7 @@ PLACEHOLDER = re.compile(r"<[a-z]+(?:-[a-z]+)*-\d+>")
 # Shorter values are words ("me", "en"), not secrets; replacing them everywhere would wreck the file.
 MIN_SECRET = 6
 
-_TOKEN_SHAPES = (
+TOKEN_SHAPES = (
     re.compile(r"\b(?:nmv_usr|nmv|clm|sk|ghp|xox[abp])_[A-Za-z0-9_\-]{8,}"),
     re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),  # a JWT
 )
@@ -84,7 +84,7 @@ class Found:
 
 def in_text(text: str, where: str) -> Iterator[Found]:
     """Token-shaped values and the secret parts of URLs inside free text."""
-    for shape in _TOKEN_SHAPES:
+    for shape in TOKEN_SHAPES:
         for match in shape.finditer(text):
             yield Found("token", match.group(0), where)
     for match in _URL.finditer(text):
@@ -104,17 +104,22 @@ def in_url(url: str, where: str) -> Iterator[Found]:
 def in_header(name: str, value: str, where: str) -> Iterator[Found]:
     lower = name.lower()
     kind = _SECRET_HEADERS.get(lower)
+    values = [value]
     if lower in ("authorization", "proxy-authorization"):
         scheme, _, credential = value.partition(" ")
-        value = credential.strip() if credential else scheme
+        values = [credential.strip() if credential else scheme]
+    elif lower == "cookie":  # each cookie's value, so Cookie and Set-Cookie share one placeholder
+        values = [c.partition("=")[2] for c in value.split(";")]
     elif lower == "set-cookie":
-        value = value.split(";", 1)[0].partition("=")[2]
+        values = [value.split(";", 1)[0].partition("=")[2]]
     elif kind is None and _SECRET_HEADER_NAME.search(lower) and not lower.startswith("x-skill-"):
         kind = "secret"
-    if kind is not None and len(value) >= MIN_SECRET:
-        yield Found(kind, value, f"{where} header {name}")
-    else:
+    if kind is None:
         yield from in_text(value, f"{where} header {name}")
+        return
+    for secret in values:
+        if len(secret) >= MIN_SECRET:
+            yield Found(kind, secret, f"{where} header {name}")
 
 
 def in_json(value: Any, where: str, path: str = "$") -> Iterator[Found]:
