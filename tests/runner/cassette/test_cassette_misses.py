@@ -55,8 +55,8 @@ def test_a_changed_recipe_misses_naming_the_request_the_nearest_recording_and_th
     assert attempts == []  # a miss never falls through to the network
     error = next(line for line in result.err.splitlines() if "no recording of" in line)
     assert "quickstart.yaml:15:5, step 2 (motion)" in error
-    assert 'no recording of POST /run_sse with the message "Animate the image with camera motion: slow zoom ' \
-           'out' in error
+    assert ('no recording of POST /run_sse with the message "Animate the image with camera motion: slow '
+            'zoom out') in error
     assert "(job quickstart); nearest recorded: entry " in error
     assert 'POST /run_sse with the message "Animate the image with camera motion: slow zoom in' in error
     assert "the rule that did not match: the chat message differs" in error
@@ -144,8 +144,9 @@ def _upload(cassette_path: Path, image: bytes, boundary: str) -> httpx.Response:
     async def main() -> httpx.Response:
         async with httpx.AsyncClient(transport=ReplayTransport(cassette)) as client:
             with waiting_for("quickstart"):
+                headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
                 return await client.post(upload.url, files={"files": ("sneaker.jpg", image, "image/jpeg")},
-                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+                                         headers=headers)
 
     return anyio.run(main)
 

@@ -27,9 +27,10 @@ from tests.runner.cassette.helpers import (
 )
 
 
-def _replay(cli: Callable[..., CliResult], recording: Recording, cassette: Path, *extra: object) -> CliResult:
-    return cli("run", recording.recipe, "--replay", cassette, "--preview", "--runs-dir", "runs", "--out", "out",
-               "-q", *extra)
+def _replay(cli: Callable[..., CliResult], recording: Recording, cassette: Path,
+            *extra: object) -> CliResult:
+    return cli("run", recording.recipe, "--replay", cassette, "--preview", "--runs-dir", "runs",
+               "--out", "out", "-q", *extra)
 
 
 def _steps(run_dir: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -110,7 +111,8 @@ def test_a_replay_reads_no_token_cache_and_needs_no_credit_check(
     assert header["backend_config"]["cassette"] == {"mode": "replay", "path": str(quickstart.cassette)}
 
 
-def test_a_replayed_run_is_run_again_not_resumed(quickstart: Recording, cli: Callable[..., CliResult]) -> None:
+def test_a_replayed_run_is_run_again_not_resumed(quickstart: Recording,
+                                                 cli: Callable[..., CliResult]) -> None:
     assert _replay(cli, quickstart, quickstart.cassette).code == 0
     run_dir = next(Path("runs").iterdir())
     again = cli("run", quickstart.recipe, "--resume", run_dir)

@@ -28,7 +28,8 @@ USER = "anon_7f3a9c2b1d"
 COOKIE = "s3cr3tSessionValue42"
 CLAIM = "clm_0a1b2c3d4e5f6a7b8c9d0e1f"
 UPLOAD_KEY, UPLOAD_SIG = "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "abcdef0123456789abcdef"
-RENDER_KEY, RENDER_SIG, CREDENTIAL = "3b1f0e9d8c7b6a5f4e3d2c1b0a998877", "fedcba9876543210fedcba", "AKIAEXAMPLE1234"
+RENDER_KEY, RENDER_SIG = "3b1f0e9d8c7b6a5f4e3d2c1b0a998877", "fedcba9876543210fedcba"
+CREDENTIAL = "AKIAEXAMPLE1234"
 CDN_UPLOAD = f"https://cdn.test/u/{UPLOAD_KEY}/sneaker.jpg?X-Amz-Signature={UPLOAD_SIG}&X-Amz-Expires=300"
 CDN_RENDER = (f"https://cdn.test/renders/{RENDER_KEY}/out.mp4?X-Amz-Signature={RENDER_SIG}"
               f"&X-Amz-Credential={CREDENTIAL}%2F20261206")
@@ -106,9 +107,10 @@ async def _converse(client: NemoClient, out: Path) -> Conversation:
     final = await client.wait_render(submitted.id, interval=0.0,
                                      on_progress=lambda s: statuses.append(s.status))
     await client.download(final, out)
+    clip = await anyio.Path(out).read_bytes()
     return Conversation(session.session_id, [u.cdn_url for u in uploaded], reply.text,
                         [str(e.name) for e in reply.tool_calls], state["state"]["draft"], claim.token,
-                        statuses, out.read_bytes())
+                        statuses, clip)
 
 
 def _config(folder: Path) -> ClientConfig:
@@ -124,8 +126,9 @@ def recorded(tmp_path: Path) -> tuple[Path, Conversation, str]:
     async def main() -> Conversation:
         with respx.mock(assert_all_called=True) as router:
             _script(router)
-            async with NemoClient(_config(tmp_path / "rec"), recorder.transport(httpx.AsyncHTTPTransport())) as c:
-                return await _converse(c, tmp_path / "recorded.mp4")
+            transport = recorder.transport(httpx.AsyncHTTPTransport())
+            async with NemoClient(_config(tmp_path / "rec"), transport) as client:
+                return await _converse(client, tmp_path / "recorded.mp4")
 
     seen = anyio.run(main)
     recorder.save(CassetteInfo(datetime.now(UTC), BASE, "live", "test"))
@@ -139,7 +142,8 @@ def test_every_secret_is_a_placeholder_in_both_directions_and_in_sse_data(
     cassette, seen, client_id = recorded
     assert seen.claim == CLAIM and seen.statuses == ["pending", "processing", "completed"]
     files = [cassette, *cassette.with_name("live.bodies").iterdir()]
-    secrets = [TOKEN, USER, COOKIE, CLAIM, UPLOAD_KEY, UPLOAD_SIG, RENDER_KEY, RENDER_SIG, CREDENTIAL, client_id]
+    secrets = [TOKEN, USER, COOKIE, CLAIM, UPLOAD_KEY, UPLOAD_SIG, RENDER_KEY, RENDER_SIG, CREDENTIAL,
+               client_id]
     leaked = [(s, f.name) for f in files for s in secrets if s.encode() in f.read_bytes()]
     assert leaked == []
     text = cassette.read_text(encoding="utf-8")
