@@ -296,7 +296,7 @@ class _Comparison:
             self.report.skipped.append(f"entry {n} ({route}): {why}")
             return
         body = _json(ex.response_body.text) if ex.response_body and ex.response_body.text else None
-        _observe(self.recorded.setdefault(route, Route()), body, ex.frames)
+        _observe(self.recorded.setdefault(route, Route()), n, body, ex.frames)
         render = _render_id(route, ex)
         if render is not None:
             self.renders.setdefault(render, ([], []))[0].append(shapes.render_status(body))
@@ -312,7 +312,7 @@ class _Comparison:
             self.polled[render] = answers[-1].body
         self.report.replayed += 1
         for answer in answers:
-            _observe(self.theirs.setdefault(route, Route()), answer.body, answer.frames)
+            _observe(self.theirs.setdefault(route, Route()), n, answer.body, answer.frames)
             if render is not None:
                 self.renders[render][1].append(shapes.render_status(answer.body))
         first, last = answers[0], answers[-1].body
@@ -344,11 +344,11 @@ class _Comparison:
         return self.report
 
 
-def _observe(route: Route, body: Any, frames: list[Frame] | None) -> None:
+def _observe(route: Route, entry: int, body: Any, frames: list[Frame] | None) -> None:
     if frames is not None:
-        route.add_frames(frames)
+        route.add_frames(frames, entry)
     elif body is not None:
-        route.add_body(body)
+        route.add_body(body, entry)
 
 
 def drift(cassette: Cassette, target: Target) -> DriftReport:

@@ -66,19 +66,23 @@ def json_type(value: Any) -> str:
 
 @dataclass
 class Tree:
-    """The union of the type trees of several JSON values: path → types seen, and how many values had it."""
+    """The union of the type trees of several JSON values: path → the types seen there, and the cassette
+    entries whose values had it (one per value: an entry's stream may add several)."""
 
     types: dict[str, set[str]] = field(default_factory=dict)
-    seen: dict[str, int] = field(default_factory=dict)
+    seen: dict[str, list[int]] = field(default_factory=dict)
     enums: dict[str, set[str]] = field(default_factory=dict)
     values: int = 0
 
-    def add(self, value: Any) -> None:
+    def add(self, value: Any, entry: int) -> None:
         self.values += 1
         paths: set[str] = set()
         self._walk(value, "$", paths)
         for path in paths:
-            self.seen[path] = self.seen.get(path, 0) + 1
+            self.seen.setdefault(path, []).append(entry)
+
+    def entries(self, path: str) -> tuple[int, ...]:
+        return tuple(sorted(set(self.seen.get(path, ()))))
 
     def _walk(self, value: Any, path: str, paths: set[str]) -> None:
         self.types.setdefault(path, set()).add(json_type(value))
@@ -138,13 +142,13 @@ class Route:
     kinds: dict[str, Tree] = field(default_factory=dict)  # event kind → its data's tree
     streams: int = 0
 
-    def add_body(self, value: Any) -> None:
-        self.bodies.add(value)
+    def add_body(self, value: Any, entry: int) -> None:
+        self.bodies.add(value, entry)
 
-    def add_frames(self, frames: Iterable[Frame]) -> None:
+    def add_frames(self, frames: Iterable[Frame], entry: int) -> None:
         self.streams += 1
         for frame in frames:
-            self.kinds.setdefault(sse_kind(frame), Tree()).add(frame_json(frame))
+            self.kinds.setdefault(sse_kind(frame), Tree()).add(frame_json(frame), entry)
 
 
 def render_status(body: Any) -> str | None:
@@ -179,7 +183,7 @@ def _types(types: set[str]) -> str:
 
 
 def _renamed(path: str, types: set[str], mine: Iterable[str], others: Iterable[str], tree: Tree,
-             shown: Callable[[str], str]) -> str:
+             shown: Callable[[str], str], who: str) -> str:
     """A hint when ``path`` is the one field of its parent that one side lacks and the other side has
     exactly one field there of the same type that the first lacks: probably the same field, renamed."""
     parent = path.rsplit(".", 1)[0]
@@ -187,7 +191,7 @@ def _renamed(path: str, types: set[str], mine: Iterable[str], others: Iterable[s
     alone = len([p for p in mine if p.rsplit(".", 1)[0] == parent]) == 1
     if len(twins) != 1 or not alone:
         return ""
-    return f" It has {shown(twins[0])} ({_types(types)}) instead: renamed?"
+    return f" {who} {shown(twins[0])} ({_types(types)}) instead: renamed?"
 
 
 def compare_trees(route: str, recorded: Tree, mock: Tree, prefix: str = "",
@@ -205,18 +209,18 @@ def compare_trees(route: str, recorded: Tree, mock: Tree, prefix: str = "",
     extra = set(mock.types) - set(recorded.types)
     for path in _topmost(missing):
         types = recorded.types[path]
-        hint = _renamed(path, types, _topmost(missing), _topmost(extra), mock, shown)
+        hint = _renamed(path, types, _topmost(missing), _topmost(extra), mock, shown, "The mock sends")
         out.append(Difference(
             "field-missing-in-mock", "error", route, shown(path), _types(types), None,
-            f"The service sends {shown(path)} ({_types(types)}) in {recorded.seen[path]} of "
-            f"{recorded.values} {unit}; the mock never does.{hint}"))
+            f"The service sends {shown(path)} ({_types(types)}) in {len(recorded.seen[path])} of "
+            f"{recorded.values} {unit}; the mock never does.{hint}", recorded.entries(path)))
     for path in _topmost(extra):
         types = mock.types[path]
-        hint = _renamed(path, types, _topmost(extra), _topmost(missing), recorded, shown)
+        hint = _renamed(path, types, _topmost(extra), _topmost(missing), recorded, shown, "The service sent")
         out.append(Difference(
             "field-extra-in-mock", "warning", route, shown(path), None, _types(types),
             f"The mock sends {shown(path)} ({_types(types)}); the service never did in this recording."
-            f"{hint}"))
+            f"{hint}", mock.entries(path)))
     for path in sorted(set(recorded.types) & set(mock.types)):
         mine, theirs = recorded.types[path], mock.types[path]
         if mine == theirs:
@@ -225,14 +229,14 @@ def compare_trees(route: str, recorded: Tree, mock: Tree, prefix: str = "",
         out.append(Difference(
             "type-differs", "warning" if only_null else "error", route, shown(path), _types(mine),
             _types(theirs), f"{shown(path)} is {_types(mine)} from the service but {_types(theirs)} from "
-                            "the mock."))
+                            "the mock.", recorded.entries(path)))
     for path in sorted(set(recorded.enums) & set(mock.enums)):
         mine, theirs = recorded.enums[path], mock.enums[path]
         if mine - theirs:
             out.append(Difference(
                 "enum-value-missing-in-mock", "error", route, shown(path), sorted(mine), sorted(theirs),
                 f"The service says {shown(path)} = {', '.join(map(repr, sorted(mine - theirs)))}; the mock "
-                f"never did (it said {', '.join(map(repr, sorted(theirs)))})."))
+                f"never did (it said {', '.join(map(repr, sorted(theirs)))}).", recorded.entries(path)))
         if theirs - mine:
             out.append(Difference(
                 "enum-value-extra-in-mock", "info", route, shown(path), sorted(mine), sorted(theirs),
@@ -249,7 +253,7 @@ def compare_routes(route: str, recorded: Route, mock: Route) -> list[Difference]
         out.append(Difference(
             "sse-event-kind-missing-in-mock", "error", route, f"events[{kind}]", kind, None,
             f"The service's streams have {kind!r} events ({recorded.kinds[kind].values} in "
-            f"{recorded.streams} streams); the mock's never do."))
+            f"{recorded.streams} streams); the mock's never do.", recorded.kinds[kind].entries("$")))
     for kind in sorted(set(mock.kinds) - set(recorded.kinds)):
         out.append(Difference(
             "sse-event-kind-extra-in-mock", "warning", route, f"events[{kind}]", None, kind,

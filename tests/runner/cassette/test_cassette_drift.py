@@ -102,11 +102,13 @@ def test_hand_changed_answers_are_reported_with_check_route_and_path(
     assert (status["request"], status["recorded"], status["mock"], status["entries"]) == \
         ("GET /api/credits/balance/simple", 203, 200, [changed["credits"]])
     missing = next(d for d in report["differences"] if d["check"] == "field-missing-in-mock")
-    assert f"It has $.data.{renamed} (string) instead: renamed?" in missing["message"]
+    assert f"The mock sends $.data.{renamed} (string) instead: renamed?" in missing["message"]
+    assert missing["entries"] == [n for n, e in enumerate(entries, 1) if "/api/state/" in e["request"]["url"]]
     # The text says the same, as a review comment grouped by route.
     text = cli("drift", cassette).out
-    assert f"\n{STATE}\n  error [field-missing-in-mock] $.data.{renamed}_v2\n    The service sends " \
-           f"$.data.{renamed}_v2 (string) in " in text
+    assert f"\n{STATE}\n  error [field-missing-in-mock] $.data.{renamed}_v2 (entries " in text
+    count = len(states)
+    assert f"    The service sends $.data.{renamed}_v2 (string) in {count} of {count} answers" in text
     assert f"error [sse-event-kind-missing-in-mock] events[{NEW_KIND}]" in text
 
 
