@@ -31,6 +31,9 @@ from ..errors import CassetteError
 
 FORMAT = 1
 BODIES_SUFFIX = ".bodies"
+# Headers about the wire, not the body: recorded bodies are decoded, so these would lie on replay.
+WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection",
+                          "keep-alive"})
 Headers = list[tuple[str, str]]
 
 

@@ -9,6 +9,7 @@ run ends; ``Recorder.save`` then scrubs every secret (scrub.py) and writes the H
 
 from __future__ import annotations
 
+import codecs
 import shutil
 import tempfile
 import time
@@ -26,10 +27,6 @@ from . import har
 from .har import Body, Cassette, CassetteInfo, Exchange
 from .scrub import Scrubber
 from .streams import BlobWriter, PartsReader, SseSplitter, extension, is_text
-
-# Answers are recorded as their decoded bytes; these describe the wire, not the body, and would lie on replay.
-_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection",
-                           "keep-alive"})
 
 
 class _TeeRequest(httpx.AsyncByteStream):
@@ -88,6 +85,7 @@ class _ResponseSink:
         self._decoder = zlib.decompressobj(wbits=zlib.MAX_WBITS | 32) if encoding in ("gzip", "deflate") \
             else None
         self._sse = SseSplitter() if media_type.startswith("text/event-stream") else None
+        self._utf8 = codecs.getincrementaldecoder("utf-8")("replace")  # a character may span two chunks
         self._blob = None if is_text(media_type) else BlobWriter(folder, extension(media_type))
         self._text = bytearray()
 
@@ -98,7 +96,7 @@ class _ResponseSink:
             return
         self._text += data
         if self._sse is not None:
-            self._sse.feed(data.decode("utf-8", "replace"), _ms(self._t0))
+            self._sse.feed(self._utf8.decode(data), _ms(self._t0))
 
     def done(self, error: str | None) -> None:
         ex = self._ex
@@ -158,7 +156,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         has_reason = isinstance(reason, bytes) and reason
         ex.status_text = reason.decode("latin-1") if has_reason else _phrase(ex.status)
         ex.response_headers = [(k, v) for k, v in response.headers.multi_items()
-                               if k.lower() not in _WIRE_HEADERS]
+                               if k.lower() not in har.WIRE_HEADERS]
         media_type = response.headers.get("content-type", "")
         sink = _ResponseSink(ex, media_type, response.headers.get("content-encoding", "").lower(), folder, t0)
         response.stream = _TeeResponse(response.stream, sink.feed, sink.done)  # type: ignore[arg-type]
@@ -185,7 +183,7 @@ def _request_body(content_type: str, content: bytes, folder: Path) -> Body:
     writer = BlobWriter(folder, extension(mime))
     writer.write(content)
     blob = writer.close()
-    return Body(mime=mime, text="", file=blob.name, sha256=blob.sha256, size=blob.size)
+    return Body(mime=mime, file=blob.name, sha256=blob.sha256, size=blob.size)
 
 
 def _parts_body(reader: PartsReader) -> Body:

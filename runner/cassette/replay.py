@@ -26,15 +26,13 @@ import httpx
 from ..api.waits import current_subject
 from ..errors import CassetteMiss
 from . import match
-from .har import Cassette, Exchange, Frame
+from .har import WIRE_HEADERS, Cassette, Exchange, Frame
 from .match import Ask, Ids
 from .streams import PartsReader
 
 # A request answered this often beyond its recordings is a loop (a render that never finished in the
 # recording, polled forever): fail it rather than spin.
 MAX_REPEATS = 200
-_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection",
-                           "keep-alive"})
 _CHUNK = 1 << 16
 
 
@@ -189,7 +187,7 @@ class ReplayTransport(httpx.AsyncBaseTransport):
             if not (isinstance(error, type) and issubclass(error, httpx.TransportError)):
                 error = httpx.ConnectError
             raise error(f"replayed from {self.cassette.path.name}: {ex.error}", request=request)
-        headers = [(k, ids.replay_text(v)) for k, v in ex.response_headers if k.lower() not in _WIRE_HEADERS]
+        headers = [(k, ids.replay_text(v)) for k, v in ex.response_headers if k.lower() not in WIRE_HEADERS]
         body = ex.response_body
         stream: httpx.AsyncByteStream
         if ex.frames is not None:

@@ -162,6 +162,8 @@ def in_body(body: Body | None, where: str) -> Iterator[Found]:
 
 def in_frames(frames: Iterable[Frame], where: str) -> Iterator[Found]:
     for i, frame in enumerate(frames):
+        if frame.comment is not None:
+            yield from in_text(frame.comment, f"{where} _sse[{i}].comment")
         if frame.data is not None:
             parsed = _parse_json(frame.data)
             at = f"{where} _sse[{i}].data"

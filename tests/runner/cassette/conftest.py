@@ -1,43 +1,18 @@
-"""Fixtures of the cassette tests: the CLI in-process, and recordings made once per session against the
-mock served by uvicorn on 127.0.0.1 (standing in for the live service)."""
+"""Fixtures of the cassette tests: the CLI in-process (the integration tests' ``cli``), and recordings made
+once per session against the mock served by uvicorn on 127.0.0.1 (standing in for the live service)."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from motionctl.mock_server import MockConfig, serve_in_thread
 from motionctl.runner.cli import main
+from tests.integration.conftest import cli  # noqa: F401  (the fixture, shared)
 from tests.runner.cassette.helpers import WORKFLOWS, Recording, outputs_of
-
-
-@dataclass(frozen=True)
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
-    """``motionctl`` as a user runs it, from a fresh working directory; returns code, stdout, stderr."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    for name in ("NEMO_TOKEN", "NEMO_BASE_URL", "CI"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*args: object) -> CliResult:
-        capsys.readouterr()
-        code = main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
 
 
 def record(recipe_name: str, base: Path) -> Recording:

@@ -17,7 +17,7 @@ import pytest
 from motionctl.mock_server import MockConfig, serve_in_thread
 from motionctl.runner.cassette import load
 from motionctl.runner.cassette.shapes import sse_kind
-from tests.runner.cassette.conftest import CliResult
+from tests.integration.conftest import CliResult
 from tests.runner.cassette.helpers import Recording, copy_cassette, edit_cassette
 
 STATE = "GET /api/state/nemo_agent/me/{id}/latest"

@@ -20,7 +20,7 @@ from motionctl.runner.api.waits import waiting_for
 from motionctl.runner.cassette import ReplayTransport, load
 from motionctl.runner.errors import CassetteMiss
 from motionctl.runner.journal import read_journal
-from tests.runner.cassette.conftest import CliResult
+from tests.integration.conftest import CliResult
 from tests.runner.cassette.helpers import (
     Recording,
     block_network,
@@ -171,6 +171,7 @@ def test_a_stale_cassette_warns_on_a_desk_and_fails_in_ci(
     doc["log"]["_motionctl"]["recorded_at"] = (datetime.now(UTC) - timedelta(days=40)).isoformat()
     cassette.write_text(json.dumps(doc), encoding="utf-8")
     block_network(monkeypatch)
+    monkeypatch.delenv("CI", raising=False)  # on a desk first
     fresh = _replay(cli, quickstart.recipe, cassette, "--max-age", "60d")
     assert fresh.code == 0 and "warning" not in fresh.err
     desk = _replay(cli, quickstart.recipe, cassette, "--max-age", "30d")

@@ -17,7 +17,7 @@ from motionctl.runner import golden
 from motionctl.runner._version import __version__
 from motionctl.runner.journal import read_journal
 from motionctl.runner.recipe import load_plan
-from tests.runner.cassette.conftest import CliResult
+from tests.integration.conftest import CliResult
 from tests.runner.cassette.helpers import (
     Recording,
     block_network,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.runner.cassette.conftest import CliResult
+from tests.integration.conftest import CliResult
 from tests.runner.cassette.helpers import Recording, copy_cassette, edit_cassette
 
 TOKEN = "nmv_usr_planted0123456789abcdef"
