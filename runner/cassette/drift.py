@@ -12,6 +12,7 @@ bundled mock (an import-linter contract keeps it so).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -161,15 +162,20 @@ class _Sender:
             return None
         kwargs: dict[str, Any] = {"headers": self._headers(ex)}
         body = ex.request_body
-        if body is not None and body.parts is not None:
-            kwargs["files"] = [(p.name, (p.filename, self.cassette.sidecar(p.file).read_bytes(),
-                                         p.content_type)) for p in body.parts if p.file]
-            kwargs["data"] = {p.name: p.value for p in body.parts if not p.file and p.value is not None}
-        elif body is not None and body.text:
-            parsed = _json(body.text)
-            kwargs["content"] = json.dumps(self._carry(parsed)).encode() if parsed is not None else body.text
-            kwargs["headers"]["Content-Type"] = body.mime
-        with self.http.stream(ex.method, url, **kwargs) as response:
+        with contextlib.ExitStack() as files:
+            if body is not None and body.parts is not None:  # uploads again, streamed from their sidecars
+                kwargs["files"] = [
+                    (p.name, (p.filename, files.enter_context(self.cassette.sidecar(p.file).open("rb")),
+                              p.content_type)) for p in body.parts if p.file]
+                kwargs["data"] = {p.name: p.value for p in body.parts if not p.file and p.value is not None}
+            elif body is not None and body.text:
+                parsed = _json(body.text)
+                kwargs["content"] = json.dumps(self._carry(parsed)) if parsed is not None else body.text
+                kwargs["headers"]["Content-Type"] = body.mime
+            return self._answer(ex.method, url, kwargs)
+
+    def _answer(self, method: str, url: str, kwargs: dict[str, Any]) -> _Answer:
+        with self.http.stream(method, url, **kwargs) as response:
             media = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if media == "text/event-stream":
                 splitter, t0 = SseSplitter(), time.monotonic()

@@ -30,8 +30,8 @@ from .har import WIRE_HEADERS, Cassette, Exchange, Frame
 from .match import Ask, Ids
 from .streams import PartsReader
 
-# A request answered this often beyond its recordings is a loop (a render that never finished in the
-# recording, polled forever): fail it rather than spin.
+# A recorded answer served this often is a loop (a render that had not finished when the recording stopped,
+# polled forever): fail it rather than spin.
 MAX_REPEATS = 200
 _CHUNK = 1 << 16
 
