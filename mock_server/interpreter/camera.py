@@ -38,7 +38,7 @@ _DIR_POINT = {"left": (0.25, 0.5), "right": (0.75, 0.5), "up": (0.5, 0.25), "dow
 # an instruction costs bounded time whatever its size.
 MAX_CHARS = 2500
 # Beyond these a number is a slip, not a move (a 100% pan crosses the whole frame; 4 = a 5x zoom).
-_LIMITS = {"zoom": 4.0, "x": 1.0, "y": 1.0, "roll": 360.0}
+LIMITS = {"zoom": 4.0, "x": 1.0, "y": 1.0, "roll": 360.0}
 _PIKA_SPEED = {0: "slow", 1: "slow", 2: "medium", 3: "fast", 4: "fast"}
 _ARTICLES = {"the", "a", "an"}
 _AMOUNT_KINDS = ("pct", "factor", "deg", "frac")
@@ -55,6 +55,7 @@ class Move:
     words: str = ""
     clause: int = 0
     at: int = 0  # where its word is in the text: a speed word covers the moves after it
+    guessed: bool = False  # the direction is the move word's default ("pan" → right), not said
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,9 @@ class Reading:
     ignored: tuple[str, ...]
     notes: tuple[str, ...]
     ignored_clauses: tuple[str, ...]
+    easing: str | None = None  # as said; the value's easing is the default when none was
+    focus: tuple[float, float] | None = None
+    length_s: float | None = None
 
     @property
     def found(self) -> bool:
@@ -124,7 +128,8 @@ def read_camera(text: str) -> Reading:
     motion = build_motion(moves, state.focus, state.easing, state.length_s) if moves else None
     ignored, ignored_clauses = _ignored(clauses, state.used)
     return Reading(motion, static, tuple(moves), tuple(state.understood), tuple(ignored),
-                   tuple(dict.fromkeys(state.notes)), tuple(ignored_clauses))
+                   tuple(dict.fromkeys(state.notes)), tuple(ignored_clauses), state.easing, state.focus,
+                   state.length_s)
 
 
 # --- step 2: one clause ---------------------------------------------------------------------------------
@@ -352,9 +357,10 @@ def _resolve(cand: _Candidate, clause: int, state: _State) -> tuple[list[Move], 
                  Move(pan_axis, side or "right", speed or "slow", None, cand.token.text, clause,
                       cand.token.start)]
         return _with_amount(moves, amount, target, state), focus
-    if not directions and cand.default is not None:
+    guessed = not directions
+    if guessed and cand.default is not None:
         directions[AXIS_OF[cand.default]] = cand.default
-    moves = [Move(axis, d, speed, None, _words(cand), clause, cand.token.start)
+    moves = [Move(axis, d, speed, None, _words(cand), clause, cand.token.start, guessed)
              for axis, d in directions.items()]
     moves.sort(key=lambda m: AXES.index(m.axis))
     return _with_amount(moves, amount, target, state), focus
@@ -376,7 +382,7 @@ def _with_amount(moves: list[Move], tok: Token | None, target: bool, state: _Sta
             value = tok.number
         elif tok.kind == "factor" and m.axis == "zoom" and tok.number > 1:
             value = tok.number - 1
-        if value is not None and value > _LIMITS[m.axis]:
+        if value is not None and value > LIMITS[m.axis]:
             state.notes.append(f'"{tok.text}" is more than a {_name(m).split()[0]} can do; '
                                "used the usual amount")
         elif value is not None and value > 0:

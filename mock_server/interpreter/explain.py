@@ -8,7 +8,8 @@ from typing import Any
 
 from .. import drafts
 from .camera import read_camera
-from .instruction import interpret, is_canonical
+from .canonical import is_canonical
+from .instruction import interpret, normalise_spacing
 
 _IMAGE = {"filename": "image.png", "file_type": "image", "cdn_url": "explain://image.png"}
 
@@ -21,7 +22,7 @@ def explain(text: str) -> dict[str, Any]:
     motion = segment.get("motion") if segment else None
     result: dict[str, Any] = {"instruction": text, "understood": it.understood, "kind": it.kind,
                               "reply": it.reply, "motion": motion}
-    if is_canonical(text):
+    if is_canonical(normalise_spacing(text)):
         result.update(parts=[{"words": text.strip(), "meaning": "a canonical sentence of "
                                                                 "specs/instructions.md"}],
                       ignored=[], notes=[])

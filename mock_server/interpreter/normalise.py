@@ -17,8 +17,10 @@ _PAIRS = (
     "兩两側侧對对準准間间處处傾倾無无沒没僅仅別别隻只衹只減减勻匀穩稳線线圖图張张飛飞駛驶過过來来還还會会"
     "換换給给說说設设寬宽橫横豎竖隱隐顯显場场極极於于頂顶門门臉脸燈灯漸渐離离獨独剛刚魚鱼鳥鸟葉叶滾滚"
     "響响紅红綠绿藍蓝黃黄烏乌條条細细慣惯練练聽听覺觉見见觀观驚惊層层氣气濤涛暉晖滿满濃浓淚泪戰战歡欢"
+    "銷销復复顏颜銀银調调聲声號号強强結结現现節节鐘钟麼么話话寫写舊旧樣样額额電电種种當当廣广閃闪爍烁"
+    "級级幾几遲迟確确語语選选擇择項项頁页齊齐彈弹稱称際际據据檔档備备錄录屬属擊击歸归"
 )
-_TRADITIONAL = {ord(t): s for t, s in zip(_PAIRS[::2], _PAIRS[1::2], strict=True)}
+TRADITIONAL = {ord(t): s for t, s in zip(_PAIRS[::2], _PAIRS[1::2], strict=True)}
 
 _EN_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
              "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -40,7 +42,7 @@ _CN_NUMBER = re.compile(r"(百分之)?([零一二两三四五六七八九十百]
 
 def normalise(text: str) -> str:
     """``text`` in one form: NFKC width, lower case, simplified characters, digits for number words."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL).lower()
+    text = unicodedata.normalize("NFKC", text).translate(TRADITIONAL).lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-").replace("\u2014", "-")
     text = _EN_NUMBER.sub(_english_number, text)
     text = _FRACTION.sub(lambda m: f"by {_FRACTIONS[m[1]]}%", text)
