@@ -13,7 +13,7 @@ from typing import Any
 from ... import safezones
 from .. import drafts
 from ..drafts import Draft
-from .edit import Ask, Edit, fmt, seconds
+from .edit import Answer, Ask, Edit, fmt, seconds
 from .edit_words import DEGREE_INDEX, STEPS
 
 MOODS = ("lo-fi", "upbeat", "calm", "cinematic")
@@ -272,8 +272,8 @@ def move(draft: Draft, text_id: str, way: str, degree: str | None, fraction: flo
         raise Ask(f"{_name(seg)} fills the safe zone's height: make it smaller to move it.")
     nx = round(min(max(x + dx, x_range[0]), x_range[1]), 3)
     ny = round(min(max(y + dy, y_range[0]), y_range[1]), 3)
-    if (nx, ny) == (round(x, 3), round(y, 3)) or (dx and nx == round(x, 3)) or (dy and ny == round(y, 3)):
-        raise Ask(f"{_name(seg)} is already as far {way} as the safe zone of {zone.label} allows.")
+    if (nx - x) * dx <= 0 and (ny - y) * dy <= 0:  # already at the zone's edge that way (or past it)
+        raise Answer(f"{_name(seg)} is already as far {way} as the safe zone of {zone.label} allows.")
     old = seg.get("pos", "bottom")
     seg["pos"] = [nx, ny]
     return Edit(out, f"Moved {_name(seg)} {way}: {_where(old)} → {_where(seg['pos'])}.", (f"text:{text_id}",))

@@ -20,8 +20,13 @@ _NUM = r"(\d+(?:\.\d+)?)"
 _AMOUNTS = (
     ("pika", r"-motion\s+(\d)"),
     ("focusat", rf"focus(?:ed)? at {_NUM}\s*% {_NUM}\s*%"),
-    ("length", r"(?<![a-z])(?:over|in|during|within|for|across|lasting)(?: the (?:first|last|next))?\s+"
+    ("length", r"(?<![a-z])(?:over|in|during|within|for|across|lasting|that lasts|which lasts|taking|"
+               r"that takes|which takes)(?: the (?:first|last|next))?(?: about| around| roughly)?\s+"
                rf"{_NUM}\s*(?:s|secs?|seconds?)(?![a-z])"),
+    # "a 6-second push-in", "3s pan left": a length said before its move.
+    ("length", rf"{_NUM}\s*-?\s*(?:s|secs?|seconds?)(?:\s*-?\s*long)?(?=[\s-]+(?:[a-z]+[\s-]+){{0,2}}?"
+               r"(?:zoom|pan|tilt|push|pull|dolly|truck|track|crane|boom|orbit|roll|rotat|spin|drift|slide|"
+               r"glide|move|shot|crash|whip|arc|pedestal|ken burns|reveal|scroll|camera))"),
     ("length", rf"(?:在?前|用){_NUM}\s*秒钟?(?:之?内)?|{_NUM}\s*秒钟?之?内"),
     ("pct", rf"{_NUM}\s*(?:%|percent(?![a-z])|per cent(?![a-z])|pct(?![a-z]))"),
     ("factor", rf"{_NUM}\s*(?:x(?![a-z])|×|times(?![a-z])|倍)"),
@@ -74,11 +79,12 @@ def _tables() -> tuple[dict[tuple[str, ...], tuple[_Entry, bool]], dict[str, _En
         if not phrase.isascii():
             chinese[phrase] = entry
             continue
-        words = tuple(re.split(r"[\s-]+", phrase))
-        english.setdefault(words, (entry, False))
-        if kind == "verb":
+        english.setdefault(tuple(re.split(r"[\s-]+", phrase)), (entry, False))
+    for phrase, kind, meaning in VOCABULARY:  # a row of its own wins over a verb's form ("sweeping")
+        if kind == "verb" and phrase.isascii():
+            words = tuple(re.split(r"[\s-]+", phrase))
             for form in _forms(words[0]) - {words[0]}:
-                english.setdefault((form, *words[1:]), (entry, True))
+                english.setdefault((form, *words[1:]), (("move", meaning, phrase), True))
     return english, chinese, max(map(len, english)), max(map(len, chinese))
 
 

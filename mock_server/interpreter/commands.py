@@ -29,9 +29,12 @@ _TAIL = re.compile(
 _PUNCTUATION = re.compile(r"[.,!?;:。，！？；：~…\"“”'’()（）]")
 
 
+_KINDS = ("undo-all", "undo", "redo", "restore", "again")
+
+
 @dataclass(frozen=True)
 class Command:
-    kind: str  # undo, redo, undo-all, again
+    kind: str  # undo, redo, undo-all, restore (redo after an undo, else undo), again
     count: int
     phrase: str
 
@@ -42,7 +45,7 @@ def read(sentence: str) -> Command | None:
     low = raw
     for hit in sorted(lexicon.find("politeness", low), key=lambda h: h.start, reverse=True):
         low = low[:hit.start] + " " + low[hit.end:]
-    for kind in ("undo-all", "undo", "redo", "again"):  # a whole phrase first: "actually keep it"
+    for kind in _KINDS:  # a whole phrase first: "actually keep it"
         if any(h.start == 0 and h.end == len(raw) for h in lexicon.find(kind, raw)):
             return Command(kind, 1, raw)
     count = 1
@@ -53,7 +56,7 @@ def read(sentence: str) -> Command | None:
     low = " ".join(low.split())
     if not low:
         return None
-    for kind in ("undo-all", "undo", "redo", "again"):
+    for kind in _KINDS:
         for hit in lexicon.find(kind, low):
             if hit.start != 0:
                 continue
@@ -78,3 +81,15 @@ def leading(sentence: str) -> tuple[Command, str] | None:
     if command is None or command.kind == "again" or not rest.strip():
         return None
     return command, rest.strip()
+
+
+_TRAILING = re.compile(rf"^(?P<head>.+){_STOP}\s*(?P<tail>[^,.;!?，。；！？]+?)\s*{_STOP}*$")
+
+
+def trailing(sentence: str) -> tuple[str, Command] | None:
+    """Words, then a command: "that's worse, undo", "never mind, redo" (the words before, and the command)."""
+    m = _TRAILING.match(sentence)
+    if m is None:
+        return None
+    command = read(m["tail"])
+    return None if command is None else (m["head"], command)

@@ -40,8 +40,13 @@ _PLATFORMS = [
     (re.compile(r"\b(?:youtube|landscape|widescreen|horizontal)\b|横屏|横版|宽屏"), "16:9"),
 ]
 _ASPECTWORD = re.compile(r"\b(?:aspect|ratio|format|make it|for|crop|back to|switch|change|convert|go|"
-                         r"turn it|into|reformat|make)\b|比例|改成|换成|变成|恢复|切换|改为")
-_DURATIONWORD = re.compile(r"\b(?:duration|long|length|lasts?|seconds? long|make it|clip|video)\b|时长|视频")
+                         r"turn it|into|reformat|make)\b|比例|改成|换成|变成|恢复|切换|改为|改回|"
+                         r"换回|调回|变回|回到")
+_DURATIONWORD = re.compile(r"\b(?:duration|long|length|lasts?|seconds? long|make|clip|video|whole thing)\b|"
+                           r"时长|视频")
+_EARLIER = re.compile(r"(?<![a-z])(?:original|previous|old|before|earlier|first|last)(?![a-z])|"
+                      r"原来|之前|原始|最初|一开始|以前")
+_ASPECT_NOUN = re.compile(r"(?<![a-z])(?:aspect|ratio|format|size|orientation|shape)(?![a-z])|比例|画幅|尺寸")
 _SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?|秒)(?![a-z])")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _MOVE_LENGTH = re.compile(r"\b(?:over|from|for|in|during|within|across)(?: the (?:first|last|next))?\s*$"
@@ -66,8 +71,9 @@ def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history
     unanswered: Ask | None = None
     said: list[tuple[str, ...]] = []
     for request in asked:
-        if request.op == "relative" and request.options in said and not request.mention.kinds:
-            continue  # "too fast, slow it down": one wish, said twice
+        if request.op == "relative" and not request.mention.kinds and (
+                request.options in said or (request.options == ("smooth",) and ("speed -",) in said)):
+            continue  # "too fast, slow it down", "slower and smoother": one wish, said twice
         said.append(request.options)
         context = Context(last or history.last, (*recent, *history.recent))
         try:
@@ -90,7 +96,7 @@ def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history
             recent = (*edit.touched, *recent)
     if rest:
         text = sentence if len(rest) == len(clauses) else ", ".join(rest)
-        edits += _absolute(text, current, library)
+        edits += _absolute(text, current, library, history)
     if not edits and unanswered is not None:
         raise unanswered
     return edits
@@ -100,7 +106,7 @@ def _quoted(s: str) -> list[str]:
     return [unquote(next(g for g in m.groups() if g is not None)) for m in _QUOTE_ANY.finditer(s)]
 
 
-def _absolute(s: str, draft: Draft, library: Sequence[dict[str, Any]]) -> list[Edit]:
+def _absolute(s: str, draft: Draft, library: Sequence[dict[str, Any]], history: History) -> list[Edit]:
     """What needs no reference: the aspect, the duration, music and text by keyword, the camera moves."""
     quotes = _quoted(s)
     bare = _QUOTE_ANY.sub(" ", s)
@@ -118,12 +124,13 @@ def _absolute(s: str, draft: Draft, library: Sequence[dict[str, Any]]) -> list[E
         edits.append(edit)
         current = edit.draft
 
-    if aspect := free_aspect(unquoted):
+    if aspect := free_aspect(unquoted) or _aspect_before(unquoted, current, history):
         push(ACTIONS["aspect"](current, library, [aspect]))
     # "over 3s" times a move and "from 1s for 2s" places a text: neither is the clip's duration.
     lengths = [m for m in _SECONDS.finditer(unquoted)
                if not _MOVE_LENGTH.search(unquoted[:m.start()])
-               and not unquoted[m.end():].startswith(("内", "钟内", "之内"))]
+               and not unquoted[m.end():].startswith(("内", "钟内", "之内"))
+               and not (camera.moves and camera.length_s == float(m[1]))]  # the move's, not the clip's
     if _DURATIONWORD.search(unquoted) and lengths and not (quotes and _TEXTWORD.search(unquoted)):
         push(ACTIONS["duration"](current, library, [lengths[0][1]]))
     if _MUSIC.search(unquoted):
@@ -229,6 +236,17 @@ def _retime(draft: Draft, camera: Reading) -> Edit:
     out = drafts.set_motion(draft, current)
     return Edit(out, "Changed the camera motion: " + ", ".join(parts) + ".",
                 tuple(f"motion:{a}" for a in _axes(current)), motion=True)
+
+
+def _aspect_before(low: str, draft: Draft, history: History) -> str | None:
+    """"Back to the original aspect ratio" (the session's first), "the previous format" (the last other)."""
+    if not (_EARLIER.search(low) and _ASPECT_NOUN.search(low)):
+        return None
+    current = draft.get("m", {}).get("aspect")
+    aspects = [s.before.get("m", {}).get("aspect") for s in history.done]
+    if re.search(r"original|first|原来|原始|最初|一开始", low):
+        return aspects[0] if aspects and aspects[0] != current else None
+    return next((a for a in reversed(aspects) if a != current), None)
 
 
 def free_aspect(low: str) -> str | None:

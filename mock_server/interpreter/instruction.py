@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from . import commands, free_text
@@ -52,6 +52,11 @@ def interpret(text: str, draft: dict[str, Any], library: Sequence[dict[str, Any]
         command = None if is_canonical(sentence) else commands.read(sentence)
         if command is not None:
             return _command(command, text, draft, library, history)
+        if (last := commands.trailing(sentence)) is not None:
+            # "that's worse, undo", "never mind, redo": the words before only comment on the command
+            head, command = last
+            if commands.read(head) is not None or not interpret(head, draft, library, history).understood:
+                return _command(command, text, draft, library, history)
         if (first := commands.leading(sentence)) is not None:  # "undo that and pan left instead"
             command, rest = first
             undone = _command(command, text, draft, library, history)
@@ -96,6 +101,8 @@ def _done(text: str, draft: dict[str, Any], edits: list[Edit], history: History)
 
 def _command(command: commands.Command, text: str, draft: dict[str, Any], library: Sequence[dict[str, Any]],
              history: History) -> Interpretation:
+    if command.kind == "restore":  # "put it back": what was just undone, else what the last change did
+        command = replace(command, kind="redo" if history.undone else "undo")
     if command.kind == "again":
         if not history.done:
             return _answer("There is no earlier change to do again.", draft, history)

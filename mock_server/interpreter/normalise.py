@@ -30,10 +30,13 @@ _EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "
 _EN_NUMBER = re.compile(
     r"\b(?:(?P<tens>" + "|".join(_EN_TENS) + r")(?:[\s-](?P<ones>" + "|".join(list(_EN_UNITS)[1:10]) +
     r"))?|(?P<unit>" + "|".join(_EN_UNITS) + r")|(?P<hundred>a hundred|one hundred))"
-    r"(?P<half> and a half)?(?=\s*(?:%|percent|per cent|degrees?|deg\b|seconds?|secs?\b|times\b|x\b))")
+    r"(?P<half> and a half)?(?=[\s-]*(?:%|percent|per cent|degrees?|deg\b|seconds?|secs?\b|times\b|x\b))")
 # "Zoom in by a quarter": the fractions people say, as percentages.
 _FRACTIONS = {"a quarter": 25, "quarter": 25, "a third": 33.3, "half": 50, "a half": 50, "a tenth": 10}
-_FRACTION = re.compile(r"\bby (" + "|".join(sorted(_FRACTIONS, key=len, reverse=True)) + r")\b")
+_FRACTION = re.compile(r"\bby (?:about |around |roughly |approximately |nearly |almost |some )?("
+                       + "|".join(sorted(_FRACTIONS, key=len, reverse=True)) + r")\b")
+# "approx. 8%": the abbreviation's dot does not end the sentence.
+_ABBREVIATION = re.compile(r"\b(approx|ca|appr|est|abt)\.")
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
 _CN_NUMBER = re.compile(r"(百分之)?([零一二两三四五六七八九十百]+(?:点[零一二三四五六七八九]+)?)"
@@ -44,6 +47,7 @@ def normalise(text: str) -> str:
     """``text`` in one form: NFKC width, lower case, simplified characters, digits for number words."""
     text = unicodedata.normalize("NFKC", text).translate(TRADITIONAL).lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-").replace("\u2014", "-")
+    text = _ABBREVIATION.sub(r"\1", text)
     text = _EN_NUMBER.sub(_english_number, text)
     text = _FRACTION.sub(lambda m: f"by {_FRACTIONS[m[1]]}%", text)
     return _CN_NUMBER.sub(_chinese_number, text)

@@ -352,8 +352,8 @@ def _value(request: Request, draft: Draft, context: Context) -> list[Edit] | Non
     if op == "fade":
         return [_fade(request, draft, context)]
     if op == "speed" or op == "amount":
-        if not _names_motion(request, context, draft):
-            return None
+        if not _names_motion(request, context, draft) or not exists("motion", draft):
+            return None  # "a zoom of about 3%" of a still image: the camera grammar's
         thing = resolve(("motion",), mention, draft, context, "set")[0]
         value = numbers["percent"] / 100 if op == "amount" else None
         return [cam.set_amount(draft, thing, value, request.value if op == "speed" else None)]
@@ -367,6 +367,8 @@ def _value(request: Request, draft: Draft, context: Context) -> list[Edit] | Non
     edits: list[Edit] = []
     current = draft
     for thing in things:
+        if op == "colour" and not request.value:
+            raise Answer("Which colour? For example: \"make the title yellow\" or \"color it #FFCC00\".")
         if op == "colour":
             edit = media.colour(current, thing.text_id, request.value, request.options[0])
         elif op == "content":
@@ -397,6 +399,10 @@ def _fade(request: Request, draft: Draft, context: Context) -> Edit:
             "music" not in mention.kinds and any(t.startswith("text:") for t in context.last)):
         thing = resolve(("text",), mention, draft, context, "fade")[0]
         return media.text_fade(draft, thing.text_id, ms or media.DEFAULT_TEXT_FADE_MS)
+    if request.value == "both":
+        faded_in = media.fade(draft, "in", ms)
+        out = media.fade(faded_in.draft, "out", ms)
+        return Edit(out.draft, f"{faded_in.summary} {out.summary}", ("music",))
     return media.fade(draft, request.value, ms)
 
 

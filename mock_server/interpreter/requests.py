@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from ..drafts import Draft
 from . import lexicon
+from .camera import read_camera
 from .normalise import TRADITIONAL, normalise
 from .references import AXES, Mention, read_mention
 
@@ -43,8 +44,11 @@ _CAMERA_MOVE = re.compile(r"(?<![a-z])(?:zoom|pan|tilt|dolly|push|pull|truck|cra
                           r"|推|拉|摇|旋转|缩放|平移")
 _CAMERA_DIRECTION = re.compile(r"(?<![a-z])(in|out|left|right|up|down|clockwise|counterclockwise|"
                                r"anticlockwise|counter clockwise)(?![a-z])|向左|向右|向上|向下|左|右")
-_PLACE_WORDS = re.compile(r"(?<![a-z])(?:to|at|on|in|into|towards?)\s+(?:the\s+)?(top|bottom|center|centre|"
-                          r"middle)(?![a-z])|(?:移到|放到|放在|到|在)(顶部|底部|中间|上方|下方|中央)")
+_PLACE_WORDS = re.compile(r"(?<![a-z])(?:to|at|on|in|into|towards?)\s+(?:the\s+)?(?:very\s+)?"
+                          r"(top|bottom|center|centre|middle)(?![a-z])|(?:移到|放到|放在|到|在|移至|放)"
+                          r"(顶部|底部|中间|上方|下方|中央|上面|下面|上边|下边|顶端|底端|正中)")
+_PLACE_OF = {"顶部": "top", "上方": "top", "上面": "top", "上边": "top", "顶端": "top", "底部": "bottom",
+             "下方": "bottom", "下面": "bottom", "下边": "bottom", "底端": "bottom"}
 _CONTENT_TO = re.compile(r"(?<![a-z])(?:to|into|so it says|to say|to read|so it reads|say|says|read|reads|"
                          r"saying|with)\s+(?P<rest>.+)$|(?:改成|改为|换成|改写成|写成|变成)(?P<zh>.+)$")
 _SPEED_WORD = re.compile(r"(?<![a-z])(slow|slowly|gentle|subtle|medium|moderate|fast|quick|quickly|rapid)"
@@ -54,7 +58,7 @@ _SPEED_OF = {"slow": "slow", "slowly": "slow", "gentle": "slow", "subtle": "slow
              "缓慢": "slow", "慢速": "slow", "中速": "medium", "快速": "fast"}
 _SMALL_CHANGE = re.compile(r"一点|点$|些")
 _TIME_VERBS = re.compile(r"(?<![a-z])(?:appear|appears|show up|shows up|come in|comes in|pop up|pops up|"
-                         r"start|starts|begin|begins|kick in|come on|出现|开始|显示)(?![a-z])")
+                         r"start|starts|begin|begins|kick in|come on|出现|开始)(?![a-z])")
 _END_VERBS = re.compile(r"(?<![a-z])(?:until|till|disappear|disappears|end|ends|finish|finishes|stop|stops|"
                         r"hide|go away|goes away|vanish|by)(?![a-z])|消失|结束|停")
 _TO_NUMBER = re.compile(r"(?<![a-z])(?:to|at|into|until|till)\s+(?:about\s+|around\s+)?\d|(?:到|为|成)\d")
@@ -70,6 +74,28 @@ _FADE = re.compile(r"(?<![a-z])fad(?:e|es|ed|ing)(?:[\s-]+(?:the|it|this|that|mu
                    r"title|text|caption|bgm))*[\s-]+(in|out|away)(?![a-z])")
 # Verbs that remove only what they name: "no, make it faster", "stop at 3s", "不要那么快".
 _BARE_VERBS = ("no", "stop", "cut", "without", "don't want", "don't need", "不要", "去")
+# "Speed that up", "turn the music down a bit", "tone it down": a verb and its particle around the thing.
+_PHRASAL = re.compile(r"(?<![a-z])(speed|slow|turn|crank|pump|tone|dial|bring|calm)\s+"
+                      r"(?:(?!camera|lens|view|shot)[a-z']+\s+){0,3}?(up|down|back)(?![a-z])")
+_PHRASAL_MEANS = {("speed", "up"): ("speed +",), ("slow", "down"): ("speed -",),
+                  ("turn", "up"): ("volume +",), ("turn", "down"): ("volume -",),
+                  ("crank", "up"): ("volume +",), ("pump", "up"): ("volume +",),
+                  ("tone", "down"): ("speed -", "volume -"), ("dial", "back"): ("speed -", "volume -"),
+                  ("dial", "down"): ("speed -", "volume -"), ("bring", "up"): ("volume +", "up"),
+                  ("bring", "down"): ("volume -", "down"), ("calm", "down"): ("speed -", "volume -")}
+_UP_VERB = re.compile(r"(?<![a-z])(?:show|shows|pop|pops|come|comes|set|end|line|light|fire|start|speed|turn|"
+                      r"pump|crank|bring|bringing)\s+(?:[a-z']+\s+){0,3}$")
+_COLOUR_WORD = re.compile(r"(?<![a-z])(?:colou?r|colou?rs)(?![a-z])|颜色")
+_BARE_VOLUME = re.compile(r"(?:volume|音量)\D{0,12}?(\d+(?:\.\d+)?)"
+                          r"(?!\s*(?:s|secs?|seconds?|秒|px|x))")
+_SIZE_WORD = re.compile(r"(?<![a-z])(small|smaller|big|large|huge|giant|tiny)(?![a-z])|"
+                        r"(大号|小号|大字|小字)")
+_SIZE_OF = {"small": 48, "tiny": 32, "big": 96, "large": 96, "huge": 128, "giant": 128, "大号": 96,
+            "大字": 96, "小号": 48, "小字": 48}
+_DEFINITE = re.compile(r"(?<![a-z])(?:the|this|that|these|those|its)\s+(?:[a-z]+\s+)?(?:title|text|caption|"
+                       r"headline|subtitle|words|label|overlay)s?(?![a-z])|(?<![a-z])(?:it|them)(?![a-z])|"
+                       r"把(?:标题|字幕|文字)|(?:标题|字幕|文字)(?:的|要|放|显示|时间)")
+_BOTH_FADES = re.compile(r"in\s+and\s+out|淡入淡出|渐入渐出")
 _SAYS = re.compile(r"(?<![a-z])(?:say|says|read|reads|saying|reading)(?![a-z])")
 _STILL = re.compile(r"(?<![a-z])(?:still|static|steady|fixed|locked|stationary|as it is|the same)(?![a-z])|"
                     r"固定|不动|静止")
@@ -106,7 +132,7 @@ class Request:
 def split(sentence: str) -> list[Clause]:
     """The clauses of ``sentence``; quoted text stays whole, in the clause that holds it."""
     masked = _QUOTE.sub(lambda m: "\x00" * len(m[0]), sentence)
-    reading = _PROTECTED.sub(lambda m: m[0].replace(" ", "\x01"), masked.translate(TRADITIONAL).lower())
+    reading = _PROTECTED.sub(lambda m: m[0].replace("and", "&&&"), masked.translate(TRADITIONAL).lower())
     clauses, start = [], 0
     for m in [*_SPLIT.finditer(reading), None]:
         end = m.start() if m else len(sentence)
@@ -142,8 +168,11 @@ def parse(clause: Clause, draft: Draft) -> Request:
         fading = _FADE.search(low)
         request.op = "fade"
         request.value = "in" if "fade-in" in verbs or (fading and fading[1] == "in") else "out"
-    elif options := _relative(low):
-        request.op, request.options = "relative", options
+        if _BOTH_FADES.search(low):
+            request.value = "both"  # "fade in and out", 淡入淡出
+    elif (relative := _relative(low))[0]:
+        request.op, request.options = "relative", relative[0]
+        request.degree = request.degree or relative[1]
         request.absolute = bool(_TO_NUMBER.search(low))
         said = lexicon.find("change", low)
         if request.degree is None and any(_SMALL_CHANGE.search(h.phrase) for h in said):
@@ -161,6 +190,9 @@ def _removes(low: str, verb: lexicon.Hit, request: Request) -> bool:
         return False  # "stop at 3s", "cut 2 seconds": a time, not a removal
     after = low[verb.end:]
     things = lexicon.find("target", after) or lexicon.find("ref", after)
+    if not things and (moves := read_camera(after).moves):  # "不要放大了", "no more zooming in"
+        request.mention.kinds += [m.axis for m in moves]
+        return True
     if not things and verb.phrase in _BARE_VERBS:
         return False
     return bool(things or request.mention.texts or request.mention.ordinal or request.clause.quotes
@@ -168,27 +200,38 @@ def _removes(low: str, verb: lexicon.Hit, request: Request) -> bool:
 
 
 def _degree(low: str) -> str | None:
+    """The degree word of the clause, not one inside a relative word ("the other way", "too much")."""
+    turns = lexicon.find("turn", low)
     taken = [(h.start, h.end) for kind in ("change", "turn", "mood") for h in lexicon.find(kind, low)]
+    taken += [(h.start, h.end) for h in lexicon.find("adjective", low)
+              if any(0 <= h.start - t.end <= 1 for t in turns)]
     for hit in lexicon.find("degree", low):
         if not any(s < hit.end and hit.start < e for s, e in taken):
             return hit.meaning
     return None
 
 
-def _relative(low: str) -> tuple[str, ...]:
-    """The parameters a relative word of the clause may mean (the first word wins)."""
+def _relative(low: str) -> tuple[tuple[str, ...], str | None]:
+    """The parameters a relative word of the clause may mean (the first word wins), and the degree its
+    words imply ("way too loud": much quieter)."""
     turns = lexicon.find("turn", low)
-    adjectives = lexicon.find("adjective", low)
-    for adjective in adjectives:
+    for adjective in lexicon.find("adjective", low):
         turn = next((t for t in turns if 0 <= adjective.start - t.end <= 1), None)
         if turn is not None:
             options = tuple(adjective.meaning.split("|"))
-            return tuple(_invert(o) for o in options) if turn.meaning == "invert" else options
+            how, *degree = turn.meaning.split()
+            if how == "invert":
+                options = tuple(_invert(o) for o in options)
+            return options, next(iter(degree), None)
+    if (m := _PHRASAL.search(low)) and (m[1], m[2]) in _PHRASAL_MEANS:
+        return _PHRASAL_MEANS[(m[1], m[2])], None
     moods = lexicon.find("mood", low)
-    changes = [h for h in lexicon.find("change", low) if not any(m.start <= h.start < m.end for m in moods)]
+    changes = [h for h in lexicon.find("change", low) if not any(m.start <= h.start < m.end for m in moods)
+               and not (moods and h.phrase in ("more", "less"))  # "something more cinematic": a mood
+               and not (h.phrase == "up" and _UP_VERB.search(low[:h.start]))]  # "show up at 2s"
     if _CAMERA_MOVE.search(low):  # "tilt up more": "up" is the move's direction, "more" the change
         changes = [h for h in changes if h.meaning not in ("up", "down", "left", "right")]
-    return tuple(changes[0].meaning.split("|")) if changes else ()
+    return (tuple(changes[0].meaning.split("|")) if changes else ()), None
 
 
 def _invert(option: str) -> str:
@@ -201,7 +244,7 @@ def _invert(option: str) -> str:
 
 def _numbers(low: str) -> dict[str, float]:
     numbers: dict[str, float] = {}
-    if m := PERCENT.search(low):
+    if m := PERCENT.search(low) or _BARE_VOLUME.search(low):
         numbers["percent"] = float(m[1])
     if seconds := SECONDS.findall(low):
         numbers["seconds"] = float(seconds[0])
@@ -221,7 +264,8 @@ def _value(request: Request, verbs: dict[str, lexicon.Hit]) -> None:
     colours = lexicon.find("colour", low)
     hex_colour = HEX.search(low)
     moods = lexicon.find("mood", low)
-    adds = "add" in verbs or re.match(r"\s*(?:title|caption|text|标题|字幕|文字)\s*[:：]", low)
+    adds = "add" in verbs or bool(re.match(r"\s*(?:title|caption|text|标题|字幕|文字)\s*[:：]", low)) or (
+        "show" in verbs and (request.clause.quotes or not _DEFINITE.search(low)))
     if adds and ("music" in kinds or (moods and not kinds)):
         request.op = "add-music"
         request.value = moods[0].meaning if moods else ""
@@ -236,6 +280,9 @@ def _value(request: Request, verbs: dict[str, lexicon.Hit]) -> None:
     if (content := _new_content(request)) is not None:
         request.op, request.value = "content", content
         return
+    if not (colours or hex_colour) and _COLOUR_WORD.search(low) and ("text" in kinds or mention.ref):
+        request.op = "colour"  # "change the colour of the title": the reply asks which colour
+        return
     if colours or hex_colour:
         request.op = "colour"
         request.value = hex_colour[0].upper() if hex_colour else colours[0].meaning
@@ -245,7 +292,7 @@ def _value(request: Request, verbs: dict[str, lexicon.Hit]) -> None:
         request.op, request.value = "mood", moods[0].meaning
         return
     if m := _PLACE_WORDS.search(low):
-        place = m[1] or {"顶部": "top", "上方": "top", "底部": "bottom", "下方": "bottom"}.get(m[2], "center")
+        place = m[1] or _PLACE_OF.get(m[2], "center")
         request.op, request.value = "place", {"centre": "center", "middle": "center"}.get(place, place)
         return
     if "percent" in numbers and (kinds & {"music"} or not kinds & {*AXES, "motion", "text", "clip"}):
@@ -253,6 +300,10 @@ def _value(request: Request, verbs: dict[str, lexicon.Hit]) -> None:
         return
     if "px" in numbers:
         request.op = "size"
+        return
+    if (m := _SIZE_WORD.search(low)) and ("set" in verbs or "text" in kinds) and not _CAMERA_MOVE.search(low):
+        request.op = "size"  # "make it big": the size a new title of that word gets
+        request.numbers["px"] = float(_SIZE_OF[m[1] or m[2]])
         return
     if "percent" in numbers and kinds & {*AXES, "motion"} and not _CAMERA_DIRECTION.search(low):
         request.op = "amount"

@@ -34,8 +34,8 @@ _MARKERS = (
 _COLOURS = "|".join(sorted((re.escape(p) for p in lexicon.phrases("colour") if p.isascii()), key=len,
                           reverse=True))
 _END = re.compile(
-    r"(?i)\s*[,;.!?]|\s+(?:at|on|in|to|near|across|along)\s+(?:the\s+)?(?:very\s+)?(?:top|bottom|center|"
-    r"centre|middle|upper|lower)\b|\s+(?:from|at|for|until|till|starting|after|during|between|over|lasting|"
+    r"(?i)\s*[,;.!?]|(?:^|\s+)(?:at|on|in|to|near|across|along)\s+(?:the\s+)?(?:very\s+)?(?:top|bottom|center|"
+    r"centre|middle|upper|lower)\b|(?:^|\s+)(?:from|at|for|until|till|starting|after|during|between|over|lasting|"
     r"in the)\s+(?:the\s+)?(?:first|last|next|whole|entire|full|end|start|beginning|opening|\d|one|two|three|"
     r"four|five|six|seven|eight|nine|ten)\b|\s+in\s+(?:#[0-9a-f]{6}|" + _COLOURS + r")\b|\s+colou?red\b|"
     r"\s+(?:in\s+)?(?:size|font size)\s+\d|\s+\d+\s*(?:px|pixels)\b|\s+(?:with|and)\s+(?:a\s+)?(?:box|fade|"
@@ -112,7 +112,8 @@ def _span(low: str, clip: int) -> tuple[int, int]:
     start = 0
     if len(ms) >= 2 and re.search(r"(?:from|between|从)\s*\d", low):
         return ms[0], max(ms[1] - ms[0], 0)
-    if ms and re.search(rf"(?:at|from|after|starting(?: at)?|begin(?:ning)? at|在|第)\s*{_S}", low):
+    if ms and (re.search(rf"(?:at|from|after|starting(?: at)?|begin(?:ning)? at|在|第|从)\s*{_S}", low)
+               or re.search(rf"{_S}\s*(?:开始|出现|后)", low)):
         start = ms.pop(0)
     if re.search(r"until the end|till the end|to the end|到结尾|到最后", low):
         return start, clip - start
