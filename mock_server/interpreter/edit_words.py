@@ -138,6 +138,7 @@ EDIT_WORDS: tuple[Row, ...] = (
     # --- plain words that "too", "more", "less", "not so" make relative ---
     ("fast", "adjective", "speed +"), ("quick", "adjective", "speed +"), ("rapid", "adjective", "speed +"),
     ("slow", "adjective", "speed -"), ("subtle", "adjective", "speed -"), ("gentle", "adjective", "speed -"),
+    ("gradual", "adjective", "speed -"), ("visible", "adjective", "amount +"),
     ("dramatic", "adjective", "speed +"), ("intense", "adjective", "speed +"),
     ("dynamic", "adjective", "speed +"), ("aggressive", "adjective", "speed +"),
     ("energetic", "adjective", "speed +"), ("strong", "adjective", "amount +"),

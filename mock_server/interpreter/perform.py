@@ -53,6 +53,8 @@ def perform(request: Request, draft: Draft, context: Context) -> list[Edit] | No
         return None
     if op == "keep":
         return []
+    if op == "keep-only":
+        return _keep_only(request, draft, context)
     if op == "relative":
         return _relative(request, draft, context)
     if op == "remove":
@@ -289,6 +291,23 @@ def _remove(request: Request, draft: Draft, context: Context) -> list[Edit]:
     return edits
 
 
+def _keep_only(request: Request, draft: Draft, context: Context) -> list[Edit]:
+    """"Only keep the zoom", "keep just the first title": the others of their kind go."""
+    mention = request.mention
+    axes = [k for k in mention.kinds if k in AXES]
+    if axes:
+        others = tuple(a for a in motion_axes(draft) if a not in axes)
+        return [cam.remove_axes(draft, Thing("motion", others))] if others else []
+    kept = {t.text_id for t in resolve(("text",), mention, draft, context, "keep")}
+    edits: list[Edit] = []
+    current = draft
+    for segment in text_segments(draft):
+        if segment["id"] not in kept:
+            edits.append(media.remove_text(current, segment["id"]))
+            current = edits[-1].draft
+    return edits
+
+
 def _from_last(context: Context, draft: Draft) -> list[Thing]:
     things = [Thing("text", text_id=t.split(":", 1)[1]) for t in context.last if t.startswith("text:")
               and any(sg["id"] == t.split(":", 1)[1] for sg in text_segments(draft))]
@@ -343,6 +362,10 @@ def _value(request: Request, draft: Draft, context: Context) -> list[Edit] | Non
             return [_add_music(request, draft)] if "music" in mention.kinds else None
         return [media.mood(draft, request.value)]
     if op == "volume":
+        touched = {t.split(":", 1)[0] for t in context.last}
+        if "motion" in touched and "music" not in mention.kinds and exists("motion", draft):
+            thing = resolve(("motion",), mention, draft, context, "set")[0]  # "make it 30%" of a zoom
+            return [cam.set_amount(draft, thing, numbers["percent"] / 100, None)]
         if not exists("music", draft):
             if "music" not in mention.kinds:
                 return None

@@ -96,6 +96,7 @@ _DEFINITE = re.compile(r"(?<![a-z])(?:the|this|that|these|those|its)\s+(?:[a-z]+
                        r"headline|subtitle|words|label|overlay)s?(?![a-z])|(?<![a-z])(?:it|them)(?![a-z])|"
                        r"把(?:标题|字幕|文字)|(?:标题|字幕|文字)(?:的|要|放|显示|时间)")
 _BOTH_FADES = re.compile(r"in\s+and\s+out|淡入淡出|渐入渐出")
+_TEXT_WORD = re.compile(r"标题|字幕|文字|文案|字体|字号|标语|(?<![a-z])(?:title|text|caption|font)")
 _SAYS = re.compile(r"(?<![a-z])(?:say|says|read|reads|saying|reading)(?![a-z])")
 _STILL = re.compile(r"(?<![a-z])(?:still|static|steady|fixed|locked|stationary|as it is|the same)(?![a-z])|"
                     r"固定|不动|静止")
@@ -180,7 +181,8 @@ def parse(clause: Clause, draft: Draft) -> Request:
     else:
         _value(request, verbs)
     if request.op is None and "keep" in verbs and not request.mention.empty and not _STILL.search(low):
-        request.op = "keep"
+        # "keep the music" protects it; "only keep the zoom" removes the other moves
+        request.op = "keep-only" if re.search(r"(?<![a-z])(?:only|just)(?![a-z])|只", low) else "keep"
     return request
 
 
@@ -231,6 +233,8 @@ def _relative(low: str) -> tuple[tuple[str, ...], str | None]:
                and not (h.phrase == "up" and _UP_VERB.search(low[:h.start]))]  # "show up at 2s"
     if _CAMERA_MOVE.search(low):  # "tilt up more": "up" is the move's direction, "more" the change
         changes = [h for h in changes if h.meaning not in ("up", "down", "left", "right")]
+    if not _TEXT_WORD.search(low):  # 放大/缩小 alone are the camera's zoom in and out, "bigger" of a title
+        changes = [h for h in changes if h.phrase not in ("放大", "缩小")]
     return (tuple(changes[0].meaning.split("|")) if changes else ()), None
 
 
