@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from .clauses import Clause, Token, split
@@ -114,6 +115,7 @@ class _State:
     loose_speeds: list[tuple[int, str]] = field(default_factory=list)  # (clause index, speed)
 
 
+@lru_cache(maxsize=1024)  # pure: the free-text reading and its fallbacks ask about the same words
 def read_camera(text: str) -> Reading:
     """Read the camera moves of free ``text`` (quoted content already taken out by the caller). Pure."""
     state = _State()

@@ -89,6 +89,15 @@ def _tables() -> tuple[dict[tuple[str, ...], tuple[_Entry, bool]], dict[str, _En
 
 
 @lru_cache(maxsize=1)
+def _lengths() -> dict[str, tuple[int, ...]]:
+    """For each word that starts an English phrase, the phrases' lengths in words, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for words in _tables()[0]:
+        lengths.setdefault(words[0], set()).add(len(words))
+    return {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()}
+
+
+@lru_cache(maxsize=1)
 def _lexer() -> re.Pattern[str]:
     alternatives: list[str] = []
     for i, (kind, pattern) in enumerate(_AMOUNTS):
@@ -152,10 +161,12 @@ def _english_tokens(words: list[re.Match[str]],
                     table: dict[tuple[str, ...], tuple[_Entry, bool]]) -> list[Token]:
     """Longest phrase first: "tilt up" before "tilt", "ken burns effect" before "ken burns"."""
     out: list[Token] = []
-    longest = _tables()[2]
+    lengths = _lengths()
     i = 0
     while i < len(words):
-        for n in range(min(longest, len(words) - i), 0, -1):
+        for n in lengths.get(words[i][0], ()):  # only the lengths a phrase starting with this word has
+            if i + n > len(words):
+                continue
             found = table.get(tuple(w[0] for w in words[i:i + n]))
             if found is None:
                 continue

@@ -9,13 +9,17 @@ from ..drafts import Draft
 
 @dataclass(frozen=True)
 class Edit:
-    """A new draft, the reply's words for the change, what it touched (history.py's names), and whether it
-    changed the camera motion (the mock's generation tool) rather than the timeline only."""
+    """A new draft, the reply's words for the change, what it touched (history.py's names), whether it
+    changed the camera motion (the mock's generation tool) rather than the timeline only, and the words of
+    the message that asked for it (for ``motionctl explain``): a clause of its own, or (``whole``) the words
+    left to the free-text reading of the aspect, the duration and the camera grammar."""
 
     draft: Draft
     summary: str
     touched: tuple[str, ...] = ()
     motion: bool = False
+    words: str = ""
+    whole: bool = False
 
 
 class NotUnderstood(Exception):

@@ -90,13 +90,14 @@ def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history
             rest.append(request.clause.original)
             continue
         for edit in done:
+            edit = replace(edit, words=request.clause.original)
             edits.append(edit)
             current = edit.draft
             last = edit.touched
             recent = (*edit.touched, *recent)
     if rest:
         text = sentence if len(rest) == len(clauses) else ", ".join(rest)
-        edits += _absolute(text, current, library, history)
+        edits += [replace(e, words=text, whole=True) for e in _absolute(text, current, library, history)]
     if not edits and unanswered is not None:
         raise unanswered
     return edits

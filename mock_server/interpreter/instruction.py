@@ -32,7 +32,8 @@ _VERBATIM = re.compile(r'"(?:[^"\\]|\\"|\\)*"|“[^”]*”|「[^」]*」')
 class Interpretation:
     """What a message does. ``understood``: it edits the draft (``kind`` generation or edit); an
     ``answer`` (a question, "nothing to undo") and ``none`` (not understood) leave it as it was.
-    ``draft`` is a new dict either way, and ``history`` the session's history after the message."""
+    ``draft`` is a new dict either way, and ``history`` the session's history after the message.
+    ``edits`` are its parts, each with the words that asked for it."""
 
     understood: bool
     draft: dict[str, Any]
@@ -40,6 +41,7 @@ class Interpretation:
     kind: Kind
     tool: str
     history: History = field(default_factory=History)
+    edits: tuple[Edit, ...] = ()
 
 
 def interpret(text: str, draft: dict[str, Any], library: Sequence[dict[str, Any]],
@@ -96,7 +98,7 @@ def _done(text: str, draft: dict[str, Any], edits: list[Edit], history: History)
         history = history.record(Step(draft, result, summary, touched, text))
     generation = any(e.motion for e in edits)
     return Interpretation(True, result, "Done. " + summary, "generation" if generation else "edit",
-                          GENERATE_TOOL if generation else EDIT_TOOL, history)
+                          GENERATE_TOOL if generation else EDIT_TOOL, history, tuple(edits))
 
 
 def _command(command: commands.Command, text: str, draft: dict[str, Any], library: Sequence[dict[str, Any]],

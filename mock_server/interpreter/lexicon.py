@@ -59,6 +59,15 @@ def _tables(kind: str) -> tuple[dict[tuple[str, ...], _Row], dict[str, _Row], in
     return english, chinese, max(map(len, english), default=0), max(map(len, chinese), default=0)
 
 
+@cache
+def _lengths(kind: str) -> dict[str, tuple[int, ...]]:
+    """For each word that starts an English phrase of ``kind``, the phrases' lengths, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for words in _tables(kind)[0]:
+        lengths.setdefault(words[0], set()).add(len(words))
+    return {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()}
+
+
 @lru_cache(maxsize=4096)
 def _words(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
     """Runs of English words joined only by spaces or hyphens, each word with its place."""
@@ -74,12 +83,15 @@ def _words(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
 @lru_cache(maxsize=16384)
 def find(kind: str, text: str) -> tuple[Hit, ...]:
     """Every non-overlapping row of ``kind`` in normalised ``text``, left to right."""
-    english, chinese, longest_en, longest_zh = _tables(kind)
+    english, chinese, _, longest_zh = _tables(kind)
+    lengths = _lengths(kind)
     hits: list[Hit] = []
     for run in _words(text):
         i = 0
         while i < len(run):
-            for n in range(min(longest_en, len(run) - i), 0, -1):
+            for n in lengths.get(run[i][2], ()):
+                if i + n > len(run):
+                    continue
                 row = english.get(tuple(w for _, _, w in run[i:i + n]))
                 if row is not None:
                     hits.append(Hit(run[i][0], run[i + n - 1][1], row[1], row[0]))

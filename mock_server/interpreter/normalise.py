@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Traditional → simplified, pairs of characters, for the words of the vocabulary and the instructions around
 # them: reading camera words needs no full conversion table, and a character not listed is kept as it is.
@@ -43,6 +44,7 @@ _CN_NUMBER = re.compile(r"(百分之)?([零一二两三四五六七八九十百]
                         r"(?=(度|秒|倍|%)?)")
 
 
+@lru_cache(maxsize=4096)  # a message's words are normalised by several readings in turn
 def normalise(text: str) -> str:
     """``text`` in one form: NFKC width, lower case, simplified characters, digits for number words."""
     text = unicodedata.normalize("NFKC", text).translate(TRADITIONAL).lower()

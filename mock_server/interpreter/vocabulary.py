@@ -55,6 +55,7 @@ FAMILIES: dict[str, frozenset[str]] = {
     # revealed ("reveal more of the sky": up), and without a side it widens the view (a zoom out).
     "scroll": frozenset({"in", "out", "left", "right", "up", "down"}),
     "reveal": frozenset({"out", "left", "right", "up", "down"}),
+    "bring": frozenset({"in"}),  # "bring the face closer"; "bring it back" is no camera move
 }
 # Families whose move said of the picture ("move the picture left", "the image drifts up") moves the
 # content, so the camera goes the other way; camera words (pan, tilt, zoom) mean the camera either way.
@@ -217,7 +218,7 @@ VOCABULARY: tuple[Row, ...] = (
     ("ken burns effect", "move", "kenburns in"),
     ("kenburns", "move", "kenburns in"),
     ("move", "verb", "any ?"),
-    ("bring", "verb", "any ?"),
+    ("bring", "verb", "bring ?"),
     ("go", "verb", "any ?"),
     ("float", "verb", "any ?"),
     ("scroll", "verb", "scroll ?"),
@@ -654,6 +655,8 @@ VOCABULARY: tuple[Row, ...] = (
     ("frying pan", "ignore", ""),
     ("in a pan", "ignore", ""),
     ("in the pan", "ignore", ""),
+    ("go back", "ignore", ""),
+    ("come back", "ignore", ""),
     ("from the pan", "ignore", ""),
     ("on the pan", "ignore", ""),
     ("into the pan", "ignore", ""),
