@@ -26,8 +26,8 @@ def start_from(state: dict[str, Any] | None) -> tuple[dict[str, Any], list[dict[
         ValueError: ``state`` holds no draft.
     """
     if state is None:
-        image = drafts.set_source(drafts.new_draft(), _IMAGE["cdn_url"], _IMAGE["filename"], keep_motion=False)
-        return image, [dict(_IMAGE)]
+        src, name = _IMAGE["cdn_url"], _IMAGE["filename"]
+        return drafts.set_source(drafts.new_draft(), src, name, keep_motion=False), [dict(_IMAGE)]
     inner: dict[str, Any] = state["state"] if isinstance(state.get("state"), dict) else state
     draft: dict[str, Any] = inner["draft"] if isinstance(inner.get("draft"), dict) else inner
     if not isinstance(draft.get("t"), list):
