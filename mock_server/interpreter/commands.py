@@ -30,6 +30,7 @@ _PUNCTUATION = re.compile(r"[.,!?;:。，！？；：~…\"“”'’()（）]")
 
 
 _KINDS = ("undo-all", "undo", "redo", "restore", "again")
+_REPEATED = re.compile(r"(undo|redo|撤销|撤回|重做)(?: \1)+")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class Command:
 def read(sentence: str) -> Command | None:
     """The command ``sentence`` is, or ``None``."""
     raw = " ".join(_PUNCTUATION.sub(" ", normalise(sentence)).split())
+    if m := _REPEATED.fullmatch(raw):  # "undo, undo", "撤销撤销" is not "undo the undo" when said apart
+        words = raw.split()
+        return Command("undo" if m[1] in ("undo", "撤销", "撤回") else "redo", len(words), m[1])
     low = raw
     for hit in sorted(lexicon.find("politeness", low), key=lambda h: h.start, reverse=True):
         low = low[:hit.start] + " " + low[hit.end:]

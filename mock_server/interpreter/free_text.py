@@ -69,12 +69,14 @@ def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history
     recent: tuple[str, ...] = ()
     rest: list[str] = []
     unanswered: Ask | None = None
-    said: list[tuple[str, ...]] = []
+    said: list[tuple[tuple[str, ...], bool]] = []  # the relative words so far, and whether they named a thing
     for request in asked:
-        if request.op == "relative" and not request.mention.kinds and (
-                request.options in said or (request.options == ("smooth",) and ("speed -",) in said)):
-            continue  # "too fast, slow it down", "slower and smoother": one wish, said twice
-        said.append(request.options)
+        named = bool(request.mention.kinds)
+        if request.op == "relative" and any(
+                (options == request.options and not (named and was_named))
+                or (request.options == ("smooth",) and options == ("speed -",)) for options, was_named in said):
+            continue  # "too fast, slow it down", "too much, less zoom", "slower and smoother": one wish
+        said.append((request.options, named))
         context = Context(last or history.last, (*recent, *history.recent))
         try:
             done = perform(request, current, context)

@@ -60,6 +60,8 @@ def perform(request: Request, draft: Draft, context: Context) -> list[Edit] | No
     if op == "remove":
         return _remove(request, draft, context)
     if op == "add-text":
+        if titles.content_of(request.clause) is None and "text" not in request.mention.kinds:
+            return None  # "add a gentle light leak": not a title, nothing this module makes
         return [titles.add(request.clause, draft)]
     if op == "add-music":
         return [_add_music(request, draft)]

@@ -217,17 +217,19 @@ def _relative(low: str) -> tuple[tuple[str, ...], str | None]:
     """The parameters a relative word of the clause may mean (the first word wins), and the degree its
     words imply ("way too loud": much quieter)."""
     turns = lexicon.find("turn", low)
+    moods = lexicon.find("mood", low)
     for adjective in lexicon.find("adjective", low):
         turn = next((t for t in turns if 0 <= adjective.start - t.end <= 1), None)
         if turn is not None:
             options = tuple(adjective.meaning.split("|"))
+            # "more energetic", "more dramatic": of the music, a mood
+            options += tuple(f"mood {m.meaning}" for m in moods if m.start <= adjective.start < m.end)
             how, *degree = turn.meaning.split()
             if how == "invert":
                 options = tuple(_invert(o) for o in options)
             return options, next(iter(degree), None)
     if (m := _PHRASAL.search(low)) and (m[1], m[2]) in _PHRASAL_MEANS:
         return _PHRASAL_MEANS[(m[1], m[2])], None
-    moods = lexicon.find("mood", low)
     changes = [h for h in lexicon.find("change", low) if not any(m.start <= h.start < m.end for m in moods)
                and not (moods and h.phrase in ("more", "less"))  # "something more cinematic": a mood
                and not (h.phrase == "up" and _UP_VERB.search(low[:h.start]))]  # "show up at 2s"
@@ -241,6 +243,8 @@ def _relative(low: str) -> tuple[tuple[str, ...], str | None]:
 def _invert(option: str) -> str:
     flips = {"+": "-", "-": "+", "up": "down", "down": "up", "smooth": "smooth -", "smooth -": "smooth"}
     parts = option.split()
+    if parts[0] == "mood":
+        return option
     if parts[-1] in ("+", "-"):
         return f"{parts[0]} {flips[parts[-1]]}"
     return flips.get(option, option)

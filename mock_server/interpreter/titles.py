@@ -28,6 +28,8 @@ _MARKERS = (
                r"\s*(?:[:：—-]\s*|of\s+|that\s+)?(?P<c>.+)"),
     re.compile(rf"(?i)(?:add|put|write|show|display|type|overlay)\s+(?P<c>.+?)\s+as\s+(?:a|an|the)\s+{_TITLE}"),
     re.compile(r"(?i)^\s*(?:please\s+)?(?:write|type|display|overlay)\s+(?P<c>.+)"),
+    # "add Summer Sale at the top": words written as a title (a capital or a digit), not "a light leak"
+    re.compile(r"(?i:add|put|show|place)\s+(?P<c>(?:(?:the|a|an)\s+)?[A-Z0-9$€£¥#].*)"),
     re.compile(r"(?:添加|加上|加个|加一个|加一条|加|插入|写上|写|显示|放上|配上)?(?:一个|一条|个|条)?"
                r"(?:标题|字幕|文字|文案|标语)\s*[:：为是叫写着]*\s*(?P<c>.+)"),
 )
