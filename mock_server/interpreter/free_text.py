@@ -69,14 +69,11 @@ def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history
     recent: tuple[str, ...] = ()
     rest: list[str] = []
     unanswered: Ask | None = None
-    said: list[tuple[tuple[str, ...], bool]] = []  # the relative words so far, and whether they named a thing
+    said: list[tuple[tuple[str, ...], bool]] = []  # relative words so far, and whether they named a thing
     for request in asked:
-        named = bool(request.mention.kinds)
-        if request.op == "relative" and any(
-                (options == request.options and not (named and was_named))
-                or (request.options == ("smooth",) and options == ("speed -",)) for options, was_named in said):
+        if request.op == "relative" and _said_before(request, said):
             continue  # "too fast, slow it down", "too much, less zoom", "slower and smoother": one wish
-        said.append((request.options, named))
+        said.append((request.options, bool(request.mention.kinds)))
         context = Context(last or history.last, (*recent, *history.recent))
         try:
             done = perform(request, current, context)
@@ -103,6 +100,14 @@ def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history
     if not edits and unanswered is not None:
         raise unanswered
     return edits
+
+
+def _said_before(request: requests.Request, said: list[tuple[tuple[str, ...], bool]]) -> bool:
+    """Whether a relative request repeats an earlier one of the message (unless both name their thing:
+    "make the pan faster and the zoom faster" is two)."""
+    named = bool(request.mention.kinds)
+    return any((options == request.options and not (named and was_named))
+               or (request.options == ("smooth",) and options == ("speed -",)) for options, was_named in said)
 
 
 def _quoted(s: str) -> list[str]:

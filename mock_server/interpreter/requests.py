@@ -386,7 +386,7 @@ def inherit(requests: list[Request]) -> list[Request]:
         mention = request.mention
         names = mention.kinds or mention.texts or mention.ordinal or mention.place or mention.plural
         if request.op is None and names and not _CAMERA_MOVE.search(request.clause.low):
-            if out and out[-1].op in ("remove", "keep", "relative", "colour", "mood", "fade") \
+            if out and out[-1].op in ("remove", "keep", "colour", "mood", "fade") \
                     and not request.mention.ref:
                 out.append(replace(out[-1], clause=request.clause, mention=request.mention))
             else:
