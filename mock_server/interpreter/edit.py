@@ -20,6 +20,7 @@ class Edit:
     motion: bool = False
     words: str = ""
     whole: bool = False
+    relative: bool = False  # a step of a relative word ("quieter"), not a value said
 
 
 class NotUnderstood(Exception):

@@ -89,7 +89,7 @@ def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history
             rest.append(request.clause.original)
             continue
         for edit in done:
-            edit = replace(edit, words=request.clause.original)
+            edit = replace(edit, words=request.clause.original, relative=request.op == "relative")
             edits.append(edit)
             current = edit.draft
             last = edit.touched

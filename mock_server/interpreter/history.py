@@ -26,7 +26,8 @@ class Step:
 
     ``touched`` names things of the draft: ``motion:zoom``, ``motion:x``, ``motion:y``, ``motion:roll``,
     ``text:<segment id>``, ``music``, ``clip``, ``aspect``, ``image``. ``message`` is the instruction that
-    made it ("again" reads it once more).
+    made it ("again" reads it once more); ``relative`` says it changed a value by a step ("quieter"), so
+    "a bit more" means another such step.
     """
 
     before: Draft
@@ -34,6 +35,7 @@ class Step:
     summary: str
     touched: tuple[str, ...]
     message: str = ""
+    relative: bool = False
 
 
 @dataclass(frozen=True)

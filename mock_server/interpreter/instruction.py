@@ -25,6 +25,8 @@ EDIT_TOOL = "edit_multitrack"
 
 # Quoted content is kept byte for byte; only the words around it have their spacing normalised. Free text's
 # '…' is not protected: an apostrophe ("don't") cannot be told from an opening quote.
+_MORE = re.compile(r"(?:(a bit|a little|a touch|slightly|much|a lot|way|even|just a bit)\s+)?more"
+                   r"(?:\s+please)?[.!]*|再多一点|再来一点")
 _VERBATIM = re.compile(r'"(?:[^"\\]|\\"|\\)*"|“[^”]*”|「[^」]*」')
 
 
@@ -54,10 +56,13 @@ def interpret(text: str, draft: dict[str, Any], library: Sequence[dict[str, Any]
         command = None if is_canonical(sentence) else commands.read(sentence)
         if command is not None:
             return _command(command, text, draft, library, history)
+        if (more := _MORE.fullmatch(sentence.lower())) and history.done and history.done[-1].relative:
+            # "a bit more" after "make the music quieter": another step of that, of the size said
+            return interpret(f"{more[1] or ''} {history.done[-1].message}", draft, library, history)
         if (last := commands.trailing(sentence)) is not None:
             # "that's worse, undo", "never mind, redo": the words before only comment on the command
             head, command = last
-            if commands.read(head) is not None or not interpret(head, draft, library, history).understood:
+            if command.kind != "again" or not interpret(head, draft, library, history).understood:
                 return _command(command, text, draft, library, history)
         if (first := commands.leading(sentence)) is not None:  # "undo that and pan left instead"
             command, rest = first
@@ -95,7 +100,7 @@ def _done(text: str, draft: dict[str, Any], edits: list[Edit], history: History)
     summary = " ".join(e.summary for e in edits)
     if result != draft:  # a change that changes nothing ("make it 9:16" of a 9:16 clip) is no undo level
         touched = tuple(dict.fromkeys(t for e in edits for t in e.touched))
-        history = history.record(Step(draft, result, summary, touched, text))
+        history = history.record(Step(draft, result, summary, touched, text, any(e.relative for e in edits)))
     generation = any(e.motion for e in edits)
     return Interpretation(True, result, "Done. " + summary, "generation" if generation else "edit",
                           GENERATE_TOOL if generation else EDIT_TOOL, history, tuple(edits))

@@ -73,7 +73,8 @@ _ADD_SECONDS = re.compile(
 _FADE = re.compile(r"(?<![a-z])fad(?:e|es|ed|ing)(?:[\s-]+(?:the|it|this|that|music|song|track|audio|sound|"
                    r"title|text|caption|bgm))*[\s-]+(in|out|away)(?![a-z])")
 # Verbs that remove only what they name: "no, make it faster", "stop at 3s", "不要那么快".
-_BARE_VERBS = ("no", "stop", "cut", "without", "don't want", "don't need", "不要", "去")
+_BARE_VERBS = ("no", "stop", "cut", "without", "don't want", "don't need", "undo", "revert", "cancel",
+               "不要", "去", "撤销")
 # "Speed that up", "turn the music down a bit", "tone it down": a verb and its particle around the thing.
 _PHRASAL = re.compile(r"(?<![a-z])(speed|slow|turn|crank|pump|tone|dial|bring|calm)\s+"
                       r"(?:(?!camera|lens|view|shot)[a-z']+\s+){0,3}?(up|down|back)(?![a-z])")
