@@ -384,6 +384,10 @@ def _value(request: Request, draft: Draft, context: Context) -> list[Edit] | Non
         return [cam.set_amount(draft, thing, value, request.value if op == "speed" else None)]
     if op == "time":
         return _time(request, draft, context)
+    if op == "what":
+        resolve(("text",), mention, draft, context, "change")
+        raise Answer("What should change about the title: its words, place, time, colour or size? For "
+                     "example: \"make the title yellow\".")
     if not _names_text(request, context) and not (op in ("colour", "content") and exists("text", draft)):
         return None
     things = resolve(("text",), mention, draft, context, {"colour": "colour", "content": "change",

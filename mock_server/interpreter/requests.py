@@ -327,6 +327,9 @@ def _value(request: Request, verbs: dict[str, lexicon.Hit]) -> None:
         return
     if (m := _SPEED_WORD.search(low)) and ("set" in verbs or "keep" in verbs) and not _camera_moves(low):
         request.op, request.value = "speed", _SPEED_OF[m[1] or m[2]]
+        return
+    if "set" in verbs and "text" in kinds and not request.clause.quotes:
+        request.op = "what"  # "change the title": which, and what of it
 
 
 def _camera_moves(low: str) -> bool:
