@@ -13,10 +13,10 @@ from typing import Any
 from ... import safezones
 from .. import drafts
 from ..drafts import Draft
+from .canonical import MOODS
 from .edit import Answer, Ask, Edit, fmt, seconds
 from .edit_words import DEGREE_INDEX, STEPS
 
-MOODS = ("lo-fi", "upbeat", "calm", "cinematic")
 MAX_VOLUME = 200.0  # specs/draft.schema.json
 DEFAULT_FADE_MS = 2000
 DEFAULT_TEXT_FADE_MS = 500

@@ -22,12 +22,13 @@ from .. import drafts
 from ..drafts import Draft
 from . import requests
 from .camera import AXES, DEFAULT_EASING, Move, Reading, build_motion, describe, read_camera
-from .canonical import ACTIONS, DEFAULT_MUSIC_VOLUME, MOODS, QUOTED_CHAR, fmt, motion_edit, text_edit, unquote
+from .canonical import ACTIONS, DEFAULT_MUSIC_VOLUME, MOODS, QUOTED_CHAR, fmt, motion_edit, unquote
 from .edit import Answer, Ask, Edit
 from .history import History
 from .normalise import normalise
 from .perform import perform
 from .references import Context
+from .requests import PERCENT, SECONDS
 
 _MUSIC = re.compile(r"\b(?:music|bgm|soundtrack)\b|背景音乐|音乐")
 _TEXTWORD = re.compile(r"\b(?:text|texts|title|titles|caption|captions|subtitles?|overlay)\b|字幕|标题|文字")
@@ -47,16 +48,12 @@ _DURATIONWORD = re.compile(r"\b(?:duration|long|length|lasts?|seconds? long|make
 _EARLIER = re.compile(r"(?<![a-z])(?:original|previous|old|before|earlier|first|last)(?![a-z])|"
                       r"原来|之前|原始|最初|一开始|以前")
 _ASPECT_NOUN = re.compile(r"(?<![a-z])(?:aspect|ratio|format|size|orientation|shape)(?![a-z])|比例|画幅|尺寸")
-_SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?|秒)(?![a-z])")
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _MOVE_LENGTH = re.compile(r"\b(?:over|from|for|in|during|within|across)(?: the (?:first|last|next))?\s*$"
                           r"|(?:前|用)\s*$")
 _VOLUMEWORD = re.compile(r"\b(?:volume|louder|quieter|softer)\b|音量")
 _ANIMATE = re.compile(r"\banimate\b|\bbring (?:it|this|the image) to life\b|动起来|动画")
-_POSITIONS = re.compile(r"\b(top|center|centre|middle|bottom)\b|(顶部|中间|底部)")
 _REPLACE_ALL = re.compile(r"(?<![a-z])(?:just|only|simply|nothing but|replace)(?![a-z])|只|仅")
 _INSTEAD = re.compile(r"(?<![a-z])(?:instead|rather|actually)(?![a-z])|改成|改为|而是")
-DEFAULT_TEXT_MS = 3000
 
 
 def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history: History) -> list[Edit]:
@@ -135,7 +132,7 @@ def _absolute(s: str, draft: Draft, library: Sequence[dict[str, Any]], history: 
     if aspect := free_aspect(unquoted) or _aspect_before(unquoted, current, history):
         push(ACTIONS["aspect"](current, library, [aspect]))
     # "over 3s" times a move and "from 1s for 2s" places a text: neither is the clip's duration.
-    lengths = [m for m in _SECONDS.finditer(unquoted)
+    lengths = [m for m in SECONDS.finditer(unquoted)
                if not _MOVE_LENGTH.search(unquoted[:m.start()])
                and not unquoted[m.end():].startswith(("内", "钟内", "之内"))
                and not (camera.moves and camera.length_s == float(m[1]))]  # the move's, not the clip's
@@ -143,10 +140,8 @@ def _absolute(s: str, draft: Draft, library: Sequence[dict[str, Any]], history: 
         push(ACTIONS["duration"](current, library, [lengths[0][1]]))
     if _MUSIC.search(unquoted):
         push(_music(unquoted, quotes, current, library))
-    elif _VOLUMEWORD.search(unquoted) and (m := _PERCENT.search(unquoted)):
+    elif _VOLUMEWORD.search(unquoted) and (m := PERCENT.search(unquoted)):
         push(ACTIONS["volume"](current, library, [m[1]]))
-    if quotes and _TEXTWORD.search(unquoted) and not _MUSIC.search(unquoted):
-        push(_text_overlay(unquoted, quotes[0], current))
     if camera.moves:
         push(_camera(current, camera, unquoted))
     elif camera.static:
@@ -270,7 +265,7 @@ def free_aspect(low: str) -> str | None:
 
 
 def _music(low: str, quotes: list[str], draft: Draft, library: Sequence[dict[str, Any]]) -> Edit:
-    pct = _PERCENT.search(low)
+    pct = PERCENT.search(low)
     volume = float(pct[1]) if pct else None
     mood = next((m for m in MOODS if re.search(rf"\b{m}\b", low)), None)
     if mood is None and re.search(r"\blo[\s-]?fi\b|\blofi\b", low):
@@ -286,24 +281,12 @@ def _music(low: str, quotes: list[str], draft: Draft, library: Sequence[dict[str
     return ACTIONS["mood"](draft, library, [mood or "lo-fi", vol])
 
 
-def _text_overlay(low: str, content: str, draft: Draft) -> Edit:
-    start = re.search(r"\bfrom\s+(\d+(?:\.\d+)?)\s*s", low)
-    length = re.search(r"\bfor\s+(\d+(?:\.\d+)?)\s*s", low)
-    start_s = float(start[1]) if start else 0.0
-    default_len = min(DEFAULT_TEXT_MS, drafts.duration(draft) - round(start_s * 1000)) / 1000
-    length_s = float(length[1]) if length else max(default_len, 0.0)
-    pos_m = _POSITIONS.search(low)
-    word = (pos_m[1] or pos_m[2]) if pos_m else "bottom"
-    synonyms = {"centre": "center", "middle": "center", "顶部": "top", "中间": "center", "底部": "bottom"}
-    return text_edit(draft, content, start_s, length_s, synonyms.get(word, word), None, None)
-
-
 def _ignored_note(camera: Reading) -> str:
     """The reply's account of what the camera grammar left out, or "" when it used everything."""
     words = [re.escape(n.split('"')[1]) for n in camera.notes if n.count('"') >= 2]
     noted = re.compile("|".join(words) or "$^")  # a clause a note already explains is not listed again
     clauses = [c for c in camera.ignored_clauses if not _other_intent(c) and not _MUSIC.search(c)
-               and not _SECONDS.search(c) and not _TEXTWORD.search(c) and not noted.search(c)]
+               and not SECONDS.search(c) and not _TEXTWORD.search(c) and not noted.search(c)]
     parts = list(camera.notes)
     if clauses:
         shown = [c if len(c) <= 40 else c[:37] + "..." for c in clauses[:3]]

@@ -15,6 +15,7 @@ from . import adjust_camera as cam
 from . import adjust_media as media
 from . import titles
 from .camera import read_camera
+from .canonical import MOODS
 from .edit import Answer, Ask, Edit
 from .edit_words import DEGREE_INDEX, STEPS
 from .references import AXES, Context, Thing, exists, motion_axes, resolve, text_segments
@@ -351,7 +352,7 @@ def _add_music(request: Request, draft: Draft) -> Edit:
         current = segment["sg"][0]
         raise Ask(f"There is already {current.get('name', '')} music at {current.get('vol', 100):g}%: say "
                   "\"make it upbeat\" or \"quieter\" to change it.")
-    mood = mood if mood in media.MOODS else "lo-fi"
+    mood = mood if mood in MOODS else "lo-fi"
     vol = request.numbers.get("percent", _DEFAULT_VOLUME)
     out = drafts.set_music(draft, f"mood:{mood}", mood, vol)
     return Edit(out, f"Added {mood} background music at {vol:g}% volume.", ("music",))

@@ -274,7 +274,8 @@ def _value(request: Request, verbs: dict[str, lexicon.Hit]) -> None:
     hex_colour = HEX.search(low)
     moods = lexicon.find("mood", low)
     adds = "add" in verbs or bool(re.match(r"\s*(?:title|caption|text|标题|字幕|文字)\s*[:：]", low)) or (
-        "show" in verbs and (request.clause.quotes or not _DEFINITE.search(low)))
+        "show" in verbs and (request.clause.quotes or not _DEFINITE.search(low))) or (
+        request.clause.quotes and "text" in kinds and not mention.texts and "set" not in verbs)  # 标题「…」
     if adds and ("music" in kinds or (moods and not kinds)):
         request.op = "add-music"
         request.value = moods[0].meaning if moods else ""
@@ -355,8 +356,8 @@ def _time_kind(low: str) -> str:
 def _new_content(request: Request) -> str | None:
     """The new words of a title: "change the title to 'Big Sale'", "make it say Hello", "把标题改成…"."""
     clause, mention = request.clause, request.mention
-    if len(clause.quotes) == 2 and mention.texts:
-        return clause.quotes[1]  # "change "Sale" to "Big Sale""
+    if len(clause.quotes) == 2:  # "change "Sale" to "Big Sale"": of a title there, else not understood
+        return clause.quotes[1] if mention.texts else None
     says = _SAYS.search(clause.low)
     if "text" not in mention.kinds and not (mention.ref and (clause.quotes or says)):
         return None

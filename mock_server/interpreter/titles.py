@@ -10,7 +10,7 @@ import re
 from .. import drafts
 from ..drafts import Draft
 from . import lexicon
-from .edit import Ask, Edit, fmt, seconds
+from .edit import Ask, Edit, seconds
 from .normalise import TRADITIONAL, normalise
 from .requests import HEX, Clause
 
@@ -133,7 +133,3 @@ def _size(low: str) -> int | None:
         if re.search(rf"(?<![a-z]){word}(?![a-z])" if word.isascii() else f"{word}号|{word}字", low):
             return px
     return None
-
-
-def describe_size(px: int) -> str:
-    return f"{fmt(px)} px"
