@@ -54,23 +54,26 @@ class History:
 
     def undo(self, count: int) -> tuple[History, list[Step]]:
         """Take back up to ``count`` changes: the new history and the steps undone, latest first."""
-        steps = list(reversed(self.done[len(self.done) - min(count, len(self.done)):]))
-        if not steps:
-            return self, []
-        done = self.done[:len(self.done) - len(steps)]
-        touched = tuple(t for s in steps for t in s.touched)
-        return replace(self, done=done, undone=(*self.undone, *steps)[-UNDO_DEPTH:],
-                       recent=_touch(self.recent, touched), last=touched), steps
+        done, undone, steps = _shift(self.done, self.undone, count)
+        return self._after(done, undone, steps), steps
 
     def redo(self, count: int) -> tuple[History, list[Step]]:
         """Bring back up to ``count`` undone changes: the new history and the steps redone, in order."""
-        steps = list(reversed(self.undone[len(self.undone) - min(count, len(self.undone)):]))
+        undone, done, steps = _shift(self.undone, self.done, count)
+        return self._after(done, undone, steps), steps
+
+    def _after(self, done: tuple[Step, ...], undone: tuple[Step, ...], steps: list[Step]) -> History:
         if not steps:
-            return self, []
-        undone = self.undone[:len(self.undone) - len(steps)]
+            return self
         touched = tuple(t for s in steps for t in s.touched)
-        return replace(self, done=(*self.done, *steps)[-UNDO_DEPTH:], undone=undone,
-                       recent=_touch(self.recent, touched), last=touched), steps
+        return replace(self, done=done, undone=undone, recent=_touch(self.recent, touched), last=touched)
+
+
+def _shift(source: tuple[Step, ...], target: tuple[Step, ...],
+           count: int) -> tuple[tuple[Step, ...], tuple[Step, ...], list[Step]]:
+    """Move the last ``count`` steps of ``source`` onto ``target`` (latest first, each kept bounded)."""
+    steps = list(reversed(source[len(source) - min(count, len(source)):]))
+    return source[:len(source) - len(steps)], (*target, *steps)[-UNDO_DEPTH:], steps
 
 
 def _touch(recent: tuple[str, ...], touched: tuple[str, ...]) -> tuple[str, ...]:
