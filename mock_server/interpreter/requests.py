@@ -4,15 +4,18 @@ A message is cut into clauses at sentence ends, commas and "and"/"then"/然后 (
 "make the music quieter and move the title up" is two requests. Each request has a ``Mention`` (what it
 speaks of, references.py) and an ``op``:
 
-- ``remove`` / ``keep``: a removal verb with its things; "keep the music" protects them (does nothing).
+- ``remove`` / ``keep`` / ``keep-only``: a removal verb with its things; "keep the music" protects them
+  (does nothing); "only keep the zoom" removes the others.
 - ``relative``: a relative word (edit_words' ``change``, or ``too``/``more``/``less`` + an adjective):
   ``options`` the parameters it may mean, e.g. ("volume -", "speed -") for "softer", the thing decides.
 - ``fade``, ``colour``, ``mood``, ``content``, ``place``, ``volume``, ``size``, ``time``, ``amount``,
-  ``speed``, ``box``: a value for a thing of the draft ("make it red", "put it at 40%").
+  ``speed``, ``box``: a value for a thing of the draft ("make it red", "put it at 40%"); ``what``: a
+  title named to change with no value ("change the title"), answered with a question.
 - ``add-text``, ``add-music``: a new title (titles.py reads its words) or music.
 
 A clause that names a thing but asks nothing ("make the title and the music quieter") takes the next
-clause's request; one that asks without naming ("… and the title") takes the previous one's.
+clause's request; one after a removal, colour, mood or fade ("remove the music and the title") takes
+that one.
 """
 
 from __future__ import annotations
