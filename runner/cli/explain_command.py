@@ -11,8 +11,6 @@ from typing import Any
 
 import click
 
-from ...mock_server.interpreter.explain import explain as explain_instruction
-
 
 def register(cli: click.Group) -> None:
     """Add ``explain`` to the ``motionctl`` group."""
@@ -27,6 +25,8 @@ def explain(text: str, as_json: bool) -> None:
 
     Offline (no server, no credits). Exits 1 when the mock would answer "I didn't understand".
     """
+    from ...mock_server.interpreter.explain import explain as explain_instruction
+
     result = explain_instruction(text)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
