@@ -8,7 +8,11 @@ ideal, growing with the campaign. Each worker process has its own lock.
 
 One pool serves the whole process (every mock in it: a test session starts many), created at the first
 use and grown when a mock asks for more workers than it has; workers are started ahead (``warm``) so
-their imports overlap the first job's uploads. A job talks to its worker through two small channels:
+their imports overlap the first job's uploads. A worker imports the renderer and nothing else of the mock
+(the package's names load lazily), and the mock's own process never imports the renderer (NumPy, OpenCV,
+PyAV): the options and results it handles are plain values (render/options.py).
+
+A job talks to its worker through two small channels:
 
 - progress: the worker puts ``(token, fraction)`` on one queue shared by the pool, whichever render reads
   the queue hands each report to its job;
@@ -39,7 +43,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .render import RenderOptions, RenderResult, render_draft
+from .render import RenderOptions, RenderResult
 
 # How often a waiting render looks at its cancel flag and hands out progress reports.
 _TICK = 0.05
@@ -76,11 +80,15 @@ def _exit_with(parent_sentinel: int) -> None:
 
 
 def _ready() -> int:
+    from .render import renderer  # noqa: F401  (its imports take most of a worker's start)
+
     return os.getpid()
 
 
 def _render(token: str, draft: Mapping[str, Any], media: Mapping[str, Path], out_path: Path,
             options: RenderOptions, cancel_marker: Path) -> tuple[RenderResult, int]:
+    from .render import render_draft
+
     last = -1
 
     def on_progress(fraction: float) -> None:
@@ -113,7 +121,7 @@ class RenderPool:
         self.broken = False  # a worker died: the executor takes no more work
 
     def warm(self) -> None:
-        """Start every worker now (each one's imports take about a second of CPU)."""
+        """Start every worker now (each one's imports take about 0.3 s of CPU)."""
         for _ in range(self.workers):
             self._executor.submit(_ready)
 

@@ -93,7 +93,7 @@ class Backend:
 @contextmanager
 def open_backend(kind: BackendKind, base_url: str | None = None, *,
                  env: Mapping[str, str] | None = None, mock_overrides: Mapping[str, object] | None = None,
-                 cassette: CassetteUse | None = None) -> Iterator[Backend]:
+                 cassette: CassetteUse | None = None, jobs: int | None = None) -> Iterator[Backend]:
     """The backend of a run, live for the length of the ``with`` block.
 
     Args:
@@ -104,6 +104,7 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
         mock_overrides: extra ``MockConfig`` fields for the embedded mock (tests, benchmarks).
         cassette: record the run's calls to a cassette (written when the block ends without an error), or
             answer them from one: then ``kind`` and ``base_url`` are the cassette's, and nothing is started.
+        jobs: how many jobs the run has; the embedded mock starts no more render workers than that.
 
     Raises:
         UsageError: an unknown kind or a base URL that is not http(s).
@@ -113,7 +114,7 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
         with _replaying(cassette) as backend:
             yield backend
         return
-    with _serving(kind, base_url, env=env, mock_overrides=mock_overrides) as backend:
+    with _serving(kind, base_url, env=env, mock_overrides=mock_overrides, jobs=jobs) as backend:
         if cassette is None:
             yield backend
             return
@@ -123,7 +124,7 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
 
 @contextmanager
 def _serving(kind: BackendKind, base_url: str | None, *, env: Mapping[str, str] | None,
-             mock_overrides: Mapping[str, object] | None) -> Iterator[Backend]:
+             mock_overrides: Mapping[str, object] | None, jobs: int | None) -> Iterator[Backend]:
     if kind not in ("mock", "live"):
         raise UsageError(f"unknown backend '{kind}'", hint="use --backend mock or --backend live")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
@@ -140,6 +141,10 @@ def _serving(kind: BackendKind, base_url: str | None, *, env: Mapping[str, str] 
     settings = {"seed": EMBEDDED_SEED, "initial_credits": EMBEDDED_CREDITS,
                 "render_speed": EMBEDDED_RENDER_SPEED, **(mock_overrides or {})}
     mock_config = MockConfig(**settings)  # type: ignore[arg-type]
+    if jobs is not None and "render_workers" not in settings:
+        # A worker's start is about 0.3 s of CPU; a one-clip run would spend it on a worker it never
+        # uses, competing with its own session and upload for the cores.
+        mock_config = replace(mock_config, render_workers=max(1, min(jobs, mock_config.render_workers)))
     with tempfile.TemporaryDirectory(prefix="motionctl-mock-") as tmp, serve_in_thread(mock_config) as server:
         # The embedded mock issues its own anonymous token; a user's NEMO_TOKEN is for the live service and
         # is neither sent to it nor replaced, and the token cache lives and dies with the mock.

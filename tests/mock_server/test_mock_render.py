@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import multiprocessing
 import os
 import signal
@@ -246,3 +247,26 @@ def test_render_workers_exit_when_their_process_is_killed(tmp_path: Path) -> Non
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [pid for pid in workers if alive(pid)]
+
+
+def test_a_render_worker_loads_the_renderer_and_the_server_does_not(tmp_path: Path) -> None:
+    # A worker's start-up is what a one-clip run waits for: it must import the renderer (NumPy, OpenCV,
+    # PyAV) and none of the server; the server's process, none of the renderer.
+    script = tmp_path / "split.py"
+    script.write_text(
+        "import json, sys\n"
+        "WATCHED = ('numpy', 'cv2', 'av', 'starlette', 'uvicorn', 'httpx', 'motionctl.mock_server.app',\n"
+        "           'motionctl.mock_server.render.renderer')\n"
+        "def loaded():\n"
+        "    return sorted(name for name in WATCHED if name in sys.modules)\n"
+        "if __name__ == '__main__':\n"
+        "    from motionctl.mock_server import MockConfig, serve_in_thread\n"
+        "    from motionctl.mock_server.render_pool import shared_pool\n"
+        "    with serve_in_thread(MockConfig(render_workers=1)):\n"
+        "        worker = shared_pool(1)._executor.submit(loaded).result(timeout=60)\n"
+        "        print(json.dumps({'worker': worker, 'server': loaded()}))\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout)
+    assert found["worker"] == ["av", "cv2", "motionctl.mock_server.render.renderer", "numpy"]
+    assert found["server"] == ["httpx", "motionctl.mock_server.app", "starlette", "uvicorn"]
