@@ -37,8 +37,11 @@ EMBEDDED_SEED = 0
 # platforms is 120 sessions at 50 credits each), and running out half-way would only test the mock's
 # accounting, which has its own tests (tests/mock_server/test_mock_credits.py, and 2001 by fault injection).
 EMBEDDED_CREDITS = 10_000_000
-# Renders finish as fast as the local renderer goes; pacing them like a cloud job would only make users wait.
+# Renders finish as fast as the local renderer goes, and instructions are answered at once: pacing them like
+# the cloud service would only make users wait (a one-clip run sends three instructions; at the mock's default
+# 0.05 s of "thinking" each, that was 5 % of the run).
 EMBEDDED_RENDER_SPEED = 0.0
+EMBEDDED_WORK_DELAY = 0.0
 # The mock answers in milliseconds, so poll it often; the live service's 30 s advice would stall a run.
 # Backing off to half a second keeps jobs queued behind busy render workers from polling ten times a second.
 MOCK_POLL_INTERVAL, MOCK_POLL_INTERVAL_MAX = 0.1, 0.5
@@ -139,7 +142,8 @@ def _serving(kind: BackendKind, base_url: str | None, *, env: Mapping[str, str] 
     from ..mock_server import MockConfig, serve_in_thread  # the mock is only imported when it is used
 
     settings = {"seed": EMBEDDED_SEED, "initial_credits": EMBEDDED_CREDITS,
-                "render_speed": EMBEDDED_RENDER_SPEED, **(mock_overrides or {})}
+                "render_speed": EMBEDDED_RENDER_SPEED, "work_delay": EMBEDDED_WORK_DELAY,
+                **(mock_overrides or {})}
     mock_config = MockConfig(**settings)  # type: ignore[arg-type]
     if jobs is not None and "render_workers" not in settings:
         # A worker's start is about 0.3 s of CPU; a one-clip run would spend it on a worker it never
