@@ -137,7 +137,7 @@ def _prepare_shot(seg: VideoSegment, timeline: Timeline, size: FrameSize, media:
 
     picture = load_picture(Path(local), scale_for, name=seg.src)
     path = camera_path(seg.motion, picture.size, out, where=where)
-    frames = yuv_picture(picture.pixels, picture.size, min_scale=path.min_scale())
+    frames = yuv_picture(picture.pixels, picture.size, min_scale=path.min_scale(), max_scale=path.max_scale())
     return _Shot(first, max(end, first + 1), move_frames, frames, path)
 
 
