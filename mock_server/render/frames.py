@@ -4,11 +4,11 @@ Warping Y at full and U, V at half resolution straight from pre-converted planes
 and no per-frame colour conversion; OpenCV runs without the GIL, so frames are made on one core while the
 encoder works on the other. The frame hands x264 NV12 (U and V interleaved, as x264 keeps them).
 
-Every plane is warped by ``cv2.warpAffine`` as a one-channel 8-bit image. For those, OpenCV (4.11 and
-later) computes sample positions in floating point, with SIMD: exact to well under 0.01 px, so slow
-moves glide instead of stepping, and about 1.2 ms for a 1080×1920 frame's three planes. (Its older path,
-still taken for two-channel images, rounds positions to 1/32 px and costs twice as much: U and V are
-therefore warped apart and interleaved after, for 0.07 ms.)
+Every plane is warped by ``cv2.warpAffine`` as a one-channel 8-bit image. For those, OpenCV 5 computes
+sample positions in floating point, with SIMD: exact to well under 0.01 px, so slow moves glide instead of
+stepping, and about 1.2 ms for a 1080×1920 frame's three planes. (Its older path, taken for two-channel
+images and by OpenCV 4, rounds positions to 1/32 px and costs twice as much: U and V are therefore warped
+apart and interleaved after, for 0.07 ms.)
 
 Bilinear sampling is sharp only near 1:1, so no frame strays far from it. A picture smaller than the
 frames need (a 600×400 photo on a 1080×1920 frame is 4.8× up) is enlarged once, plane by plane, with a
