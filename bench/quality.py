@@ -256,6 +256,7 @@ def main() -> None:
     study: dict[str, dict[str, list[Scores]]] = {name: {} for name in [*VARIANTS, "zoompan"]}
     cost: dict[str, list[tuple[float, float]]] = {name: [] for name in VARIANTS}
     wins = 0
+    clips: dict[str, dict[str, list[Scores]]] = {"ours": {}, "zoompan": {}}
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
         work = Path(tmp)
         sources: dict[str, Path] = {"texture": make_texture(work / "texture.png"),
@@ -276,6 +277,8 @@ def main() -> None:
                                check=True)
                 ours = score(decoded_luma(ours_clip, wanted), refs[BT709])
                 theirs = score(decoded_luma(zoompan_clip, wanted), refs[BT601])
+                clips["ours"].setdefault(source_name, []).append(ours)
+                clips["zoompan"].setdefault(source_name, []).append(theirs)
                 wins += statistics.mean(ours.psnr) >= statistics.mean(theirs.psnr) and \
                     statistics.mean(ours.ssim) >= statistics.mean(theirs.ssim)
                 scene = f"{source_name} / {motion_name}"
@@ -294,18 +297,25 @@ def main() -> None:
                         "ours": decoded_luma(ours_clip, [middle])[middle],
                         "zoompan": decoded_luma(zoompan_clip, [middle])[middle]})
     scenes = len(sources) * len(MOTIONS)
-    print(f"ours >= zoompan (mean PSNR and mean SSIM) in {wins} of {scenes} scenes")
+    print(f"ours >= zoompan (mean PSNR and mean SSIM) in {wins} of {scenes} scenes; mean over each source's "
+          "moves, PSNR / SSIM:")
+    for name, by_source in clips.items():
+        cells = [f"{source} {_means(results)}" for source, results in by_source.items()]
+        print(f"  {name:<8} " + "  ".join(cells))
     print("interpolation study: frames before encoding, mean PSNR / SSIM over each source's moves; "
           "CPU ms to prepare the picture (mean) and to warp a frame")
     print(f"  {'variant':<31} " + " ".join(f"{name:>15}" for name in sources) + f" {'prep':>6} {'warp':>6}")
     for name, by_source in study.items():
-        cells = [f"{statistics.mean(statistics.mean(x.psnr) for x in by_source[source]):6.2f} / "
-                 f"{statistics.mean(statistics.mean(x.ssim) for x in by_source[source]):6.4f}"
-                 for source in sources]
+        cells = [_means(by_source[source]) for source in sources]
         prep, warp = (statistics.mean(c[i] for c in cost[name]) for i in (0, 1)) if name in cost else (0, 0)
         spent = f"{prep:6.0f} {warp:6.2f}" if name in cost else ""
         print(f"  {name:<31} " + " ".join(f"{c:>15}" for c in cells) + f" {spent}")
     print(f"crop sheets: {args.out}/quality-*.png")
+
+
+def _means(results: list[Scores]) -> str:
+    return (f"{statistics.mean(statistics.mean(x.psnr) for x in results):6.2f} / "
+            f"{statistics.mean(statistics.mean(x.ssim) for x in results):6.4f}")
 
 
 if __name__ == "__main__":
