@@ -25,6 +25,7 @@ from ...units import format_size
 from ..actions import DEFAULT_OUT_DIR
 from ..errors import ExecutionError, GoldenMismatch, UsageError
 from ..recipe.select import selection
+from ..reporting import Verbosity, console_reporter
 from .recipe_commands import allow_path_option, job_option, shard_option
 
 if TYPE_CHECKING:  # the engine, client and reporters load when a run starts, not for `motionctl --help`
@@ -131,7 +132,6 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
     from ..golden import recipes_among
     from ..journal import SUMMARY
     from ..recipe import load_all
-    from ..reporting import Verbosity, console_reporter
     from ..reporting.reports import ReportTargets, write_reports
     from ..run import RunConfig, RunInterruptedError, run_recipe
 
