@@ -139,7 +139,7 @@ def _serving(kind: BackendKind, base_url: str | None, *, env: Mapping[str, str] 
                              poll_interval_max=MOCK_POLL_INTERVAL_MAX, rate_limit_wait=1.0)
         yield Backend(kind, config.base_url or DEFAULT_BASE_URL, config)
         return
-    from ..mock_server import MockConfig, serve_in_thread  # the mock is only imported when it is used
+    from ..mock_server import MockConfig, prestart_render_workers  # the mock loads only when it is used
 
     settings = {"seed": EMBEDDED_SEED, "initial_credits": EMBEDDED_CREDITS,
                 "render_speed": EMBEDDED_RENDER_SPEED, "work_delay": EMBEDDED_WORK_DELAY,
@@ -149,6 +149,11 @@ def _serving(kind: BackendKind, base_url: str | None, *, env: Mapping[str, str] 
         # A worker's start is about 0.3 s of CPU; a one-clip run would spend it on a worker it never
         # uses, competing with its own session and upload for the cores.
         mock_config = replace(mock_config, render_workers=max(1, min(jobs, mock_config.render_workers)))
+    # Before the mock's own imports: a one-clip run then finds its worker ready when it submits the render,
+    # rather than waiting for the worker's imports (seconds on a busy machine).
+    prestart_render_workers(mock_config.render_workers)
+    from ..mock_server import serve_in_thread
+
     with tempfile.TemporaryDirectory(prefix="motionctl-mock-") as tmp, serve_in_thread(mock_config) as server:
         # The embedded mock issues its own anonymous token; a user's NEMO_TOKEN is for the live service and
         # is neither sent to it nor replaced, and the token cache lives and dies with the mock.

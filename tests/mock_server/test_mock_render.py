@@ -270,3 +270,21 @@ def test_a_render_worker_loads_the_renderer_and_the_server_does_not(tmp_path: Pa
     found = json.loads(done.stdout)
     assert found["worker"] == ["av", "cv2", "motionctl.mock_server.render.renderer", "numpy"]
     assert found["server"] == ["httpx", "motionctl.mock_server.app", "starlette", "uvicorn"]
+
+
+def test_render_workers_started_ahead_are_the_ones_the_mock_uses(tmp_path: Path) -> None:
+    # The embedded mock's workers start before the mock's own imports (runner/backend.py); the mock, once
+    # up, must use them rather than start more: one worker for a one-clip run.
+    script = tmp_path / "ahead.py"
+    script.write_text(
+        "import multiprocessing\n"
+        "if __name__ == '__main__':\n"
+        "    from motionctl.mock_server import MockConfig, prestart_render_workers, serve_in_thread\n"
+        "    prestart_render_workers(1)\n"
+        "    counts = [len(multiprocessing.active_children())]\n"
+        "    with serve_in_thread(MockConfig(render_workers=1)):\n"
+        "        counts.append(len(multiprocessing.active_children()))\n"
+        "    print(*counts)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "1"]
