@@ -218,9 +218,9 @@ def _close_shared_pool() -> None:
 
 def prestart_render_workers(count: int = 1) -> None:
     """Start ``count`` render workers for a mock this process is about to serve, before it exists: their
-    start (a Python, NumPy, OpenCV and PyAV: 0.3 s of CPU, seconds on a busy machine) then overlaps the
-    caller's own imports and set-up instead of the first render. The pool has room for a worker per CPU,
-    so the mock's own ``warm`` later adds to these rather than replacing them."""
+    start (a Python interpreter, NumPy, OpenCV, PyAV: 0.3 s of CPU, seconds on a busy machine) overlaps the
+    caller's own imports and set-up instead of delaying the first render. The pool has room for a worker
+    per CPU, so the mock's own ``warm`` later adds to these rather than replacing them."""
     shared_pool(max(count, default_render_workers())).warm(count)
 
 
