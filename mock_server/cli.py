@@ -8,10 +8,6 @@ from pathlib import Path
 
 import click
 
-from .admin import ADMIN_HEADER
-from .config import MockConfig
-from .faults import FaultPlanError, load_fault_plan
-
 
 class _BadAddress(click.ClickException):
     exit_code = 2  # invalid input: the address given (or defaulted) cannot be served
@@ -58,6 +54,9 @@ def serve(host: str, port: int, seed: int, faults_file: Path | None, sse_dialect
           tokens_per_ip: int, render_workers: int | None, log_level: str, admin_key: str | None,
           temporary_issue_ratio: float) -> None:
     """Serve the mock Nemo API until interrupted (Ctrl-C or SIGTERM); prints its URL and admin key."""
+    from .admin import ADMIN_HEADER
+    from .config import MockConfig
+    from .faults import FaultPlanError, load_fault_plan
     from .server import serve_forever
 
     try:

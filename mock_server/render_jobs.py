@@ -83,7 +83,7 @@ class RenderJobs:
 
     def warm(self) -> None:
         """Start the render workers now, so their start-up overlaps the first job's uploads."""
-        shared_pool(self.workers).warm()
+        shared_pool(self.workers).warm(self.workers)
 
     def media_for(self, draft: Mapping[str, Any], user_id: str) -> dict[str, Path]:
         """Map every media ``src`` of the draft to a file ``user_id`` uploaded, or fail naming the segment

@@ -37,8 +37,11 @@ EMBEDDED_SEED = 0
 # platforms is 120 sessions at 50 credits each), and running out half-way would only test the mock's
 # accounting, which has its own tests (tests/mock_server/test_mock_credits.py, and 2001 by fault injection).
 EMBEDDED_CREDITS = 10_000_000
-# Renders finish as fast as the local renderer goes; pacing them like a cloud job would only make users wait.
+# Renders finish as fast as the local renderer goes, and instructions are answered at once: pacing them like
+# the cloud service would only make users wait (a one-clip run sends three instructions; at the mock's default
+# 0.05 s of "thinking" each, that was 5 % of the run).
 EMBEDDED_RENDER_SPEED = 0.0
+EMBEDDED_WORK_DELAY = 0.0
 # The mock answers in milliseconds, so poll it often; the live service's 30 s advice would stall a run.
 # Backing off to half a second keeps jobs queued behind busy render workers from polling ten times a second.
 MOCK_POLL_INTERVAL, MOCK_POLL_INTERVAL_MAX = 0.1, 0.5
@@ -93,7 +96,7 @@ class Backend:
 @contextmanager
 def open_backend(kind: BackendKind, base_url: str | None = None, *,
                  env: Mapping[str, str] | None = None, mock_overrides: Mapping[str, object] | None = None,
-                 cassette: CassetteUse | None = None) -> Iterator[Backend]:
+                 cassette: CassetteUse | None = None, jobs: int | None = None) -> Iterator[Backend]:
     """The backend of a run, live for the length of the ``with`` block.
 
     Args:
@@ -104,6 +107,7 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
         mock_overrides: extra ``MockConfig`` fields for the embedded mock (tests, benchmarks).
         cassette: record the run's calls to a cassette (written when the block ends without an error), or
             answer them from one: then ``kind`` and ``base_url`` are the cassette's, and nothing is started.
+        jobs: how many jobs the run has; the embedded mock starts no more render workers than that.
 
     Raises:
         UsageError: an unknown kind or a base URL that is not http(s).
@@ -113,7 +117,7 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
         with _replaying(cassette) as backend:
             yield backend
         return
-    with _serving(kind, base_url, env=env, mock_overrides=mock_overrides) as backend:
+    with _serving(kind, base_url, env=env, mock_overrides=mock_overrides, jobs=jobs) as backend:
         if cassette is None:
             yield backend
             return
@@ -123,7 +127,7 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
 
 @contextmanager
 def _serving(kind: BackendKind, base_url: str | None, *, env: Mapping[str, str] | None,
-             mock_overrides: Mapping[str, object] | None) -> Iterator[Backend]:
+             mock_overrides: Mapping[str, object] | None, jobs: int | None) -> Iterator[Backend]:
     if kind not in ("mock", "live"):
         raise UsageError(f"unknown backend '{kind}'", hint="use --backend mock or --backend live")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
@@ -135,11 +139,21 @@ def _serving(kind: BackendKind, base_url: str | None, *, env: Mapping[str, str] 
                              poll_interval_max=MOCK_POLL_INTERVAL_MAX, rate_limit_wait=1.0)
         yield Backend(kind, config.base_url or DEFAULT_BASE_URL, config)
         return
-    from ..mock_server import MockConfig, serve_in_thread  # the mock is only imported when it is used
+    from ..mock_server import MockConfig, prestart_render_workers  # the mock loads only when it is used
 
     settings = {"seed": EMBEDDED_SEED, "initial_credits": EMBEDDED_CREDITS,
-                "render_speed": EMBEDDED_RENDER_SPEED, **(mock_overrides or {})}
+                "render_speed": EMBEDDED_RENDER_SPEED, "work_delay": EMBEDDED_WORK_DELAY,
+                **(mock_overrides or {})}
     mock_config = MockConfig(**settings)  # type: ignore[arg-type]
+    if jobs is not None and "render_workers" not in settings:
+        # A worker's start is about 0.3 s of CPU; a one-clip run would spend it on a worker it never
+        # uses, competing with its own session and upload for the cores.
+        mock_config = replace(mock_config, render_workers=max(1, min(jobs, mock_config.render_workers)))
+    # Before the mock's own imports: a one-clip run then finds its worker ready when it submits the render,
+    # rather than waiting for the worker's imports (seconds on a busy machine).
+    prestart_render_workers(mock_config.render_workers)
+    from ..mock_server import serve_in_thread
+
     with tempfile.TemporaryDirectory(prefix="motionctl-mock-") as tmp, serve_in_thread(mock_config) as server:
         # The embedded mock issues its own anonymous token; a user's NEMO_TOKEN is for the live service and
         # is neither sent to it nor replaced, and the token cache lives and dies with the mock.

@@ -178,7 +178,7 @@ def run_recipe(config: RunConfig) -> RunResult:
     cassette = None if tape is None else CassetteUse(
         "record" if config.record else "replay", tape, str(config.recipe), plan.recipe_hash, preview)
     with open_backend(kind, base_url, env=config.env, mock_overrides=config.mock_overrides,
-                      cassette=cassette) as backend:
+                      cassette=cassette, jobs=len(plan.jobs)) as backend:
         if config.client_overrides:
             backend = replace(backend, client=replace(backend.client, **config.client_overrides))  # type: ignore[arg-type]
         # The run directory is made once the backend is up, so a bad --base-url leaves no empty run behind.

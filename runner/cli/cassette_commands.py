@@ -11,13 +11,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..cassette import load
-from ..cassette.drift import Target, bundled_mock, drift
-from ..cassette.verify import verify
 from ..errors import ExecutionError, UsageError
+
+if TYPE_CHECKING:  # the cassette machinery (httpx, the mock) loads when a command runs, not for --help
+    from ..cassette.drift import Target
 
 
 def register(cli: click.Group) -> None:
@@ -36,6 +37,8 @@ def cassette() -> None:
 def verify_command(files: tuple[Path, ...]) -> None:
     """Exit 1 if a cassette holds anything that looks like a secret (a token, a client or user id, the secret
     part of a signed URL) or a sidecar file that does not match its hash. For CI and pre-commit hooks."""
+    from ..cassette.verify import verify
+
     problems = 0
     for path in files:
         verdict = verify(path)
@@ -53,6 +56,8 @@ def verify_command(files: tuple[Path, ...]) -> None:
 
 @contextmanager
 def _target(against: str | None, sse_dialect: str, render_shape: str) -> Iterator[Target]:
+    from ..cassette.drift import Target, bundled_mock
+
     if against is None:
         with bundled_mock(sse_dialect, render_shape) as target:
             yield target
@@ -77,6 +82,9 @@ def drift_command(path: Path, as_json: bool, against: str | None, sse_dialect: s
     """Replay a cassette's requests against a fresh bundled mock and compare the answers' shapes with the
     recording's: status and envelope codes, content types, JSON fields and types, statuses, SSE event kinds,
     render status sequences. Exit 1 when a difference is at error level."""
+    from ..cassette import load
+    from ..cassette.drift import drift
+
     recorded = load(path)
     with _target(against, sse_dialect, render_shape) as target:
         report = drift(recorded, target)

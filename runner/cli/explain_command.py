@@ -13,7 +13,6 @@ from typing import Any
 
 import click
 
-from ...mock_server.interpreter.explain import explain as explain_instruction
 from ..errors import UsageError
 
 
@@ -36,6 +35,8 @@ def explain(text: str, before: tuple[str, ...], draft_file: Path | None, as_json
     Offline (no server, no credits). Exits 1 when TEXT would change nothing (not understood, or answered
     with a question such as "Which title?").
     """
+    from ...mock_server.interpreter.explain import explain as explain_instruction
+
     state = _load(draft_file) if draft_file is not None else None
     try:
         result = explain_instruction(text, before, state)

@@ -17,22 +17,19 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from ...units import format_size
 from ..actions import DEFAULT_OUT_DIR
-from ..api.waits import parse_duration
-from ..cassette import check_age, load
 from ..errors import ExecutionError, GoldenMismatch, UsageError
-from ..golden import recipes_among
-from ..journal import SUMMARY
-from ..recipe import load_all
 from ..recipe.select import selection
 from ..reporting import Verbosity, console_reporter
-from ..reporting.reports import ReportTargets, write_reports
-from ..run import RunConfig, RunInterruptedError, RunResult, run_recipe
 from .recipe_commands import allow_path_option, job_option, shard_option
+
+if TYPE_CHECKING:  # the engine, client and reporters load when a run starts, not for `motionctl --help`
+    from ..run import RunResult
 
 
 def register(cli: click.Group) -> None:
@@ -61,6 +58,8 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     """``--max-wait 10m`` → 600.0 seconds (the parsing lives with the client's waits)."""
     if value is None:
         return None
+    from ..api.waits import parse_duration
+
     try:
         return parse_duration(value)
     except ValueError as exc:
@@ -129,6 +128,13 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
         job_patterns: tuple[str, ...],
         shard: str | None) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
+    from ..cassette import check_age, load
+    from ..golden import recipes_among
+    from ..journal import SUMMARY
+    from ..recipe import load_all
+    from ..reporting.reports import ReportTargets, write_reports
+    from ..run import RunConfig, RunInterruptedError, run_recipe
+
     if check and update:
         raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
     if quiet and verbose:
