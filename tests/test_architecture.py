@@ -27,6 +27,7 @@ PLANTS = [
     ("runner-reads-the-interpreter-only-to-explain", "runner/engine.py",
      "from ..mock_server.interpreter import interpret"),
     ("runner-spine", "runner/journal.py", "from .run import RunConfig"),
+    ("clip-qc-knows-no-runner", "runner/qc/motion.py", "from ..engine import Engine"),
     ("renderer-floors", "mock_server/render/geometry.py", "from .frames import FrameBuffer"),
 ]
 

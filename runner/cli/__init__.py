@@ -28,6 +28,7 @@ def _register() -> None:
     from . import (
         api_commands,
         explain_command,
+        qc_command,
         recipe_commands,
         report_command,
         run_command,
@@ -35,7 +36,7 @@ def _register() -> None:
     )
 
     for module in (api_commands, recipe_commands, run_command, explain_command, show_command, report_command,
-                   mock_commands):
+                   qc_command, mock_commands):
         module.register(cli)
 
 
