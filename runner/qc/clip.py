@@ -76,7 +76,8 @@ def check_clip(path: Path, asked: AskedClip, level: Level = "fast", options: Opt
         if reading
         else set()
     )
-    footage = decode(path, keep=keep, colour=colour, audio=info.audio is not None)
+    footage = decode(path, keep=keep, chroma=text.frames_needed(wins, frames), colour=colour,
+                     audio=info.audio is not None)
     checks += format.decode_checks(footage, info, asked)
 
     bands = {i: text.mask_for(wins, i, work, scale) for i in keep}
@@ -84,12 +85,12 @@ def check_clip(path: Path, asked: AskedClip, level: Level = "fast", options: Opt
     checks.append(picture.bars(footage.edges))
     checks.append(picture.corrupt_edges(footage.edges))
 
+    # The camera first (text rows masked by where the texts should be), then the texts, which fall back on
+    # the measured camera where two frames have too few points between them.
+    measured = motion.measure(path_model, footage.kept, footage.scale, lambda i: bands.get(i))
     moving = known_motion and not move.still
-    found = text.find(wins, footage.kept, footage.scale, frames, bands, moving)
-    boxes = {n: f.box for n, f in enumerate(found) if f.box is not None}
-    measured = motion.measure(
-        path_model, footage.kept, footage.scale, lambda i: text.mask_for(wins, i, work, scale, boxes)
-    )
+    found = text.find(wins, footage.kept, footage.chroma, footage.scale, frames, bands, moving,
+                      lambda i, j: measured.between(i, j, footage.scale))
     if known_motion:
         asked_from = _from(asked, "motion")
         motion_checks, camera = motion.checks(measured, asked_from)

@@ -63,6 +63,18 @@ def to_full(m: Matrix, scale: float) -> Matrix:
     return np.hstack([linear, shift[:, None]])
 
 
+def to_work(m: Matrix, scale: float) -> Matrix:
+    """The inverse of ``to_full``: a full-resolution corner-coordinate map on working pixel centres."""
+    linear = m[:, :2]
+    shift = m[:, 2] * scale - 0.5 + linear @ np.array([0.5, 0.5])
+    return np.hstack([linear, shift[:, None]])
+
+
+def inverse(m: Matrix) -> Matrix:
+    linear = np.linalg.inv(m[:, :2])
+    return np.hstack([linear, (-linear @ m[:, 2])[:, None]])
+
+
 def warp(image: Luma, matrix: Matrix) -> Luma:
     """``image`` moved by ``matrix`` (working pixels), its edge repeated where it uncovers the frame."""
     h, w = image.shape
@@ -111,6 +123,7 @@ def track(
     base_mask = mask_for(first_index)
     poses = [Pose(first_index, IDENTITY.copy(), 0)]
     guess = IDENTITY.copy()  # working-pixel map, frame 0 → the previous frame
+    previous = first
     for index, frame in frames[1:]:
         warped = warp(first, guess)
         # Points only where frame 0 covers the frame, away from text in either frame.
@@ -122,8 +135,13 @@ def track(
             valid = np.asarray(cv2.bitwise_and(valid, here), dtype=np.uint8)
         residual, points = fit(warped, frame, valid)
         if residual is None:
-            poses.append(Pose(index, None, points))
-            continue
+            # Too little of frame 0 left in view (a long zoom out, a wide pan over a plain picture): one
+            # step on from the last frame measured instead, which still overlaps this one almost whole.
+            residual, points = fit(previous, frame, here)
+            if residual is None:
+                poses.append(Pose(index, None, points))
+                continue
         guess = compose(residual, guess)
+        previous = frame
         poses.append(Pose(index, to_full(guess, scale), points))
     return poses

@@ -51,6 +51,7 @@ class Footage:
     scale: float = 1.0  # working pixels per full-resolution pixel
     tiny: list[Luma] = field(default_factory=list)
     kept: dict[int, Luma] = field(default_factory=dict)
+    chroma: dict[int, tuple[Luma, Luma]] = field(default_factory=dict)  # U, V at the working size
     edges: list[Edges] = field(default_factory=list)
     colour: dict[int, npt.NDArray[np.uint8]] = field(default_factory=dict)  # BGR, full resolution
     audio: Audio | None = None
@@ -93,17 +94,19 @@ def decode(
     path: Path,
     *,
     keep: Collection[int] = (),
+    chroma: Collection[int] = (),
     edges_every: int = 10,
     colour: Collection[int] = (),
     audio: bool = True,
 ) -> Footage:
-    """Decode every frame of ``path`` once, keeping what ``keep`` / ``colour`` name (frame indexes)."""
+    """Decode every frame of ``path`` once, keeping what ``keep`` (luma), ``chroma`` (and colour, at the
+    working size) and ``colour`` (full size) name (frame indexes)."""
     out = Footage()
-    keep_set, colour_set = frozenset(keep), frozenset(colour)
     try:
         with av.open(str(path)) as container:
             if container.streams.video:
-                _video(container, out, keep_set, colour_set, max(1, edges_every))
+                _video(container, out, frozenset(keep), frozenset(chroma), frozenset(colour),
+                       max(1, edges_every))
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         out.error = str(exc)[:200]
     if audio:
@@ -118,6 +121,7 @@ def _video(
     container: av.container.InputContainer,
     out: Footage,
     keep: frozenset[int],
+    chroma: frozenset[int],
     colour: frozenset[int],
     edges_every: int,
 ) -> None:
@@ -141,6 +145,10 @@ def _video(
             if index in keep:
                 scaled = cv2.resize(luma, small, interpolation=cv2.INTER_AREA) if out.scale < 1 else luma
                 out.kept[index] = np.array(scaled, dtype=np.uint8)
+            if index in chroma:
+                u, v = (np.array(cv2.resize(p, small, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+                        for p in planes[1:])
+                out.chroma[index] = (u, v)
             if index % edges_every == 0:
                 out.edges.append(_edges(index, planes))
             if index in colour:

@@ -181,15 +181,16 @@ def centre_shift(m: Matrix, size: tuple[int, int]) -> Matrix:
     return np.asarray(m[:, :2] @ c + m[:, 2] - c, dtype=np.float64)
 
 
-def pan_of(m: Matrix, path: Path) -> tuple[float, float]:
-    """The pan (fractions of the frame, the camera's direction) that explains pose ``m`` at the move's end,
-    given its zoom and roll and the asked focus: P = −2·(I + ρQ)⁻¹·(Δ − (1 − ρ)·R·d)."""
+def pan_of(m: Matrix, path: Path, e: float = 1.0) -> tuple[float, float]:
+    """The whole pan (fractions of the frame, the camera's direction) that explains pose ``m`` at eased
+    progress ``e``, given its zoom and roll and the asked focus: the centre shift is
+    Δ = −((e − ½)·I + ½·ρQ)·P + (1 − ρ)·E·R·d, solved for P."""
     rho_q = m[:, :2]
     rho = zoom_of(m)
     turn = roll_of(m)
     delta = centre_shift(m, path.size)
     focus = path.cover * (1.0 - rho) * rotation(path.motion.roll[0] + turn) @ np.array(path.focus_offset)
-    travel = -2.0 * np.linalg.solve(np.eye(2) + rho_q, delta - focus)
+    travel = -np.linalg.solve((e - 0.5) * np.eye(2) + 0.5 * rho_q, delta - focus)
     return float(travel[0] / path.size[0]), float(travel[1] / path.size[1])
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .asked import EASINGS, AskedMotion
-from .estimate import Luma, Mask, Pose, track
+from .estimate import Luma, Mask, Pose, compose, inverse, to_work, track
 from .model import Path, distance, distances, ease, fixed_point, pan_of, roll_of, zoom_of
 from .tolerances import TOLERANCES as TOL
 from .verdict import Check, judged, not_checked
@@ -36,6 +36,27 @@ class Measured:
 
     def known(self) -> list[Pose]:
         return [p for p in self.poses if p.matrix is not None]
+
+    def between(self, i: int, j: int, scale: float) -> np.ndarray | None:
+        """The camera's map from frame ``i`` to frame ``j`` in working pixels, interpolated between the
+        measured frames around them (None when they are not bracketed by measurements)."""
+        a, b = self._at(i), self._at(j)
+        if a is None or b is None:
+            return None
+        return to_work(compose(b, inverse(a)), scale)
+
+    def _at(self, frame: int) -> np.ndarray | None:
+        known = self.known()
+        before = [p for p in known if p.index <= frame]
+        after = [p for p in known if p.index >= frame]
+        if not before or not after:
+            return None
+        lo, hi = before[-1], after[0]
+        assert lo.matrix is not None and hi.matrix is not None
+        if hi.index == lo.index:
+            return lo.matrix
+        w = (frame - lo.index) / (hi.index - lo.index)
+        return np.asarray((1 - w) * lo.matrix + w * hi.matrix, dtype=np.float64)
 
 
 def measure(
@@ -93,7 +114,7 @@ def checks(measured: Measured, asked_from: str) -> tuple[list[Check], dict[str, 
             asked=rho_a,
         )
     )
-    pan_m = pan_of(end_pose.matrix, path)
+    pan_m = pan_of(end_pose.matrix, path, path.eased(end_pose.index))
     for axis, i in (("pan", 0), ("tilt", 1)):
         out.append(
             judged(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -21,11 +21,13 @@ import numpy as np
 
 from ...safezones import SafeZone, table, zone
 from .asked import AskedText
-from .estimate import IDENTITY, Luma, Mask, fit, warp
+from .estimate import IDENTITY, Luma, Mask, Matrix, fit, inverse, warp
 from .tolerances import TOLERANCES as TOL
 from .verdict import Check, judged, not_checked
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom in full-resolution px
+Colour = tuple[Luma, Luma]  # a frame's U and V planes at the working size
+Between = Callable[[int, int], "Matrix | None"]
 DEFAULT_SIZE = 64  # px at a 1080 short side, when a text step gives none (specs/draft.schema.json)
 NO_ZONE = SafeZone(
     0.02, 0.02, 0.02, 0.02, "the frame"
@@ -119,32 +121,15 @@ def frames_needed(wins: Sequence[Window], frames: int) -> set[int]:
     return need
 
 
-def mask_for(
-    wins: Sequence[Window],
-    index: int,
-    work: tuple[int, int],
-    scale: float,
-    found: Mapping[int, Box] | None = None,
-) -> Mask | None:
+def mask_for(wins: Sequence[Window], index: int, work: tuple[int, int], scale: float) -> Mask | None:
     """The working-size mask without the rows of every text shown on frame ``index`` (255: usable)."""
-    shown = [(n, w) for n, w in enumerate(wins) if w.first <= index < w.end]
+    shown = [w for w in wins if w.first <= index < w.end]
     if not shown:
         return None
     mask = np.full((work[1], work[0]), 255, np.uint8)
-    for n, w in shown:
-        if found and n in found:
-            left, top, right, bottom = found[n]
-            pad = 6 / scale
-            cv2.rectangle(
-                mask,
-                (int((left - pad) * scale), int((top - pad) * scale)),
-                (math.ceil((right + pad) * scale), math.ceil((bottom + pad) * scale)),
-                0,
-                -1,
-            )
-        else:
-            top, bottom = w.band
-            mask[max(0, int(top * scale)) : max(0, math.ceil(bottom * scale)), :] = 0
+    for w in shown:
+        top, bottom = w.band
+        mask[max(0, int(top * scale)) : max(0, math.ceil(bottom * scale)), :] = 0
     return mask
 
 
@@ -158,40 +143,86 @@ class Edge:
     ink: Mask  # working-size mask of the pixels that changed (the text)
 
 
-def _changed(a: Luma, b: Luma, band_mask: Mask | None) -> tuple[Mask, float] | None:
-    """Pixels of ``b`` that differ from ``a`` once the camera's step between them is undone."""
+def _changed(a: Luma, b: Luma, band_mask: Mask | None, colour: tuple[Colour | None, Colour | None],
+             known: Matrix | None) -> tuple[Mask, Luma]:
+    """Pixels of ``b`` that differ from ``a`` once the camera's step between them is undone, and by how
+    much: in brightness or, where the frames' colour is at hand, in colour (a yellow emoji on a pale sky
+    barely changes the brightness)."""
     matrix, _ = fit(a, b, band_mask)
-    if matrix is None:
-        matrix = IDENTITY
-    warped = warp(a, matrix)
-    diff = cv2.absdiff(warped, b)
+    if matrix is None:  # too few points between the two: the camera's step as the motion check measured it
+        matrix = known if known is not None else IDENTITY
+    diff = np.asarray(cv2.absdiff(warp(a, matrix), b), dtype=np.uint8)
+    ca, cb = colour
+    if ca is not None and cb is not None:
+        for pa, pb in zip(ca, cb, strict=True):
+            chroma = cv2.absdiff(warp(pa, matrix), pb).astype(np.uint16) * 2
+            diff = np.maximum(diff, np.minimum(chroma, 255).astype(np.uint8))
     changed = np.where(diff >= _DIFF, 255, 0).astype(np.uint8)
     changed = np.asarray(cv2.morphologyEx(changed, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), dtype=np.uint8)
-    return changed, float(diff[changed > 0].mean()) if changed.any() else 0.0
+    return changed, diff
 
 
-def _blocks(changed: Mask, px_work: float) -> list[tuple[int, int, int, int, int]]:
-    """Text blocks among the changed pixels: glyphs joined across a letter's gap, (x0, y0, x1, y1, area)."""
+@dataclass(frozen=True)
+class Block:
+    """Changed pixels joined across a letter's gap: a word, a line or a whole text (working pixels)."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    area: int  # changed pixels in it
+    contrast: float  # their mean change
+
+    @property
+    def weight(self) -> float:
+        return self.area * self.contrast
+
+
+def _blocks(changed: Mask, diff: Luma, px_work: float) -> list[Block]:
     k = max(3, int(px_work * 0.6))
     joined = cv2.dilate(changed, np.ones((max(1, k // 2), k), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     out = []
     for n in range(1, count):
         x, y, w, h, _ = stats[n]
-        area = int(changed[y : y + h, x : x + w][labels[y : y + h, x : x + w] == n].astype(bool).sum())
+        inside = (labels[y : y + h, x : x + w] == n) & (changed[y : y + h, x : x + w] > 0)
+        area = int(inside.sum())
         if area >= max(6.0, px_work * px_work * 0.15):
-            out.append((int(x), int(y), int(x + w), int(y + h), area))
+            out.append(Block(int(x), int(y), int(x + w), int(y + h), area,
+                             float(diff[y : y + h, x : x + w][inside].mean())))
     return out
+
+
+def _text_of(blocks: list[Block], px_work: float) -> list[Block]:
+    """The blocks of one text: the strongest, and those lined up with it (a line above or below, as
+    strong), not the stray change of a picture the camera step left behind."""
+    if not blocks:
+        return []
+    main = max(blocks, key=lambda b: b.weight)
+    chosen = [main]
+    grown = True
+    while grown:
+        grown = False
+        top, bottom = min(b.y0 for b in chosen), max(b.y1 for b in chosen)
+        left, right = min(b.x0 for b in chosen), max(b.x1 for b in chosen)
+        for b in blocks:
+            near = b.y0 <= bottom + 1.5 * px_work and b.y1 >= top - 1.5 * px_work
+            overlaps = b.x0 <= right + 3 * px_work and b.x1 >= left - 3 * px_work
+            if b not in chosen and near and overlaps and b.contrast >= 0.6 * main.contrast:
+                chosen.append(b)
+                grown = True
+    return chosen
 
 
 def _edge(
     win: Window,
     peers: Sequence[Window],
     kept: Mapping[int, Luma],
+    colour: Mapping[int, Colour],
     scale: float,
     at: int,
-    appearing: bool,
     masks: Mapping[int, Mask | None],
+    between: Between,
 ) -> Edge | None:
     """The strongest change in ``win``'s part of the frame within a frame of edge ``at``."""
     best: Edge | None = None
@@ -200,69 +231,60 @@ def _edge(
         a, b = kept.get(frame - 1), kept.get(frame)
         if a is None or b is None:
             continue
-        got = _changed(a, b, masks.get(frame))
-        if got is None:
-            continue
-        changed, _ = got
-        blocks = _blocks(changed, px_work)
-        mine = _assign(blocks, win, peers, scale)
+        changed, diff = _changed(a, b, masks.get(frame), (colour.get(frame - 1), colour.get(frame)),
+                                 between(frame - 1, frame))
+        mine = _text_of(_assign(_blocks(changed, diff, px_work), win, peers, scale), px_work)
         if not mine:
             continue
-        x0, y0 = min(b_[0] for b_ in mine), min(b_[1] for b_ in mine)
-        x1, y1 = max(b_[2] for b_ in mine), max(b_[3] for b_ in mine)
+        x0, y0 = min(b_.x0 for b_ in mine), min(b_.y0 for b_ in mine)
+        x1, y1 = max(b_.x1 for b_ in mine), max(b_.y1 for b_ in mine)
         ink = np.zeros_like(changed)
         ink[y0:y1, x0:x1] = changed[y0:y1, x0:x1]
-        # The text's own pixels: on the frame it shows on (b when appearing, a when disappearing).
-        diff = cv2.absdiff(a, b)
         contrast = float(diff[ink > 0].mean()) if ink.any() else 0.0
-        box = (x0 / scale, y0 / scale, x1 / scale, y1 / scale)
-        edge = Edge(frame, box, contrast, ink)
+        edge = Edge(frame, (x0 / scale, y0 / scale, x1 / scale, y1 / scale), contrast, ink)
         if best is None or edge.contrast * (ink > 0).sum() > best.contrast * (best.ink > 0).sum():
             best = edge
     return best
 
 
-def _assign(
-    blocks: list[tuple[int, int, int, int, int]], win: Window, peers: Sequence[Window], scale: float
-) -> list[tuple[int, int, int, int, int]]:
+def _assign(blocks: list[Block], win: Window, peers: Sequence[Window], scale: float) -> list[Block]:
     """The blocks nearer ``win``'s expected place than any other text changing on the same frame."""
-    if not blocks:
-        return []
     if len(peers) <= 1:
         return blocks
 
-    def nearest(b: tuple[int, int, int, int, int]) -> Window:
-        cx, cy = (b[0] + b[2]) / 2 / scale, (b[1] + b[3]) / 2 / scale
+    def nearest(b: Block) -> Window:
+        cx, cy = (b.x0 + b.x1) / 2 / scale, (b.y0 + b.y1) / 2 / scale
         return min(peers, key=lambda p: math.hypot(p.centre[0] - cx, p.centre[1] - cy))
 
     return [b for b in blocks if nearest(b) is win]
 
 
 def _static(
-    win: Window, kept: Mapping[int, Luma], scale: float, frames: int, masks: Mapping[int, Mask | None]
+    win: Window, kept: Mapping[int, Luma], scale: float, frames: int, between: Between
 ) -> Edge | None:
     """A text shown for the whole clip: what stays put on screen while the camera moves."""
     a, b = kept.get(0), kept.get(frames - 1)
-    if a is None or b is None:
+    matrix = between(0, frames - 1)
+    if a is None or b is None or matrix is None:
         return None
-    matrix, _ = fit(a, b, masks.get(frames - 1))
-    if matrix is None:
-        return None
-    warped = warp(a, matrix)
+    # On screen where it was, yet unlike the picture the camera brought there, seen from either end (one
+    # side alone would also flag the text's ghost, where the warp carried it).
+    moved = np.asarray(cv2.absdiff(warp(a, matrix), b), dtype=np.uint8)
+    moved_back = cv2.absdiff(warp(b, inverse(matrix)), a)
     still = cv2.absdiff(a, b) < 12
-    moved = cv2.absdiff(warped, b) >= _DIFF
-    changed = np.where(still & moved, 255, 0).astype(np.uint8)
+    changed = np.where(still & (moved >= _DIFF) & (moved_back >= _DIFF), 255, 0).astype(np.uint8)
     changed = np.asarray(cv2.morphologyEx(changed, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), dtype=np.uint8)
-    blocks = _blocks(changed, win.px * scale)
     top, bottom = win.band
-    mine = [bl for bl in blocks if bl[3] / scale >= top and bl[1] / scale <= bottom]
+    near = [bl for bl in _blocks(changed, moved, win.px * scale)
+            if bl.y1 / scale >= top and bl.y0 / scale <= bottom]
+    mine = _text_of(near, win.px * scale)
     if not mine:
         return None
-    x0, y0 = min(b_[0] for b_ in mine), min(b_[1] for b_ in mine)
-    x1, y1 = max(b_[2] for b_ in mine), max(b_[3] for b_ in mine)
+    x0, y0 = min(b_.x0 for b_ in mine), min(b_.y0 for b_ in mine)
+    x1, y1 = max(b_.x1 for b_ in mine), max(b_.y1 for b_ in mine)
     ink = np.zeros_like(changed)
     ink[y0:y1, x0:x1] = changed[y0:y1, x0:x1]
-    return Edge(0, (x0 / scale, y0 / scale, x1 / scale, y1 / scale), 255.0, ink)
+    return Edge(0, (x0 / scale, y0 / scale, x1 / scale, y1 / scale), float(moved[ink > 0].mean()), ink)
 
 
 @dataclass(frozen=True)
@@ -283,22 +305,26 @@ class Found:
 def find(
     wins: Sequence[Window],
     kept: Mapping[int, Luma],
+    colour: Mapping[int, Colour],
     scale: float,
     frames: int,
     masks: Mapping[int, Mask | None],
     moving: bool,
+    between: Between,
 ) -> list[Found]:
+    """Each text's edges and box; ``between(i, j)`` is the camera's map from frame i to j as the motion
+    check measured it (working pixels), for where two frames have too few points of their own."""
     found = []
     for win in wins:
         appear = disappear = whole = None
         if win.first > 0:
             peers = [w for w in wins if win.first in (w.first, w.end)]
-            appear = _edge(win, peers, kept, scale, win.first, True, masks)
+            appear = _edge(win, peers, kept, colour, scale, win.first, masks, between)
         if win.end < frames:
             peers = [w for w in wins if win.end in (w.first, w.end)]
-            disappear = _edge(win, peers, kept, scale, win.end, False, masks)
+            disappear = _edge(win, peers, kept, colour, scale, win.end, masks, between)
         if win.first == 0 and win.end >= frames and moving:
-            whole = _static(win, kept, scale, frames, masks)
+            whole = _static(win, kept, scale, frames, between)
         edge = appear or disappear or whole
         hold = None
         if edge is not None:
