@@ -24,9 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from motionctl.mock_server.render import RenderOptions, render_draft  # noqa: E402
-from motionctl.runner.qc import AskedClip, AskedMotion, check_clip  # noqa: E402
-from motionctl.runner.qc.tolerances import TOLERANCES  # noqa: E402
+from motionctl.mock_server.render import RenderOptions, render_draft
+from motionctl.runner.qc import AskedClip, AskedMotion, check_clip
+from motionctl.runner.qc.tolerances import TOLERANCES
 
 IMAGES = Path(__file__).resolve().parents[1] / "workflows" / "images"
 PLATFORMS = {"tiktok": "9:16", "instagram-feed": "4:5", "instagram-square": "1:1", "youtube": "16:9"}
@@ -56,14 +56,16 @@ def draft(asked: AskedClip, move: AskedMotion) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--moves", type=int, default=120)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--resolution", default="540p", choices=("540p", "720p", "1080p"))
     parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    errors: dict[str, list[float]] = {k: [] for k in ("zoom", "pan", "tilt", "roll", "focus", "easing", "path")}
+    keys = ("zoom", "pan", "tilt", "roll", "focus", "easing", "path")
+    errors: dict[str, list[float]] = {k: [] for k in keys}
     failures: list[str] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="qc-accuracy-") as tmp:
@@ -72,7 +74,8 @@ def main() -> None:
             image = rng.choice(sorted(p for p in IMAGES.iterdir() if p.suffix in (".jpg", ".png")))
             move = random_move(rng, args.seconds)
             asked = AskedClip(format="mp4", resolution=args.resolution, aspect=PLATFORMS[platform],
-                              platform=platform, duration_ms=round(args.seconds * 1000), image=image, motion=move)
+                              platform=platform, duration_ms=round(args.seconds * 1000), image=image,
+                              motion=move)
             out = Path(tmp) / f"move-{n}.mp4"
             try:
                 render_draft(draft(asked, move), {"cdn://image": image}, out,

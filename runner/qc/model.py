@@ -192,12 +192,3 @@ def pan_of(m: Matrix, path: Path, e: float = 1.0) -> tuple[float, float]:
     focus = path.cover * (1.0 - rho) * rotation(path.motion.roll[0] + turn) @ np.array(path.focus_offset)
     travel = -np.linalg.solve((e - 0.5) * np.eye(2) + 0.5 * rho_q, delta - focus)
     return float(travel[0] / path.size[0]), float(travel[1] / path.size[1])
-
-
-def fixed_point(m: Matrix) -> tuple[float, float] | None:
-    """The point a pose leaves where it is (the zoom's centre on screen), or None for a pure shift."""
-    a = np.eye(2) - m[:, :2]
-    if abs(np.linalg.det(a)) < 1e-6:
-        return None
-    x = np.linalg.solve(a, m[:, 2])
-    return float(x[0]), float(x[1])

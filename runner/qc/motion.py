@@ -15,7 +15,7 @@ import numpy as np
 
 from .asked import EASINGS, AskedMotion
 from .estimate import Luma, Mask, Pose, compose, inverse, to_work, track
-from .model import Path, distance, distances, ease, fixed_point, pan_of, roll_of, zoom_of
+from .model import Path, centre_shift, distance, distances, ease, pan_of, roll_of, rotation, zoom_of
 from .tolerances import TOLERANCES as TOL
 from .verdict import Check, judged, not_checked
 
@@ -138,7 +138,7 @@ def checks(measured: Measured, asked_from: str) -> tuple[list[Check], dict[str, 
         )
     )
     if motion.focus != (0.5, 0.5):
-        out.append(_focus(end_pose.matrix, asked_end, path, asked_from))
+        out.append(_focus(end_pose.matrix, end_pose.index, path, asked_from))
     diagonal = math.hypot(*size)
     gaps = [(distance(p.matrix, path.pose(p.index), size), p.index) for p in known if p.matrix is not None]
     worst, at = max(gaps)
@@ -158,22 +158,34 @@ def checks(measured: Measured, asked_from: str) -> tuple[list[Check], dict[str, 
     return out, _series(known, path)
 
 
-def _focus(measured: np.ndarray, asked: np.ndarray, path: Path, asked_from: str) -> Check:
-    fm, fa = fixed_point(measured), fixed_point(asked)
-    w = path.size[0]
+def _focus(measured: np.ndarray, index: int, path: Path, asked_from: str) -> Check:
+    """Where the zoom centres: the focus point's place on screen, solved from the measured pose with the
+    asked pan (the pose is (1 − ρ)·E·R·d away from a pure pan: d is where the focus sits)."""
     words = f"{path.motion.focus[0] * 100:g}% {path.motion.focus[1] * 100:g}% of the image"
-    if fa is None:
-        return not_checked("motion.focus", f"the asked move has no centre to find ({words})")
-    if fm is None:
-        return judged(False, "motion.focus", "no centre (a pure shift)", f"the zoom centred on {words}")
-    gap = math.hypot(fm[0] - fa[0], fm[1] - fa[1])
+    rho = zoom_of(measured)
+    asked_rho = zoom_of(path.pose(index))
+    if abs(asked_rho - 1) < TOL.focus_min_zoom:
+        why = f"a zoom of under {TOL.focus_min_zoom * 100:g}% has no centre to find ({words})"
+        return not_checked("motion.focus", why)
+    w, h = path.size
+    e = path.eased(index)
+    travel = np.array([path.motion.pan[0] * w, path.motion.pan[1] * h])
+    panned = -((e - 0.5) * np.eye(2) + 0.5 * measured[:, :2]) @ travel
+    turn = rotation(path.motion.roll[0] + roll_of(measured))
+    d = np.linalg.solve(turn, centre_shift(measured, path.size) - panned) / (path.cover * (1.0 - rho))
+    asked = np.array(path.focus_offset)
+    gap = float(np.hypot(*(d - asked)))
+
+    def on_screen(v: np.ndarray) -> str:
+        return f"{(0.5 + v[0] / w) * 100:.0f}% {(0.5 + v[1] / h) * 100:.0f}% of the frame"
+
     return judged(
         gap <= TOL.focus * w,
         "motion.focus",
-        f"centre at ({fm[0]:.0f}, {fm[1]:.0f}) px, {gap:.0f} px away",
-        f"({fa[0]:.0f}, {fa[1]:.0f}) px, {words}, within {TOL.focus * w:.0f} px{asked_from}",
-        measured=list(fm),
-        asked=list(fa),
+        f"the zoom centred at {on_screen(d)}, {gap:.0f} px away",
+        f"{on_screen(asked)} ({words}), within {TOL.focus * 100:g}% of the width{asked_from}",
+        measured=[float(d[0]), float(d[1])],
+        asked=[float(asked[0]), float(asked[1])],
     )
 
 
@@ -212,8 +224,6 @@ def _easing(known: Sequence[Pose], path: Path, asked_from: str) -> Check:
 
 def _series(known: Sequence[Pose], path: Path) -> dict[str, list[float]]:
     """The camera path for the report's plot: zoom, roll and the picture's shift, measured and asked."""
-    from .model import centre_shift
-
     w, h = path.size
     out: dict[str, list[float]] = {
         k: [] for k in ("t", "zoom", "zoom_asked", "roll", "roll_asked", "x", "x_asked", "y", "y_asked")

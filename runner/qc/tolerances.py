@@ -31,7 +31,8 @@ class Tolerances:
     zoom: float = 0.01  # relative: ×1.100 asked passes 1.089..1.111
     pan: float = 0.006  # of the frame's width (height for tilt)
     roll: float = 0.35  # degrees
-    focus: float = 0.04  # of the frame's width: where the zoom centres on screen
+    focus: float = 0.02  # of the frame's width: where the zoom centres on screen
+    focus_min_zoom: float = 0.05  # below 5 % the centre is too ill-defined to find (a pixel of noise → 20)
     easing: float = 0.05  # largest gap between measured and asked progress (0..1) over the move
     path: float = 0.012  # largest gap from the asked path at any sampled frame, of the frame's diagonal
     min_move_px: float = 6.0  # smaller moves cannot tell one easing from another

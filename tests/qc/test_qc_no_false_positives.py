@@ -27,8 +27,9 @@ matrix:
        easing: ease-in, focus: top-left, title: "夏季大促销 全场五折", position: top, mood: upbeat}
     - {case: 3, platform: shorts, image: sneaker.jpg, zoom: in, pan: right, tilt: up, roll: counterclockwise,
        easing: ease-out, focus: bottom-right, title: "夏のセール、はじまる", position: center, mood: calm}
-    - {case: 4, platform: instagram-feed, image: bottle.png, zoom: out, pan: left, tilt: down, roll: clockwise,
-       easing: ease-in-out, focus: right, title: "New in 👟✨", position: bottom, mood: cinematic}
+    - {case: 4, platform: instagram-feed, image: bottle.png, zoom: out, pan: left, tilt: down,
+       roll: clockwise, easing: ease-in-out, focus: right, title: "New in 👟✨", position: bottom,
+       mood: cinematic}
     - {case: 5, platform: instagram-square, image: watch.jpg, zoom: in, pan: left, tilt: down,
        roll: clockwise, easing: ease-in-out, focus: top, title: "Café crème — 30% off", position: top,
        mood: lo-fi}
@@ -83,7 +84,8 @@ steps:
 def tone(path: Path) -> Path:
     """A 1.5 s chord with a beat, mono, at 44.1 kHz: an uploaded track (looped in a 2 s clip)."""
     t = np.arange(int(1.5 * 44_100)) / 44_100
-    signal = sum(np.sin(2 * np.pi * f * t) for f in (220, 277, 330)) / 3 * (0.6 + 0.4 * (np.sin(2 * np.pi * 2 * t) > 0))
+    beat = 0.6 + 0.4 * (np.sin(2 * np.pi * 2 * t) > 0)
+    signal = sum(np.sin(2 * np.pi * f * t) for f in (220, 277, 330)) / 3 * beat
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
