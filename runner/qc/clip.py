@@ -215,7 +215,7 @@ def _spelling(
 
         out.append(
             judged(
-                gap <= max(1.0, TOL.ocr_distance * len(wanted)) and bool(got),
+                gap <= len(wanted) // TOL.ocr_slip_every and bool(got),
                 "text.spelling",
                 f"reads '{got}' (confidence {score:.2f})",
                 f"'{win.text.content}'",
@@ -240,8 +240,7 @@ def _readable(
         frame = colour.get(min(frames - 1, round(r.at_ms * fps / 1000)))
         got = ocr.read(frame)[0] if frame is not None else ""
         wanted = ocr.normalised(r.text)
-        found = wanted in ocr.normalised(got) or ocr.distance(ocr.normalised(got), wanted) <= max(
-            1, len(wanted) // 7
-        )
-        out.append(judged(found, "expect.readable", f"reads '{got}'", f"'{r.text}'", subject))
+        # Anywhere in the frame, among whatever else it shows.
+        out.append(judged(bool(wanted) and wanted in ocr.normalised(got), "expect.readable", f"reads '{got}'",
+                          f"'{r.text}' in the frame", subject))
     return out

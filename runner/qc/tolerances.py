@@ -42,7 +42,7 @@ class Tolerances:
     text_time_frames: int = 1  # appears / disappears within a frame of the asked time
     text_contrast: float = 28.0  # mean change of the text's pixels when it appears (0..255)
     text_hold: float = 0.6  # correlation of the text's pixels mid-window with when it appeared
-    ocr_distance: float = 0.15  # edit distance over length (one wrong letter in seven)
+    ocr_slip_every: int = 12  # one misread letter allowed per 12 (a 10-letter title must read exactly)
     # --- audio ---
     loudness_lu: float = 1.0  # EBU R128 production tolerance (±1 LU)
     true_peak_dbtp: float = -0.5  # the renderer limits samples to −1 dBFS; AAC adds up to ½ dB

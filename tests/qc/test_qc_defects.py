@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from motionctl.runner.qc import AskedMotion, AskedText, Verdict, check_clip
+from motionctl.runner.qc import AskedMotion, AskedText, ClipAssertions, Readable, Verdict, check_clip
 from tests.qc import clips
 from tests.qc.clips import Clip
 
@@ -163,3 +163,26 @@ def test_a_file_that_is_not_a_clip_fails_the_container_check(good: Clip, tmp_pat
     verdict = check_clip(junk, good.asked)
     assert failed(verdict) == {"format.container"}
     assert "unreadable" in verdict.failures[0].measured
+
+
+@pytest.mark.parametrize("title", ["SALE 50% 👟", "夏季大促销 全场五折", "夏のセール、はじまる"])
+def test_reading_at_the_full_level_catches_a_one_letter_change(tmp_path: Path, title: str) -> None:
+    asked = clips.asked_clip(texts=(AskedText(title, 500, 1000, "bottom", 64),), music=None)
+    clip = clips.render(asked, tmp_path / "title.mp4")
+    verdict = check_clip(clip.path, asked, "full")
+    assert verdict.ok, verdict.lines()
+    assert next(c for c in verdict.checks if c.name == "text.spelling").status == "passed"
+    typo = title.replace("5", "3").replace("夏", "冬")
+    wrong = replace(asked, texts=(AskedText(typo, 500, 1000, "bottom", 64),))
+    assert check_clip(clip.path, wrong).ok  # the fast level finds a title where one was asked: no reading
+    assert failed(check_clip(clip.path, wrong, "full")) == {"text.spelling"}
+
+
+def test_a_text_readable_at_a_time_is_read_at_the_full_level(good: Clip) -> None:
+    asked = replace(good.asked, assertions=(ClipAssertions("step 5 (expect)", readable=(
+        Readable("Timeless.", 1000), Readable("Sold out", 1000))),))
+    verdict = check_clip(good.path, asked, "full")
+    readable = {c.subject: c.status for c in verdict.checks if c.name == "expect.readable"}
+    assert readable == {"'Timeless.' at 1 s": "passed", "'Sold out' at 1 s": "failed"}
+    fast = check_clip(good.path, asked)
+    assert {c.status for c in fast.checks if c.name == "expect.readable"} == {"not_checked"}
