@@ -7,6 +7,7 @@ verdict, so a reader can tell "checked and fine" from "not looked at".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -52,8 +53,17 @@ class Check:
         if self.subject:
             out["subject"] = self.subject
         if self.values:
-            out["values"] = dict(self.values)
+            out["values"] = {k: _rounded(v) for k, v in self.values.items()}
         return out
+
+
+def _rounded(value: Any) -> Any:
+    """Floats to 5 significant digits: measurements, not noise, in journals of thousands of clips."""
+    if isinstance(value, float):
+        return float(f"{value:.5g}") if math.isfinite(value) else None  # JSON has no infinity (silence)
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def passed(name: str, measured: str, asked: str, subject: str = "", /, **values: Any) -> Check:

@@ -265,9 +265,14 @@ def paint_out(asked: AskedClip) -> Callable[[list[Frame], float], list[Frame]]:
                 out.append(f)
                 continue
             grey = cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)
-            mask = ((grey > 235) | (grey < 20)).astype(np.uint8) * 255
-            mask = cv2.dilate(mask, np.ones((7, 7), np.uint8))
-            out.append(cv2.inpaint(f, mask, 5, cv2.INPAINT_TELEA))
+            mask = cv2.dilate(((grey > 235) | (grey < 20)).astype(np.uint8), np.ones((7, 7), np.uint8))
+            # Inpainted at a quarter size (fast), then only the title's pixels replaced.
+            h, w = mask.shape
+            small = cv2.resize(f, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+            holes = cv2.resize(mask, (w // 4, h // 4), interpolation=cv2.INTER_NEAREST)
+            filled = cv2.resize(cv2.inpaint(small, holes, 3, cv2.INPAINT_TELEA), (w, h))
+            painted = np.where(mask[..., None] > 0, filled, f)
+            out.append(painted)
         return out
 
     return apply

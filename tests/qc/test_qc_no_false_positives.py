@@ -18,7 +18,7 @@ from tests.integration.conftest import WORKFLOWS, journal_records
 VARIED = """\
 version: 1
 name: varied
-defaults: {duration: 2s}
+defaults: {duration: 1.5s}
 matrix:
   include:
     - {case: 1, platform: tiktok, image: watch.jpg, zoom: in, pan: left, tilt: up, roll: clockwise,
@@ -40,7 +40,7 @@ steps:
   - upload: "images/{{ image }}"
   - motion: {zoom: "{{ zoom }}", pan: "{{ pan }}", tilt: "{{ tilt }}", roll: "{{ roll }}", speed: slow,
              easing: "{{ easing }}", focus: "{{ focus }}"}
-  - text: {content: "{{ title }}", at: 0.4s, for: 1s, position: "{{ position }}"}
+  - text: {content: "{{ title }}", at: 0.4s, for: 0.8s, position: "{{ position }}"}
   - music: {mood: "{{ mood }}", volume: 45%}
   - export: "{{ case }}-{{ platform }}.mp4"
 """
@@ -48,10 +48,10 @@ steps:
 SINGLE_AXES = """\
 version: 1
 name: axes
-defaults: {duration: 2s, aspect: "9:16"}
+defaults: {duration: 1.5s, aspect: "9:16"}
 steps:
   - upload: images/bag.jpg
-  - text: {content: "Whole clip", for: 2s, position: {x: 50%, y: 40%}}
+  - text: {content: "Whole clip", for: 1.5s, position: {x: 50%, y: 40%}}
   - motion: {zoom: in}
   - export: zoom-in.mp4
   - motion: {zoom: out, speed: medium}
@@ -62,7 +62,7 @@ steps:
   - export: tilt-down.mp4
   - motion: {roll: clockwise, easing: ease-out}
   - export: roll.mp4
-  - motion: {zoom: in, amount: 30%, focus: {x: 20%, y: 70%}, duration: 1s}
+  - motion: {zoom: in, amount: 30%, focus: {x: 20%, y: 70%}, duration: 0.8s}
   - export: focus-and-hold.mp4
 """
 
@@ -112,6 +112,20 @@ def test_clips_made_right_pass_every_check(tmp_path: Path, name: str, text: str)
     run(tmp_path, name, text)
 
 
+FULL_SIZE = """\
+version: 1
+name: full
+defaults: {aspect: tiktok, duration: 2s}
+steps:
+  - upload: images/watch.jpg
+  - motion: {zoom: in, tilt: up, speed: slow}
+  - text: {content: "Timeless.", at: 0.5s, for: 1s, position: center}
+  - text: {content: "Acme Chrono — 30% off this week", at: 1.5s, for: 0.5s}
+  - music: {mood: lo-fi, volume: 30%}
+  - export: full.mp4
+"""
+
+
 @pytest.mark.slow
 def test_a_full_size_clip_passes_every_check(tmp_path: Path) -> None:
-    run(tmp_path, "promo", (WORKFLOWS / "promo.yaml").read_text(), preview=False)
+    run(tmp_path, "full", FULL_SIZE, preview=False)

@@ -32,13 +32,13 @@ FAULTS = {
 RECIPE = """\
 version: 1
 name: faulty
-defaults: {aspect: tiktok, duration: 2s}
+defaults: {aspect: tiktok, duration: 1.5s}
 matrix:
   take: [%s]
 steps:
   - upload: images/watch.jpg
   - motion: {zoom: in, pan: left, amount: {zoom: 20%%, pan: 10%%}}
-  - text: {content: "Take {{ take }}", at: 0.5s, for: 1s, position: bottom}
+  - text: {content: "Take {{ take }}", at: 0.4s, for: 0.8s, position: bottom}
   - music: {mood: lo-fi, volume: 40%%}
   - export: {to: "{{ take }}.mp4"}
 """
