@@ -8,6 +8,7 @@ engine, the backend or the journal: the runner calls this from a worker thread a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,19 +66,14 @@ def check_clip(path: Path, asked: AskedClip, level: Level = "fast", options: Opt
     aspect = asked.aspect if isinstance(asked.aspect, str) else "9:16"
     texts = asked.texts if not isinstance(asked.texts, Unknown) else ()
     wins = text.windows(texts, fps, frames, size, asked.platform, aspect)
-    reading = level == "full" and ocr.available()
-    keep = set(motion.sample_frames(frames, path_model.end_frame())) | text.frames_needed(wins, frames)
+    around_text = text.frames_needed(wins, frames)
+    keep = set(motion.sample_frames(frames, path_model.end_frame())) | around_text
     readable = [r for a in asked.assertions for r in a.readable]
-    colour = (
-        (
-            {(w.first + w.end - 1) // 2 for w in wins}
-            | {min(frames - 1, round(r.at_ms * fps / 1000)) for r in readable}
-        )
-        if reading
-        else set()
-    )
-    footage = decode(path, keep=keep, chroma=text.frames_needed(wins, frames), colour=colour,
-                     audio=info.audio is not None)
+    colour: set[int] = set()
+    if level == "full" and ocr.available():  # full-size colour frames to read
+        colour = {(w.first + w.end - 1) // 2 for w in wins}
+        colour |= {min(frames - 1, round(r.at_ms * fps / 1000)) for r in readable}
+    footage = decode(path, keep=keep, chroma=around_text, colour=colour, audio=info.audio is not None)
     checks += format.decode_checks(footage, info, asked)
 
     bands = {i: text.mask_for(wins, i, work, scale) for i in keep}
@@ -118,6 +114,10 @@ def check_clip(path: Path, asked: AskedClip, level: Level = "fast", options: Opt
         audio_checks, curve = audio.checks(footage.audio, music, ref, duration, asked.assertions, why)
         checks += audio_checks
         series["loudness"] = curve
+    else:
+        # An assertion on the sound of a clip with no music (or no audio stream) cannot hold.
+        checks += [failed("expect.loudness", "no music", f"{a.loudness:g} LUFS ({a.step})")
+                   for a in asked.assertions if a.loudness is not None]
     return Verdict(level, tuple(checks), series, cpu_s=time.thread_time() - started)
 
 
@@ -130,7 +130,11 @@ def _say_words(value: object) -> str:
     return value.why() if isinstance(value, Unknown) else ""
 
 
-def _rows_without_text(wins: list[text.Window], size: tuple[int, int]):  # type: ignore[no-untyped-def]
+def _rows_without_text(
+    wins: list[text.Window], size: tuple[int, int]
+) -> Callable[[int, int], np.ndarray | None]:
+    """For a frame and a picture height, the rows no text of that frame is drawn on (None: no text)."""
+
     def rows(index: int, height: int) -> np.ndarray | None:
         shown = [w for w in wins if w.first <= index < w.end]
         if not shown:

@@ -22,8 +22,6 @@ from .model import Path, distance
 from .tolerances import TOLERANCES as TOL
 from .verdict import Check, judged, not_checked
 
-Mask = Callable[[int], "np.ndarray | None"]
-
 
 def _stretches(flags: Sequence[bool]) -> list[tuple[int, int]]:
     out, start = [], None

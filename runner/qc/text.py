@@ -29,9 +29,8 @@ Box = tuple[float, float, float, float]  # left, top, right, bottom in full-reso
 Colour = tuple[Luma, Luma]  # a frame's U and V planes at the working size
 Between = Callable[[int, int], "Matrix | None"]
 DEFAULT_SIZE = 64  # px at a 1080 short side, when a text step gives none (specs/draft.schema.json)
-NO_ZONE = SafeZone(
-    0.02, 0.02, 0.02, 0.02, "the frame"
-)  # keep_safe: false places top/bottom 2 % from the edge
+# keep_safe: false places top and bottom 2 % from the frame's edge (mock_server/render/layout.py, README).
+NO_ZONE = SafeZone(0.02, 0.02, 0.02, 0.02, "the frame")
 _DIFF = 36  # a pixel changed by this much (0..255) when the text appeared, motion compensated
 
 
