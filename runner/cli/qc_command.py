@@ -87,10 +87,8 @@ def qc(
             )
         )
     else:
-        shown = [c for c in verdict.checks if c.failed or c.status == "not_checked" or verbose]
-        shown.sort(key=lambda c: {"failed": 0, "not_checked": 1}.get(c.status, 2))
-        for c in shown:
-            click.echo(c.line())
+        for line in verdict.lines(unchecked=True, passed=verbose):
+            click.echo(line)
         state = "ok" if verdict.ok else "FAILED"
         click.echo(
             f"{clip}: {state} against {target.export.where} of job {target.job.id} "

@@ -99,9 +99,12 @@ class Verdict:
     def failures(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.failed)
 
-    def lines(self) -> list[str]:
-        """One line per failed check (the CLI's exit-1 output)."""
-        return [c.line() for c in self.failures]
+    def lines(self, *, unchecked: bool = False, passed: bool = False) -> list[str]:
+        """One line per failed check, then (if asked) per check not made and per check passed."""
+        shown = [c for c in self.checks if c.failed or (unchecked and c.status == "not_checked")
+                 or (passed and c.status == "passed")]
+        order = {"failed": 0, "not_checked": 1, "passed": 2}
+        return [c.line() for c in sorted(shown, key=lambda c: order[c.status])]
 
     def as_dict(self) -> dict[str, Any]:
         return {

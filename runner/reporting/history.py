@@ -39,8 +39,7 @@ class JobHistory:
         return {"job": self.job, "status": self.status, "session_id": self.session_id, "steps": self.steps,
                 "outputs": [{"path": p, "bytes": b} for p, b in self.outputs], "tracks": self.tracks,
                 "failure": {"where": self.where, "error": self.error} if self.status == "failed" else None,
-                "clip_checks": [{"index": c.index, "path": str(c.path), "level": c.level, "ok": c.ok,
-                                 "checks": list(c.checks)} for c in self.clips.values()]}
+                "clip_checks": [c.as_dict() for c in self.clips.values()]}
 
 
 @dataclass

@@ -48,8 +48,7 @@ def _job(j: JobReport) -> dict[str, Any]:
             "error": j.error or None, "error_type": j.error_type or None, "session_id": j.session_id or None,
             "duration_s": j.duration_s, "credits": j.credits, "credits_estimated": j.credits_estimated,
             "outputs": [str(p) for p in j.outputs], "steps": [_step(s) for s in j.steps],
-            "clip_checks": [{"index": c.index, "path": str(c.path), "level": c.level, "ok": c.ok,
-                             "checks": list(c.checks)} for c in j.clips]}
+            "clip_checks": [c.as_dict() for c in j.clips]}
 
 
 def _step(s: StepReport) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import yaml
 
 from ..errors import RunnerError, UsageError
 from ..journal import SUMMARY, _scrub, clip_file, read_journal
-from ..qc import check_from_dict, summary
+from ..qc import check_from_dict, summary, verdict_from_dict
 
 JobStatus = Literal["passed", "failed", "skipped", "not_run"]
 
@@ -59,13 +59,16 @@ class ClipReport:
 
     def lines(self) -> list[str]:
         """Each check as ``name: measured …, asked …``, failures first."""
-        checks = sorted((check_from_dict(c) for c in self.checks),
-                        key=lambda c: {"failed": 0, "not_checked": 1}.get(c.status, 2))
-        return [c.line() for c in checks]
+        return verdict_from_dict({"checks": self.checks}).lines(unchecked=True, passed=True)
 
     def summary(self) -> str:
         return f"clip check ({self.level}) of {self.path.name}: {'ok' if self.ok else 'FAILED'}, " + \
             summary([check_from_dict(c) for c in self.checks])
+
+    def as_dict(self) -> dict[str, Any]:
+        """As the JSON report and ``show --json`` give it (specs/report.schema.json, ``clipCheck``)."""
+        return {"index": self.index, "path": str(self.path), "level": self.level, "ok": self.ok,
+                "checks": list(self.checks)}
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,8 @@ def _jobs(info: RunInfo, records: list[dict[str, Any]], summary: dict[str, Any] 
             if index is not None:
                 series = clip_file(info.run_dir, job, index)
                 clips.setdefault(job, {})[index] = ClipReport(
-                    index, Path(str(r.get("path") or "")), str(r.get("level") or ""), r.get("ok") is True,
+                    index, _absolute(Path(str(r.get("path") or "")), info), str(r.get("level") or ""),
+                    r.get("ok") is True,
                     tuple(c for c in r.get("checks") or [] if isinstance(c, dict)),
                     series if series.is_file() else None)
         elif kind in ("job_finished", "job_failed"):
