@@ -214,7 +214,7 @@ def _easing(known: Sequence[Pose], path: Path, asked_from: str) -> Check:
     return judged(
         ok,
         "motion.easing",
-        f"{nearest} (progress within {gap:.3f} of {path.motion.easing})",
+        f"{nearest} (progress at most {gap:.3f} off {path.motion.easing}'s)",
         f"{path.motion.easing}, within {TOL.easing:g}{asked_from}",
         measured=nearest,
         asked=path.motion.easing,

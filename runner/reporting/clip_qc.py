@@ -84,14 +84,16 @@ def _section(clip: ClipReport) -> str:
     verdict = "ok" if clip.ok else "FAILED"
     colour = "#1a7f37" if clip.ok else "#cf222e"
     failed = sum(c.failed for c in checks)
+    # Column widths of its own: the page's table rules are the steps table's.
+    head = "".join(f"<th style='width:{w}'>{t}</th>" for t, w in (("check", "22%"), ("result", "8%"),
+                                                                  ("measured", "35%"), ("asked", "35%")))
     return (
         f"<div class='clip-qc' data-clip='{_e(clip.path.name)}' data-ok='{str(clip.ok).lower()}' "
         f"style='flex-basis:100%;margin-top:4px'><div>clip check of {_e(clip.path.name)} ({_e(clip.level)}): "
         f"<b style='color:{colour}'>{verdict}</b></div><div style='display:flex;flex-wrap:wrap;gap:12px;"
         f"margin:6px 0'>{''.join(parts)}</div><details{' open' if failed else ''}><summary "
-        f"style='cursor:pointer;color:#57606a'>{len(checks)} checks</summary><table><thead><tr><th>check</th>"
-        f"<th>result</th><th>measured</th><th>asked</th></tr></thead><tbody>{rows}</tbody></table></details>"
-        f"</div>"
+        f"style='cursor:pointer;color:#57606a'>{len(checks)} checks</summary><table><thead><tr>{head}</tr>"
+        f"</thead><tbody>{rows}</tbody></table></details></div>"
     )
 
 
