@@ -445,6 +445,11 @@ def _position(win: Window, box: Box, scale: float) -> Check:
     asked_y = h / 2 if y is None else y
     dy = measured_y - asked_y
     dx = (box[0] + box[2]) / 2 - x
+    if not win.text.keep_safe:
+        # Placed off the safe zone, a text may be cut off at the frame's edge: only its visible part is
+        # there to measure, so the direction it runs off in is not judged.
+        dx = 0.0 if box[0] <= slack or box[2] >= w - slack else dx
+        dy = 0.0 if box[1] <= slack or box[3] >= h - slack else dy
     ok = abs(dy) <= TOL.text_position * h + slack and abs(dx) <= TOL.text_position * w + slack
     if win.text.position == "center" and not ok:
         # "center" moves only as far as the zone needs: inside the zone and centred horizontally is fine.

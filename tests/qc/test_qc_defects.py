@@ -186,3 +186,12 @@ def test_a_text_readable_at_a_time_is_read_at_the_full_level(good: Clip) -> None
     assert readable == {"'Timeless.' at 1 s": "passed", "'Sold out' at 1 s": "failed"}
     fast = check_clip(good.path, asked)
     assert {c.status for c in fast.checks if c.name == "expect.readable"} == {"not_checked"}
+
+
+@pytest.mark.parametrize("position", [(0.5, 0.01), (0.04, 0.5), "bottom"])
+def test_a_text_placed_off_the_safe_zone_on_purpose_passes(tmp_path: Path, position: object) -> None:
+    # keep_safe: false — cut off at the frame's edge where it runs off: only its visible part is measured.
+    asked = clips.asked_clip(texts=(AskedText("Edge to edge", 500, 1000, position, 64, keep_safe=False),),
+                             music=None)
+    verdict = check_clip(clips.render(asked, tmp_path / "edge.mp4").path, asked)
+    assert verdict.ok, verdict.lines()
