@@ -21,7 +21,7 @@ import anyio.to_thread
 import jsonschema
 
 from .. import specs as motionctl_specs
-from . import drafts
+from . import drafts, output_faults
 from .config import RenderShape
 from .envelopes import BAD_BODY, ApiFailure
 from .render_pool import RenderCancelled, RenderWorkerLost, shared_pool
@@ -116,7 +116,8 @@ class RenderJobs:
 
     async def submit(self, account: Account, body: Mapping[str, Any], base_url: str,
                fault: str | None = None) -> RenderJob:
-        """Validate a render request and start the job; ``fault`` ("fail" | "hang") is an injected one.
+        """Validate a render request and start the job; ``fault`` ("fail", "hang" or an output fault) is an
+        injected one.
 
         Raises:
             ApiFailure: 422 for a bad body or draft (naming the path), 1002 for an unknown session,
@@ -167,6 +168,8 @@ class RenderJobs:
             self._fail(job, "render failed: the render node reported an error (injected fault)"
                        if fault == "fail" else "cancelled")
             return
+        if fault in output_faults.FAULTS:
+            draft = output_faults.apply(fault, draft)  # completes, with a clip wrong in one way
 
         def on_progress(fraction: float) -> None:
             job.progress = max(job.progress, min(99, 5 + int(94 * fraction)))

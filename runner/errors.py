@@ -31,6 +31,7 @@ Every error a user can meet is a ``RunnerError``; the CLI turns it into one line
     │   └── PollTimeout                       no final status before the deadline
     ├── ExecutionError               exit 1   a job of a run failed
     │   ├── ExpectationFailed                 an ``expect:`` step did not hold
+    │   ├── ClipCheckFailed                   the exported clip is not what the recipe asked (runner/qc)
     │   └── GoldenMismatch                    ``--check`` found a difference
     ├── CassetteError                exit 2   a cassette that cannot be read (not HAR, a sidecar missing)
     ├── CassetteMiss                 exit 1   replay: a request the cassette has no recording of
@@ -215,6 +216,10 @@ class ExecutionError(RunnerError):
 
 
 class ExpectationFailed(ExecutionError):
+    pass
+
+
+class ClipCheckFailed(ExecutionError):
     pass
 
 

@@ -24,6 +24,7 @@ from .engine import Engine, EngineOptions, JobOutcome
 from .errors import UsageError
 from .events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
 from .journal import Journal, RunRecord, fold, read_for_resume, read_journal
+from .qc import DEFAULT_LEVEL, LEVELS, Level, Options
 from .reporting.jsonl import JsonlReporter
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ class RunConfig:
         jobs: run only the jobs with these ids (the pytest plugin runs one job per test item).
         record: write the run's HTTP exchanges to this cassette (HAR 1.2) when it ends.
         replay: answer every call from this cassette instead: no server, no network.
+        qc: the clip check at each export (docs/clip-qc.md): fast (the default), full or off; ``None``:
+            the default, or on resume the run's own.
     """
 
     recipe: Path
@@ -88,6 +91,7 @@ class RunConfig:
     jobs: tuple[str, ...] | None = None
     record: Path | None = None
     replay: Path | None = None
+    qc: Level | None = None
 
 
 class RunInterruptedError(KeyboardInterrupt):
@@ -154,6 +158,7 @@ def run_recipe(config: RunConfig) -> RunResult:
     record: RunRecord | None = None
     out_dir, preview = config.out_dir, config.preview
     select, allow_paths = config.select, config.allow_paths
+    qc_level: Level = config.qc or DEFAULT_LEVEL
     if config.resume is not None:
         record = fold(read_for_resume(config.resume), config.resume.name)
         # The outputs, render sizes, job selection and allowed folders of the run being resumed win: its
@@ -162,6 +167,9 @@ def run_recipe(config: RunConfig) -> RunResult:
         preview = bool(record.options.get("preview", preview))
         select = select or _selection_of(record.options)
         allow_paths = allow_paths or tuple(Path(p) for p in record.options.get("allow_paths") or ())
+        # The run's own clip check unless this resume names one (--qc off accepts a clip that failed it).
+        journaled = record.options.get("qc")
+        qc_level = config.qc or (journaled if journaled in LEVELS else DEFAULT_LEVEL)
     plan: Plan = load_plan(config.recipe, out_dir=out_dir, preview=preview, allow_paths=allow_paths,
                            select=select)
     if config.jobs is not None:
@@ -207,13 +215,16 @@ def run_recipe(config: RunConfig) -> RunResult:
                                        "render_timeout": config.render_timeout,
                                        "job_patterns": list(select.patterns) if select else [],
                                        "shard": str(select.shard) if select and select.shard else None,
-                                       "allow_paths": [str(p.absolute()) for p in allow_paths]}})
+                                       "allow_paths": [str(p.absolute()) for p in allow_paths],
+                                       "qc": qc_level}})
             reporters.handle(RunStarted(journal.run_id, journal.run_dir, plan.name,
                                         tuple(j.id for j in plan.jobs), backend.description,
                                         resumed=record is not None))
             options = EngineOptions(concurrency=concurrency, fail_fast=config.fail_fast,
                                     rate=config.rate, resume_hint=resume_command,
-                                    render_timeout=config.render_timeout)
+                                    render_timeout=config.render_timeout, qc_level=qc_level,
+                                    # The bundled moods' levels are the mock's library; live has its own.
+                                    qc_options=Options(moods=backend.kind != "live"))
             # A replay spends nothing: the balance it would check is the recording's, not anyone's.
             outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan,
                                  config.max_wait, config.credit_check and config.replay is None)

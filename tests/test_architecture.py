@@ -30,6 +30,7 @@ PLANTS = [
     ("only-drift-starts-the-mock", "runner/cassette/replay.py", "from ...mock_server import MockConfig"),
     ("engine-knows-no-cassette", "runner/engine.py", "from .cassette import ReplayTransport"),
     ("runner-spine", "runner/journal.py", "from .run import RunConfig"),
+    ("clip-qc-knows-no-runner", "runner/qc/motion.py", "from ..engine import Engine"),
     ("renderer-floors", "mock_server/render/geometry.py", "from .frames import FrameBuffer"),
 ]
 

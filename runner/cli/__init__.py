@@ -29,6 +29,7 @@ def _register() -> None:
         api_commands,
         cassette_commands,
         explain_command,
+        qc_command,
         recipe_commands,
         report_command,
         run_command,
@@ -36,7 +37,7 @@ def _register() -> None:
     )
 
     for module in (api_commands, recipe_commands, run_command, explain_command, show_command, report_command,
-                   cassette_commands, mock_commands):
+                   qc_command, cassette_commands, mock_commands):
         module.register(cli)
 
 

@@ -95,6 +95,10 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="Cancel a render not finished after this long (the job fails; --resume submits it again).")
 @click.option("--no-credit-check", is_flag=True,
               help="Start even when the plan's credit estimate is more than the balance.")
+@click.option("--qc", "qc_level", type=click.Choice(["fast", "full", "off"]), default=None,
+              help="Check each exported clip against the recipe: fast (default: every category, a fraction "
+                   "of the render's cost), full (also reads the text: needs motionctl[ocr]) or off. A "
+                   "resume keeps the run's unless given.")
 @click.option("-q", "--quiet", is_flag=True, help="One line per job (and a summary now and then).")
 @click.option("-v", "--verbose", is_flag=True, help="Also what each step sends and every render status.")
 @click.option("--report-junit", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
@@ -122,7 +126,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, out_dir: Path, runs_dir: Path,
         concurrency: int | None, rate: float | None, check: bool, update: bool, resume: Path | None,
         preview: bool, fail_fast: bool, max_wait: float | None, render_timeout: float | None,
-        no_credit_check: bool, quiet: bool, verbose: bool, report_junit: Path | None,
+        no_credit_check: bool, qc_level: str | None, quiet: bool, verbose: bool, report_junit: Path | None,
         report_json: Path | None, report_html: Path | None, as_json: bool, record: Path | None,
         replay: Path | None, max_age: float | None, on_stale: str | None, allow_paths: tuple[Path, ...],
         job_patterns: tuple[str, ...],
@@ -172,7 +176,8 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
                            reporters=(console_reporter(sys.stderr, verbosity=verbosity),),
                            allow_paths=allow_paths, select=select,
                            record=tape if record is not None else None,
-                           replay=tape if replay is not None else None)
+                           replay=tape if replay is not None else None,
+                           qc=qc_level)  # type: ignore[arg-type]  # click.Choice
         try:
             with _sigterm_as_ctrl_c():
                 result = run_recipe(config)
