@@ -12,8 +12,6 @@ from pathlib import Path
 
 import click
 
-from ..clipcheck import check, find_target
-from ..qc import summary
 from .recipe_commands import allow_path_option
 
 
@@ -69,6 +67,9 @@ def qc(
     allow_paths: tuple[Path, ...],
 ) -> None:
     """Check CLIP against what RECIPE's job asks: format, picture, camera motion, text and audio."""
+    from ..clipcheck import check, find_target  # the decoder (PyAV, OpenCV) only when a clip is checked
+    from ..qc import summary
+
     target = find_target(
         clip, recipe, job_id=job_id, step=step, run_dir=run_dir, preview=preview, allow_paths=allow_paths
     )

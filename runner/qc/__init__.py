@@ -7,19 +7,45 @@ A pure checker library, one concept a module: ``asked`` (what a job asks of a cl
 engine, backend, journal or HTTP client: the runner hands it a file and an ``AskedClip``.
 """
 
-from .asked import (
-    AskedClip,
-    AskedMotion,
-    AskedMusic,
-    AskedText,
-    ClipAssertions,
-    Readable,
-    Unknown,
-    resolve,
-    touched_fields,
-)
-from .clip import Options, check_clip
-from .verdict import DEFAULT_LEVEL, LEVELS, Check, Level, Verdict, check_from_dict, summary, verdict_from_dict
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .asked import (
+        AskedClip,
+        AskedMotion,
+        AskedMusic,
+        AskedText,
+        ClipAssertions,
+        Readable,
+        Unknown,
+        resolve,
+        touched_fields,
+    )
+    from .clip import Options, check_clip
+    from .verdict import (
+        DEFAULT_LEVEL,
+        LEVELS,
+        Check,
+        Level,
+        Verdict,
+        check_from_dict,
+        summary,
+        verdict_from_dict,
+    )
+
+# Loaded on first use: the recipe side and `motionctl --help` need `asked` alone, not the decoder (PyAV,
+# OpenCV, NumPy) that `clip` brings.
+__getattr__ = lazy_exports(__name__, {
+    **dict.fromkeys(["AskedClip", "AskedMotion", "AskedMusic", "AskedText", "ClipAssertions", "Readable",
+                     "Unknown", "resolve", "touched_fields"], "asked"),
+    **dict.fromkeys(["Options", "check_clip"], "clip"),
+    **dict.fromkeys(["DEFAULT_LEVEL", "LEVELS", "Check", "Level", "Verdict", "check_from_dict", "summary",
+                     "verdict_from_dict"], "verdict"),
+})
 
 __all__ = [
     "DEFAULT_LEVEL",
