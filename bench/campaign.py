@@ -1,6 +1,6 @@
 """Is offline rendering CPU-bound at campaign size? Wall time against CPU seconds ÷ cores, and peak memory.
 
-    .venv/bin/python bench/campaign.py [--jobs 100] [--full 12] [--concurrency N]
+    .venv/bin/python bench/campaign.py [--jobs 100] [--full 12] [--concurrency N] [--qc fast|full|off]
 
 Runs two campaigns on the embedded mock, each `motionctl run` in a fresh subprocess so its CPU time
 (user + sys, children included) and peak RSS are its own: ``--jobs`` clips with ``--preview`` and ``--full``
@@ -9,6 +9,8 @@ clips at full size (1080p). For each it prints the wall time, the CPU seconds, t
 Peak memory is given twice: of the largest process (the runner, or a render worker) and of the whole
 process tree (sampled from /proc every 0.2 s: the runner and its render workers together).
 The machine is shared and noisy: the ratio, taken within one run, is the figure to compare, not the times.
+Every clip is checked by the clip QC at its default level unless ``--qc`` says otherwise (its CPU time is
+part of the run's; it runs in worker threads beside the renders).
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ steps:
 """, takes * len(PHOTOS) * len(platforms)
 
 
-def run_campaign(jobs: int, *, preview: bool, concurrency: int | None) -> dict[str, float]:
+def run_campaign(jobs: int, *, preview: bool, concurrency: int | None,
+                 qc: str | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-campaign-") as tmp:
         work = Path(tmp)
         shutil.copytree(IMAGES, work / "images")
@@ -63,6 +66,8 @@ def run_campaign(jobs: int, *, preview: bool, concurrency: int | None) -> dict[s
             cmd.append("--preview")
         if concurrency:
             cmd += ["--concurrency", str(concurrency)]
+        if qc:
+            cmd += ["--qc", qc]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         with open(work / "stderr.txt", "w+") as stderr:
@@ -133,13 +138,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=100, help="preview clips (default 100)")
     parser.add_argument("--full", type=int, default=12, help="full-size clips (default 12; 0 skips)")
     parser.add_argument("--concurrency", type=int, default=None, help="jobs at once (default: motionctl's)")
+    parser.add_argument("--qc", choices=("fast", "full", "off"), default=None,
+                        help="the clip check at each export (default: motionctl's, fast)")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     print(f"{cores} cores, load {os.getloadavg()[0]:.2f}")
     for label, jobs, preview in (("preview", args.jobs, True), ("full-size", args.full, False)):
         if jobs <= 0:
             continue
-        r = run_campaign(jobs, preview=preview, concurrency=args.concurrency)
+        r = run_campaign(jobs, preview=preview, concurrency=args.concurrency, qc=args.qc)
         ideal = r["cpu"] / cores
         print(f"{label:>9}: {r['clips']:.0f} clips  wall {r['wall']:.1f} s  cpu {r['cpu']:.1f} s  "
               f"ideal {ideal:.1f} s  ratio {r['wall'] / ideal:.2f} (target <= 1.15)  "

@@ -302,7 +302,7 @@ class NemoApi:
                            f"characters; at most {MAX_PARTS} parts of {MAX_TEXT_CHARS:,}")
         session = self.store.session(account, text_field(body, key, "", MAX_JSON_BYTES))
         text = "\n".join(texts)
-        it = interpret(text, session.draft, session.video_infos)
+        it = interpret(text, session.draft, session.video_infos, session.history)
         seg = drafts.video_segment(session.draft)
         src = seg.get("src") if seg else None
         generation = it.understood and it.kind == "generation" and src not in session.generated_sources
@@ -346,7 +346,7 @@ class NemoApi:
             async for beat in self._work(events):
                 yield beat
             seg = drafts.video_segment(it.draft)
-            session.draft = it.draft
+            session.draft, session.history = it.draft, it.history
             if generation and seg is not None:
                 session.generated_sources.add(seg["src"])
                 session.generated_media.append({

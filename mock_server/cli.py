@@ -10,10 +10,6 @@ from pathlib import Path
 
 import click
 
-from .admin import ADMIN_HEADER
-from .config import MockConfig
-from .faults import FaultPlanError, load_fault_plan
-
 
 class _BadAddress(click.ClickException):
     exit_code = 2  # invalid input: the address given (or defaulted) cannot be served
@@ -74,6 +70,9 @@ def serve(host: str, port: int, seed: int, faults_file: Path | None, sse_dialect
           temporary_issue_ratio: float) -> None:
     """Serve the mock Nemo API until stopped (Ctrl-C, SIGTERM or POST /__mock/shutdown: exit 0, data
     directory removed); prints its URL and admin key."""
+    from .admin import ADMIN_HEADER
+    from .config import MockConfig
+    from .faults import FaultPlanError, load_fault_plan
     from .server import serve_forever
 
     try:

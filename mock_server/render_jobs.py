@@ -27,7 +27,7 @@ import anyio.to_thread
 import jsonschema
 
 from .. import specs as motionctl_specs
-from . import drafts
+from . import drafts, output_faults
 from .config import RenderShape
 from .envelopes import BAD_BODY, ApiFailure
 from .render_pool import RenderCancelled, RenderWorkerLost, shared_pool
@@ -89,7 +89,7 @@ class RenderJobs:
 
     def warm(self) -> None:
         """Start the render workers now, so their start-up overlaps the first job's uploads."""
-        shared_pool(self.workers).warm()
+        shared_pool(self.workers).warm(self.workers)
 
     def media_for(self, draft: Mapping[str, Any], user_id: str) -> dict[str, Path]:
         """Map every media ``src`` of the draft to a file ``user_id`` uploaded.
@@ -126,8 +126,9 @@ class RenderJobs:
 
     async def submit(self, account: Account, body: Mapping[str, Any], base_url: str,
                      fault: str | None = None, *, validated: bool = False) -> RenderJob:
-        """Validate a render request and start the job; ``fault`` ("fail" | "hang") is an injected one.
-        ``validated``: the body was checked against the spec already (strict mode), draft included.
+        """Validate a render request and start the job; ``fault`` ("fail", "hang" or an output fault) is an
+        injected one. ``validated``: the body was checked against the spec already (strict mode), draft
+        included.
 
         Raises:
             ApiFailure: 422 for a bad body or draft (naming the path), 1002 for an unknown session,
@@ -183,6 +184,8 @@ class RenderJobs:
             self._fail(job, "render failed: the render node reported an error (injected fault)"
                        if fault == "fail" else "cancelled")
             return
+        if fault in output_faults.FAULTS:
+            draft = output_faults.apply(fault, draft)  # completes, with a clip wrong in one way
 
         def on_progress(fraction: float) -> None:
             job.progress = max(job.progress, min(99, 5 + int(94 * fraction)))

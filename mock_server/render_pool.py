@@ -8,7 +8,11 @@ ideal, growing with the campaign. Each worker process has its own lock.
 
 One pool serves the whole process (every mock in it: a test session starts many), created at the first
 use and grown when a mock asks for more workers than it has; workers are started ahead (``warm``) so
-their imports overlap the first job's uploads. A job talks to its worker through two small channels:
+their imports overlap the first job's uploads. A worker imports the renderer and nothing else of the mock
+(the package's names load lazily), and the mock's own process never imports the renderer (NumPy, OpenCV,
+PyAV): the options and results it handles are plain values (render/options.py).
+
+A job talks to its worker through two small channels:
 
 - progress: the worker puts ``(token, fraction)`` on one queue shared by the pool, whichever render reads
   the queue hands each report to its job;
@@ -33,14 +37,15 @@ import multiprocessing.queues
 import os
 import queue
 import signal
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # the renderer (numpy, OpenCV, PyAV: ~50 MiB) is imported by the workers, not the server
-    from .render import RenderOptions, RenderResult
+from .config import default_render_workers
+from .render import RenderOptions, RenderResult
 
 # How often a waiting render looks at its cancel flag and hands out progress reports.
 _TICK = 0.05
@@ -64,9 +69,19 @@ def _start_worker(reports: multiprocessing.queues.Queue[tuple[str, float]]) -> N
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     reports.cancel_join_thread()  # progress nobody read is not worth waiting for at exit
     _reports = reports
+    atexit.register(_end_at_once)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), name="parent-watch", daemon=True).start()
+
+
+def _end_at_once() -> None:
+    # Registered last, so it runs first when the pool stops the worker: each render closed its own files,
+    # and nothing else is worth tidying. The interpreter's teardown with NumPy, OpenCV and PyAV loaded
+    # took 0.7-1.0 s on a busy machine, and the parent's exit waits for its workers.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _exit_with(parent_sentinel: int) -> None:
@@ -77,13 +92,15 @@ def _exit_with(parent_sentinel: int) -> None:
 
 
 def _ready() -> int:
-    from . import render  # noqa: F401  (the worker's imports, done ahead of its first render)
+    from .render import renderer  # noqa: F401  (its imports take most of a worker's start)
 
     return os.getpid()
 
 
 def _render(token: str, draft: Mapping[str, Any], media: Mapping[str, Path], out_path: Path,
             options: RenderOptions, cancel_marker: Path) -> tuple[RenderResult, int]:
+    from .render import render_draft
+
     last = -1
 
     def on_progress(fraction: float) -> None:
@@ -94,8 +111,6 @@ def _render(token: str, draft: Mapping[str, Any], media: Mapping[str, Path], out
         if percent != last and _reports is not None:
             last = percent
             _reports.put((token, fraction))
-
-    from .render import render_draft
 
     return render_draft(draft, media, out_path, options, progress=on_progress), os.getpid()
 
@@ -114,13 +129,19 @@ class RenderPool:
         self._executor = concurrent.futures.ProcessPoolExecutor(
             self.workers, mp_context=context, initializer=_start_worker, initargs=(self._reports,))
         self._listeners: dict[str, Callable[[float], None]] = {}
+        self._warmed = 0  # workers asked to start so far
         self._lock = threading.Lock()
         self.broken = False  # a worker died: the executor takes no more work
 
-    def warm(self) -> None:
-        """Start every worker now (each one's imports take about a second of CPU)."""
-        for _ in range(self.workers):
+    def warm(self, count: int | None = None) -> None:
+        """Have ``count`` workers started (default: every one; each one's imports take about 0.3 s of CPU).
+
+        Workers this pool started before count: warmed for one and then for two, it starts one more.
+        """
+        wanted = self.workers if count is None else min(count, self.workers)
+        for _ in range(wanted - self._warmed):
             self._executor.submit(_ready)
+        self._warmed = max(self._warmed, wanted)
 
     async def render(self, draft: Mapping[str, Any], media: Mapping[str, Path], out_path: Path,
                      options: RenderOptions, *, on_progress: Callable[[float], None],
@@ -193,6 +214,14 @@ def _close_shared_pool() -> None:
         pool, _pool = _pool, None
     if pool is not None:
         pool.close()
+
+
+def prestart_render_workers(count: int = 1) -> None:
+    """Start ``count`` render workers for a mock this process is about to serve, before it exists: their
+    start (a Python interpreter, NumPy, OpenCV, PyAV: 0.3 s of CPU, seconds on a busy machine) overlaps the
+    caller's own imports and set-up instead of delaying the first render. The pool has room for a worker
+    per CPU, so the mock's own ``warm`` later adds to these rather than replacing them."""
+    shared_pool(max(count, default_render_workers())).warm(count)
 
 
 def shared_pool(workers: int) -> RenderPool:

@@ -11,23 +11,35 @@ The library behind the ``motionctl`` command::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
 from ._version import __version__
-from .engine import JobOutcome
-from .errors import (
-    ApiError,
-    ExecutionError,
-    ExpectationFailed,
-    GoldenMismatch,
-    RecipeError,
-    RecipeLoadError,
-    RecipeValidationError,
-    RunnerError,
-    UsageError,
-)
-from .events import Reporter
-from .golden import GoldenResult
-from .recipe import load_plan
-from .run import RunConfig, RunResult, run_recipe
+
+if TYPE_CHECKING:
+    from .engine import JobOutcome
+    from .errors import (
+        ApiError,
+        ExecutionError,
+        ExpectationFailed,
+        GoldenMismatch,
+        RecipeError,
+        RecipeLoadError,
+        RecipeValidationError,
+        RunnerError,
+        UsageError,
+    )
+    from .events import Reporter
+    from .golden import GoldenResult
+    from .recipe import load_plan
+    from .run import RunConfig, RunResult, run_recipe
+
+__getattr__ = lazy_exports(__name__, {
+    **dict.fromkeys(["ApiError", "ExecutionError", "ExpectationFailed", "GoldenMismatch", "RecipeError",
+                     "RecipeLoadError", "RecipeValidationError", "RunnerError", "UsageError"], "errors"),
+    "JobOutcome": "engine", "Reporter": "events", "GoldenResult": "golden", "load_plan": "recipe",
+    "RunConfig": "run", "RunResult": "run", "run_recipe": "run",
+})
 
 __all__ = [
     "ApiError",

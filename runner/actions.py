@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .qc.asked import AskedClip
+
 # Exports land under this folder unless `--out` names another (issue 5); paths stay relative to the
 # working directory, so the printed output path is the one the user would type.
 DEFAULT_OUT_DIR = Path("out")
@@ -126,13 +128,19 @@ class Expect:
 
 @dataclass(frozen=True)
 class Export:
-    """Render the current draft and download it to ``dest`` (already inside the run's --out directory)."""
+    """Render the current draft and download it to ``dest`` (already inside the run's --out directory).
+
+    ``asked`` is what the clip must show and sound like, folded from the recipe (runner/recipe/asked.py);
+    the clip QC checks the downloaded file against it. ``None``: nothing to check it against (a plan made
+    by hand, e.g. in tests of the engine).
+    """
 
     dest: Path
     where: Where
     format: str = "mp4"  # mp4 | webm | mov | gif
     quality: str = "high"  # low | medium | high
     resolution: str = "1080p"
+    asked: AskedClip | None = None
 
 
 Action = Upload | Say | Expect | Export

@@ -13,6 +13,7 @@ journal knows is polled again on resume, never submitted twice, and replaced onc
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import time
 from collections.abc import Callable, Iterator
@@ -22,13 +23,14 @@ from typing import Any, Protocol
 
 import anyio
 
-from . import effects
+from . import effects, qc
 from . import state as st
 from .actions import Action, Expect, Export, Job, Plan, Say, Upload
 from .api.models import RenderStatus, Session, StreamEvent, StreamResult
 from .api.waits import waiting_for
 from .errors import (
     ApiError,
+    ClipCheckFailed,
     DuplicateRenderId,
     ExecutionError,
     ExpectationFailed,
@@ -122,6 +124,8 @@ class EngineOptions:
     resume_hint: str = ""  # "motionctl run … --resume runs/<id>", quoted in resumable errors
     render_timeout: float | None = None  # seconds a render may take; None: the client's poll deadline
     decode_outputs: bool = True  # an export is done only when its file decodes (off for fake APIs)
+    qc_level: qc.Level = qc.DEFAULT_LEVEL  # the clip check at each export (runner/qc); "off" skips it
+    qc_options: qc.Options = field(default_factory=qc.Options)
 
 
 # Failures that say nothing about the recipe: the work done is kept and the same command continues it.
@@ -150,6 +154,7 @@ class _JobRun:
     outputs: dict[int, Path] = field(default_factory=dict)
     progress: JobProgress = field(default_factory=JobProgress)
     names: dict[str, str] = field(default_factory=dict)  # local upload name → the API's name for it
+    clip_fields: dict[int, tuple[str, ...]] = field(default_factory=dict)  # say step → clip fields it changed
 
 
 class StepNotDone(ExecutionError):
@@ -168,6 +173,10 @@ class Engine:
         self._resume = resume
         self._bucket = TokenBucket(options.rate, options.burst)
         self._render_ids: dict[tuple[str, int], str] = {}
+        self._clip_checks: dict[tuple[str, int], qc.Verdict] = {}
+        # Clip checks are CPU work (decoding, motion, loudness) in worker threads, as many as cores, so
+        # the event loop keeps polling renders and streaming replies meanwhile.
+        self._qc_limiter = anyio.CapacityLimiter(max(1, os.cpu_count() or 1))
 
     async def run(self, plan: Plan) -> list[JobOutcome]:
         """Run every job; a failed job does not stop the others unless ``fail_fast``.
@@ -222,6 +231,7 @@ class Engine:
         run = _JobRun(job, progress=progress or JobProgress())
         run.outputs = {i: Path(p) for i, p in run.progress.outputs.items()}
         run.names = dict(run.progress.names)
+        run.clip_fields = dict(run.progress.clip_fields)
         current: Action | None = None
         try:
             await self._open(run)
@@ -261,6 +271,10 @@ class Engine:
         resume = self._options.resume_hint or "resume the run with --resume"
         if isinstance(exc, InsufficientCredits):
             message = f"out of credits ({exc.message}); what was done is kept — top up, then {resume}"
+        elif isinstance(exc, ClipCheckFailed):
+            # The clip is kept: a resume checks it again without rendering it again (--qc off accepts it).
+            resumable = True
+            message = f"{message}\nthe clip is kept; to accept it as it is: {resume} --qc off"
         elif resumable:
             message = f"{message}; what was done is kept — when it is fixed, continue with: {resume}"
         await self._journal.commit({"type": "job_failed", "job": run.job.id, "where": where, "error": message,
@@ -329,6 +343,7 @@ class Engine:
                   "session_id": run.session_id}
         before = run.state
         text, no_text, output, reconciled = "", False, None, False
+        verdict: qc.Verdict | None = None
         after: st.Snapshot | None = None
         reason: str | None = None
         if isinstance(action, Upload):
@@ -380,11 +395,17 @@ class Engine:
                 reason = effects.unmet(action.effect, before, after, run.names)
             record |= {"kind": "say", "sent": sentence, "free_text": action.free_text, "no_text": no_text,
                        "text": text, "tools": tools, "result": result}
+            if action.free_text:
+                # What free text did is known only from its outcome: the clip check takes these from it.
+                changed = qc.touched_fields(st.draft_of(before), st.draft_of(after))
+                run.clip_fields[index] = tuple(changed)
+                record["clip_fields"] = changed
         elif isinstance(action, Export):
             self._reporter.handle(StepStarted(job.id, index, label, str(action.dest)))
             output = await self._export(run, index, action)
             record |= {"kind": "export", "dest": str(output), "dest_name": action.dest.name,
                        "render_id": self._render_ids.get((job.id, index))}
+            verdict = self._clip_checks.pop((job.id, index), None)
         else:
             self._reporter.handle(StepStarted(job.id, index, label, "check the session state"))
             record |= {"kind": "expect"}
@@ -413,6 +434,8 @@ class Engine:
             summary = text.splitlines()[0][:160]
         elif output is not None:
             summary = f"wrote {output}"
+            if verdict is not None:
+                summary += f"; clip check ({verdict.level}): {qc.summary(verdict.checks)}"
         else:
             summary = st.describe(before, after) if ops else "nothing changed"
         record |= {"summary": summary, "acted": bool(ops) or isinstance(action, Export | Expect),
@@ -428,6 +451,14 @@ class Engine:
         job = run.job
         progress = run.progress
         render_id = progress.renders.get(index)
+        kept = progress.outputs.get(index)
+        if kept is not None and Path(kept) == action.dest and action.dest.is_file():
+            # Downloaded by the run we resume (it stopped at, or failed, the clip check): check it again,
+            # never render it again.
+            if render_id:
+                self._render_ids[(job.id, index)] = render_id
+            await self._check_clip(run, index, action, action.dest)
+            return action.dest
         status: RenderStatus | None = None
         started = time.monotonic()
         deadline = progress.deadlines.get(index)
@@ -486,7 +517,31 @@ class Engine:
         await self._journal.commit({"type": "output", "job": job.id, "index": index, "path": str(dest),
                                     "bytes": size, "render_id": render_id})
         run.outputs[index] = dest
+        await self._check_clip(run, index, action, dest)
         return dest
+
+    async def _check_clip(self, run: _JobRun, index: int, action: Export, dest: Path) -> None:
+        """The clip QC on the downloaded file, journaled as its own record; a failed check fails the step.
+
+        What a ``say:`` step changed is taken from its outcome (the fields it journaled, the state now).
+        """
+        level = self._options.qc_level
+        if action.asked is None or level == "off" or not self._options.decode_outputs:
+            return
+        local = {run.names.get(p.name, p.name): p for a in run.job.actions if isinstance(a, Upload)
+                 for p in a.paths}
+        asked = qc.resolve(action.asked, run.clip_fields, st.draft_of(run.state), local)
+        verdict = await anyio.to_thread.run_sync(qc.check_clip, dest, asked, level, self._options.qc_options,
+                                                 limiter=self._qc_limiter)
+        self._journal.write_clip_series(run.job.id, index, dict(verdict.series))
+        await self._journal.commit({"type": "clip_check", "job": run.job.id, "index": index,
+                                    "path": str(dest), "level": verdict.level, "ok": verdict.ok,
+                                    "cpu_s": round(verdict.cpu_s, 3),
+                                    "checks": [c.as_dict() for c in verdict.checks]})
+        self._clip_checks[(run.job.id, index)] = verdict
+        if not verdict.ok:
+            raise ClipCheckFailed("\n".join(f"clip check failed: {c.line()}" for c in verdict.failures),
+                                  job=run.job.id, step=str(action.where))
 
     async def _reconcile_render(self, run: _JobRun, index: int, render_id: str,
                                 deadline: float | None) -> tuple[RenderStatus | None, str | None]:

@@ -9,8 +9,10 @@ backend and ``backend_config`` {kind, base_url}, options), ``resume``, ``session
 ``session`` (a job's session with its baseline ``state``), ``intent`` (a step is about to call the API,
 with the ids the runner chose: the files it uploads, the sentence, the render id and its deadline),
 ``uploaded`` (the names the API returned), ``render`` (the submit was accepted), ``render_replaced``,
-``output`` (a downloaded file), ``step`` (the step's outcome: what was sent, whether it acted, the raw RFC
-6902 patch), ``step_refused`` (it did not do what it asked), ``job_finished``, ``job_failed``. An
+``output`` (a downloaded file), ``clip_check`` (the clip QC's verdict on it, runner/qc/), ``step`` (the
+step's outcome: what was sent, whether it acted, the raw RFC 6902 patch, and for a ``say:`` step the
+``clip_fields`` it changed), ``step_refused`` (it did not do what it asked), ``job_finished``,
+``job_failed``. An
 ``intent`` with no ``step`` after it is a step the run stopped in; resume reconciles it with the server.
 """
 
@@ -106,6 +108,12 @@ class Journal:
         # Not fsync'ed: states are for reading along, the journal is the record resume relies on.
         atomic_write_text(path, text, durable=False)
 
+    def write_clip_series(self, job: str, index: int, series: dict[str, Any]) -> None:
+        """Keep the clip QC's measured curves (camera path, loudness, text boxes) for the HTML report."""
+        path = clip_file(self.run_dir, job, index)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(series, separators=(",", ":"), ensure_ascii=False), durable=False)
+
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.run_dir / SUMMARY
         atomic_write_text(path, json.dumps(_scrub(summary, self._secrets), indent=2, ensure_ascii=False))
@@ -118,6 +126,12 @@ class Journal:
 def state_file(run_dir: Path, job: str, index: int) -> Path:
     """Where ``Journal.write_state`` keeps the state after action ``index`` of ``job``."""
     return run_dir / "states" / _safe(job) / f"{index:03d}.json"
+
+
+def clip_file(run_dir: Path, job: str, index: int) -> Path:
+    """Where ``Journal.write_clip_series`` keeps the QC's curves of the clip that export ``index`` of
+    ``job`` made."""
+    return run_dir / "clips" / _safe(job) / f"{index:03d}.json"
 
 
 def read_journal(run_dir: Path) -> list[dict[str, Any]]:
@@ -202,6 +216,7 @@ class JobProgress:
     deadlines: dict[int, float] = field(default_factory=dict)  # export index → epoch seconds it must end by
     outputs: dict[int, str] = field(default_factory=dict)  # export index → downloaded path
     names: dict[str, str] = field(default_factory=dict)  # local upload name → the name the API returned
+    clip_fields: dict[int, tuple[str, ...]] = field(default_factory=dict)  # say step → clip fields it changed
     state: dict[str, Any] | None = None  # the session state after the last finished step (rebuilt)
     pending: Pending | None = None
 
@@ -259,6 +274,8 @@ def fold(records: list[dict[str, Any]], run_id: str) -> RunRecord:
         elif kind == "step" and isinstance(index, int):
             p.done_steps.add(index)
             p.names.update({str(k): str(v) for k, v in (r.get("names") or {}).items()})
+            if isinstance(r.get("clip_fields"), list):
+                p.clip_fields[index] = tuple(str(f) for f in r["clip_fields"])
             patches.setdefault(job, []).append(list(r.get("patch") or []))
             p.pending = None
         elif kind == "step_refused":

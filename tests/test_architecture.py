@@ -26,7 +26,11 @@ PLANTS = [
     ("shared-helpers-take-no-side", "motionctl/units.py", "from .mock_server import drafts"),
     ("runner-reads-the-interpreter-only-to-explain", "runner/engine.py",
      "from ..mock_server.interpreter import interpret"),
+    ("cassette-knows-no-recipes", "runner/cassette/match.py", "from ..recipe import load_plan"),
+    ("only-drift-starts-the-mock", "runner/cassette/replay.py", "from ...mock_server import MockConfig"),
+    ("engine-knows-no-cassette", "runner/engine.py", "from .cassette import ReplayTransport"),
     ("runner-spine", "runner/journal.py", "from .run import RunConfig"),
+    ("clip-qc-knows-no-runner", "runner/qc/motion.py", "from ..engine import Engine"),
     ("renderer-floors", "mock_server/render/geometry.py", "from .frames import FrameBuffer"),
 ]
 

@@ -255,7 +255,9 @@ def mix(segments: tuple[AudioSegment, ...], media: Mapping[str, Path], duration_
         source = _source(seg, media)
         part = _fit(source, end - start) * np.float32(seg.volume)
         gain = np.ones(end - start, dtype=np.float32)
-        fade_in = min(end - start, round(_EDGE_FADE_S * AUDIO_RATE))
+        fade_in = min(
+            end - start, max(round(_EDGE_FADE_S * AUDIO_RATE), round(seg.fade_in_ms * AUDIO_RATE / 1000))
+        )
         gain[:fade_in] = np.linspace(0, 1, fade_in, endpoint=False, dtype=np.float32)
         fade_out = min(
             end - start, max(round(_EDGE_FADE_S * AUDIO_RATE), round(seg.fade_out_ms * AUDIO_RATE / 1000))

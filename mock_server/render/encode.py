@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal, Protocol, cast
+from typing import Protocol, cast
 
 import av
 import numpy as np
@@ -19,9 +19,7 @@ from av.video.stream import VideoStream
 from PIL import Image
 
 from .frames import FrameBuffer
-
-Format = Literal["mp4", "webm", "mov", "gif"]
-Quality = Literal["low", "medium", "high"]
+from .options import Format, Quality
 
 AUDIO_RATE = 48_000
 # Audio is encoded in step with the video, this far ahead of the last video frame, so the muxer can

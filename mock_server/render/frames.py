@@ -1,27 +1,29 @@
 """Frames in YUV 4:2:0 (NV12): a picture converted once, then warped plane by plane for every frame.
 
-Warping Y at full and interleaved U/V at half resolution straight from pre-converted planes costs 1.5
-bytes per pixel and no per-frame colour conversion; OpenCV runs without the GIL, so frames are made on one
-core while the encoder works on the other. NV12 rather than I420 because one two-channel chroma warp costs
-about half of two one-channel ones, and x264 keeps chroma interleaved internally anyway.
+Warping Y at full and U, V at half resolution straight from pre-converted planes costs 1.5 bytes per pixel
+and no per-frame colour conversion; OpenCV runs without the GIL, so frames are made on one core while the
+encoder works on the other. The frame hands x264 NV12 (U and V interleaved, as x264 keeps them).
 
-Most camera moves (zoom, pan, tilt: no roll) are axis-aligned maps, and for those a separable
-``cv2.resize`` is 2–3× cheaper than ``cv2.warpAffine``. Resize fixes the sub-pixel phase of its
-sampling grid (output pixel j samples ``(j + 0.5)·a − 0.5``), so the renderer picks, among the first
-``_PHASES`` output columns/rows it could crop away, the one whose phase lands within ``_MAX_PHASE_ERROR``
-of the wanted position, and crops the source at the matching integer offset. When no phase is close
-enough (scales that are simple fractions) or the map rotates, it falls back to ``cv2.warpAffine``.
+Every plane is warped by ``cv2.warpAffine`` as a one-channel 8-bit image. For those, OpenCV 5 computes
+sample positions in floating point, with SIMD: exact to well under 0.01 px, so slow moves glide instead of
+stepping, and about 1.2 ms for a 1080×1920 frame's three planes. (Its older path, taken for two-channel
+images and by OpenCV 4, rounds positions to 1/32 px and costs twice as much: U and V are therefore warped
+apart and interleaved after, for 0.07 ms.)
 
-Bilinear sampling aliases (moiré, shimmer) once a frame shrinks the picture well below 1:1. Big zooms
-therefore get a pyramid of half-size levels made by area averaging. A level is used down to a scale of
-``_BLEND_END``; between ``_BLEND_START`` and ``_BLEND_END`` frames blend it with the next level, so the
-switch never shows as a jump in sharpness and no level is sampled much below 0.55.
+Bilinear sampling is sharp only near 1:1, so no frame strays far from it. A picture smaller than the
+frames need (a 600×400 photo on a 1080×1920 frame is 4.8× up) is enlarged once, plane by plane, with a
+better kernel: enlarged by every frame's bilinear warp it came out soft, its JPEG blocks magnified
+(bench/upscale.py and bench/quality.py compare the kernels). Shrinking well below 1:1, bilinear sampling
+aliases (moiré, shimmer), so big zooms get a pyramid of half-size levels made by area averaging. A level
+is used down to a scale of ``_BLEND_END``; between ``_BLEND_START`` and ``_BLEND_END`` frames blend it
+with the next level, so the switch never shows as a jump in sharpness and no level is sampled much below
+0.55.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -37,80 +39,102 @@ _KG = 1.0 - _KR - _KB
 BLACK_YUV = (16, 128, 128)
 
 
-# Up to this many extra output pixels per axis are computed and cropped away to find a sampling phase.
-_PHASES = 96
-# The largest sub-pixel error the resize path may make (px of the plane); warpAffine itself quantises
-# positions to 1/32 px.
-_MAX_PHASE_ERROR = 0.02
-# Replicated border around the stored planes (luma px), so that resize crops may start before the
-# picture's edge; chroma gets half.
-_PAD = 2 * _PHASES
 # Output px per source px where a level starts blending with the next, half-size one, and where the next
 # takes over alone (it then samples at twice that, 1.1).
 _BLEND_START = 0.8
 _BLEND_END = 0.55
+# A picture is enlarged once when frames would otherwise enlarge it by more than this.
+_ENLARGE_ABOVE = 1.01
+# How: bench/quality.py scores the kernels against a supersampled reference.
+ENLARGE = cv2.INTER_CUBIC
+# The most luma pixels an enlarged picture gets (U and V add half of it): 64 MB of planes at most. Frames
+# zoomed in further than that enlarge the rest themselves.
+_MAX_ENLARGED_PIXELS = 16_000_000
 
 
 @dataclass(frozen=True)
 class YuvPicture:
-    """A picture as two padded planes: Y (H×W) and interleaved UV (H/2×W/2×2), plus its true size in Y px.
+    """A picture as planes: Y (H×W), U and V (H/2×W/2).
 
-    The planes carry a replicated border of ``pad`` (luma) / ``pad // 2`` (chroma) pixels.
+    ``size`` is the picture's true (width, height) in its own pixels; ``scale`` is how many plane pixels
+    stand for one of them along x and y: 1 as loaded, more when a small picture was enlarged, 1/2, 1/4…
+    for the pyramid's levels. Planes may carry a replicated last row or column beyond the picture.
     """
 
-    y_padded: Plane
-    uv_padded: Plane
-    pad: int
+    y: Plane
+    u: Plane
+    v: Plane
     size: tuple[float, float]
-    coarser: YuvPicture | None = None  # the same picture at half the size, for strong minification
-
-    @property
-    def y(self) -> Plane:
-        return _inner(self.y_padded, self.pad)
-
-    @property
-    def uv(self) -> Plane:
-        return _inner(self.uv_padded, self.pad // 2)
+    scale: tuple[float, float] = (1.0, 1.0)
+    coarser: YuvPicture | None = None  # the same picture at half the scale, for strong minification
 
 
-def _inner(padded: Plane, pad: int) -> Plane:
-    return padded[pad:-pad, pad:-pad] if pad else padded
+# Rows of BT.709 limited range for cv2.transform (the last column is the offset): Y of an RGB pixel, and
+# U, V of a 2×2 block's average.
+_TO_Y = np.array([[_KR, _KG, _KB, 16.0 * 255.0 / 219.0]], dtype=np.float32) * (219.0 / 255.0)
+_U_SCALE = 224.0 / 255.0 / (2.0 * (1.0 - _KB))
+_V_SCALE = 224.0 / 255.0 / (2.0 * (1.0 - _KR))
+_TO_UV = np.array(
+    [[-_KR * _U_SCALE, -_KG * _U_SCALE, (1.0 - _KB) * _U_SCALE, 128.0],
+     [(1.0 - _KR) * _V_SCALE, -_KG * _V_SCALE, -_KB * _V_SCALE, 128.0]], dtype=np.float32,
+)  # fmt: skip
 
 
 def rgb_to_yuv_planes(rgb: npt.NDArray[np.uint8]) -> tuple[Plane, Plane, Plane]:
     """BT.709 limited-range Y, U, V planes of an even-sized RGB array (chroma averaged over 2×2 blocks)."""
     height, width = rgb.shape[:2]
-    full = rgb.astype(np.float32)
-    luma = full @ np.array([_KR, _KG, _KB], dtype=np.float32)
-    y = 16.0 + luma * (219.0 / 255.0)
-    half = cv2.resize(full, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
-    half_luma = half @ np.array([_KR, _KG, _KB], dtype=np.float32)
-    u = 128.0 + (half[..., 2] - half_luma) * (224.0 / 255.0 / (2.0 * (1.0 - _KB)))
-    v = 128.0 + (half[..., 0] - half_luma) * (224.0 / 255.0 / (2.0 * (1.0 - _KR)))
-    y8, u8, v8 = (np.clip(np.rint(p), 0, 255).astype(np.uint8) for p in (y, u, v))
-    return y8, u8, v8
+    y = np.asarray(cv2.transform(rgb, _TO_Y), dtype=np.uint8)
+    half = cv2.resize(rgb, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    u, v = cv2.split(cv2.transform(half, _TO_UV))
+    return y, np.asarray(u, dtype=np.uint8), np.asarray(v, dtype=np.uint8)
 
 
 def yuv_picture(
-    rgb: npt.NDArray[np.uint8], size: tuple[float, float], *, min_scale: float = 1.0
+    rgb: npt.NDArray[np.uint8],
+    size: tuple[float, float],
+    *,
+    min_scale: float = 1.0,
+    max_scale: float = 1.0,
+    enlarge: int = ENLARGE,
 ) -> YuvPicture:
     """Convert an even-sized RGB picture once, for warping many frames from it.
 
-    ``min_scale`` is the smallest output-per-source scale the frames will use; below ``_BLEND_START`` a
-    pyramid of half-size levels is built down to it.
+    ``min_scale`` and ``max_scale`` are the smallest and largest output px per picture px the frames will
+    use. Above 1, the planes are enlarged once with the ``enlarge`` kernel so that frames sample them at
+    1:1 or less; below ``_BLEND_START``, a pyramid of half-size levels is built down to ``min_scale``.
     """
     y, u, v = rgb_to_yuv_planes(rgb)
-    pads = ((y, _PAD), (np.dstack([u, v]), _PAD // 2))
-    y_pad, uv_pad = (
-        np.asarray(cv2.copyMakeBorder(p, n, n, n, n, cv2.BORDER_REPLICATE), dtype=np.uint8) for p, n in pads
-    )
-    coarser = None
-    height, width = rgb.shape[:2]
-    if min_scale < _BLEND_START and min(height, width) >= 64:
-        half = np.asarray(cv2.resize(rgb, (width // 2, height // 2), interpolation=cv2.INTER_AREA), np.uint8)
-        half = np.pad(half, ((0, half.shape[0] % 2), (0, half.shape[1] % 2), (0, 0)), mode="edge")
-        coarser = yuv_picture(half, (size[0] / 2, size[1] / 2), min_scale=min_scale * 2)
-    return YuvPicture(y_pad, uv_pad, _PAD, size, coarser)
+    height, width = y.shape
+    grow = min(max_scale, math.sqrt(_MAX_ENLARGED_PIXELS / (width * height)))
+    if grow <= _ENLARGE_ABOVE:
+        return _with_pyramid(YuvPicture(y, u, v, size), min_scale)
+    chroma = (math.ceil(width * grow / 2), math.ceil(height * grow / 2))
+    y = np.asarray(cv2.resize(y, (2 * chroma[0], 2 * chroma[1]), interpolation=enlarge), dtype=np.uint8)
+    u, v = (np.asarray(cv2.resize(p, chroma, interpolation=enlarge), dtype=np.uint8) for p in (u, v))
+    return _with_pyramid(YuvPicture(y, u, v, size, (2 * chroma[0] / width, 2 * chroma[1] / height)),
+                         min_scale)
+
+
+def _with_pyramid(level: YuvPicture, min_scale: float) -> YuvPicture:
+    """``level`` with half-size levels below it until frames at ``min_scale`` sample one at 0.55 or more."""
+    if min_scale / min(level.scale) >= _BLEND_START or min(level.y.shape) < 64:
+        return level
+    coarser = YuvPicture(_even(_halve(level.y)), _halve(level.u), _halve(level.v), level.size,
+                         (level.scale[0] / 2, level.scale[1] / 2))
+    return replace(level, coarser=_with_pyramid(coarser, min_scale))
+
+
+def _halve(plane: Plane) -> Plane:
+    """Half the plane by area averaging (an odd last row or column is first doubled)."""
+    rows, cols = plane.shape
+    even = cv2.copyMakeBorder(plane, 0, rows % 2, 0, cols % 2, cv2.BORDER_REPLICATE)
+    return np.asarray(cv2.resize(even, ((cols + 1) // 2, (rows + 1) // 2), interpolation=cv2.INTER_AREA),
+                      dtype=np.uint8)
+
+
+def _even(plane: Plane) -> Plane:
+    rows, cols = plane.shape
+    return np.asarray(cv2.copyMakeBorder(plane, 0, rows % 2, 0, cols % 2, cv2.BORDER_REPLICATE), np.uint8)
 
 
 def yuv_to_rgb(y: Plane, u: Plane, v: Plane) -> npt.NDArray[np.uint8]:
@@ -150,23 +174,23 @@ def warp_into(
     """Warp ``picture`` by the forward map (continuous source → output coordinates) into the given planes.
 
     Writes in place (the planes may be views into an encoder's frame buffer). Edges replicate rather than
-    show black, as the camera path never needs more than half a pixel beyond the picture. Bilinear
-    axis-aligned maps take the resize path; strong minification blends pyramid levels (see the module
-    docstring).
+    show black, as the camera path never needs more than half a pixel beyond the picture. Strong
+    minification blends pyramid levels (see the module docstring).
     """
-    scale = math.sqrt(abs(float(np.linalg.det(forward[:, :2]))))
+    # The same map from the planes' pixels, which stand for 1/scale of the picture's.
+    on_planes = np.hstack([forward[:, :2] / np.asarray(picture.scale), forward[:, 2:]])
+    scale = math.sqrt(abs(float(np.linalg.det(on_planes[:, :2]))))
     if picture.coarser is None or scale >= _BLEND_START:
-        _warp_level(picture, forward, (y_out, uv_out), interpolation)
+        _warp_level(picture, on_planes, (y_out, uv_out), interpolation)
         return
     # The next level's share grows evenly in log scale across the band.
     weight = min(1.0, math.log2(_BLEND_START / scale) / math.log2(_BLEND_START / _BLEND_END))
-    coarse_forward = np.hstack([forward[:, :2] * 2.0, forward[:, 2:]])
     if weight >= 1.0:
-        warp_into(picture.coarser, coarse_forward, y_out, uv_out, interpolation=interpolation)
+        warp_into(picture.coarser, forward, y_out, uv_out, interpolation=interpolation)
         return
-    _warp_level(picture, forward, (y_out, uv_out), interpolation)
+    _warp_level(picture, on_planes, (y_out, uv_out), interpolation)
     y_next, uv_next = np.empty_like(y_out), np.empty_like(uv_out)
-    warp_into(picture.coarser, coarse_forward, y_next, uv_next, interpolation=interpolation)
+    warp_into(picture.coarser, forward, y_next, uv_next, interpolation=interpolation)
     for out, other in ((y_out, y_next), (uv_out, uv_next)):
         cv2.addWeighted(out, 1.0 - weight, other, weight, 0.0, dst=out)
 
@@ -174,66 +198,14 @@ def warp_into(
 def _warp_level(
     picture: YuvPicture, forward: Matrix, targets: tuple[Plane, Plane], interpolation: int
 ) -> None:
-    planes = (
-        (picture.y_padded, picture.pad, targets[0], 1.0),
-        (picture.uv_padded, picture.pad // 2, targets[1], 0.5),
-    )
-    for padded, pad, target, scale in planes:
-        inverse = _plane_map(forward, scale, scale)
-        if interpolation == cv2.INTER_LINEAR and _resize_into(padded, pad, inverse, target):
-            continue
-        cv2.warpAffine(
-            _inner(padded, pad),
-            inverse,
-            (target.shape[1], target.shape[0]),
-            dst=target,
-            flags=interpolation | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
-
-
-def _phase(scale: float, offset: float) -> tuple[int, int] | None:
-    # Output index j of a resize of a crop starting at integer c samples c + (j + 0.5)·scale − 0.5.
-    # Wanted: output index i = j − k samples i·scale + offset, so c + (k + 0.5)·scale − 0.5 = offset.
-    ks = np.arange(_PHASES + 1)
-    starts = offset + 0.5 - (ks + 0.5) * scale
-    crops = np.rint(starts)
-    errors = np.abs(starts - crops)
-    best = int(np.argmin(errors))
-    if errors[best] > _MAX_PHASE_ERROR:
-        return None
-    return best, int(crops[best])
-
-
-def _resize_into(padded: Plane, pad: int, inverse: Matrix, target: Plane) -> bool:
-    """Fill ``target`` by one ``cv2.resize`` if ``inverse`` is axis-aligned and a phase fits; else False."""
-    if abs(inverse[0, 1]) > 1e-12 or abs(inverse[1, 0]) > 1e-12:
-        return False
-    scale_x, scale_y = float(inverse[0, 0]), float(inverse[1, 1])
-    if scale_x <= 0 or scale_y <= 0:
-        return False
-    across = _phase(scale_x, float(inverse[0, 2]) + pad)
-    down = _phase(scale_y, float(inverse[1, 2]) + pad)
-    if across is None or down is None:
-        return False
-    (skip_x, left), (skip_y, top) = across, down
-    out_h, out_w = target.shape[:2]
-    width = int(np.ceil((skip_x + out_w) * scale_x)) + 2
-    height = int(np.ceil((skip_y + out_h) * scale_y)) + 2
-    if left < 0 or top < 0 or left + width > padded.shape[1] or top + height > padded.shape[0]:
-        return False
-    # dsize (0, 0) with fx/fy: OpenCV then samples with exactly 1/fx, not a ratio of integer sizes.
-    resized = cv2.resize(
-        padded[top : top + height, left : left + width],
-        (0, 0),
-        fx=1.0 / scale_x,
-        fy=1.0 / scale_y,
-        interpolation=cv2.INTER_LINEAR,
-    )
-    if resized.shape[0] < skip_y + out_h or resized.shape[1] < skip_x + out_w:
-        return False
-    target[...] = resized[skip_y : skip_y + out_h, skip_x : skip_x + out_w]
-    return True
+    y_out, uv_out = targets
+    flags = interpolation | cv2.WARP_INVERSE_MAP
+    cv2.warpAffine(picture.y, _plane_map(forward, 1.0, 1.0), (y_out.shape[1], y_out.shape[0]), dst=y_out,
+                   flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    chroma, size = _plane_map(forward, 0.5, 0.5), (uv_out.shape[1], uv_out.shape[0])
+    u, v = (cv2.warpAffine(plane, chroma, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+            for plane in (picture.u, picture.v))
+    cv2.merge((u, v), dst=uv_out)
 
 
 @dataclass

@@ -17,10 +17,11 @@ import numpy as np
 
 from .audio import mix
 from .camera import CameraPath, camera_path, frame_progress
-from .encode import Format, Quality, effective_fps, encode_settings, video_writer
+from .encode import effective_fps, encode_settings, video_writer
 from .errors import RenderInputError
 from .frames import BLACK_YUV, FrameBuffer, YuvPicture, warp_into, yuv_picture
-from .geometry import FrameSize, Resolution, frame_size
+from .geometry import FrameSize, frame_size
+from .options import RenderOptions, RenderResult
 from .source import load_picture
 from .text import Overlay, blend, prepare_overlay
 from .timeline import Timeline, VideoSegment, read_timeline
@@ -30,36 +31,6 @@ ProgressCallback = Callable[[float], None]
 # Frames made ahead of the encoder; the ring holds these, the one being made and the one being encoded.
 _QUEUE_DEPTH = 3
 _RING = _QUEUE_DEPTH + 3
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """How to render: container format, quality (encoder speed/size) and resolution tier (short side).
-
-    ``quality="low"`` with ``resolution="540p"`` is the runner's ``--preview``. ``font`` is an optional
-    TrueType/OpenType file for text overlays that must have the text's glyphs (default: the bundled Noto
-    faces, see fonts.py). ``safe_area`` keeps text inside the safe zone of the draft's platform, else of
-    its aspect ratio (specs/safe-zones.json; see layout.py); off, text may go anywhere.
-    """
-
-    format: Format = "mp4"
-    quality: Quality = "high"
-    resolution: Resolution = "1080p"
-    font: Path | None = None
-    safe_area: bool = True
-
-
-@dataclass(frozen=True)
-class RenderResult:
-    """What was written: the file and its video properties."""
-
-    path: Path
-    width: int
-    height: int
-    fps: float
-    duration_s: float
-    has_audio: bool
-    size_bytes: int
 
 
 @dataclass(frozen=True)
@@ -166,7 +137,7 @@ def _prepare_shot(seg: VideoSegment, timeline: Timeline, size: FrameSize, media:
 
     picture = load_picture(Path(local), scale_for, name=seg.src)
     path = camera_path(seg.motion, picture.size, out, where=where)
-    frames = yuv_picture(picture.pixels, picture.size, min_scale=path.min_scale())
+    frames = yuv_picture(picture.pixels, picture.size, min_scale=path.min_scale(), max_scale=path.max_scale())
     return _Shot(first, max(end, first + 1), move_frames, frames, path)
 
 

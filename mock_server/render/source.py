@@ -2,7 +2,8 @@
 
 Big photos are reduced at decode time where the format allows (JPEG's DCT scaling via ``Image.draft``),
 then resized once to the largest scale the motion reaches, so frames are never warped from a 48-megapixel
-original and an 8000×6000 JPEG decodes in a few tens of megabytes.
+original and an 8000×6000 JPEG decodes in a few tens of megabytes. (Small ones are enlarged later, as
+YUV planes: frames.py.)
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from .errors import RenderInputError, check_media_file
 # formats), done once at import so that Image.open reads HEIC.
 register_heif_opener()
 
-_HEADROOM = 1.03
 # EXIF orientations 5–8 swap width and height.
 _SWAPPING_ORIENTATIONS = {5, 6, 7, 8}
 
@@ -74,9 +74,7 @@ def _decode(image: Image.Image, scale_for: Callable[[tuple[int, int]], float]) -
     orientation = image.getexif().get(0x0112, 1)
     swaps = orientation in _SWAPPING_ORIENTATIONS
     upright = (image.height, image.width) if swaps else (image.width, image.height)
-    # A little headroom over the largest scale the camera needs: at exactly 1:1 the frames' fast resize
-    # path could only sample whole-pixel phases (see frames.py) and would fall back to warpAffine.
-    scale = min(1.0, scale_for(upright) * _HEADROOM)
+    scale = min(1.0, scale_for(upright))
     target = (max(2, math.ceil(upright[0] * scale)), max(2, math.ceil(upright[1] * scale)))
     if scale < 1.0 and image.format == "JPEG":
         # Decode at 1/2, 1/4 or 1/8 straight from the DCT: never less than the target size.

@@ -31,6 +31,7 @@ class AudioSegment:
     volume: float  # 1.0 = 100 %
     fade_out_ms: int
     where: str
+    fade_in_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def _audio(seg: Mapping[str, Any], where: str) -> AudioSegment:
         volume=float(vol) / 100.0,
         fade_out_ms=_ms(seg, "fo", where, 0),
         where=where,
+        fade_in_ms=_ms(seg, "fi", where, 0),
     )
 
 

@@ -14,7 +14,8 @@ from typing import Any
 # Track types and segment fields of the short-key draft (specs/draft.schema.json), in a person's words.
 TRACK_NAMES = {0: "video", 1: "music (audio)", 7: "text"}
 FIELD_NAMES = {
-    "vol": "volume in percent", "fo": "fade-out in ms", "st": "start in ms", "d": "length in ms",
+    "vol": "volume in percent", "fo": "fade-out in ms", "fi": "fade-in in ms", "st": "start in ms",
+    "d": "length in ms",
     "src": "source file", "name": "file name", "text": "text", "pos": "position", "size": "font size in px",
     "color": "colour", "box": "box", "fade": "fade in ms", "zoom": "zoom [start, end]",
     "pan": "pan [dx, dy]", "roll": "roll [start, end] in degrees", "focus": "focus [x, y]",

@@ -68,6 +68,15 @@ MAX_RENDER_ID_ATTEMPTS = 3
 TOKEN_ENDPOINT = "/api/auth/anonymous-token"
 
 
+def _until_done(seen: tuple[float, float] | None, status: RenderStatus, now: float, floor: float) -> float:
+    """Seconds until the job should complete at the pace its progress moved since ``seen`` (infinite when
+    it did not move), never less than ``floor``."""
+    if seen is None or status.progress is None or status.progress <= seen[1] or now <= seen[0]:
+        return math.inf
+    pace = (status.progress - seen[1]) / (now - seen[0])
+    return max(floor, (100.0 - status.progress) / pace)
+
+
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port
 
@@ -547,7 +556,9 @@ class NemoClient:
         """Poll until the job completes; returns the final status.
 
         The first wait is ``interval`` (default ``config.poll_interval``), each next one 1.5x longer up
-        to ``config.poll_interval_max``.
+        to ``config.poll_interval_max``; but while the job's progress moves, the next poll comes when the
+        job should be done at that pace, if that is sooner (never sooner than ``interval``), so a finished
+        clip does not sit waiting for the backoff.
 
         Raises:
             RenderFailed: the job failed (with the API's reason) or was cancelled.
@@ -557,8 +568,10 @@ class NemoClient:
         deadline = self.config.poll_deadline if deadline is None else deadline
         start = self._clock()
         wait = interval
+        seen: tuple[float, float] | None = None  # when the job last showed progress, and how much
         while True:
             status = await self.render_status(render_id)
+            now = self._clock()
             if on_progress is not None:
                 await maybe_await(on_progress(status))
             if status.status == "completed":
@@ -567,13 +580,15 @@ class NemoClient:
                 reason = status.error or ("cancelled" if status.status == "cancelled" else "no reason given")
                 raise RenderFailed(f"render {render_id} {status.status}: {reason}",
                                    hint=render_failure_hint(reason))
-            remaining = deadline - (self._clock() - start)
+            remaining = deadline - (now - start)
             if remaining <= 0:
                 progress = f", {status.progress:g}%" if status.progress is not None else ""
                 raise PollTimeout(f"render {render_id} not finished after {deadline:g} s "
                                   f"(last status {status.status}{progress})",
                                   hint="the job keeps running on the server; poll it again later")
-            await self._sleep(min(wait, remaining))
+            await self._sleep(min(wait, _until_done(seen, status, now, interval), remaining))
+            if status.progress is not None and (seen is None or status.progress > seen[1]):
+                seen = (now, status.progress)
             wait = max(interval, min(wait * POLL_BACKOFF, self.config.poll_interval_max))
 
     async def download(self, status: RenderStatus, dest: Path) -> Path:

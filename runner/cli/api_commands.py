@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import anyio
 import click
 
-from ..api import DEFAULT_BASE_URL, ClientConfig, Credits, NemoClient, summarize_tracks
-from ..api.auth import CredentialStore
-from ..api.waits import human_duration
 from ..errors import UsageError
+
+if TYPE_CHECKING:  # the client (httpx) loads when a command talks to the API, not for `motionctl --help`
+    from ..api import ClientConfig, Credits, NemoClient
 
 T = TypeVar("T")
 
@@ -33,6 +32,9 @@ base_url_option = click.option(
 
 def _require_identity(config: ClientConfig) -> None:
     """Refuse, exit 2, when there is no token to ask with (see the module docstring)."""
+    from ..api import DEFAULT_BASE_URL
+    from ..api.auth import CredentialStore
+
     if config.token is not None:
         return
     cached = CredentialStore(config.config_dir).load(config.base_url)
@@ -53,6 +55,11 @@ def _require_identity(config: ClientConfig) -> None:
 
 
 def _run(base_url: str | None, call: Callable[[NemoClient], Awaitable[T]]) -> T:
+    import anyio
+
+    from ..api import ClientConfig, NemoClient
+    from ..api.waits import human_duration
+
     config = ClientConfig.from_env(base_url=base_url)
     _require_identity(config)
 
@@ -90,6 +97,8 @@ def state_command(session_id: str, as_json: bool, base_url: str | None) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
+    from ..api import summarize_tracks
+
     state = data.get("state")
     click.echo(summarize_tracks(state.get("draft") if isinstance(state, dict) else None))
 

@@ -27,10 +27,7 @@ from ..actions import (
     Upload,
 )
 from ..errors import Problem, RecipeLoadError, RecipeValidationError
-from ..recipe import estimate, load_plan
-from ..recipe.compiler import number, seconds
 from ..recipe.discover import recipe_files
-from ..recipe.loader import RecipeSyntaxError
 from ..recipe.select import selection
 
 _CALL_LABELS = {
@@ -85,6 +82,9 @@ def validate(recipes: tuple[Path, ...], out_dir: Path, allow_paths: tuple[Path, 
     skipped). Prints "ok" for each good file and every problem of the others as file:line:col: message
     (one per line, on stderr), and exits 2 if there is any.
     """
+    from ..recipe import load_plan
+    from ..recipe.loader import RecipeSyntaxError
+
     results: list[dict[str, Any]] = []
     problems: list[Problem] = []
     messages: list[Problem | str] = []
@@ -130,6 +130,9 @@ def validate(recipes: tuple[Path, ...], out_dir: Path, allow_paths: tuple[Path, 
 def plan(recipe: Path, out_dir: Path, as_json: bool, preview: bool, allow_paths: tuple[Path, ...],
          job_patterns: tuple[str, ...], shard: str | None) -> None:
     """Show the jobs a recipe expands to: each action's exact words, the API calls, and the credits."""
+    from ..recipe import estimate, load_plan
+    from ..recipe.loader import RecipeSyntaxError
+
     (recipe,) = recipe_files([recipe]) or [recipe]  # a golden file gets the same message as from `run`
     chosen = selection(job_patterns, shard, os.environ)
     try:
@@ -179,6 +182,8 @@ def _describe(action: Action) -> str:
 
 def describe_expectation(expectation: Expectation) -> str:
     """``tracks video 1, audio 1; duration 6s; aspect 9:16`` — how a person would write it down."""
+    from ..recipe.compiler import number, seconds
+
     parts: list[str] = []
     if expectation.tracks is not None:
         parts.append("tracks " + ", ".join(f"{k} {v}" for k, v in expectation.tracks.items()))
@@ -196,6 +201,8 @@ def describe_expectation(expectation: Expectation) -> str:
 
 
 def _plain(value: object) -> str:
+    from ..recipe.compiler import number
+
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_plain(v) for v in value) + "]"
     if isinstance(value, float | int) and not isinstance(value, bool):
@@ -205,6 +212,8 @@ def _plain(value: object) -> str:
 
 def write_plan_json(result: Plan, write: Callable[[str], object]) -> None:
     """``plan --json``: the plan's fields, then one job per line (readable, and fast at 10,000 jobs)."""
+    from ..recipe import estimate
+
     guesses = [estimate(job) for job in result.jobs]
     head = {"name": result.name, "recipe": str(result.recipe_path), "recipe_hash": result.recipe_hash,
             "credits": sum(g.credits for g in guesses)}
@@ -236,6 +245,8 @@ def plan_as_json(result: Plan) -> dict[str, Any]:
 
 
 def _job_as_json(job: Job) -> dict[str, Any]:
+    from ..recipe import estimate
+
     guess = estimate(job)
     return {"id": job.id, "params": dict(job.params), "actions": [_action_as_json(a) for a in job.actions],
             "api_calls": dict(guess.calls), "credits": guess.credits}

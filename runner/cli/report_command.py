@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from ..errors import ExecutionError
-from ..reporting.reports import ReportTargets, write_reports
 
 
 def register(cli: click.Group) -> None:
@@ -32,6 +31,8 @@ def register(cli: click.Group) -> None:
 def report(run_dirs: tuple[Path, ...], junit: Path | None, json_path: Path | None, html_dir: Path | None,
            fail: bool) -> None:
     """Build reports from RUN_DIR (one or more runs/<id>, merged into one summary)."""
+    from ..reporting.reports import ReportTargets, write_reports
+
     result, written = write_reports(list(run_dirs), ReportTargets(junit=junit, json=json_path, html=html_dir))
     c = result.counts()
     parts = [f"{c['passed']}/{c['total']} jobs passed"]

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..reporting.history import format_run, read_run
-
 
 def register(cli: click.Group) -> None:
     cli.add_command(show)
@@ -19,6 +17,8 @@ def register(cli: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True, help="The same account as JSON, for tools.")
 def show(run_dir: Path, as_json: bool) -> None:
     """Show each job of a run: its session id, final state as a track summary, outputs and failures."""
+    from ..reporting.history import format_run, read_run
+
     history = read_run(run_dir)
     if as_json:
         click.echo(json.dumps(history.as_dict(), indent=2, ensure_ascii=False))

@@ -8,7 +8,18 @@ paths (folders, globs) into recipe files.
 
 from __future__ import annotations
 
-from .compiler import compile_step
-from .planner import JobEstimate, estimate, load_all, load_plan, recipe_hash
+from typing import TYPE_CHECKING
+
+from ...lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .compiler import compile_step
+    from .planner import JobEstimate, estimate, load_all, load_plan, recipe_hash
+
+# Loaded on first use: `motionctl --help` imports recipe.discover and recipe.select alone.
+__getattr__ = lazy_exports(__name__, {
+    "compile_step": "compiler",
+    **dict.fromkeys(["JobEstimate", "estimate", "load_all", "load_plan", "recipe_hash"], "planner"),
+})
 
 __all__ = ["JobEstimate", "compile_step", "estimate", "load_all", "load_plan", "recipe_hash"]

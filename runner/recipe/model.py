@@ -166,6 +166,22 @@ class UseStep:
 
 
 @dataclass(frozen=True)
+class ReadableAt:
+    text: str
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class ClipExpect:
+    """``expect: clip:``: what the next export's clip must measure (checked by the clip QC)."""
+
+    loudness: float | None = None  # LUFS
+    loudness_tolerance: float = 1.0  # LU
+    max_true_peak: float | None = None  # dBTP
+    readable: tuple[ReadableAt, ...] = ()
+
+
+@dataclass(frozen=True)
 class ExpectStep:
     tracks: Mapping[str, int] | None = None
     duration_ms: int | None = None
@@ -173,6 +189,7 @@ class ExpectStep:
     aspect: str | None = None
     volume: float | None = None
     motion: Mapping[str, object] | None = None
+    clip: ClipExpect | None = None
     kind: Literal["expect"] = "expect"
 
 
@@ -304,7 +321,26 @@ def _expect(value: Mapping[str, Any]) -> ExpectStep:
         aspect=None if aspect is None else aspect_of(aspect)[0],
         volume=_volume(value["volume"], ("volume",)) if "volume" in value else None,
         motion=dict(value["motion"]) if "motion" in value else None,
+        clip=_clip(value["clip"]) if "clip" in value else None,
     )
+
+
+def _clip(value: Mapping[str, Any]) -> ClipExpect:
+    readable = value.get("readable", [])
+    return ClipExpect(
+        loudness=_level(value["loudness"], "LUFS") if "loudness" in value else None,
+        loudness_tolerance=_level(value.get("loudness_tolerance", 1), "LU"),
+        max_true_peak=_level(value["max_true_peak"], "dBTP") if "max_true_peak" in value else None,
+        readable=tuple(ReadableAt(r["text"], _ms(r["at"], ("clip", "readable", i, "at")))
+                       for i, r in enumerate([readable] if isinstance(readable, dict) else readable)),
+    )
+
+
+def _level(value: Any, unit: str) -> float:
+    """``-23``, ``"-23 LUFS"``, ``"1 LU"``, ``"-1 dBTP"`` → the number (the schema checked the unit)."""
+    if isinstance(value, int | float):
+        return float(value)
+    return float(str(value).strip().removesuffix(unit).strip())
 
 
 # --- units -------------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from ..actions import (
 )
 from ..errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
 from . import model, schema
+from .asked import ClipFold
 from .compiler import compile_step, effect_of, number, seconds, uploads_quoted
 from .expand import Combination, expand_matrix, job_ids, matrix_size, matrix_work
 from .limits import (
@@ -192,7 +193,8 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
 _FREE_TEXT: dict[str, tuple[tuple[str | None, ...], ...]] = {
     "upload": ((), (None,)), "say": ((),), "use": ((),), "export": ((), ("to",)),
     "text": (("content",),), "replace": (("text",), ("with",)), "remove": (("text",),),
-    "music": (("file",),), "expect": (("text",), ("text", None)),
+    "music": (("file",),),
+    "expect": (("text",), ("text", None), ("clip", "readable", "text"), ("clip", "readable", None, "text")),
 }
 
 
@@ -330,6 +332,8 @@ class _JobPlanner:
         state = _JobState(platform=preset or self.defaults.platform, duration_ms=self.defaults.duration_ms)
         actions: list[Action] = []
         leading = self._leading_once(preset, params.get("platform"), state)
+        clip = ClipFold()
+        clip_at: JsonPath | None = None  # an expect: clip: waiting for its export
         for index, raw in enumerate(steps):
             if raw is None:
                 continue
@@ -342,12 +346,27 @@ class _JobPlanner:
             planned = self._actions(built, at, where, state, job_id, (index, keys[index]))
             if raw.get(model.ALLOW_NOOP) is True:
                 planned = [replace(a, allow_noop=True) if isinstance(a, Say | Upload) else a for a in planned]
-            actions.extend(planned)
+            for action in planned:
+                if isinstance(action, Upload):
+                    clip.upload(action.paths)
+                elif isinstance(action, Export):
+                    action = replace(action, asked=clip.asked(action))
+                    clip_at = None
+                else:
+                    clip.step(built, where, len(actions) + 1)
+                actions.append(action)
+            if isinstance(built, model.ExpectStep) and built.clip is not None:
+                clip_at = (*at, "clip")
             if leading and state.images and not had_image:
                 # The defaults apply to the first image: they are part of the step that uploaded it, and
                 # numbered so ("step 1 (defaults)"), as the user counts the recipe's steps.
                 actions.extend(self._numbered(leading, index + 1))
+                for step in self._leading_steps(preset):
+                    clip.step(step, where, len(actions))
                 leading = []
+        if clip_at is not None:
+            self._problem(clip_at, "'clip:' asserts on the clip of the next export, but no export follows; "
+                                   "add an 'export:' step after it")
         if len(self.problems.items) > before:
             return None
         return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions))
@@ -407,6 +426,16 @@ class _JobPlanner:
             says.append(Say(compile_step(duration), Where(self.doc.file, line, column, 0, "defaults"),
                             effect=effect_of(duration)))
         return says
+
+    def _leading_steps(self, preset: Platform | None) -> list[model.Step]:
+        """The defaults' aspect and duration as steps (what the leading sentences ask of the clip)."""
+        aspect = preset.aspect if preset else self.defaults.aspect
+        steps: list[model.Step] = []
+        if aspect:
+            steps.append(model.AspectStep(aspect, preset or self.defaults.platform))
+        if self.defaults.duration_ms:
+            steps.append(model.DurationStep(self.defaults.duration_ms))
+        return steps
 
     def _check_cap(self, at: JsonPath, ms: int, state: _JobState) -> None:
         cap = state.platform.max_ms if state.platform else None

@@ -45,6 +45,15 @@ FOCUS_POINTS: dict[str, tuple[float, float]] = {
 }
 
 MOODS = ("lo-fi", "upbeat", "calm", "cinematic")
+
+# specs/motion.md's "Amounts for speed words": zoom %, pan/tilt % of the frame, roll degrees. The mock's
+# interpreter has the same table (a test keeps them equal); the clip QC compares the pixels with it.
+SPEED_AMOUNTS: dict[str, dict[str, float]] = {
+    "slow": {"zoom": 10, "pan": 5, "tilt": 5, "roll": 3},
+    "medium": {"zoom": 20, "pan": 10, "tilt": 10, "roll": 6},
+    "fast": {"zoom": 35, "pan": 20, "tilt": 20, "roll": 12},
+}
+DEFAULT_SPEED = "medium"
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac")
 
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from ...units import format_size
 from ..api import summarize_tracks
 from ..journal import read_journal, state_file
+from .runs import ClipReport
 from .text import is_recipe_step
 
 JobStatus = Literal["ok", "failed", "unfinished"]
@@ -32,11 +33,13 @@ class JobHistory:
     where: str = ""  # of the failure
     error: str = ""
     tracks: str | None = None  # the final state as a track summary; None: the run kept no state file
+    clips: dict[int, ClipReport] = field(default_factory=dict)  # export index → the clip QC's verdict
 
     def as_dict(self) -> dict[str, Any]:
         return {"job": self.job, "status": self.status, "session_id": self.session_id, "steps": self.steps,
                 "outputs": [{"path": p, "bytes": b} for p, b in self.outputs], "tracks": self.tracks,
-                "failure": {"where": self.where, "error": self.error} if self.status == "failed" else None}
+                "failure": {"where": self.where, "error": self.error} if self.status == "failed" else None,
+                "clip_checks": [c.as_dict() for c in self.clips.values()]}
 
 
 @dataclass
@@ -93,6 +96,10 @@ def fold_history(records: list[dict[str, Any]], run_id: str) -> RunHistory:
             size = r.get("bytes")
             job.outputs = [o for o in job.outputs if o[0] != r["path"]]
             job.outputs.append((r["path"], size if isinstance(size, int) else None))
+        elif kind == "clip_check" and isinstance(r.get("index"), int):
+            job.clips[r["index"]] = ClipReport(r["index"], Path(_text(r.get("path"))), _text(r.get("level")),
+                                               r.get("ok") is True,
+                                               tuple(c for c in r.get("checks") or [] if isinstance(c, dict)))
         elif kind == "job_finished":
             job.status, job.where, job.error = "ok", "", ""
         elif kind == "job_failed":
@@ -121,6 +128,9 @@ def format_run(history: RunHistory) -> list[str]:
             lines.append("  (no state kept for this job)")
         lines += [f"  output: {path}" + (f" ({format_size(size)})" if size is not None else "")
                   for path, size in job.outputs]
+        for clip in job.clips.values():
+            # The measurements of every check, failures first: what "ok" stood on.
+            lines += [f"  {clip.summary()}", *(f"    {line}" for line in clip.lines())]
         if job.status == "failed":
             first, *rest = job.error.splitlines() or [""]
             at = f" at {job.where}" if job.where else ""

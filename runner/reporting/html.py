@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import clip_qc
 from .frames import KeyFrame, key_frames
 from .runs import JobReport, Report, StepReport
 
@@ -96,7 +97,7 @@ def _job_card(job: JobReport, out_dir: Path) -> str:
     if job.status == "failed":
         failure = (f'<div class="failure"><div class="where">Failed at {_e(job.where or "an unknown step")}'
                    f'</div><pre>{_e(job.error)}</pre></div>')
-    media = "".join(_clip(job, path, out_dir) for path in job.outputs)
+    media = "".join(_clip(job, path, out_dir) for path in job.outputs) + clip_qc.sections(job)
     if not media and job.status == "passed":
         media = '<p class="muted">no clip exported</p>'
     steps = "".join(_step_row(s) for s in job.steps)

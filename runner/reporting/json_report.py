@@ -47,7 +47,8 @@ def _job(j: JobReport) -> dict[str, Any]:
             "where": j.where or None,
             "error": j.error or None, "error_type": j.error_type or None, "session_id": j.session_id or None,
             "duration_s": j.duration_s, "credits": j.credits, "credits_estimated": j.credits_estimated,
-            "outputs": [str(p) for p in j.outputs], "steps": [_step(s) for s in j.steps]}
+            "outputs": [str(p) for p in j.outputs], "steps": [_step(s) for s in j.steps],
+            "clip_checks": [c.as_dict() for c in j.clips]}
 
 
 def _step(s: StepReport) -> dict[str, Any]:

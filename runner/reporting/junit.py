@@ -62,8 +62,14 @@ def to_xml(report: Report) -> str:
                 reason = ("finished in the run this one resumed" if job.status == "skipped"
                           else "not run (the run stopped before it)")
                 ET.SubElement(case, "skipped", message=reason)
+            for clip in job.clips:
+                ET.SubElement(cprops, "property", name=f"clip_check:{clip.path.name}",
+                              value="ok" if clip.ok else "failed")
             if job.outputs:
-                ET.SubElement(case, "system-out").text = "\n".join(str(p) for p in job.outputs)
+                lines = [str(p) for p in job.outputs]
+                for clip in job.clips:  # every check with its measurement, passing ones too
+                    lines += ["", clip.summary(), *(f"  {line}" for line in clip.lines())]
+                ET.SubElement(case, "system-out").text = "\n".join(lines)
         for run in runs:
             outcome = (run.golden or {}).get("outcome")
             if outcome in ("differs", "missing"):

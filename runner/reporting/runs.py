@@ -21,7 +21,8 @@ from typing import Any, Literal
 import yaml
 
 from ..errors import RunnerError, UsageError
-from ..journal import SUMMARY, _scrub, read_journal
+from ..journal import SUMMARY, _scrub, clip_file, read_journal
+from ..qc import check_from_dict, summary, verdict_from_dict
 
 JobStatus = Literal["passed", "failed", "skipped", "not_run"]
 
@@ -46,6 +47,31 @@ class StepReport:
 
 
 @dataclass(frozen=True)
+class ClipReport:
+    """The clip QC's verdict on one exported clip (a ``clip_check`` record)."""
+
+    index: int
+    path: Path
+    level: str
+    ok: bool
+    checks: tuple[dict[str, Any], ...]  # {name, status, measured, asked[, subject][, values]}
+    series: Path | None = None  # the measured curves the HTML report plots (runs/<id>/clips/…)
+
+    def lines(self) -> list[str]:
+        """Each check as ``name: measured …, asked …``, failures first."""
+        return verdict_from_dict({"checks": self.checks}).lines(unchecked=True, passed=True)
+
+    def summary(self) -> str:
+        return f"clip check ({self.level}) of {self.path.name}: {'ok' if self.ok else 'FAILED'}, " + \
+            summary([check_from_dict(c) for c in self.checks])
+
+    def as_dict(self) -> dict[str, Any]:
+        """As the JSON report and ``show --json`` give it (specs/report.schema.json, ``clipCheck``)."""
+        return {"index": self.index, "path": str(self.path), "level": self.level, "ok": self.ok,
+                "checks": list(self.checks)}
+
+
+@dataclass(frozen=True)
 class JobReport:
     job: str
     recipe: str
@@ -60,6 +86,7 @@ class JobReport:
     duration_s: float | None = None
     credits: int | None = None
     credits_estimated: bool = False
+    clips: tuple[ClipReport, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -181,6 +208,7 @@ def _jobs(info: RunInfo, records: list[dict[str, Any]], summary: dict[str, Any] 
     first_at: dict[str, float] = {}
     end: dict[str, dict[str, Any]] = {}
     outputs: dict[str, dict[int, Path]] = {}
+    clips: dict[str, dict[int, ClipReport]] = {}
     sessions: dict[str, str] = {}
     for r in records:
         job = r.get("job")
@@ -205,6 +233,15 @@ def _jobs(info: RunInfo, records: list[dict[str, Any]], summary: dict[str, Any] 
             index = _int(r.get("index"))
             if index is not None and r.get("path"):
                 outputs.setdefault(job, {})[index] = Path(str(r["path"]))
+        elif kind == "clip_check":
+            index = _int(r.get("index"))
+            if index is not None:
+                series = clip_file(info.run_dir, job, index)
+                clips.setdefault(job, {})[index] = ClipReport(
+                    index, _absolute(Path(str(r.get("path") or "")), info), str(r.get("level") or ""),
+                    r.get("ok") is True,
+                    tuple(c for c in r.get("checks") or [] if isinstance(c, dict)),
+                    series if series.is_file() else None)
         elif kind in ("job_finished", "job_failed"):
             end[job] = r
         # Any other record type (replay, render, records added later) only moves the clock below.
@@ -250,7 +287,8 @@ def _jobs(info: RunInfo, records: list[dict[str, Any]], summary: dict[str, Any] 
             job=job, recipe=info.recipe, run_id=info.run_id, status=status, steps=tuple(job_steps),
             outputs=tuple(_absolute(p, info) for p in outs), where=where, error=error,
             error_type=str((final or {}).get("error_type") or ""), session_id=sessions.get(job, ""),
-            duration_s=duration, credits=sum(credits) if credits else None))
+            duration_s=duration, credits=sum(credits) if credits else None,
+            clips=tuple(clips.get(job, {})[i] for i in sorted(clips.get(job, {})))))
     return reports
 
 

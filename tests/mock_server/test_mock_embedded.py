@@ -4,6 +4,8 @@ and how often renders are polled."""
 
 from __future__ import annotations
 
+import os
+
 import httpx
 
 from motionctl.runner.backend import open_backend
@@ -32,3 +34,13 @@ def test_jobs_at_once_keep_the_embedded_mocks_render_workers_fed() -> None:
     with open_backend("live", env={}) as live:
         assert live.concurrency == 4
         assert (live.client.poll_interval, live.client.poll_interval_max) == (2.0, 30.0)
+
+
+def test_a_run_starts_no_more_render_workers_than_it_has_jobs() -> None:
+    # A worker's start costs a core for a while: a one-clip run starts one, a campaign one per CPU.
+    with open_backend("mock", mock_overrides={"render_workers": 3}, jobs=1) as backend:
+        assert backend.concurrency == 12  # a worker count the caller chose is kept
+    with open_backend("mock", jobs=1) as backend:
+        assert backend.concurrency == 4  # one worker (on every machine with more CPUs: 4 per CPU)
+    with open_backend("mock", jobs=1000) as backend:
+        assert backend.concurrency == 4 * len(os.sched_getaffinity(0))

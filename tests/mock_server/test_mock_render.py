@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import multiprocessing
 import os
 import signal
@@ -262,3 +263,48 @@ def test_render_workers_exit_when_their_process_is_killed(tmp_path: Path) -> Non
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [pid for pid in workers if alive(pid)]
+
+
+def test_a_render_worker_loads_the_renderer_and_the_server_does_not(tmp_path: Path) -> None:
+    # A worker's start-up is what a one-clip run waits for: it must import the renderer (NumPy, OpenCV,
+    # PyAV) and none of the server; the server's process, none of the renderer.
+    found = json.loads(_script_output(
+        tmp_path,
+        "import json, sys\n"
+        "WATCHED = ('numpy', 'cv2', 'av', 'starlette', 'uvicorn', 'httpx', 'motionctl.mock_server.app',\n"
+        "           'motionctl.mock_server.render.renderer')\n"
+        "def loaded():\n"
+        "    return sorted(name for name in WATCHED if name in sys.modules)\n"
+        "if __name__ == '__main__':\n"
+        "    from motionctl.mock_server import MockConfig, serve_in_thread\n"
+        "    from motionctl.mock_server.render_pool import shared_pool\n"
+        "    with serve_in_thread(MockConfig(render_workers=1)):\n"
+        "        worker = shared_pool(1)._executor.submit(loaded).result(timeout=60)\n"
+        "        print(json.dumps({'worker': worker, 'server': loaded()}))\n"))
+    assert found["worker"] == ["av", "cv2", "motionctl.mock_server.render.renderer", "numpy"]
+    assert found["server"] == ["httpx", "motionctl.mock_server.app", "starlette", "uvicorn"]
+
+
+def test_render_workers_started_ahead_are_the_ones_the_mock_uses(tmp_path: Path) -> None:
+    # The embedded mock's workers start before the mock's own imports (runner/backend.py); the mock, once
+    # up, must use them rather than start more: one worker for a one-clip run.
+    counts = _script_output(
+        tmp_path,
+        "import multiprocessing\n"
+        "if __name__ == '__main__':\n"
+        "    from motionctl.mock_server import MockConfig, prestart_render_workers, serve_in_thread\n"
+        "    prestart_render_workers(1)\n"
+        "    counts = [len(multiprocessing.active_children())]\n"
+        "    with serve_in_thread(MockConfig(render_workers=1)):\n"
+        "        counts.append(len(multiprocessing.active_children()))\n"
+        "    print(*counts)\n")
+    assert counts.split() == ["1", "1"]
+
+
+def _script_output(tmp_path: Path, source: str) -> str:
+    """What a Python script prints, run in a fresh process (render workers need its __main__ guard)."""
+    script = tmp_path / "script.py"
+    script.write_text(source)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout

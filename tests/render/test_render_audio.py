@@ -65,6 +65,14 @@ def test_volume_and_fade_out(tmp_path: Path) -> None:
     assert _dbfs(tail) < _dbfs(body) - 12
 
 
+def test_fade_in(tmp_path: Path) -> None:
+    samples = _decode_audio(_render(tmp_path, {"src": "mood:calm", "vol": 50, "fi": 1000}))
+    first, ramp, body = samples[:, :4_800], samples[:, 19_200:28_800], samples[:, 52_800:76_800]
+    # The first 0.1 s is at most a tenth of full gain (−20 dB), 0.4–0.6 s about half (−6 dB), then full.
+    assert _dbfs(first) < _dbfs(body) - 15
+    assert _dbfs(ramp) == pytest.approx(_dbfs(body) - 6.0, abs=2.5)
+
+
 def test_loud_settings_are_limited_not_clipped(tmp_path: Path) -> None:
     samples = _decode_audio(_render(tmp_path, {"src": "mood:upbeat", "vol": 200}))
     assert float(np.abs(samples).max()) < 10 ** (-0.5 / 20)

@@ -101,7 +101,23 @@ async def test_wait_render_polls_until_completed_in_both_shapes(
         final.status == "completed" and final.output_url == "https://static.test/render-result/render_1.mp4"
     )
     assert seen == [5, 40, 80, 100]
-    assert clock.sleeps == [7.0, 10.5, 15.75]  # each poll waits 1.5x longer than the one before
+    # Each poll waits 1.5x longer than the one before, but the third comes when the job should be done
+    # at the pace it went from 40 % to 80 % (5.25 s on), not the backoff's 15.75 s (never sooner than 7 s).
+    assert clock.sleeps == [7.0, 10.5, 7.0]
+
+
+async def test_wait_render_polls_again_when_the_job_should_be_done(
+    client: NemoClient, api: respx.MockRouter, clock: FakeClock
+) -> None:
+    # A job at 10 % a second: the backoff alone (1, 1.5, 2.25, 3.4, 5.1 s) would fetch the clip 4 s after
+    # it was done; following the progress, the last poll comes 1 s (the interval) after the predicted end.
+    pace = iter([10.0, 20.0, 35.0, 57.5, 91.25])
+    api.get("/api/render/proxy/lambda/render_1").mock(
+        side_effect=lambda request: shape1("processing", next(pace, 100.0)) if clock.now < 9
+        else shape1("completed", 100, url="https://static.test/render-result/render_1.mp4"))
+    final = await client.wait_render("render_1", interval=1.0)
+    assert final.status == "completed"
+    assert clock.sleeps == [1.0, 1.5, 2.25, 3.375, 1.0]
 
 
 async def test_shape1_with_mirrored_top_level_and_nested_output_url(

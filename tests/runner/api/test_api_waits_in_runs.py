@@ -67,7 +67,7 @@ def test_max_wait_option_takes_durations_and_refuses_others(
         seen.append(config)
         raise KeyboardInterrupt  # stop here: only the option's value is under test
 
-    monkeypatch.setattr("motionctl.runner.cli.run_command.run_recipe", record)
+    monkeypatch.setattr("motionctl.runner.run.run_recipe", record)  # the command imports it when it runs
     assert main(["run", str(recipe), "--max-wait", "10m"]) == 130
     assert seen[0].max_wait == 600.0
     assert main(["run", str(recipe), "--max-wait", "a while"]) == 2
