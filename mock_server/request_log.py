@@ -47,14 +47,20 @@ def mask_text(text: str) -> str:
     return _CDN.sub(lambda m: f"/cdn/{m.group(1) or ''}***/", text)
 
 
+def _valid(text: str) -> str:
+    """``text`` with lone surrogates (JSON's ``"\\ud800"`` parses to one) as U+FFFD: the log is served
+    as UTF-8, which cannot carry them."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def redact(value: Any, key: str = "") -> Any:
-    """A JSON value with every secret replaced and its shape kept. Pure."""
+    """A JSON value with every secret replaced and its shape kept, as valid Unicode. Pure."""
     if isinstance(value, Mapping):
-        return {k: redact(v, str(k)) for k, v in value.items()}
+        return {_valid(str(k)): redact(v, str(k)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v, key) for v in value]
     if isinstance(value, str):
-        return "***" if SECRET_FIELDS.search(key) else mask_text(value)
+        return "***" if SECRET_FIELDS.search(key) else mask_text(_valid(value))
     return value
 
 

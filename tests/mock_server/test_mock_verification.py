@@ -114,3 +114,14 @@ async def test_a_scope_names_its_caller_and_sees_only_its_own_requests(open_api:
             ("test-42", "test-42", {"task_name": "mine", "language": "ja"})]
         assert mine.count() == 1 and api.mock.admin.count() == 3
         assert api.mock.admin.count(scope="test-42", body={"language": "ja"}) == 1
+
+
+async def test_a_body_with_lone_surrogates_is_logged_as_valid_unicode(open_api: OpenApi) -> None:
+    async with open_api() as api:
+        await api.new_token()
+        await api.raw.post("/api/tasks/me/with-session/nemo_agent", content=b'{"task_name": "\\ud800x", '
+                           b'"language": "en", "\\udc00k": 1}',
+                           headers={**api.headers(), "Content-Type": "application/json"})
+        r = await api.raw.get("/__mock/requests", headers=api.admin_headers)  # was a 500
+        assert r.status_code == 200
+        assert r.json()["requests"][-1]["body"] == {"task_name": "\ufffdx", "language": "en", "\ufffdk": 1}
