@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -54,13 +55,16 @@ def _valid(text: str) -> str:
 
 
 def redact(value: Any, key: str = "") -> Any:
-    """A JSON value with every secret replaced and its shape kept, as valid Unicode. Pure."""
+    """A JSON value with every secret replaced and its shape kept, as valid JSON (Unicode without lone
+    surrogates, no NaN). Pure."""
     if isinstance(value, Mapping):
         return {_valid(str(k)): redact(v, str(k)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v, key) for v in value]
     if isinstance(value, str):
         return "***" if SECRET_FIELDS.search(key) else mask_text(_valid(value))
+    if isinstance(value, float) and not math.isfinite(value):  # Python's JSON reads NaN; JSON has none
+        return json.dumps(value)
     return value
 
 
