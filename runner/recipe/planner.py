@@ -35,7 +35,7 @@ from ..actions import (
 from ..errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
 from . import model, schema
 from .compiler import compile_step, effect_of, number, seconds, uploads_quoted
-from .expand import Combination, expand_matrix, job_ids, matrix_size, matrix_work
+from .expand import Combination, check_platforms, expand_matrix, matrix_size, matrix_work, name_jobs
 from .limits import (
     MAX_JOBS,
     MAX_MATRIX_WORK,
@@ -149,10 +149,16 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
                                                      f"matched {work:,} times (at most {MAX_MATRIX_WORK:,}); "
                                                      "list fewer entries, or write the values as lists"))
         return problems.items, []
+    def report(at: JsonPath, message: str) -> None:
+        problems.add(schema.locate(doc, at, message))
+
+    unknown_platforms = check_platforms(matrix, report)
     combos = expand_matrix(matrix)
     if not combos:
-        problems.add(schema.locate(doc, ("matrix",), "every combination is excluded: no job to run"))
-    ids = job_ids(value["name"], combos)
+        report(("matrix",), "every combination is excluded: no job to run")
+    ids = name_jobs(value, matrix, combos, report)
+    if ids is None:
+        return problems.items, []
     planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems, allow_paths)
     templated: dict[int, tuple[str, ...] | None] = {}
     for i, step in enumerate(steps):
@@ -166,6 +172,8 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
     base_keys = [str(i) for i in range(len(steps))]
     jobs: list[Job] = []
     for combo, job_id in zip(combos, ids, strict=True):
+        if str(combo.as_dict().get("platform")) in unknown_platforms:
+            continue
         context = {**variables, **combo.as_dict(), "name": value["name"], "job": job_id}
         rendered = list(steps)
         keys = list(base_keys)

@@ -30,6 +30,14 @@ PLATFORMS: dict[str, Platform] = {
     )
 }
 
+# What people also call a preset, for did-you-mean: "youtube-shorts" is closer in spelling to youtube, but
+# means shorts.
+PLATFORM_ALIASES: dict[str, str] = {
+    "youtube-shorts": "shorts", "yt-shorts": "shorts", "instagram-reels": "reels", "ig-reels": "reels",
+    "instagram": "instagram-feed", "ig": "instagram-feed", "ig-feed": "instagram-feed",
+    "instagram-post": "instagram-feed", "square": "instagram-square", "tik-tok": "tiktok", "yt": "youtube",
+}
+
 # Named focus points, in percent of the image. Corners sit a quarter in from the edges rather than on them:
 # "zoom toward the top left" means the top-left part of the picture grows, not its very corner pixel.
 FOCUS_POINTS: dict[str, tuple[float, float]] = {

@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 from ... import specs as motionctl_specs
 from ..errors import Problem
 from .loader import Document, JsonPath
+from .presets import PLATFORM_ALIASES
 
 _TYPE_NAMES = {"string": "text", "array": "a list", "object": "a mapping", "integer": "a whole number",
                "number": "a number", "boolean": "true or false", "null": "nothing"}
@@ -42,8 +43,11 @@ def _step_validator() -> jsonschema.Draft202012Validator:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """``", did you mean 'zoom'?"`` when a close match exists, else ``""``."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """``", did you mean 'zoom'?"`` when a close match (or another name for one, such as youtube-shorts for
+    shorts) exists, else ``""``."""
+    options = list(choices)
+    alias = PLATFORM_ALIASES.get(word.lower())
+    close = [alias] if alias in options else difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f", did you mean '{close[0]}'?" if close else ""
 
 
