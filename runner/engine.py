@@ -13,6 +13,7 @@ journal knows is polled again on resume, never submitted twice, and replaced onc
 from __future__ import annotations
 
 import contextlib
+import re
 import shlex
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ import anyio
 from . import effects
 from . import state as st
 from .actions import Action, Expect, Export, Job, Plan, Say, Upload
+from .api.advice import render_failure_hint
 from .api.models import RenderStatus, Session, StreamEvent, StreamResult
 from .api.waits import waiting_for
 from .errors import (
@@ -35,6 +37,7 @@ from .errors import (
     InsufficientCredits,
     PollTimeout,
     RateLimited,
+    RenderFailed,
     RunnerError,
     ServerError,
     SessionNotFound,
@@ -255,7 +258,8 @@ class Engine:
         return JobOutcome(job.id, ok=True, outputs=outputs)
 
     async def _failed(self, run: _JobRun, action: Action | None, exc: RunnerError) -> JobOutcome:
-        where = str(action.where) if action is not None else ""
+        located = exc.step if isinstance(exc, ExecutionError | RenderFailed) else None
+        where = located or (str(action.where) if action is not None else "")
         resumable = isinstance(exc, RESUMABLE)
         message = str(exc)
         resume = self._options.resume_hint or "resume the run with --resume"
@@ -458,6 +462,8 @@ class Engine:
             left = None if deadline is None else max(0.0, deadline - time.time())
             try:
                 status = await self._api.wait_render(render_id, deadline=left, on_progress=report)
+            except RenderFailed as exc:
+                raise _located(exc, run, index) from None
             except PollTimeout as exc:
                 # Over its time: cancelled now, so a resume neither waits for it nor pays for it twice.
                 with contextlib.suppress(ApiError):
@@ -470,8 +476,9 @@ class Engine:
         else:
             report(status)
         if status.status != "completed":
-            raise ExecutionError(f"render {render_id} {status.status}: "
-                                 f"{status.error or 'no reason given'}", job=job.id, step=str(action.where))
+            reason = (status.error or "no reason given").removeprefix(f"render {status.status}: ")
+            raise _located(RenderFailed(f"render {render_id} {status.status}: {reason}",
+                                        hint=render_failure_hint(reason)), run, index)
         dest = action.dest
         dest.parent.mkdir(parents=True, exist_ok=True)
         await self._bucket.acquire()
@@ -547,6 +554,44 @@ class Engine:
                                         "render_id": status.id, "session_id": run.session_id})
             return status
         raise ExecutionError("three render ids in a row were taken", hint="try again")
+
+
+_TEXT_SEGMENT = re.compile(r"\bdraft\.t\[(\d+)\]\.sg\[(\d+)\]")
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
+
+
+def _located(exc: RenderFailed, run: _JobRun, index: int) -> RenderFailed:
+    """The render failure at the step it is about: a reason that names a text segment of the draft
+    (``draft.t[1].sg[0].text …``) belongs to the step that put that text there, else to the export."""
+    step = str(run.job.actions[index - 1].where)
+    found = _TEXT_SEGMENT.search(exc.message)
+    text = _segment_text(st.draft_of(run.state), int(found[1]), int(found[2])) if found else None
+    for action in reversed(run.job.actions[:index - 1]):
+        if text is not None and isinstance(action, Say) and text in _texts_added(action):
+            step = str(action.where)
+            break
+    return RenderFailed(exc.message, hint=exc.hint, step=step)
+
+
+def _segment_text(draft: dict[str, Any], track: int, segment: int) -> str | None:
+    tracks = draft.get("t")
+    found = tracks[track] if isinstance(tracks, list) and track < len(tracks) else None
+    segments = found.get("sg") if isinstance(found, dict) else None
+    seg = segments[segment] if isinstance(segments, list) and segment < len(segments) else None
+    text = seg.get("text") if isinstance(seg, dict) else None
+    return text if isinstance(text, str) else None
+
+
+def _texts_added(action: Say) -> tuple[str, ...]:
+    """The text a step puts in the draft: a text or replace step's, or what a free sentence quotes."""
+    effect = action.effect
+    if effect is not None and effect.kind == "text" and effect.text:
+        return (effect.text,)
+    if effect is not None and effect.kind == "replace" and effect.new_text:
+        return (effect.new_text,)
+    if action.free_text:
+        return tuple(a or b for a, b in _QUOTED.findall(action.sentence))
+    return ()
 
 
 def _names(action: Upload, uploaded: Any) -> dict[str, str]:

@@ -26,6 +26,8 @@ PLANTS = [
     ("shared-helpers-take-no-side", "motionctl/units.py", "from .mock_server import drafts"),
     ("runner-reads-the-interpreter-only-to-explain", "runner/engine.py",
      "from ..mock_server.interpreter import interpret"),
+    ("runner-measures-with-the-renderer-only-here", "runner/recipe/planner.py",
+     "from ...mock_server.render.measure import text_problem"),
     ("runner-spine", "runner/journal.py", "from .run import RunConfig"),
     ("renderer-floors", "mock_server/render/geometry.py", "from .frames import FrameBuffer"),
 ]

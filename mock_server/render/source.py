@@ -70,10 +70,15 @@ def load_picture(path: Path, scale_for: Callable[[tuple[int, int]], float], *, n
         ) from None
 
 
+def upright_size(image: Image.Image) -> tuple[int, int]:
+    """The (width, height) the picture shows once its EXIF orientation is applied (read from the header)."""
+    swaps = image.getexif().get(0x0112, 1) in _SWAPPING_ORIENTATIONS
+    return (image.height, image.width) if swaps else (image.width, image.height)
+
+
 def _decode(image: Image.Image, scale_for: Callable[[tuple[int, int]], float]) -> Picture:
-    orientation = image.getexif().get(0x0112, 1)
-    swaps = orientation in _SWAPPING_ORIENTATIONS
-    upright = (image.height, image.width) if swaps else (image.width, image.height)
+    upright = upright_size(image)
+    swaps = upright != image.size
     # A little headroom over the largest scale the camera needs: at exactly 1:1 the frames' fast resize
     # path could only sample whole-pixel phases (see frames.py) and would fall back to warpAffine.
     scale = min(1.0, scale_for(upright) * _HEADROOM)

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
+from ...safezones import SafeZone
 from .errors import RenderInputError
 from .fonts import EMOJI_STRIKE_PX, Face, Run, emoji_face, face_for, runs
 from .frames import Plane, rgb_to_yuv_planes
@@ -101,23 +102,13 @@ def prepare_overlay(
     segment's own ``keep_safe`` off, drops the safe zone (see layout.py).
 
     Raises:
-        RenderInputError: a character no bundled font draws, or ``[x, y]`` outside the safe zone.
+        RenderInputError: a character no bundled font draws, a word wider than the zone, lines that do not
+            fit its height even at 8 px, or ``[x, y]`` outside the safe zone.
     """
-    scale = size.short_side / reference_short_side
-    px = max(_MIN_PX, round((seg.size or DEFAULT_SIZE) * scale))
     safe = keep_safe and seg.keep_safe
     zone = safe_zone(platform, size) if safe else NO_ZONE
-    left, top, right, bottom = zone.box(size.width, size.height)
-    face = face_for(seg.text, seg.where) if font is None else Face(font.name, str(font), frozenset())
-    # Text too tall for the zone (long, wrapped, big) is set smaller until it fits, down to 8 px; only
-    # the line breaks are worked out per size, the drawing is done once.
-    while True:
-        fonts = _Fonts(font or face.path, px, face)
-        lines = _balanced_wrap(seg.text, fonts.measure, right - left - 2 * _pad(seg, px))
-        if fonts.block_height(len(lines), _pad(seg, px)) <= bottom - top or px <= _MIN_PX:
-            break
-        px = max(_MIN_PX, int(px * 0.85))
-    rgba, glyphs = _rasterise(seg, face, fonts, lines)
+    fonts, lines = fit_text(seg, size, reference_short_side, zone, font)
+    rgba, glyphs = _rasterise(seg, fonts.face, fonts, lines)
     width, height = rgba.size
     x, y = place((width, height), seg.pos, zone, size, keep_safe=safe, where=seg.where)
     # Whatever lies off the frame (only [x, y] with keep_safe off, or text even 8 px cannot fit) is cut off.
@@ -149,15 +140,69 @@ def prepare_overlay(
         first,
         end,
         round(seg.fade_ms * fps / 1000),
-        face.name,
+        fonts.face.name,
         placed,
     )
+
+
+def fit_text(
+    seg: TextSegment, size: FrameSize, reference_short_side: int, zone: SafeZone, font: Path | None = None
+) -> tuple[_Fonts, list[str]]:
+    """The text's face, size and lines inside ``zone``: at the asked size, or smaller until its lines fit
+    the zone's height (long, wrapped, big text). Only the line breaks are worked out per size; nothing is
+    drawn, so checks before a render can ask too (measure.py).
+
+    Raises:
+        RenderInputError: a character no bundled face draws, a word wider than the zone (it would be cut
+            at both edges), or lines that do not fit the zone's height even at 8 px.
+    """
+    scale = size.short_side / reference_short_side
+    px = max(_MIN_PX, round((seg.size or DEFAULT_SIZE) * scale))
+    left, top, right, bottom = zone.box(size.width, size.height)
+    face = face_for(seg.text, seg.where) if font is None else Face(font.name, str(font), frozenset())
+    while True:
+        fonts = _Fonts(font or face.path, px, face)
+        room = right - left - 2 * _pad(seg, px)
+        lines = _balanced_wrap(seg.text, fonts.measure, room)
+        fits = fonts.block_height(len(lines), _pad(seg, px)) <= bottom - top
+        if fits or px <= _MIN_PX:
+            break
+        px = max(_MIN_PX, int(px * 0.85))
+    widest = max(lines, key=fonts.measure)
+    if fonts.measure(widest) > room:  # one word alone: wrapping breaks every other line
+        detail = _too_wide(seg, widest, fonts, right - left, zone, scale)
+        raise RenderInputError(f"{seg.where}.text: {detail}", detail=detail)
+    if not fits:
+        where = _zone_words(zone)
+        detail = f"its {len(lines)} lines do not fit the height of {where} even at 8 px; shorten it"
+        raise RenderInputError(f"{seg.where}.text: {detail}", detail=detail)
+    return fonts, lines
+
+
+def _too_wide(
+    seg: TextSegment, word: str, fonts: _Fonts, zone_width: int, zone: SafeZone, scale: float
+) -> str:
+    """Why a word cannot be drawn whole, with the largest size (in the draft's units) at which it could."""
+    # Widths grow in proportion to the size: start just above the proportional guess, then step down.
+    px = min(fonts.px, int(fonts.px * zone_width / (fonts.measure(word) + 2 * _pad(seg, fonts.px))) + 2)
+    while px > _MIN_PX and _Fonts(fonts.file, px, fonts.face).measure(word) + 2 * _pad(seg, px) > zone_width:
+        px -= 1
+    shown = word if len(word) <= 40 else word[:39] + "…"
+    size = round(fonts.px / scale)
+    return (f"'{shown}' is {round(fonts.measure(word))} px wide at size {size}, wider "
+            f"than {_zone_words(zone)} ({zone_width} px), and a single word is not wrapped; use size "
+            f"{max(_MIN_PX, int(px / scale))} or less, or break it with a space")
+
+
+def _zone_words(zone: SafeZone) -> str:
+    return "the frame" if zone is NO_ZONE else f"the safe zone of {zone.label}"
 
 
 class _Fonts:
     """The line's face at ``px`` and, when needed, the emoji font at its one strike size."""
 
     def __init__(self, file: Path, px: int, face: Face) -> None:
+        self.file = file
         self.px = px
         self.face = face
         self.text = load_font(file, px)
@@ -310,6 +355,29 @@ def _rasterise(
     return out, [
         Glyph(g.char, (g.box[0] + dx, g.box[1] + dy, g.box[2] + dx, g.box[3] + dy), g.face) for g in glyphs
     ]
+
+
+def measured_extent(seg: TextSegment, fonts: _Fonts, lines: list[str]) -> tuple[int, int]:
+    """The size ``_rasterise`` gives the block (ink plus padding, even), from each line's glyph mask alone.
+
+    The lines are laid out as ``_rasterise`` lays them (centred, at the same sub-pixel start), so this is
+    exact for text, and cheaper than drawing the block (no canvas, no glyph boxes); emoji are measured by
+    the text face's stand-ins. For checks that do not render (measure.py).
+    """
+    stroke, pad = _stroke(seg, fonts.px), _pad(seg, fonts.px)
+    pitch = round(fonts.px * _LINE_PITCH)
+    widths = [fonts.measure(line) for line in lines]
+    canvas_w = int(max(widths, default=1)) + 2 * stroke + fonts.px
+    boxes = []
+    for number, (line, line_width) in enumerate(zip(lines, widths, strict=True)):
+        x = (canvas_w - line_width) / 2
+        mask, (dx, dy) = fonts.text.getmask2(line, stroke_width=stroke, anchor="ls", start=(x % 1, 0))
+        ink = mask.getbbox() or (0, 0, 0, 0)
+        left, top = int(x) + dx, dy + number * pitch
+        boxes.append((left + ink[0], top + ink[1], left + ink[2], top + ink[3]))
+    width = max(box[2] for box in boxes) - min(box[0] for box in boxes)
+    height = max(box[3] for box in boxes) - min(box[1] for box in boxes)
+    return _even(width + 2 * pad), _even(height + 2 * pad)
 
 
 def _draw_emoji(

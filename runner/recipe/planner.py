@@ -33,7 +33,7 @@ from ..actions import (
     Where,
 )
 from ..errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
-from . import model, schema
+from . import model, render_checks, schema
 from .compiler import compile_step, effect_of, number, seconds, uploads_quoted
 from .expand import Combination, check_platforms, expand_matrix, matrix_size, matrix_work, name_jobs
 from .limits import (
@@ -69,14 +69,16 @@ def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False
         UsageError: ``select`` matches no job.
     """
     data, doc = read_recipe(path)
-    problems, jobs = _plan_jobs(doc, path, out_dir, preview, tuple(allow_paths))
+    warnings = _Problems([])
+    problems, jobs = _plan_jobs(doc, path, out_dir, preview, tuple(allow_paths), warnings)
     if problems:
         raise RecipeValidationError(problems)
     name = str(doc.value["name"])
     digest = recipe_hash(data, jobs)
     if select is not None:
         jobs = select.apply(jobs)
-    return Plan(name=name, recipe_path=path, recipe_hash=digest, jobs=tuple(jobs))
+    return Plan(name=name, recipe_path=path, recipe_hash=digest, jobs=tuple(jobs),
+                warnings=tuple(sorted(warnings.items, key=lambda p: (p.line, p.column))))
 
 
 def load_all(recipes: Sequence[Path], out_dir: Path, *, preview: bool = False,
@@ -114,8 +116,8 @@ def recipe_hash(recipe_bytes: bytes, jobs: Sequence[Job]) -> str:
 # --- the pipeline ------------------------------------------------------------------------------------------
 
 
-def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
-               allow_paths: tuple[Path, ...]) -> tuple[list[Problem], list[Job]]:
+def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool, allow_paths: tuple[Path, ...],
+               warnings: _Problems) -> tuple[list[Problem], list[Job]]:
     problems = _Problems(list(doc.problems))
     value = doc.value
     if not isinstance(value, dict):
@@ -159,7 +161,7 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
     ids = name_jobs(value, matrix, combos, report)
     if ids is None:
         return problems.items, []
-    planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems, allow_paths)
+    planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems, warnings, allow_paths)
     templated: dict[int, tuple[str, ...] | None] = {}
     for i, step in enumerate(steps):
         if _has_template(step) and i not in invalid:
@@ -191,6 +193,7 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
         job = planner.plan(job_id, combo, [None if i in broken else s for i, s in enumerate(rendered)], keys)
         if job is not None and not broken:
             jobs.append(job)
+    planner.summarise_warnings()
     problems.items.sort(key=lambda p: (p.line, p.column))
     return problems.items, jobs
 
@@ -301,11 +304,16 @@ class _JobState:
     aspect: str | None = None  # the ratio asked for so far (None: the API's 9:16 canvas)
     duration_ms: int | None = None
     exports: int = 0
+    warnings: list[str] = field(default_factory=list)
+    texts: list[tuple[model.TextStep, JsonPath]] = field(default_factory=list)  # on screen, and where written
+    pictures: dict[str, tuple[Path, JsonPath]] = field(default_factory=dict)  # name → file, where uploaded
+    active: tuple[Path, JsonPath] | None = None  # the picture the next motion and export apply to
+    motion: model.MotionStep | None = None  # the active picture's camera move
 
 
 class _JobPlanner:
     def __init__(self, doc: Document, base: Path, out_dir: Path, preview: bool, defaults: model.Defaults,
-                 problems: _Problems, allow_paths: tuple[Path, ...] = ()) -> None:
+                 problems: _Problems, warnings: _Problems, allow_paths: tuple[Path, ...] = ()) -> None:
         self.doc = doc
         self.base = base
         self.roots = tuple(dict.fromkeys(p.resolve() for p in (base, *allow_paths)))
@@ -313,6 +321,9 @@ class _JobPlanner:
         self.preview = preview
         self.defaults = defaults
         self.problems = problems
+        self.warnings = warnings  # what will look bad but can run (a picture enlarged too much)
+        # (picture, where uploaded) → the most it is enlarged past the limit, and in how many exports.
+        self.upscales: dict[tuple[Path, JsonPath], tuple[render_checks.Upscaled, int]] = {}
         self.dests: dict[str, str] = {}  # export destination (relative to --out) → the job that writes it
         self.checked: dict[Path, str | None] = {}  # media checks, once per file for the whole recipe
         self.built: dict[tuple[int, str], model.Step | model.InvalidValue] = {}  # steps, once per value
@@ -358,7 +369,14 @@ class _JobPlanner:
                 leading = []
         if len(self.problems.items) > before:
             return None
-        return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions))
+        return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions),
+                   warnings=tuple(dict.fromkeys(state.warnings)))
+
+    def summarise_warnings(self) -> None:
+        """One located warning per upload place: the most its picture is enlarged, and how often."""
+        for (_, at), (worst, exports) in self.upscales.items():
+            more = f" ({exports} exports enlarge it too much: `motionctl plan` lists them)" * (exports > 1)
+            self.warnings.add(replace(schema.locate(self.doc, at, worst.message + more), severity="warning"))
 
     def _where(self, index: int, raw: Any) -> tuple[JsonPath, Where]:
         """The step's path and Where (a step's kind is a key, never templated: one per index)."""
@@ -466,6 +484,23 @@ class _JobPlanner:
                               f"({zone.describe()}), where the platform's interface covers text; move it "
                               "inside, or add keep_safe: false to place it there anyway")
                 return []
+            case model.TextStep() if (refused := render_checks.text_problem(step, state.platform,
+                                                                             state.aspect)):
+                self._problem((*at, refused[0]), refused[1])
+                return []
+            case model.TextStep():
+                state.texts.append((step, at))
+            case model.RemoveStep(what="text", text=content):
+                state.texts = [(t, a) for t, a in state.texts if content is not None and t.content != content]
+            case model.ReplaceStep(old=old, new=new):
+                state.texts = [(replace(t, content=new) if t.content == old else t, a)
+                               for t, a in state.texts]
+            case model.MotionStep():
+                state.motion = step
+            case model.RemoveStep(what="motion"):
+                state.motion = None
+            case model.UseStep(name=name):
+                state.active, state.motion = state.pictures.get(name), None
         if key not in self.says:
             self.says[key] = Say(compile_step(step), where, free_text=isinstance(step, model.SayStep),
                                  effect=effect_of(step), uploads=uploads_quoted(step))
@@ -480,10 +515,13 @@ class _JobPlanner:
                 self.uploads[written] = self._check_upload(written)
             error, resolved = self.uploads[written]
             if resolved is not None:
-                names = state.audio if resolved.suffix.lower() in AUDIO_SUFFIXES else state.images
+                audio = resolved.suffix.lower() in AUDIO_SUFFIXES
                 # A failed upload's name still counts as uploaded, so later steps that use it are not
                 # reported a second time for the same mistake.
-                names.append(resolved.name)
+                (state.audio if audio else state.images).append(resolved.name)
+                if not audio:  # an upload makes the new picture the active one, still
+                    state.pictures[resolved.name] = state.active = (resolved, path_at)
+                    state.motion = None
             if error:
                 self._problem(path_at, error)
                 continue
@@ -545,6 +583,16 @@ class _JobPlanner:
                                  "{{ job }} or a matrix value in 'to:'")
             return []
         self.dests[relative] = job_id
+        for text, text_at in state.texts:  # the frame may have changed since (a later aspect step)
+            if refused := render_checks.text_problem(text, state.platform, state.aspect):
+                self._problem((*text_at, refused[0]), refused[1])
+        if state.active is not None:
+            found = render_checks.upscaled(state.active[0], state.aspect, state.platform, step.resolution,
+                                           state.motion)
+            if found:
+                state.warnings.append(found.message)
+                worst, exports = self.upscales.get(state.active, (found, 0))
+                self.upscales[state.active] = (found if found.factor > worst.factor else worst, exports + 1)
         dest = self.out_dir / relative
         quality, resolution = ("low", "540p") if self.preview else (step.quality, step.resolution)
         return [Export(dest, where, format=fmt, quality=quality, resolution=resolution)]

@@ -139,3 +139,29 @@ def test_run_json_prints_each_runs_summary_on_stdout_and_nothing_else(
     assert failed.code == 1
     (run,) = json.loads(failed.out)["runs"]
     assert run["ok"] is False and run["jobs"][0]["error"]
+
+
+def test_a_text_the_renderer_cannot_draw_fails_at_the_step_that_added_it_and_never_says_run_again(
+        cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    # Free text is not checked before the run (what the service makes of it is only known when it
+    # answers), so this one reaches the renderer, which refuses it: a deterministic failure.
+    recipe = write_recipe(tmp_path, """\
+version: 1
+name: glyph
+defaults: {aspect: tiktok, duration: 2s}
+steps:
+  - upload: sneaker.jpg
+  - say: 'Add the text "搶購中" from 0s for 1s at the top.'
+  - export: {to: glyph.mp4}
+""")
+    result = cli("run", recipe, "--preview", "-q")
+    assert result.code == 1
+    last = result.err.splitlines()[-1]
+    assert last.startswith(f"motionctl: error: job glyph failed at {recipe}:6:5, step 2 (say): render ")
+    assert "failed: draft.t[1].sg[0].text '搶購中': the renderer has no glyph for '搶'" in last
+    assert "render failed: render failed" not in last and "failed: render failed:" not in last
+    assert "running again cannot help" in last
+    assert "run again" not in last.replace("running again cannot help", "")
+    failed = [json.loads(line) for line in (next((tmp_path / "runs").iterdir()) / "journal.jsonl")
+              .read_text().splitlines() if '"job_failed"' in line]
+    assert failed[0]["where"] == f"{recipe}:6:5, step 2 (say)" and failed[0]["resumable"] is False

@@ -61,7 +61,7 @@ def test_a_platform_written_in_include_is_checked_too(write_recipe: WriteRecipe)
                                "'facebook'; expected one of: tiktok, reels, shorts, instagram-feed")
 
 
-def test_values_reaching_enumerated_fields_through_templates_are_checked_once(write_recipe: WriteRecipe) -> None:
+def test_enumerated_values_from_templates_are_checked_once(write_recipe: WriteRecipe) -> None:
     # The platform typo is reported where it is written, not again at every step that uses it; a mood
     # from include and a speed from vars reach their fields through templates.
     found = problems(write_recipe, """
