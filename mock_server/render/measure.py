@@ -8,6 +8,7 @@ picture's header are read; nothing is drawn or decoded.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from .errors import RenderInputError
 from .geometry import ASPECTS, frame_size
 from .layout import NO_ZONE, place, safe_zone
 from .source import upright_size
-from .text import fit_text, measured_extent
+from .text import Fonts, fit_text, measured_extent
 from .timeline import TextSegment
 
 #: Output pixels per source pixel above which a picture looks soft: each of its pixels is stretched over
@@ -28,6 +29,9 @@ from .timeline import TextSegment
 UPSCALE_LIMIT = 2.0
 
 _REFERENCE = "1080p"
+# Fonts by file and size, kept with the word widths they measured: a campaign's texts share most words.
+# (Checks run on one thread; a render makes its own fonts.)
+_shared_fonts = functools.lru_cache(maxsize=256)(Fonts)
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def text_problem(
     zone = safe_zone(platform, frame) if keep_safe else NO_ZONE
     seg = TextSegment(text, 0, 1, position, size, "#FFFFFF", False, 0, "text", keep_safe)
     try:
-        fonts, lines = fit_text(seg, frame, frame.short_side, zone)
+        fonts, lines = fit_text(seg, frame, frame.short_side, zone, fonts_for=_shared_fonts)
     except RenderInputError as exc:
         return TextProblem("content", exc.detail)
     if isinstance(position, str):

@@ -146,11 +146,20 @@ def prepare_overlay(
 
 
 def fit_text(
-    seg: TextSegment, size: FrameSize, reference_short_side: int, zone: SafeZone, font: Path | None = None
-) -> tuple[_Fonts, list[str]]:
+    seg: TextSegment,
+    size: FrameSize,
+    reference_short_side: int,
+    zone: SafeZone,
+    font: Path | None = None,
+    *,
+    fonts_for: Callable[[Path, int, Face], Fonts] | None = None,
+) -> tuple[Fonts, list[str]]:
     """The text's face, size and lines inside ``zone``: at the asked size, or smaller until its lines fit
     the zone's height (long, wrapped, big text). Only the line breaks are worked out per size; nothing is
     drawn, so checks before a render can ask too (measure.py).
+
+    ``fonts_for`` makes the fonts for a size (default: fresh ones); a caller that measures many texts
+    may share them, with the widths they remember.
 
     Raises:
         RenderInputError: a character no bundled face draws, a word wider than the zone (it would be cut
@@ -160,8 +169,9 @@ def fit_text(
     px = max(_MIN_PX, round((seg.size or DEFAULT_SIZE) * scale))
     left, top, right, bottom = zone.box(size.width, size.height)
     face = face_for(seg.text, seg.where) if font is None else Face(font.name, str(font), frozenset())
+    make = fonts_for or Fonts
     while True:
-        fonts = _Fonts(font or face.path, px, face)
+        fonts = make(font or face.path, px, face)
         room = right - left - 2 * _pad(seg, px)
         lines = _balanced_wrap(seg.text, fonts.measure, room)
         fits = fonts.block_height(len(lines), _pad(seg, px)) <= bottom - top
@@ -180,12 +190,12 @@ def fit_text(
 
 
 def _too_wide(
-    seg: TextSegment, word: str, fonts: _Fonts, zone_width: int, zone: SafeZone, scale: float
+    seg: TextSegment, word: str, fonts: Fonts, zone_width: int, zone: SafeZone, scale: float
 ) -> str:
     """Why a word cannot be drawn whole, with the largest size (in the draft's units) at which it could."""
     # Widths grow in proportion to the size: start just above the proportional guess, then step down.
     px = min(fonts.px, int(fonts.px * zone_width / (fonts.measure(word) + 2 * _pad(seg, fonts.px))) + 2)
-    while px > _MIN_PX and _Fonts(fonts.file, px, fonts.face).measure(word) + 2 * _pad(seg, px) > zone_width:
+    while px > _MIN_PX and Fonts(fonts.file, px, fonts.face).measure(word) + 2 * _pad(seg, px) > zone_width:
         px -= 1
     shown = word if len(word) <= 40 else word[:39] + "…"
     size = round(fonts.px / scale)
@@ -198,7 +208,7 @@ def _zone_words(zone: SafeZone) -> str:
     return "the frame" if zone is NO_ZONE else f"the safe zone of {zone.label}"
 
 
-class _Fonts:
+class Fonts:
     """The line's face at ``px`` and, when needed, the emoji font at its one strike size."""
 
     def __init__(self, file: Path, px: int, face: Face) -> None:
@@ -290,6 +300,8 @@ def _balanced_wrap(text: str, measure: Callable[[str], float], max_width: int) -
     """Wrapped to as few lines as ``max_width`` allows, as evenly long as possible: a title that needs two
     lines gets two halves, not a full line and one orphaned word."""
     lines = _wrap(text, measure, max_width)
+    if len(lines) == 1:
+        return lines  # nothing to balance
     low, high = max_width // 3, max_width
     while high - low > 4:
         middle = (low + high) // 2
@@ -309,7 +321,7 @@ def _pad(seg: TextSegment, px: int) -> int:
 
 
 def _rasterise(
-    seg: TextSegment, face: Face, fonts: _Fonts, lines: list[str]
+    seg: TextSegment, face: Face, fonts: Fonts, lines: list[str]
 ) -> tuple[Image.Image, list[Glyph]]:
     """The lines drawn centred, cropped to their ink (plus padding), and each glyph's box."""
     px = fonts.px
@@ -357,7 +369,7 @@ def _rasterise(
     ]
 
 
-def measured_extent(seg: TextSegment, fonts: _Fonts, lines: list[str]) -> tuple[int, int]:
+def measured_extent(seg: TextSegment, fonts: Fonts, lines: list[str]) -> tuple[int, int]:
     """The size ``_rasterise`` gives the block (ink plus padding, even), from each line's glyph mask alone.
 
     The lines are laid out as ``_rasterise`` lays them (centred, at the same sub-pixel start), so this is
@@ -381,7 +393,7 @@ def measured_extent(seg: TextSegment, fonts: _Fonts, lines: list[str]) -> tuple[
 
 
 def _draw_emoji(
-    image: Image.Image, fonts: _Fonts, text: str, x: float, baseline: int, glyphs: list[Glyph]
+    image: Image.Image, fonts: Fonts, text: str, x: float, baseline: int, glyphs: list[Glyph]
 ) -> float:
     """Draw the colour emoji ``text`` at ``x`` on ``baseline``; returns the x after it."""
     strike = fonts.emoji

@@ -82,6 +82,7 @@ class Upscaled:
     message: str
 
 
+@functools.lru_cache(maxsize=4096)  # a campaign asks about few pictures × platforms × moves, per job
 def upscaled(picture: Path, ratio: str | None, platform: Platform | None, resolution: str,
              motion: MotionStep | None) -> Upscaled | None:
     """How much ``picture`` is enlarged in the export's frame (its cover fit, the motion's zoom and the extra
