@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from . import golden
-from .actions import DEFAULT_OUT_DIR, Plan, Say
+from .actions import DEFAULT_OUT_DIR, Export, Plan, Say
 from .backend import Backend, BackendKind, open_backend
 from .engine import Engine, EngineOptions, JobOutcome
 from .errors import UsageError
@@ -161,6 +161,8 @@ def run_recipe(config: RunConfig) -> RunResult:
     if record is not None and record.recipe_hash != plan.recipe_hash:
         raise UsageError(f"{config.resume}: the recipe or a file it uploads changed since that run",
                          hint=f"run it afresh with `motionctl run {config.recipe}`")
+    if preview:
+        _refuse_to_replace_full_size_clips(plan)
 
     kind, base_url = _backend_of(config, record)
     env = os.environ if config.env is None else config.env
@@ -215,6 +217,39 @@ def run_recipe(config: RunConfig) -> RunResult:
         finally:
             reporters.close()
             journal.close()
+
+
+# --preview's renders: their short side (quality low, 540p; runner/recipe/planner.py).
+_PREVIEW_SHORT_SIDE = 540
+
+
+def _refuse_to_replace_full_size_clips(plan: Plan) -> None:
+    """A preview writes where the full run writes; a full-size clip there is a deliverable (and its
+    session's credits), so a preview never replaces one without a word: it is refused, naming them.
+
+    Raises:
+        UsageError: a preview export would replace a clip larger than a preview.
+    """
+    import av  # heavy; only previews over existing files need it
+
+    replaced: list[str] = []
+    for action in (a for job in plan.jobs for a in job.actions if isinstance(a, Export)):
+        if not action.dest.is_file():
+            continue
+        try:
+            with av.open(str(action.dest)) as container:
+                stream = container.streams.video[0] if container.streams.video else None
+                size = (stream.codec_context.width, stream.codec_context.height) if stream else (0, 0)
+        except (av.error.FFmpegError, OSError):
+            continue  # not a clip anyone can play: nothing of value is lost
+        if min(size) > _PREVIEW_SHORT_SIDE:
+            replaced.append(f"{action.dest} ({size[0]}×{size[1]})")
+    if replaced:
+        shown = ", ".join(replaced[:3]) + (f" and {len(replaced) - 3} more" if len(replaced) > 3 else "")
+        raise UsageError(
+            f"--preview writes 540p clips where the full run writes its clips, and would replace "
+            f"{len(replaced)} full-size clip{'s' if len(replaced) != 1 else ''}: {shown}",
+            hint="give the previews a folder of their own (--out previews), or move the full-size clips away")
 
 
 def _selection_of(options: Mapping[str, Any]) -> Selection | None:

@@ -84,7 +84,9 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--update", is_flag=True, help="Write <recipe>.golden.yaml from this run.")
 @click.option("--resume", "resume", type=click.Path(path_type=Path, file_okay=False, exists=True),
               metavar="RUN_DIR", help="Continue an interrupted run: finished jobs are skipped.")
-@click.option("--preview", is_flag=True, help="Small, fast renders (the diffs are the same).")
+@click.option("--preview", is_flag=True,
+              help="Small, fast renders (quality low, 540p; the diffs are the same) where the full run "
+                   "writes its clips: refused where they would replace a full-size one (give them an --out).")
 @click.option("--fail-fast", is_flag=True,
               help="Stop the run at the first failed job; running jobs stop too (--resume continues them).")
 @click.option("--max-wait", "max_wait", metavar="DURATION", default=None, callback=_duration,
