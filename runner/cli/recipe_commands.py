@@ -31,6 +31,7 @@ from ..recipe import estimate, load_plan
 from ..recipe.compiler import number, seconds
 from ..recipe.discover import recipe_files
 from ..recipe.loader import RecipeSyntaxError
+from ..recipe.planner import NEW_TOKEN_CREDITS
 from ..recipe.select import selection
 
 _CALL_LABELS = {
@@ -166,6 +167,25 @@ def plan(recipe: Path, out_dir: Path, as_json: bool, preview: bool, allow_paths:
         lines += [f"  warning: {w}" for w in job.warnings]
         write("\n".join(lines) + "\n")
     write(f"\ntotal: about {total} credits for {_count(len(result.jobs), 'job')}\n")
+    if not os.environ.get("NEMO_TOKEN"):
+        write(_new_token_verdict([estimate(job).credits for job in result.jobs]) + "\n")
+
+
+def _new_token_verdict(credits: list[int]) -> str:
+    """How the estimate compares with the credits of the new anonymous token a live run would start from."""
+    total, budget = sum(credits), NEW_TOKEN_CREDITS
+    head = (f"NEMO_TOKEN is not set, so `--backend live` would start from a new anonymous token with "
+            f"{budget} credits")
+    if total <= budget:
+        return f"{head}: enough for this plan"
+    spent = covered = 0
+    for cost in credits:
+        if spent + cost > budget:
+            break
+        spent, covered = spent + cost, covered + 1
+    return (f"{head}, {total - budget} short of this plan's {total} (it covers {covered} of "
+            f"{_count(len(credits), 'job')}): set NEMO_TOKEN to an account with enough credits, or run "
+            "it in parts with --job or --shard; the embedded mock, the default backend, costs nothing")
 
 
 def _describe(action: Action) -> str:

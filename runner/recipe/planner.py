@@ -683,6 +683,8 @@ class JobEstimate:
 
 # specs/instructions.md, "Credits": a session's editing costs 50, once, with its first understood instruction.
 EDIT_CREDITS_PER_SESSION = 50
+# specs/SOURCES.md, the anonymous token: what --backend live starts from while NEMO_TOKEN is not set.
+NEW_TOKEN_CREDITS = 100
 
 
 def estimate(job: Job) -> JobEstimate:
