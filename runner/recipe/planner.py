@@ -132,7 +132,7 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool, allow_pa
     steps = value.get("steps")
     if not isinstance(steps, list) or not isinstance(value.get("name"), str):
         return problems.items, []
-    defaults = _defaults(doc, problems)
+    defaults = _defaults(doc, problems, reported={at for at, _ in found})
     variables: dict[str, Any] = value["vars"] if isinstance(value.get("vars"), dict) else {}
     matrix: dict[str, Any] = value["matrix"] if isinstance(value.get("matrix"), dict) else {}
     size = matrix_size(matrix)
@@ -281,14 +281,16 @@ class _Problems:
             self.add(problem)
 
 
-def _defaults(doc: Document, problems: _Problems) -> model.Defaults:
+def _defaults(doc: Document, problems: _Problems, reported: set[JsonPath]) -> model.Defaults:
     raw = doc.value.get("defaults")
     if not isinstance(raw, dict):
         return model.Defaults()
     try:
         return model.build_defaults(raw)
     except model.InvalidValue as exc:
-        problems.add(schema.locate(doc, ("defaults", *exc.path), exc.message))
+        at = ("defaults", *exc.path)
+        if at not in reported:  # the schema said it already, in its words
+            problems.add(schema.locate(doc, at, exc.message))
     except (KeyError, TypeError, ValueError, AttributeError):
         pass  # the schema has already reported what is wrong with them
     return model.Defaults()

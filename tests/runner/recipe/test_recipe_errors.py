@@ -253,3 +253,24 @@ def test_a_bad_variable_name_is_located_at_the_name(write_recipe: WriteRecipe) -
                         'steps:\n  - upload: shoe.png\n')
     assert only_problem(path) == (f"{path}:5:3: field 'vars': 'bad key': use letters, digits and _ "
                                   "(a name templates can refer to)")
+
+
+def test_values_written_another_common_way_get_a_did_you_mean_once(write_recipe: WriteRecipe) -> None:
+    # Issue 18: "duration: 5 secs" in defaults was reported twice, and no message said what to write.
+    path = write_recipe("""\
+version: 1
+name: demo
+defaults: {duration: 5 secs}
+steps:
+  - upload: shoe.png
+  - text: {content: hi, for: 2 seconds, color: "ffcc00"}
+  - music: {mood: calm, volume: 30 percent}
+  - duration: 1 min
+""")
+    assert [f"{p.line}:{p.column}: {p.message}" for p in problems_of(path)] == [
+        "3:22: '5 secs': write a duration like 6s, 2.5s or 1500ms, did you mean '5s'?",
+        "6:30: '2 seconds': write a duration like 6s, 2.5s or 1500ms, did you mean '2s'?",
+        "6:48: 'ffcc00': write a colour as #RRGGBB, e.g. #FFCC00, did you mean '#FFCC00'?",
+        "7:33: '30 percent': write a volume like 35%, did you mean '30%'?",
+        "8:15: '1 min': write a duration like 6s, 2.5s or 1500ms, did you mean '60s'?",
+    ]
