@@ -8,6 +8,7 @@ whole job can tell (uploads exist, names refer to uploads, duration caps, export
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -49,6 +50,7 @@ from .select import Selection
 from .templates import referenced, render_tree
 
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
+_NEARBY_LIMIT = 2000  # entries a folder contributes to an upload's did-you-mean
 
 
 def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False, *,
@@ -330,6 +332,7 @@ class _JobPlanner:
         self.checked: dict[Path, str | None] = {}  # media checks, once per file for the whole recipe
         self.built: dict[tuple[int, str], model.Step | model.InvalidValue] = {}  # steps, once per value
         self.resolved: dict[str, Path] = {}
+        self.nearby: list[str] | None = None  # files a misspelt upload may have meant, looked for once
         self.uploads: dict[str, tuple[str | None, Path | None]] = {}  # as written → (problem, file)
         self.leading: dict[str, list[Action]] = {}  # the defaults' actions, per matrix platform
         self.says: dict[tuple[int, str], Say] = {}  # one Say per distinct step value
@@ -543,7 +546,8 @@ class _JobPlanner:
             return f"upload '{_shown(written)}': {bad_name}", None
         resolved = self._resolve(written)
         if resolved not in self.checked:
-            self.checked[resolved] = self._check_place(written, resolved) or self._check_media(resolved)
+            self.checked[resolved] = (self._check_place(written, resolved)
+                                      or self._check_media(written, resolved))
         return self.checked[resolved], resolved
 
     def _resolve(self, written: str) -> Path:
@@ -559,15 +563,39 @@ class _JobPlanner:
         return (f"'{written}' is outside the recipe's folder ({self.roots[0]}); move the file next to the "
                 "recipe, or pass --allow-path DIR to allow its folder")
 
-    @staticmethod
-    def _check_media(path: Path) -> str | None:
+    def _check_media(self, written: str, path: Path) -> str | None:
         allowed = media.IMAGES | media.AUDIO
+        if not path.exists():
+            nearby = self._nearby_files()
+            # The same name elsewhere (another folder, other capitals) first, then the closest spelling.
+            name = written.replace("\\", "/").rsplit("/", 1)[-1].lower()
+            same = [f for f in nearby if f.rsplit("/", 1)[-1].lower() == name]
+            hint = (f", did you mean '{same[0]}'?" if same else schema.did_you_mean(written, nearby)) or \
+                "; check the path"
+            return f"'{written}': no such file{hint} (relative paths start at the recipe)"
         try:
             kind = media.check_upload(path, allowed)
             media.verify_decodes(path, kind)
         except MediaError as exc:
-            return _without_path(exc.message, path) + (f"; {exc.hint}" if exc.hint else "")
+            # Located at the recipe's line already: the path as written says which file, not an absolute one.
+            message = exc.message.replace(f"{path}: ", f"'{written}': ", 1)
+            return message + (f"; {exc.hint}" if exc.hint else "")
         return None
+
+    def _nearby_files(self) -> list[str]:
+        """Files in the recipe's folder and the folders in it (a bounded look), as an upload would name them:
+        what a misspelt upload most likely meant."""
+        if self.nearby is None:
+            self.nearby = []
+            with contextlib.suppress(OSError):
+                for top in sorted(os.scandir(self.base), key=lambda e: e.name)[:_NEARBY_LIMIT]:
+                    if top.is_file():
+                        self.nearby.append(top.name)
+                    elif top.is_dir() and not top.name.startswith("."):
+                        with contextlib.suppress(OSError):
+                            inner = sorted(e.name for e in os.scandir(top.path) if e.is_file())
+                            self.nearby += [f"{top.name}/{name}" for name in inner[:_NEARBY_LIMIT]]
+        return self.nearby
 
     def _export(self, step: model.ExportStep, at: JsonPath, where: Where, state: _JobState,
                 job_id: str) -> list[Action]:
@@ -664,12 +692,6 @@ def _raw(doc: Document, at: JsonPath) -> Any:
     for part in at:
         value = value[part]
     return value
-
-
-def _without_path(message: str, path: Path) -> str:
-    # The problem is already located at the recipe's line; the absolute path only adds noise there,
-    # but the name of the file stays so the user sees which one.
-    return message.replace(f"{path}: ", f"'{path.name}': ", 1)
 
 
 # --- what the CLI's `plan` shows ---------------------------------------------------------------------------

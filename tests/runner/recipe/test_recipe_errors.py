@@ -103,7 +103,21 @@ def test_missing_required(write_recipe: WriteRecipe) -> None:
 def test_missing_image_file(write_recipe: WriteRecipe) -> None:
     path = write_recipe(HEAD + "  - upload: [shoe.png, images/missing.png]\n")
     message = only_problem(path)
-    assert message.startswith(f"{path}:4:24: step 1 (upload), field 'upload[1]': 'missing.png': no such file")
+    assert message == (f"{path}:4:24: step 1 (upload), field 'upload[1]': 'images/missing.png': no such file; "
+                       "check the path (relative paths start at the recipe)")
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("images/shoee.png", "images/shoe.png"), ("imgs/shoe.png", "images/shoe.png"), ("bag.jpeg", "bag.jpg"),
+    ("Shoe.png", "images/shoe.png"),
+])
+def test_a_misspelt_upload_names_the_path_as_written_and_the_file_it_likely_meant(
+        write_recipe: WriteRecipe, written: str, meant: str) -> None:
+    path = write_recipe(HEAD + f"  - upload: {written}\n")
+    (path.parent / "images").mkdir()
+    (path.parent / "shoe.png").rename(path.parent / "images" / "shoe.png")
+    assert only_problem(path) == (f"{path}:4:13: step 1 (upload): '{written}': no such file, did you mean "
+                                  f"'{meant}'? (relative paths start at the recipe)")
 
 
 def test_unsupported_type_by_magic_bytes_not_extension(write_recipe: WriteRecipe) -> None:
@@ -119,8 +133,10 @@ def test_file_over_50_mb(write_recipe: WriteRecipe, tmp_path: Path) -> None:
         handle.truncate(51 * 1024 * 1024)
     path = write_recipe(HEAD + "  - upload: huge.png\n")
     message = only_problem(path)
-    assert message.startswith(f"{path}:4:13: step 1 (upload): 'huge.png': file too large (4002)")
-    assert "50 MiB" in message
+    # Issue 18: no bare API code, and advice for a picture (not about clips).
+    assert message == (f"{path}:4:13: step 1 (upload): 'huge.png': file too large: 51 MiB is over the API's "
+                       "50 MiB limit for images, so it would refuse the upload; save it as a JPEG (quality 85 is "
+                       "plenty) or scale it down, e.g. to 4000 px wide")
 
 
 @pytest.mark.parametrize(("to", "fix"), [
