@@ -410,9 +410,8 @@ class Engine:
                 raise ExpectationFailed(
                     f"the expectation did not hold: {explain(failures, after)}",
                     job=job.id, step=str(action.where))
-        if no_text:
-            summary = f"no reply; the state changed: {st.describe(before, after)}" if ops else \
-                "no reply and nothing changed in the state"
+        if no_text:  # what happened first: a missing reply is no error when the state shows the step done
+            summary = f"{st.describe(before, after) if ops else 'nothing changed'} (the agent sent no text)"
         elif text and not reconciled:
             summary = text.splitlines()[0][:160]
         elif output is not None:

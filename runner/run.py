@@ -21,7 +21,7 @@ from . import golden
 from .actions import DEFAULT_OUT_DIR, Export, Plan, Say
 from .backend import Backend, BackendKind, open_backend
 from .engine import Engine, EngineOptions, JobOutcome
-from .errors import UsageError
+from .errors import RunnerError, UsageError
 from .events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
 from .journal import Journal, RunRecord, fold, read_for_resume, read_journal
 from .reporting.jsonl import JsonlReporter
@@ -212,8 +212,13 @@ def run_recipe(config: RunConfig) -> RunResult:
                                          tuple(j.job for j in result.failed)))
             return result
         except KeyboardInterrupt:
+            journal.write({"type": "run_stopped", "error": "interrupted (Ctrl-C or SIGTERM)",
+                           "resume": resume_command})
             reporters.handle(RunInterrupted(journal.run_id, journal.run_dir, resume_command))
             raise RunInterruptedError(journal.run_dir, resume_command) from None
+        except RunnerError as exc:  # the whole run stopped (no token, not enough credits): say why, for show
+            journal.write({"type": "run_stopped", "error": str(exc)})
+            raise
         finally:
             reporters.close()
             journal.close()
