@@ -7,6 +7,7 @@ under ``--out``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import time
@@ -25,6 +26,7 @@ from .errors import RunnerError, UsageError
 from .events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
 from .journal import Journal, RunRecord, fold, read_for_resume, read_journal
 from .reporting.jsonl import JsonlReporter
+from .reporting.runs import journaled_path
 
 if TYPE_CHECKING:
     from .api import NemoClient
@@ -150,7 +152,11 @@ def run_recipe(config: RunConfig) -> RunResult:
         record = fold(read_for_resume(config.resume), config.resume.name)
         # The outputs, render sizes, job selection and allowed folders of the run being resumed win: its
         # files end up together, and a resumed shard does its own jobs only, not the other shards'.
-        out_dir = Path(record.options.get("out_dir") or out_dir)
+        journaled_out = str(record.options.get("out_dir") or "")
+        out_dir = _shown(Path(journaled_out or out_dir))
+        for progress in record.jobs.values():  # paths as this directory reaches them, shown as new ones are
+            progress.outputs = {i: str(_shown(journaled_path(Path(p), journaled_out)))
+                                for i, p in progress.outputs.items()}
         preview = bool(record.options.get("preview", preview))
         select = select or _selection_of(record.options)
         allow_paths = allow_paths or tuple(Path(p) for p in record.options.get("allow_paths") or ())
@@ -255,6 +261,14 @@ def _refuse_to_replace_full_size_clips(plan: Plan) -> None:
             f"--preview writes 540p clips where the full run writes its clips, and would replace "
             f"{len(replaced)} full-size clip{'s' if len(replaced) != 1 else ''}: {shown}",
             hint="give the previews a folder of their own (--out previews), or move the full-size clips away")
+
+
+def _shown(path: Path) -> Path:
+    """A journaled (absolute) folder as the run that wrote it showed it: relative to the working directory
+    when it lies inside, so a resume prints its new clips' paths as the first run printed the others."""
+    with contextlib.suppress(ValueError):
+        return path.relative_to(Path.cwd()) if path.is_absolute() else path
+    return path
 
 
 def _selection_of(options: Mapping[str, Any]) -> Selection | None:

@@ -248,7 +248,7 @@ def _jobs(info: RunInfo, records: list[dict[str, Any]], summary: dict[str, Any] 
             duration = round(last_at[job] - first_at[job], 3)
         reports.append(JobReport(
             job=job, recipe=info.recipe, run_id=info.run_id, status=status, steps=tuple(job_steps),
-            outputs=tuple(_absolute(p, info) for p in outs), where=where, error=error,
+            outputs=tuple(journaled_path(p, info.out_dir) for p in outs), where=where, error=error,
             error_type=str((final or {}).get("error_type") or ""), session_id=sessions.get(job, ""),
             duration_s=duration, credits=sum(credits) if credits else None))
     return reports
@@ -313,15 +313,15 @@ def _recipe_name(run_id: str, recipe: str) -> str:
     return Path(recipe).stem if recipe else run_id
 
 
-def _absolute(path: Path, info: RunInfo) -> Path:
+def journaled_path(path: Path, out_dir: str) -> Path:
     """An output path as journaled (relative to where ``motionctl run`` started) made absolute.
 
-    The header keeps ``--out`` absolute; the relative path starts with that folder's last parts, which
-    gives the folder the run started in, so ``motionctl report`` finds the clips from anywhere.
+    The header keeps ``--out`` absolute (``out_dir``); the relative path starts with that folder's last
+    parts, which gives the folder the run started in, so the clips are found from anywhere.
     """
     if path.is_absolute():
         return path
-    parts = Path(info.out_dir).parts if info.out_dir and Path(info.out_dir).is_absolute() else ()
+    parts = Path(out_dir).parts if out_dir and Path(out_dir).is_absolute() else ()
     for k in range(len(parts) - 1, 0, -1):
         if path.parts[:k] == parts[-k:]:
             return Path(*parts[:-k]) / path

@@ -103,8 +103,8 @@ def test_missing_required(write_recipe: WriteRecipe) -> None:
 def test_missing_image_file(write_recipe: WriteRecipe) -> None:
     path = write_recipe(HEAD + "  - upload: [shoe.png, images/missing.png]\n")
     message = only_problem(path)
-    assert message == (f"{path}:4:24: step 1 (upload), field 'upload[1]': 'images/missing.png': no such file; "
-                       "check the path (relative paths start at the recipe)")
+    assert message == (f"{path}:4:24: step 1 (upload), field 'upload[1]': 'images/missing.png': no such "
+                       "file; check the path (relative paths start at the recipe)")
 
 
 @pytest.mark.parametrize(("written", "meant"), [
@@ -134,9 +134,9 @@ def test_file_over_50_mb(write_recipe: WriteRecipe, tmp_path: Path) -> None:
     path = write_recipe(HEAD + "  - upload: huge.png\n")
     message = only_problem(path)
     # Issue 18: no bare API code, and advice for a picture (not about clips).
-    assert message == (f"{path}:4:13: step 1 (upload): 'huge.png': file too large: 51 MiB is over the API's "
-                       "50 MiB limit for images, so it would refuse the upload; save it as a JPEG (quality 85 is "
-                       "plenty) or scale it down, e.g. to 4000 px wide")
+    assert message == (f"{path}:4:13: step 1 (upload): 'huge.png': file too large: 51 MiB is over the "
+                       "API's 50 MiB limit for images, so it would refuse the upload; save it as a JPEG "
+                       "(quality 85 is plenty) or scale it down, e.g. to 4000 px wide")
 
 
 @pytest.mark.parametrize(("to", "fix"), [

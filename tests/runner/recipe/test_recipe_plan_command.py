@@ -91,6 +91,6 @@ def test_without_a_token_plan_compares_its_estimate_with_a_new_tokens_100_credit
     assert "set NEMO_TOKEN" in last and "--job or --shard" in last
     assert main(["plan", str(SPRING), "--job", "*-shoe-tiktok"]) == 0
     assert capsys.readouterr().out.splitlines()[-1].endswith("with 100 credits: enough for this plan")
-    monkeypatch.setenv("NEMO_TOKEN", "nmv_usr_someone")  # an account of its own: its balance is not known here
+    monkeypatch.setenv("NEMO_TOKEN", "nmv_usr_someone")  # an account of its own: its balance is unknown here
     assert main(["plan", str(SPRING)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "total: about 200 credits for 4 jobs"
