@@ -55,7 +55,7 @@ from .events import (
     StepStarted,
 )
 from .expectations import check, explain
-from .journal import JobProgress, Journal, RunRecord
+from .journal import JobProgress, Journal, RunRecord, restore_links
 
 
 class NemoApi(Protocol):
@@ -287,9 +287,11 @@ class Engine:
                 return
             run.session_id = old
             # With a step under way, the state before it comes from the journal: the server's state may
-            # already show that step's doing, which is what reconciling it looks for.
+            # already show that step's doing, which is what reconciling it looks for. The journal keeps
+            # links without their capability (unless --keep-urls): the server's state gives them back.
             rebuilt = run.progress.state
-            run.state = rebuilt if run.progress.pending and rebuilt is not None else server
+            run.state = (restore_links(rebuilt, server) if run.progress.pending and rebuilt is not None
+                         else server)
             return
         await self._new_session(run, replay_before=1)
 

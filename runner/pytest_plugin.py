@@ -140,7 +140,7 @@ class NoGoldenYet(pytest.Item):
         return self.path, 0, f"{self.path.name}: no golden"
 
 
-def _shown_path(node: pytest.Node) -> str:
+def _shown_path(node: pytest.Collector) -> str:
     with contextlib.suppress(ValueError):
         return node.path.relative_to(node.config.invocation_params.dir).as_posix()
     return str(node.path)

@@ -62,6 +62,8 @@ class RunConfig:
         allow_paths: folders besides the recipe's that uploads may come from (``--allow-path``).
         select: only these jobs (``--job``, ``--shard``; runner/recipe/select.py).
         jobs: run only the jobs with these ids (the pytest plugin runs one job per test item).
+        keep_urls: keep CDN and other capability links whole in the journal and states (``--keep-urls``);
+            by default their unguessable parts are redacted (runner/journal.py, ``redact_links``).
     """
 
     recipe: Path
@@ -86,6 +88,7 @@ class RunConfig:
     allow_paths: tuple[Path, ...] = ()
     select: Selection | None = None
     jobs: tuple[str, ...] | None = None
+    keep_urls: bool = False
 
 
 class RunInterruptedError(KeyboardInterrupt):
@@ -180,10 +183,11 @@ def run_recipe(config: RunConfig) -> RunResult:
             backend = replace(backend, client=replace(backend.client, **config.client_overrides))  # type: ignore[arg-type]
         # The run directory is made once the backend is up, so a bad --base-url leaves no empty run behind.
         if config.resume is not None:
-            journal = Journal(config.resume, secrets=secrets)
+            journal = Journal(config.resume, secrets=secrets, keep_urls=config.keep_urls)
         else:
-            journal = Journal.create(config.runs_dir, plan.name, secrets=secrets)
-        reporters = Reporters([*config.reporters, JsonlReporter(journal.run_dir / "events.jsonl")])
+            journal = Journal.create(config.runs_dir, plan.name, secrets=secrets, keep_urls=config.keep_urls)
+        reporters = Reporters([*config.reporters,
+                               JsonlReporter(journal.run_dir / "events.jsonl", scrub=journal.scrub)])
         resume_command = shlex.join(["motionctl", "run", str(config.recipe), "--resume", str(journal.run_dir),
                                      *(["--backend", "live"] if backend.kind == "live" else []),
                                      *([] if backend.embedded else ["--base-url", backend.base_url])])
@@ -191,7 +195,7 @@ def run_recipe(config: RunConfig) -> RunResult:
         try:
             journal.add_secret(backend.client.token)
             journal.write({"type": "resume" if record else "run", "run_id": journal.run_id,
-                           "recipe": str(config.recipe), "recipe_hash": plan.recipe_hash,
+                           "recipe": str(config.recipe), "name": plan.name, "recipe_hash": plan.recipe_hash,
                            "backend": backend.description,
                            "backend_config": {"kind": backend.kind,
                                               "base_url": None if backend.embedded else backend.base_url},

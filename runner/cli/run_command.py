@@ -106,6 +106,9 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="Write DIR/index.html: contact sheets, clips, steps and failures first.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON document on stdout at the end: each run's runs/<id>/summary.json.")
+@click.option("--keep-urls", is_flag=True,
+              help="Keep CDN and other capability links whole in the journal and reports (by default they "
+                   "are redacted: anyone with such a link can open the file).")
 @allow_path_option
 @job_option
 @shard_option
@@ -113,7 +116,8 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
         concurrency: int | None, rate: float | None, check: bool, update: bool, resume: Path | None,
         preview: bool, fail_fast: bool, max_wait: float | None, render_timeout: float | None,
         no_credit_check: bool, quiet: bool, verbose: bool, report_junit: Path | None,
-        report_json: Path | None, report_html: Path | None, as_json: bool, allow_paths: tuple[Path, ...],
+        report_json: Path | None, report_html: Path | None, as_json: bool, keep_urls: bool,
+        allow_paths: tuple[Path, ...],
         job_patterns: tuple[str, ...],
         shard: str | None) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
@@ -141,7 +145,7 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
                            rate=rate, max_wait=max_wait, render_timeout=render_timeout,
                            credit_check=not no_credit_check,
                            reporters=(console_reporter(sys.stderr, verbosity=verbosity),),
-                           allow_paths=allow_paths, select=select)
+                           allow_paths=allow_paths, select=select, keep_urls=keep_urls)
         try:
             with _sigterm_as_ctrl_c():
                 result = run_recipe(config)
@@ -155,7 +159,8 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
     if targets:
         # Built from the run directories, as `motionctl report` builds them, so both say the same.
         diffs = {r.run_id: r.golden.diff for r in results if r.golden is not None and r.golden.diff}
-        _, written = write_reports([r.run_dir for r in results], targets, golden_diffs=diffs)
+        _, written = write_reports([r.run_dir for r in results], targets, golden_diffs=diffs,
+                                   keep_urls=keep_urls)
         for path in written:
             click.echo(f"report: {path}", err=True)
     if as_json:
