@@ -250,7 +250,7 @@ class NemoApi:
         text = "\n".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
         if len(text) > MAX_TEXT_CHARS:
             raise bad_body(f"new_message is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,}")
-        it = interpret(text, session.draft, session.video_infos)
+        it = interpret(text, session.draft, session.video_infos, session.history)
         seg = drafts.video_segment(session.draft)
         src = seg.get("src") if seg else None
         generation = it.understood and it.kind == "generation" and src not in session.generated_sources
@@ -289,7 +289,7 @@ class NemoApi:
             async for beat in self._work(events):
                 yield beat
             seg = drafts.video_segment(it.draft)
-            session.draft = it.draft
+            session.draft, session.history = it.draft, it.history
             if generation and seg is not None:
                 session.generated_sources.add(seg["src"])
                 session.generated_media.append({

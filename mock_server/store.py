@@ -28,6 +28,7 @@ from .envelopes import (
     SESSION_NOT_FOUND,
     ApiFailure,
 )
+from .interpreter.history import History, Step
 
 TOKEN_LIFETIME_S = 7 * 24 * 3600
 TOKENS_PER_IP_WINDOW_S = 7 * 24 * 3600  # SOURCES.md: "10 per IP per 7 days"
@@ -72,6 +73,9 @@ class Session:
     generated_sources: set[str] = field(default_factory=set)
     edit_paid: bool = False
     messages: int = 0
+    # The conversation: undo and redo levels and what the last changes touched (interpreter/history.py).
+    # Bounded (UNDO_DEPTH levels) and per session, so no caller sees another's.
+    history: History = field(default_factory=History)
 
     def state(self) -> dict[str, Any]:
         return {"video_infos": self.video_infos, "draft": self.draft,
@@ -241,8 +245,12 @@ class Store:
         self.uploads[upload.id] = upload
         session.video_infos.append(upload.info)
         if upload.info["file_type"] in ("image", "video"):
-            session.draft = drafts.set_source(session.draft, upload.info["cdn_url"], upload.info["filename"],
+            before = session.draft
+            session.draft = drafts.set_source(before, upload.info["cdn_url"], upload.info["filename"],
                                               keep_motion=False)
+            # An upload that replaces the image is a change "undo" can take back, like any other.
+            words = f'Uploaded "{upload.info["filename"]}" as the image.'
+            session.history = session.history.record(Step(before, session.draft, words, ("image",)))
 
     def upload_file(self, upload_id: str, filename: str, user_id: str | None = None) -> Path | None:
         """The file of an upload, if ``filename`` is its name (and, given ``user_id``, that user owns it)."""

@@ -1,4 +1,5 @@
-"""Where a run's API calls go: the embedded mock (default), a server at --base-url, or the live service.
+"""Where a run's API calls go: the embedded mock (default), a server at --base-url, or the live service;
+recorded to a cassette on the way, or answered from one instead (``CassetteUse``).
 
 The embedded mock runs in-process on 127.0.0.1 for the length of the run, so ``motionctl run recipe.yaml``
 works offline with nothing started by hand. Its seed is fixed, which makes its replies, ids and
@@ -7,13 +8,21 @@ works offline with nothing started by hand. Its seed is fixed, which makes its r
 
 from __future__ import annotations
 
+import os
 import tempfile
-from collections.abc import Iterator, Mapping
+import urllib.request
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import anyio.lowlevel
+import httpx
+
+from ._version import __version__
+from .api.auth import Credentials, CredentialStore, new_client_id
 from .api.config import DEFAULT_BASE_URL, ClientConfig
 from .errors import UsageError
 
@@ -21,6 +30,7 @@ if TYPE_CHECKING:
     from ..mock_server import MockAdmin
 
 BackendKind = Literal["mock", "live"]
+Sleep = Callable[[float], Awaitable[None]]
 
 EMBEDDED_SEED = 0
 # A generous balance, not the real 100: the mock is for rehearsing whole campaigns offline (40 photos × 3
@@ -38,6 +48,22 @@ MOCK_POLL_INTERVAL, MOCK_POLL_INTERVAL_MAX = 0.1, 0.5
 # preview campaign took 1.2x its CPU-bound time; bench/campaign.py).
 LIVE_CONCURRENCY = 4
 JOBS_PER_RENDER_WORKER = 4
+# What a replayed run calls its token: the cassette's were scrubbed, and nothing checks one on replay.
+REPLAY_TOKEN = "replayed-token"
+
+
+@dataclass(frozen=True)
+class CassetteUse:
+    """A run that records its calls to the cassette at ``path``, or is answered from it (``mode``).
+
+    ``recipe``, ``recipe_hash`` and ``preview`` go into a recording's metadata.
+    """
+
+    mode: Literal["record", "replay"]
+    path: Path
+    recipe: str | None = None
+    recipe_hash: str | None = None
+    preview: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -49,18 +75,25 @@ class Backend:
     concurrency: int = LIVE_CONCURRENCY  # jobs at once unless the user says otherwise
     # The embedded mock's admin client (its request log, faults): for tests and benches, never shown.
     mock_admin: MockAdmin | None = field(default=None, repr=False, compare=False)
+    # What the client sends through (a recording or replaying transport; None: the network) and waits with.
+    transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False, compare=False)
+    sleep: Sleep | None = field(default=None, repr=False, compare=False)
+    cassette: CassetteUse | None = None
 
     @property
     def description(self) -> str:
+        if self.cassette is not None and self.cassette.mode == "replay":
+            return f"a replay of {self.cassette.path} (recorded from {self.kind} at {self.base_url})"
+        where = f"{self.kind} at {self.base_url}"
         if self.embedded:
-            return f"the embedded mock (seed {EMBEDDED_SEED})"
-        return f"{self.kind} at {self.base_url}"
+            where = f"the embedded mock (seed {EMBEDDED_SEED})"
+        return f"{where}, recording to {self.cassette.path}" if self.cassette is not None else where
 
 
 @contextmanager
 def open_backend(kind: BackendKind, base_url: str | None = None, *,
-                 env: Mapping[str, str] | None = None, mock_overrides: Mapping[str, object] | None = None
-                 ) -> Iterator[Backend]:
+                 env: Mapping[str, str] | None = None, mock_overrides: Mapping[str, object] | None = None,
+                 cassette: CassetteUse | None = None) -> Iterator[Backend]:
     """The backend of a run, live for the length of the ``with`` block.
 
     Args:
@@ -69,10 +102,28 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
         base_url: a server to use instead (a mock started elsewhere, a staging gateway).
         env: the environment (``NEMO_TOKEN``, ``NEMO_BASE_URL``); default ``os.environ``.
         mock_overrides: extra ``MockConfig`` fields for the embedded mock (tests, benchmarks).
+        cassette: record the run's calls to a cassette (written when the block ends without an error), or
+            answer them from one: then ``kind`` and ``base_url`` are the cassette's, and nothing is started.
 
     Raises:
         UsageError: an unknown kind or a base URL that is not http(s).
+        CassetteError: the cassette to replay cannot be read.
     """
+    if cassette is not None and cassette.mode == "replay":
+        with _replaying(cassette) as backend:
+            yield backend
+        return
+    with _serving(kind, base_url, env=env, mock_overrides=mock_overrides) as backend:
+        if cassette is None:
+            yield backend
+            return
+        with _recording(backend, cassette, env) as recording:
+            yield recording
+
+
+@contextmanager
+def _serving(kind: BackendKind, base_url: str | None, *, env: Mapping[str, str] | None,
+             mock_overrides: Mapping[str, object] | None) -> Iterator[Backend]:
     if kind not in ("mock", "live"):
         raise UsageError(f"unknown backend '{kind}'", hint="use --backend mock or --backend live")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
@@ -98,3 +149,59 @@ def open_backend(kind: BackendKind, base_url: str | None = None, *,
         yield Backend("mock", server.url, config, embedded=True,
                       concurrency=max(LIVE_CONCURRENCY, JOBS_PER_RENDER_WORKER * mock_config.render_workers),
                       mock_admin=server.admin)
+
+
+@contextmanager
+def _recording(backend: Backend, use: CassetteUse, env: Mapping[str, str] | None) -> Iterator[Backend]:
+    """``backend`` with every call recorded; the cassette is written when the block ends normally (a run
+    that stops with an error or Ctrl-C leaves the cassette that was there as it was)."""
+    from .cassette import CassetteInfo, Recorder
+
+    token = (os.environ if env is None else env).get("NEMO_TOKEN")
+    recorder = Recorder(use.path, secrets=[("token", token), ("token", backend.client.token)])
+    started = datetime.now(UTC)
+    try:
+        yield replace(backend, transport=recorder.transport(_network(backend.base_url)), cassette=use)
+    except BaseException:
+        recorder.discard()
+        raise
+    recorder.save(CassetteInfo(
+        recorded_at=started, base_url=backend.base_url,
+        backend="embedded mock" if backend.embedded else backend.kind, motionctl_version=__version__,
+        identity="token" if backend.client.token else "anonymous", recipe=use.recipe,
+        recipe_hash=use.recipe_hash, preview=use.preview))
+
+
+def _network(url: str) -> httpx.AsyncHTTPTransport:
+    """The transport httpx would have used: given a transport, httpx stops reading the proxy variables."""
+    parsed = httpx.URL(url)
+    bypass = urllib.request.proxy_bypass(parsed.host)
+    proxy = None if bypass else urllib.request.getproxies().get(parsed.scheme)
+    return httpx.AsyncHTTPTransport(proxy=proxy)
+
+
+@contextmanager
+def _replaying(use: CassetteUse) -> Iterator[Backend]:
+    """A backend answered from a cassette: no server started, no network, no token cache of the user's."""
+    from .cassette import ReplayTransport, load
+
+    cassette = load(use.path)
+    info = cassette.info
+    with tempfile.TemporaryDirectory(prefix="motionctl-replay-") as tmp:
+        token = REPLAY_TOKEN if info.identity == "token" else None
+        config = ClientConfig(base_url=info.base_url, token=token, config_dir=Path(tmp),
+                              poll_interval=MOCK_POLL_INTERVAL,
+                              poll_interval_max=MOCK_POLL_INTERVAL_MAX)
+        if config.token is None:
+            # The recording fetched an anonymous token, or used a cached one: this run holds one from the
+            # start and asks for none (the recorded token's expiry may be long past).
+            CredentialStore(Path(tmp)).save(config.base_url, Credentials(
+                new_client_id(), REPLAY_TOKEN, datetime(2999, 1, 1, tzinfo=UTC)))
+        kind: BackendKind = "live" if info.backend == "live" else "mock"
+        yield Backend(kind, info.base_url, config, transport=ReplayTransport(cassette), sleep=_no_wait,
+                      cassette=use)
+
+
+async def _no_wait(seconds: float) -> None:
+    """A replay's waits (backoff, 429, polls) take no time; the loop still gets its turn."""
+    await anyio.lowlevel.checkpoint()

@@ -29,9 +29,12 @@ Every error a user can meet is a ``RunnerError``; the CLI turns it into one line
     ├── RenderError                  exit 1
     │   ├── RenderFailed                      the job reported status "failed"
     │   └── PollTimeout                       no final status before the deadline
-    └── ExecutionError               exit 1   a job of a run failed
-        ├── ExpectationFailed                 an ``expect:`` step did not hold
-        └── GoldenMismatch                    ``--check`` found a difference
+    ├── ExecutionError               exit 1   a job of a run failed
+    │   ├── ExpectationFailed                 an ``expect:`` step did not hold
+    │   └── GoldenMismatch                    ``--check`` found a difference
+    ├── CassetteError                exit 2   a cassette that cannot be read (not HAR, a sidecar missing)
+    ├── CassetteMiss                 exit 1   replay: a request the cassette has no recording of
+    └── CassetteStale                exit 1   a cassette older than ``--max-age`` where that fails (CI)
 """
 
 from __future__ import annotations
@@ -224,3 +227,20 @@ class ExpectationFailed(ExecutionError):
 
 class GoldenMismatch(ExecutionError):
     pass
+
+
+# --- cassettes -------------------------------------------------------------------------------------
+
+
+class CassetteError(RunnerError):
+    """A cassette file that cannot be used: not HAR, not motionctl's, or a sidecar body missing."""
+
+    exit_code = 2
+
+
+class CassetteMiss(RunnerError):
+    """Replay met a request the cassette holds no recording of; it never goes to the network instead."""
+
+
+class CassetteStale(RunnerError):
+    """The cassette is older than ``--max-age`` and staleness fails (in CI, or ``--on-stale fail``)."""

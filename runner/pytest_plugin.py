@@ -11,12 +11,19 @@ through ``runner.run_recipe`` against the embedded mock with ``--check`` semanti
 failed step (named ``file:line:col``) or when its part of the golden file differs (the diff is shown).
 ``--motionctl-update`` writes those parts instead and the summary lists goldens created, updated,
 unchanged and unused, as syrupy lists snapshots.
+
+With ``--motionctl-cassettes DIR`` (or the ``motionctl_cassettes`` ini option) each job is answered from the
+recipe's cassette ``DIR/<recipe>.har`` instead: no mock, no network, no token, so CI runs recipes against
+recorded real behaviour. ``--motionctl-record`` records each recipe's cassette first (one run of the whole
+recipe, against ``--motionctl-base-url`` or ``--motionctl-backend live``), then its jobs replay it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fnmatch
+import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +33,7 @@ import pytest
 import yaml
 
 from . import golden
-from .errors import RunnerError
+from .errors import CassetteStale, RunnerError
 from .testing import goldens
 from .testing.nemo_mock import NemoMock, serve_mock
 
@@ -49,6 +56,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Write a JSON report of the recipe runs (specs/report.schema.json).")
     group.addoption("--motionctl-report-junit", metavar="FILE", default=None,
                     help="Write motionctl's JUnit report of the recipe runs (or use pytest's --junitxml).")
+    group.addoption("--motionctl-cassettes", metavar="DIR", default=None,
+                    help="Answer each recipe's jobs from DIR/<recipe>.har (no mock, no network, no token).")
+    group.addoption("--motionctl-record", action="store_true", default=False,
+                    help="Record each recipe's cassette first (against --motionctl-base-url or "
+                         "--motionctl-backend live; else the embedded mock), then replay it.")
+    group.addoption("--motionctl-base-url", metavar="URL", default=None,
+                    help="With --motionctl-record: the server to record (a mock you serve, staging).")
+    group.addoption("--motionctl-backend", choices=["mock", "live"], default=None,
+                    help="With --motionctl-record: live records the Nemo API (with NEMO_TOKEN, if set).")
+    group.addoption("--motionctl-max-age", metavar="DURATION", default=None,
+                    help="A cassette recorded longer ago (30d) warns, or fails its jobs in CI.")
+    parser.addini("motionctl_cassettes", default="",
+                  help="The folder of recipe cassettes to replay (<recipe>.har), as --motionctl-cassettes.")
     parser.addini("motionctl_recipes", type="linelist", default=[],
                   help="Globs of recipe files to collect wherever pytest looks, e.g. workflows/*.yaml.")
     parser.addini("motionctl_runs_dir", default="",
@@ -101,6 +121,25 @@ def _is_recipe(path: Path) -> bool:
 
 class RecipeFile(pytest.File):
     """A recipe: one ``RecipeJob`` per job of its plan (planning makes no network call)."""
+
+    def setup(self) -> None:
+        """With ``--motionctl-record``: record the recipe's cassette once, before its jobs replay it."""
+        cassette = _cassette(self.config, self.path)
+        if cassette is None or not self.config.getoption("motionctl_record"):
+            return
+        from .run import RunConfig, run_recipe
+
+        base = _base(self.config)
+        try:
+            result = run_recipe(RunConfig(
+                recipe=self.path, backend=self.config.getoption("motionctl_backend"),
+                base_url=self.config.getoption("motionctl_base_url"), out_dir=base / "recorded",
+                runs_dir=base / "runs", preview=_preview(self.config), record=cassette))
+            failed = "; ".join(f"{j.job}: {j.error}" for j in result.failed)
+        except RunnerError as exc:
+            failed = str(exc)
+        if failed:
+            pytest.fail(f"recording {cassette} failed: {failed}", pytrace=False)
 
     def collect(self) -> Iterator[RecipeJob]:
         from .recipe import load_plan
@@ -177,8 +216,12 @@ class RecipeJob(pytest.Item):
         from .run import RunConfig, run_recipe
 
         base = _base(self.config)
+        cassette = _cassette(self.config, self.path)
+        preview = _preview(self.config)
+        if cassette is not None:
+            preview = _replayable(self.config, cassette, preview)
         result = run_recipe(RunConfig(recipe=self.path, out_dir=base / "out", runs_dir=base / "runs",
-                                      preview=_preview(self.config), concurrency=1, jobs=(self.job,)))
+                                      preview=preview, concurrency=1, jobs=(self.job,), replay=cassette))
         self.user_properties.append((_RUN_DIR, str(result.run_dir)))
         path = golden.golden_path(self.path)
         order = self.recipe.job_order
@@ -240,6 +283,37 @@ def _preview(config: pytest.Config) -> bool:
     return not config.getoption("motionctl_full")
 
 
+def _cassette(config: pytest.Config, recipe: Path) -> Path | None:
+    """The cassette a recipe's jobs replay (``None``: they run on the embedded mock)."""
+    given = config.getoption("motionctl_cassettes")
+    if given:
+        return config.invocation_params.dir / str(given) / f"{recipe.stem}.har"
+    ini = config.getini("motionctl_cassettes")
+    return config.rootpath / str(ini) / f"{recipe.stem}.har" if ini else None
+
+
+def _replayable(config: pytest.Config, cassette: Path, preview: bool) -> bool:
+    """Check the cassette is there and fresh enough; the render size it was recorded at (its renders are
+    matched by their exact request, sizes included)."""
+    from .api.waits import parse_duration
+    from .cassette import check_age, load
+
+    if not cassette.is_file():
+        pytest.fail(f"no cassette at {cassette}: record it with `pytest {cassette.stem}.yaml "
+                    f"--motionctl-cassettes {cassette.parent} --motionctl-record --motionctl-backend live` "
+                    "(or --motionctl-base-url URL) and commit it with its .bodies/ folder", pytrace=False)
+    recorded = load(cassette)
+    max_age = config.getoption("motionctl_max_age")
+    if max_age:
+        try:
+            warning = check_age(recorded, parse_duration(max_age), None, os.environ)
+        except CassetteStale as exc:
+            pytest.fail(str(exc), pytrace=False)
+        if warning:
+            warnings.warn(pytest.PytestWarning(warning), stacklevel=1)
+    return preview if recorded.info.preview is None else recorded.info.preview
+
+
 # --- the session's summary: goldens as syrupy lists snapshots, and the reports --------------------------
 
 class _Collected:
@@ -271,6 +345,12 @@ _STASH = pytest.StashKey[_Collected]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("motionctl_record"):
+        if not (config.getoption("motionctl_cassettes") or config.getini("motionctl_cassettes")):
+            raise pytest.UsageError("--motionctl-record needs --motionctl-cassettes DIR: where to write them")
+        if getattr(config.option, "numprocesses", None):
+            raise pytest.UsageError("--motionctl-record records each recipe once, in one process: "
+                                    "run it without -n")
     # An object per session rather than module state: pytester runs sessions inside sessions.
     collected = _Collected()
     config.stash[_STASH] = collected

@@ -20,7 +20,7 @@ import anyio
 
 from . import golden
 from .actions import DEFAULT_OUT_DIR, Export, Plan, Say
-from .backend import Backend, BackendKind, open_backend
+from .backend import Backend, BackendKind, CassetteUse, open_backend
 from .engine import Engine, EngineOptions, JobOutcome
 from .errors import RunnerError, UsageError
 from .events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
@@ -64,6 +64,8 @@ class RunConfig:
         jobs: run only the jobs with these ids (the pytest plugin runs one job per test item).
         keep_urls: keep CDN and other capability links whole in the journal and states (``--keep-urls``);
             by default their unguessable parts are redacted (runner/journal.py, ``redact_links``).
+        record: write the run's HTTP exchanges to this cassette (HAR 1.2) when it ends.
+        replay: answer every call from this cassette instead: no server, no network.
     """
 
     recipe: Path
@@ -89,6 +91,8 @@ class RunConfig:
     select: Selection | None = None
     jobs: tuple[str, ...] | None = None
     keep_urls: bool = False
+    record: Path | None = None
+    replay: Path | None = None
 
 
 class RunInterruptedError(KeyboardInterrupt):
@@ -148,6 +152,10 @@ def run_recipe(config: RunConfig) -> RunResult:
         raise UsageError("--check and --update exclude each other", hint="check first, update on purpose")
     if config.concurrency is not None and config.concurrency < 1:
         raise UsageError(f"--concurrency {config.concurrency} must be at least 1")
+    if config.record is not None and config.replay is not None:
+        raise UsageError("--record and --replay exclude each other", hint="record once, then replay")
+    if config.resume is not None and (config.record or config.replay):
+        raise UsageError("--resume cannot record or replay", hint="record or replay a whole run")
     record: RunRecord | None = None
     out_dir, preview = config.out_dir, config.preview
     select, allow_paths = config.select, config.allow_paths
@@ -177,8 +185,11 @@ def run_recipe(config: RunConfig) -> RunResult:
     env = os.environ if config.env is None else config.env
     secrets = [env.get("NEMO_TOKEN", "")]
     started = time.monotonic()
-    with open_backend(kind, base_url, env=config.env,
-                      mock_overrides=config.mock_overrides) as backend:
+    tape = config.record or config.replay
+    cassette = None if tape is None else CassetteUse(
+        "record" if config.record else "replay", tape, str(config.recipe), plan.recipe_hash, preview)
+    with open_backend(kind, base_url, env=config.env, mock_overrides=config.mock_overrides,
+                      cassette=cassette) as backend:
         if config.client_overrides:
             backend = replace(backend, client=replace(backend.client, **config.client_overrides))  # type: ignore[arg-type]
         # The run directory is made once the backend is up, so a bad --base-url leaves no empty run behind.
@@ -191,6 +202,9 @@ def run_recipe(config: RunConfig) -> RunResult:
         resume_command = shlex.join(["motionctl", "run", str(config.recipe), "--resume", str(journal.run_dir),
                                      *(["--backend", "live"] if backend.kind == "live" else []),
                                      *([] if backend.embedded else ["--base-url", backend.base_url])])
+        if config.replay is not None:  # a replay is not resumed: it runs again, in seconds, calling nothing
+            resume_command = shlex.join(["motionctl", "run", str(config.recipe),
+                                         "--replay", str(config.replay)])
         concurrency = config.concurrency or backend.concurrency
         try:
             journal.add_secret(backend.client.token)
@@ -198,7 +212,8 @@ def run_recipe(config: RunConfig) -> RunResult:
                            "recipe": str(config.recipe), "name": plan.name, "recipe_hash": plan.recipe_hash,
                            "backend": backend.description,
                            "backend_config": {"kind": backend.kind,
-                                              "base_url": None if backend.embedded else backend.base_url},
+                                              "base_url": None if backend.embedded else backend.base_url,
+                                              **_cassette_config(cassette)},
                            "options": {"out_dir": str(out_dir.absolute()), "preview": preview,
                                        "concurrency": concurrency,
                                        "render_timeout": config.render_timeout,
@@ -211,8 +226,9 @@ def run_recipe(config: RunConfig) -> RunResult:
             options = EngineOptions(concurrency=concurrency, fail_fast=config.fail_fast,
                                     rate=config.rate, resume_hint=resume_command,
                                     render_timeout=config.render_timeout)
+            # A replay spends nothing: the balance it would check is the recording's, not anyone's.
             outcomes = anyio.run(_run_plan, backend, journal, reporters, options, record, plan,
-                                 config.max_wait, config.credit_check)
+                                 config.max_wait, config.credit_check and config.replay is None)
             checked = _golden(config, plan, journal, outcomes,
                               partial=select is not None or config.jobs is not None)
             result = RunResult(journal.run_id, journal.run_dir, tuple(outcomes), checked,
@@ -298,6 +314,11 @@ def _backend_of(config: RunConfig, record: RunRecord | None) -> tuple[BackendKin
     """
     if record is None or not record.backend:
         return config.backend or "mock", config.base_url
+    cassette = record.backend.get("cassette")
+    if isinstance(cassette, dict) and cassette.get("mode") == "replay":
+        tape = cassette.get("path")
+        raise UsageError(f"{config.resume}: that run was a replay of {tape}",
+                         hint=f"replay it again: motionctl run {config.recipe} --replay {tape}")
     kind: BackendKind = "live" if record.backend.get("kind") == "live" else "mock"
     url = record.backend.get("base_url")
     url = str(url) if url else None
@@ -310,6 +331,11 @@ def _backend_of(config: RunConfig, record: RunRecord | None) -> tuple[BackendKin
         raise UsageError(f"{config.resume}: that run was made with {made_on}, not --base-url "
                          f"{config.base_url}", hint=hint)
     return kind, url
+
+
+def _cassette_config(cassette: CassetteUse | None) -> dict[str, Any]:
+    """The journal header's word on a cassette: a resume must know that a run was a replay."""
+    return {} if cassette is None else {"cassette": {"mode": cassette.mode, "path": str(cassette.path)}}
 
 
 def _credits_needed(plan: Plan, record: RunRecord | None) -> tuple[int, int]:
@@ -350,7 +376,7 @@ async def _run_plan(backend: Backend, journal: Journal, reporter: Reporter, opti
         reporter.handle(Waiting(current_subject(), seconds, reason))
 
     client_config = backend.client if max_wait is None else replace(backend.client, max_wait=max_wait)
-    async with NemoClient(client_config, on_wait=on_wait) as client:
+    async with NemoClient(client_config, backend.transport, sleep=backend.sleep, on_wait=on_wait) as client:
         # One token for the run, fetched before the jobs: no network or a refused token is one error for
         # the run, not the same error once per job.
         await client.ensure_token()

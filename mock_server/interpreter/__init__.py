@@ -1,13 +1,18 @@
-"""The mock's "agent": turns one instruction into a draft edit, purely.
+"""The mock's "agent": turns a message into a draft edit and a reply, read against the conversation. Pure.
 
-- ``instruction``: the canonical sentences of specs/instructions.md and the free-text edits (text, music,
-  aspect, duration, removal, switching images), and the reply.
-- ``camera``: the camera grammar for free text: it reads the moves a person describes (English and
-  Chinese) and builds specs/motion.md's ``motion`` value, saying what it understood and what it ignored.
-- ``clauses`` splits normalised text (``normalise``) into clauses of tokens from ``vocabulary``.
+- ``instruction``: the entry point, ``interpret(text, draft, library, history)``; ``history``: the undo and
+  redo levels and what the last changes touched, as a value the store keeps per session.
+- ``canonical``: the canonical sentences of specs/instructions.md. ``commands``: undo, redo, again.
+- ``free_text``: free words, clause by clause: ``requests`` reads what each asks, ``references`` resolves
+  what it speaks of ("it", "the second title"), ``perform`` acts through ``adjust_camera``,
+  ``adjust_media`` and ``titles``; the rest goes to ``camera``, the camera grammar, whose moves merge into
+  the current motion.
+- ``vocabulary`` (camera words) and ``edit_words`` (editing words, relative steps) are the words, as data;
+  ``clauses`` and ``lexicon`` find them in ``normalise``d text.
 """
 
 from .camera import Reading, read_camera
+from .history import UNDO_DEPTH, History, Step
 from .instruction import Interpretation, interpret
 
-__all__ = ["Interpretation", "Reading", "interpret", "read_camera"]
+__all__ = ["UNDO_DEPTH", "History", "Interpretation", "Reading", "Step", "interpret", "read_camera"]

@@ -17,14 +17,16 @@ Read in four steps, each small:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from ...amounts import DEFAULT_SPEED, SPEED_AMOUNTS
 from .clauses import Clause, Token, split
 from .normalise import normalise
-from .vocabulary import FAMILIES, SPEED_ADVERB
+from .vocabulary import CONTENT_MOVES, FAMILIES, SPEED_ADVERB
 
 DEFAULT_EASING = "ease-in-out"
 AXIS_OF = {"in": "zoom", "out": "zoom", "left": "x", "right": "x", "up": "y", "down": "y", "cw": "roll",
@@ -36,10 +38,15 @@ _DIR_POINT = {"left": (0.25, 0.5), "right": (0.75, 0.5), "up": (0.5, 0.25), "dow
 # an instruction costs bounded time whatever its size.
 MAX_CHARS = 2500
 # Beyond these a number is a slip, not a move (a 100% pan crosses the whole frame; 4 = a 5x zoom).
-_LIMITS = {"zoom": 4.0, "x": 1.0, "y": 1.0, "roll": 360.0}
+LIMITS = {"zoom": 4.0, "x": 1.0, "y": 1.0, "roll": 360.0}
 _PIKA_SPEED = {0: "slow", 1: "slow", 2: "medium", 3: "fast", 4: "fast"}
 _ARTICLES = {"the", "a", "an"}
 _AMOUNT_KINDS = ("pct", "factor", "deg", "frac")
+_HOW = ("speed", "manner", "easing")  # how a move goes, between an article and its move word
+_OPPOSITE = {"left": "right", "right": "left", "up": "down", "down": "up", "cw": "ccw", "ccw": "cw"}
+_SAYS_WAY = re.compile(r"(?<![a-z])(?:in|out|up|down|left|right|back|away|closer|forward|backward)(?![a-z])|"
+                       r"(?<![a-z])(?:ris|ascend|lower|descend|sink|rais|lift|elevat|tighten|widen|magnif|enlarg)|"
+                       r"[左右上下前后进远近大小升降推拉]")
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class Move:
     words: str = ""
     clause: int = 0
     at: int = 0  # where its word is in the text: a speed word covers the moves after it
+    guessed: bool = False  # the direction is the move word's default ("pan" → right), not said
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,9 @@ class Reading:
     ignored: tuple[str, ...]
     notes: tuple[str, ...]
     ignored_clauses: tuple[str, ...]
+    easing: str | None = None  # as said; the value's easing is the default when none was
+    focus: tuple[float, float] | None = None
+    length_s: float | None = None
 
     @property
     def found(self) -> bool:
@@ -87,6 +98,7 @@ class _Candidate:
     negated: bool
     attached: list[Token] = field(default_factory=list)
     implicit: bool = False
+    of_content: bool = False  # said of the picture: the camera goes the other way
 
 
 @dataclass
@@ -101,6 +113,7 @@ class _State:
     loose_speeds: list[tuple[int, str]] = field(default_factory=list)  # (clause index, speed)
 
 
+@lru_cache(maxsize=1024)  # pure: the free-text reading and its fallbacks ask about the same words
 def read_camera(text: str) -> Reading:
     """Read the camera moves of free ``text`` (quoted content already taken out by the caller). Pure."""
     state = _State()
@@ -122,7 +135,8 @@ def read_camera(text: str) -> Reading:
     motion = build_motion(moves, state.focus, state.easing, state.length_s) if moves else None
     ignored, ignored_clauses = _ignored(clauses, state.used)
     return Reading(motion, static, tuple(moves), tuple(state.understood), tuple(ignored),
-                   tuple(dict.fromkeys(state.notes)), tuple(ignored_clauses))
+                   tuple(dict.fromkeys(state.notes)), tuple(ignored_clauses), state.easing, state.focus,
+                   state.length_s)
 
 
 # --- step 2: one clause ---------------------------------------------------------------------------------
@@ -130,15 +144,21 @@ def read_camera(text: str) -> Reading:
 def _read_clause(clause: Clause, index: int, state: _State, corrected: bool) -> list[Move]:
     tokens = clause.tokens
     correcting = corrected or any(t.kind == "correct" for t in tokens)
-    candidates = _candidates(tokens, correcting)
+    # A reveal comes last: "pull back to reveal the room" is a pull back, the reveal what it is for; a move
+    # without a direction goes toward what it reveals ("pan to reveal the left side").
+    candidates = sorted(_candidates(tokens, correcting), key=lambda c: c.family == "reveal")
+    _lend_reveal_sides(candidates)
     accepted: set[int] = set()
     clause_moves: list[Move] = []
     for cand in candidates:
         tok = cand.token
+        if cand.family == "reveal" and clause_moves:
+            continue
         if cand.ambiguous and not _governed(tokens, tok, accepted):
             if not cand.negated:
                 state.notes.append(f'"{tok.text}" describes the subject, not the camera')
             continue
+        cand.of_content = cand.family in CONTENT_MOVES and _of_content(tokens, tok)
         accepted.add(id(tok))
         moves, focus = _resolve(cand, index, state)
         if focus is not None and state.focus is None and not cand.negated:
@@ -199,6 +219,7 @@ def _candidates(tokens: Sequence[Token], correcting: bool) -> list[_Candidate]:
     result: list[_Candidate] = []
     negating = False
     previous: _Candidate | None = None
+    carried: list[Token] = []  # "a slow and steady pan right": speeds said before the move's own chunk
     for chunk in chunks:
         owners: list[_Candidate] = []
         pending: list[Token] = []
@@ -214,6 +235,8 @@ def _candidates(tokens: Sequence[Token], correcting: bool) -> list[_Candidate]:
                 owners[-1].attached.append(tok)  # "tracking shot moving left": one move, said twice
             elif tok.kind == "move":
                 cand = _candidate(tok, negating)
+                cand.attached.extend(carried)
+                carried = []
                 # "向下 右移": a direction before a move word that cannot take it is a move of its own.
                 for t in pending:
                     if (t.kind == "dir" and "weak" not in t.meaning.split() and not owners
@@ -248,6 +271,8 @@ def _candidates(tokens: Sequence[Token], correcting: bool) -> list[_Candidate]:
             previous = cand
         elif previous is not None:
             previous.attached.extend(t for t in pending if t.kind in (*_AMOUNT_KINDS, "speed"))
+        else:
+            carried += [t for t in pending if t.kind in ("speed", "easing")]
     return result
 
 
@@ -281,12 +306,12 @@ def _governed(tokens: Sequence[Token], tok: Token, accepted: set[int]) -> bool:
     """Whether the camera makes the move ``tok`` names (rather than the subject of the clause)."""
     i = next(k for k, t in enumerate(tokens) if t is tok)
     after = [t for t in tokens[i + 1:] if not (t.kind == "filler" and t.text in _ARTICLES)]
-    if after and after[0].kind == "camera":  # "rotate the camera", "rolling camera"
+    if after and after[0].kind in ("camera", "content"):  # "rotate the camera", "move the picture"
         return True
     passed_article = False
     only_speeds = True  # between an article and the move word: "a swift truck right" is a move
     for t in reversed(tokens[:i]):
-        if t.kind == "camera":
+        if t.kind in ("camera", "content"):
             return True
         if t.kind == "move" and id(t) in accepted:
             # "pan left and rising" is a move; "pan left over rolling waves" describes the waves.
@@ -295,12 +320,32 @@ def _governed(tokens: Sequence[Token], tok: Token, accepted: set[int]) -> bool:
             return False  # "waves rolling", "steam rising", "人物向左走": somebody else moves
         if t.kind == "filler" and t.text in _ARTICLES:
             passed_article = True
-        elif not passed_article and t.kind != "speed":
-            only_speeds = False
+        elif not passed_article and t.kind not in _HOW and t.kind != "filler":
+            only_speeds = False  # "a very slight drift": intensifiers may stand between
     if passed_article and only_speeds and i > 1 and after and after[0].kind == "dir":
-        return tokens[i - 1].kind == "speed"
+        return tokens[i - 1].kind in _HOW  # "a barely perceptible drift to the right"
     # The clause starts with the move word: an order ("rise slowly", "向右"), not "a truck", "rolling hills".
     return not passed_article and not tok.inflected
+
+
+def _lend_reveal_sides(candidates: list[_Candidate]) -> None:
+    reveals = [c for c in candidates if c.family == "reveal"]
+    if not reveals:
+        return
+    sides = [t if t.kind != "place" else replace(t, kind="dir") for c in reveals for t in c.attached
+             if t.kind in ("dir", "place") or (t.kind == "region" and len(t.meaning.split()) > 2)]
+    for cand in candidates:
+        if cand.family != "reveal" and not any(t.kind in ("dir", "region") for t in cand.attached):
+            cand.attached.extend(sides)
+
+
+def _of_content(tokens: Sequence[Token], tok: Token) -> bool:
+    """Whether the move word is said of the picture: "move the picture left", "the image drifts up"."""
+    i = next(k for k, t in enumerate(tokens) if t is tok)
+    skip = ("filler", "speed", "manner")
+    after = next((t for t in tokens[i + 1:] if t.kind not in skip), None)
+    before = next((t for t in reversed(tokens[:i]) if t.kind not in skip), None)
+    return any(t is not None and t.kind == "content" for t in (after, before))
 
 
 def _resolve(cand: _Candidate, clause: int, state: _State) -> tuple[list[Move], tuple[float, float] | None]:
@@ -333,6 +378,9 @@ def _resolve(cand: _Candidate, clause: int, state: _State) -> tuple[list[Move], 
             elif d in family:
                 directions.setdefault(AXIS_OF[d], d)
                 state.used.add(id(t))
+        elif t.kind == "place" and cand.family == "reveal":  # "reveal more of the sky"
+            directions.setdefault(AXIS_OF[t.meaning], t.meaning)
+            state.used.add(id(t))
         elif t.kind == "speed" and speed is None and not _attributive(toks, k):
             speed = t.meaning
             state.used.add(id(t))
@@ -350,9 +398,15 @@ def _resolve(cand: _Candidate, clause: int, state: _State) -> tuple[list[Move], 
                  Move(pan_axis, side or "right", speed or "slow", None, cand.token.text, clause,
                       cand.token.start)]
         return _with_amount(moves, amount, target, state), focus
+    # "pan" goes right only by default; "tilt down", "push in", "rise", 左摇 say their way.
+    guessed = not directions and not _SAYS_WAY.search(cand.token.text)
     if not directions and cand.default is not None:
         directions[AXIS_OF[cand.default]] = cand.default
-    moves = [Move(axis, d, speed, None, _words(cand), clause, cand.token.start)
+    if cand.family == "reveal" and directions.keys() & {"x", "y"}:
+        directions.pop("zoom", None)  # toward the part revealed, not wider
+    if cand.of_content:
+        directions = {axis: _OPPOSITE.get(d, d) if axis != "zoom" else d for axis, d in directions.items()}
+    moves = [Move(axis, d, speed, None, _words(cand), clause, cand.token.start, guessed)
              for axis, d in directions.items()]
     moves.sort(key=lambda m: AXES.index(m.axis))
     return _with_amount(moves, amount, target, state), focus
@@ -374,7 +428,7 @@ def _with_amount(moves: list[Move], tok: Token | None, target: bool, state: _Sta
             value = tok.number
         elif tok.kind == "factor" and m.axis == "zoom" and tok.number > 1:
             value = tok.number - 1
-        if value is not None and value > _LIMITS[m.axis]:
+        if value is not None and value > LIMITS[m.axis]:
             state.notes.append(f'"{tok.text}" is more than a {_name(m).split()[0]} can do; '
                                "used the usual amount")
         elif value is not None and value > 0:

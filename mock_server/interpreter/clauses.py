@@ -20,8 +20,13 @@ _NUM = r"(\d+(?:\.\d+)?)"
 _AMOUNTS = (
     ("pika", r"-motion\s+(\d)"),
     ("focusat", rf"focus(?:ed)? at {_NUM}\s*% {_NUM}\s*%"),
-    ("length", r"(?<![a-z])(?:over|in|during|within|for|across|lasting)(?: the (?:first|last|next))?\s+"
+    ("length", r"(?<![a-z])(?:over|in|during|within|for|across|lasting|that lasts|which lasts|taking|"
+               r"that takes|which takes)(?: the (?:first|last|next))?(?: about| around| roughly)?\s+"
                rf"{_NUM}\s*(?:s|secs?|seconds?)(?![a-z])"),
+    # "a 6-second push-in", "3s pan left": a length said before its move.
+    ("length", rf"{_NUM}\s*-?\s*(?:s|secs?|seconds?)(?:\s*-?\s*long)?(?=[\s-]+(?:[a-z]+[\s-]+){{0,2}}?"
+               r"(?:zoom|pan|tilt|push|pull|dolly|truck|track|crane|boom|orbit|roll|rotat|spin|drift|slide|"
+               r"glide|move|shot|crash|whip|arc|pedestal|ken burns|reveal|scroll|camera))"),
     ("length", rf"(?:在?前|用){_NUM}\s*秒钟?(?:之?内)?|{_NUM}\s*秒钟?之?内"),
     ("pct", rf"{_NUM}\s*(?:%|percent(?![a-z])|per cent(?![a-z])|pct(?![a-z]))"),
     ("factor", rf"{_NUM}\s*(?:x(?![a-z])|×|times(?![a-z])|倍)"),
@@ -74,12 +79,22 @@ def _tables() -> tuple[dict[tuple[str, ...], tuple[_Entry, bool]], dict[str, _En
         if not phrase.isascii():
             chinese[phrase] = entry
             continue
-        words = tuple(re.split(r"[\s-]+", phrase))
-        english.setdefault(words, (entry, False))
-        if kind == "verb":
+        english.setdefault(tuple(re.split(r"[\s-]+", phrase)), (entry, False))
+    for phrase, kind, meaning in VOCABULARY:  # a row of its own wins over a verb's form ("sweeping")
+        if kind == "verb" and phrase.isascii():
+            words = tuple(re.split(r"[\s-]+", phrase))
             for form in _forms(words[0]) - {words[0]}:
-                english.setdefault((form, *words[1:]), (entry, True))
+                english.setdefault((form, *words[1:]), (("move", meaning, phrase), True))
     return english, chinese, max(map(len, english)), max(map(len, chinese))
+
+
+@lru_cache(maxsize=1)
+def _lengths() -> dict[str, tuple[int, ...]]:
+    """For each word that starts an English phrase, the phrases' lengths in words, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for words in _tables()[0]:
+        lengths.setdefault(words[0], set()).add(len(words))
+    return {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()}
 
 
 @lru_cache(maxsize=1)
@@ -146,10 +161,12 @@ def _english_tokens(words: list[re.Match[str]],
                     table: dict[tuple[str, ...], tuple[_Entry, bool]]) -> list[Token]:
     """Longest phrase first: "tilt up" before "tilt", "ken burns effect" before "ken burns"."""
     out: list[Token] = []
-    longest = _tables()[2]
+    lengths = _lengths()
     i = 0
     while i < len(words):
-        for n in range(min(longest, len(words) - i), 0, -1):
+        for n in lengths.get(words[i][0], ()):  # only the lengths a phrase starting with this word has
+            if i + n > len(words):
+                continue
             found = table.get(tuple(w[0] for w in words[i:i + n]))
             if found is None:
                 continue

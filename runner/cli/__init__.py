@@ -27,6 +27,7 @@ def _register() -> None:
     from ...mock_server import cli as mock_commands
     from . import (
         api_commands,
+        cassette_commands,
         explain_command,
         recipe_commands,
         report_command,
@@ -35,7 +36,7 @@ def _register() -> None:
     )
 
     for module in (api_commands, recipe_commands, run_command, explain_command, show_command, report_command,
-                   mock_commands):
+                   cassette_commands, mock_commands):
         module.register(cli)
 
 

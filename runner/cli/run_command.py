@@ -20,8 +20,10 @@ from types import FrameType
 
 import click
 
+from ...units import format_size
 from ..actions import DEFAULT_OUT_DIR
 from ..api.waits import parse_duration
+from ..cassette import check_age, load
 from ..errors import ExecutionError, GoldenMismatch, UsageError
 from ..golden import recipes_among
 from ..journal import SUMMARY
@@ -109,6 +111,17 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--keep-urls", is_flag=True,
               help="Keep CDN and other capability links whole in the journal and reports (by default they "
                    "are redacted: anyone with such a link can open the file).")
+@click.option("--record", "record", type=click.Path(path_type=Path), metavar="CASSETTE.har",
+              help="Record every HTTP exchange to this HAR cassette (secrets scrubbed; binary bodies beside "
+                   "it in CASSETTE.bodies/); a folder: one <recipe>.har per recipe.")
+@click.option("--replay", "replay", type=click.Path(path_type=Path), metavar="CASSETTE.har",
+              help="Answer every call from this cassette: no server, no network; a request it has no "
+                   "recording of fails its job. A folder: <recipe>.har per recipe.")
+@click.option("--max-age", "max_age", metavar="DURATION", default=None, callback=_duration,
+              help="With --replay: a cassette recorded longer ago (30d, 12h) warns, or fails (--on-stale).")
+@click.option("--on-stale", type=click.Choice(["warn", "fail"]), default=None,
+              help="What a cassette older than --max-age does [default: fail in CI (the CI variable is "
+                   "set), else warn].")
 @allow_path_option
 @job_option
 @shard_option
@@ -117,6 +130,7 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
         preview: bool, fail_fast: bool, max_wait: float | None, render_timeout: float | None,
         no_credit_check: bool, quiet: bool, verbose: bool, report_junit: Path | None,
         report_json: Path | None, report_html: Path | None, as_json: bool, keep_urls: bool,
+        record: Path | None, replay: Path | None, max_age: float | None, on_stale: str | None,
         allow_paths: tuple[Path, ...],
         job_patterns: tuple[str, ...],
         shard: str | None) -> None:
@@ -135,17 +149,30 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
         _, error = load_all(chosen, out_dir, preview=preview, allow_paths=allow_paths)
         if error is not None:
             raise error
+    if max_age is not None and replay is None:
+        raise UsageError("--max-age is about the cassette of --replay", hint="add --replay CASSETTE.har")
+    if replay is not None and (backend is not None or base_url is not None):
+        raise UsageError("--replay calls no server",
+                         hint="drop --backend/--base-url: the cassette says where it was recorded")
     select = selection(job_patterns, shard, os.environ)
     failures: list[str] = []
     results: list[RunResult] = []
     for recipe in chosen:
+        tape = _cassette_path(record or replay, recipe, len(chosen))
+        if replay is not None and max_age is not None:
+            assert tape is not None
+            warning = check_age(load(tape), max_age, on_stale, os.environ)  # type: ignore[arg-type]
+            if warning:
+                click.echo(f"motionctl: warning: {warning}", err=True)
         config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice
                            base_url=base_url, out_dir=out_dir, runs_dir=runs_dir, concurrency=concurrency,
                            check=check, update=update, resume=resume, preview=preview, fail_fast=fail_fast,
                            rate=rate, max_wait=max_wait, render_timeout=render_timeout,
                            credit_check=not no_credit_check,
                            reporters=(console_reporter(sys.stderr, verbosity=verbosity),),
-                           allow_paths=allow_paths, select=select, keep_urls=keep_urls)
+                           allow_paths=allow_paths, select=select, keep_urls=keep_urls,
+                           record=tape if record is not None else None,
+                           replay=tape if replay is not None else None)
         try:
             with _sigterm_as_ctrl_c():
                 result = run_recipe(config)
@@ -154,6 +181,11 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
             # shell does on Ctrl-C, without click's Abort and the CLI's second "interrupted" line.
             raise click.exceptions.Exit(130) from None
         failures += _report(recipe, result, stdout=not as_json)
+        if record is not None and tape is not None and tape.is_file():
+            size, sidecars = load(tape).footprint()
+            click.echo(f"cassette: {tape} ({format_size(size)} with {sidecars} sidecar file"
+                       f"{'' if sidecars == 1 else 's'}); check it with `motionctl cassette verify {tape}`",
+                       err=True)
         results.append(result)
     targets = ReportTargets(junit=report_junit, json=report_json, html=report_html)
     if targets:
@@ -170,6 +202,18 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
     if failures:
         kind = GoldenMismatch if all(f.startswith("golden") for f in failures) else ExecutionError
         raise kind("\n".join(failures))
+
+
+def _cassette_path(given: Path | None, recipe: Path, recipes: int) -> Path | None:
+    """The cassette of ``recipe``: ``given``, or ``given/<recipe name>.har`` when it is a folder."""
+    if given is None:
+        return None
+    if given.is_dir() or str(given).endswith(("/", os.sep)):
+        return given / f"{recipe.stem}.har"
+    if recipes > 1:
+        raise UsageError(f"{given}: one cassette for {recipes} recipes",
+                         hint="pass a folder (--record cassettes/), which holds one <recipe>.har per recipe")
+    return given
 
 
 def _report(recipe: Path, result: RunResult, *, stdout: bool = True) -> list[str]:

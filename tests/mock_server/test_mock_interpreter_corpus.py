@@ -19,7 +19,7 @@ CORPUS = Path(__file__).with_name("camera_corpus.txt")
 SPEC = Path(__file__).parents[2] / "specs" / "instructions.md"
 IMG = "http://mock/cdn/u1/photo.png"
 CATEGORIES = ("single", "combination", "speed", "amounts", "negation", "distractor", "prompt", "chinese",
-              "canonical")
+              "canonical", "content", "intensity", "hedged", "duration", "subject")
 
 
 def load() -> list[tuple[str, str, str]]:

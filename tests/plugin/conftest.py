@@ -11,6 +11,7 @@ import pytest
 # runner, the mock and its renderer stay loaded once for all of them (a mock re-imported under a live one
 # left its renders pending forever).
 import motionctl.mock_server.render
+import motionctl.runner.cassette.drift
 import motionctl.runner.reporting.reports
 import motionctl.runner.run  # noqa: F401
 from motionctl.mock_server import MockConfig, serve_in_thread  # noqa: F401
