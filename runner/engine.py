@@ -13,7 +13,6 @@ journal knows is polled again on resume, never submitted twice, and replaced onc
 from __future__ import annotations
 
 import contextlib
-import re
 import shlex
 import time
 from collections.abc import Callable, Iterator
@@ -557,42 +556,10 @@ class Engine:
         raise ExecutionError("three render ids in a row were taken", hint="try again")
 
 
-_TEXT_SEGMENT = re.compile(r"\bdraft\.t\[(\d+)\]\.sg\[(\d+)\]")
-_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
-
-
 def _located(exc: RenderFailed, run: _JobRun, index: int) -> RenderFailed:
-    """The render failure at the step it is about: a reason that names a text segment of the draft
-    (``draft.t[1].sg[0].text …``) belongs to the step that put that text there, else to the export."""
-    step = str(run.job.actions[index - 1].where)
-    found = _TEXT_SEGMENT.search(exc.message)
-    text = _segment_text(st.draft_of(run.state), int(found[1]), int(found[2])) if found else None
-    for action in reversed(run.job.actions[:index - 1]):
-        if text is not None and isinstance(action, Say) and text in _texts_added(action):
-            step = str(action.where)
-            break
-    return RenderFailed(exc.message, hint=exc.hint, step=step)
-
-
-def _segment_text(draft: dict[str, Any], track: int, segment: int) -> str | None:
-    tracks = draft.get("t")
-    found = tracks[track] if isinstance(tracks, list) and track < len(tracks) else None
-    segments = found.get("sg") if isinstance(found, dict) else None
-    seg = segments[segment] if isinstance(segments, list) and segment < len(segments) else None
-    text = seg.get("text") if isinstance(seg, dict) else None
-    return text if isinstance(text, str) else None
-
-
-def _texts_added(action: Say) -> tuple[str, ...]:
-    """The text a step puts in the draft: a text or replace step's, or what a free sentence quotes."""
-    effect = action.effect
-    if effect is not None and effect.kind == "text" and effect.text:
-        return (effect.text,)
-    if effect is not None and effect.kind == "replace" and effect.new_text:
-        return (effect.new_text,)
-    if action.free_text:
-        return tuple(a or b for a, b in _QUOTED.findall(action.sentence))
-    return ()
+    """The render failure at the step it is about (a text's, when the reason names one), else the export."""
+    where = effects.step_of_render_failure(exc.message, run.job.actions[:index - 1], st.draft_of(run.state))
+    return RenderFailed(exc.message, hint=exc.hint, step=str(where or run.job.actions[index - 1].where))
 
 
 def _names(action: Upload, uploaded: Any) -> dict[str, str]:

@@ -153,6 +153,7 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool, allow_pa
                                                      f"matched {work:,} times (at most {MAX_MATRIX_WORK:,}); "
                                                      "list fewer entries, or write the values as lists"))
         return problems.items, []
+
     def report(at: JsonPath, message: str) -> None:
         problems.add(schema.locate(doc, at, message))
 
