@@ -26,6 +26,7 @@ import anyio
 from . import effects, qc
 from . import state as st
 from .actions import Action, Expect, Export, Job, Plan, Say, Upload
+from .api.advice import render_failure_hint
 from .api.models import RenderStatus, Session, StreamEvent, StreamResult
 from .api.waits import waiting_for
 from .errors import (
@@ -37,6 +38,7 @@ from .errors import (
     InsufficientCredits,
     PollTimeout,
     RateLimited,
+    RenderFailed,
     RunnerError,
     ServerError,
     SessionNotFound,
@@ -54,7 +56,7 @@ from .events import (
     StepStarted,
 )
 from .expectations import check, explain
-from .journal import JobProgress, Journal, RunRecord
+from .journal import JobProgress, Journal, RunRecord, restore_links
 
 
 class NemoApi(Protocol):
@@ -265,7 +267,8 @@ class Engine:
         return JobOutcome(job.id, ok=True, outputs=outputs)
 
     async def _failed(self, run: _JobRun, action: Action | None, exc: RunnerError) -> JobOutcome:
-        where = str(action.where) if action is not None else ""
+        located = exc.step if isinstance(exc, ExecutionError | RenderFailed) else None
+        where = located or (str(action.where) if action is not None else "")
         resumable = isinstance(exc, RESUMABLE)
         message = str(exc)
         resume = self._options.resume_hint or "resume the run with --resume"
@@ -297,9 +300,11 @@ class Engine:
                 return
             run.session_id = old
             # With a step under way, the state before it comes from the journal: the server's state may
-            # already show that step's doing, which is what reconciling it looks for.
+            # already show that step's doing, which is what reconciling it looks for. The journal keeps
+            # links without their capability (unless --keep-urls): the server's state gives them back.
             rebuilt = run.progress.state
-            run.state = rebuilt if run.progress.pending and rebuilt is not None else server
+            run.state = (restore_links(rebuilt, server) if run.progress.pending and rebuilt is not None
+                         else server)
             return
         await self._new_session(run, replay_before=1)
 
@@ -427,9 +432,8 @@ class Engine:
                 raise ExpectationFailed(
                     f"the expectation did not hold: {explain(failures, after)}",
                     job=job.id, step=str(action.where))
-        if no_text:
-            summary = f"no reply; the state changed: {st.describe(before, after)}" if ops else \
-                "no reply and nothing changed in the state"
+        if no_text:  # what happened first: a missing reply is no error when the state shows the step done
+            summary = f"{st.describe(before, after) if ops else 'nothing changed'} (the agent sent no text)"
         elif text and not reconciled:
             summary = text.splitlines()[0][:160]
         elif output is not None:
@@ -489,6 +493,8 @@ class Engine:
             left = None if deadline is None else max(0.0, deadline - time.time())
             try:
                 status = await self._api.wait_render(render_id, deadline=left, on_progress=report)
+            except RenderFailed as exc:
+                raise _located(exc, run, index) from None
             except PollTimeout as exc:
                 # Over its time: cancelled now, so a resume neither waits for it nor pays for it twice.
                 with contextlib.suppress(ApiError):
@@ -501,8 +507,9 @@ class Engine:
         else:
             report(status)
         if status.status != "completed":
-            raise ExecutionError(f"render {render_id} {status.status}: "
-                                 f"{status.error or 'no reason given'}", job=job.id, step=str(action.where))
+            reason = (status.error or "no reason given").removeprefix(f"render {status.status}: ")
+            raise _located(RenderFailed(f"render {render_id} {status.status}: {reason}",
+                                        hint=render_failure_hint(reason)), run, index)
         dest = action.dest
         dest.parent.mkdir(parents=True, exist_ok=True)
         await self._bucket.acquire()
@@ -602,6 +609,12 @@ class Engine:
                                         "render_id": status.id, "session_id": run.session_id})
             return status
         raise ExecutionError("three render ids in a row were taken", hint="try again")
+
+
+def _located(exc: RenderFailed, run: _JobRun, index: int) -> RenderFailed:
+    """The render failure at the step it is about (a text's, when the reason names one), else the export."""
+    where = effects.step_of_render_failure(exc.message, run.job.actions[:index - 1], st.draft_of(run.state))
+    return RenderFailed(exc.message, hint=exc.hint, step=str(where or run.job.actions[index - 1].where))
 
 
 def _names(action: Upload, uploaded: Any) -> dict[str, str]:

@@ -135,10 +135,12 @@ def check_upload(path: Path, allowed: Collection[str] = ALLOWED) -> str:
     size = path.stat().st_size
     limit = size_limit(kind)
     if size > limit:
+        image = kind in IMAGES
         raise MediaTooLarge(
-            f"{path}: file too large (4002): {format_size(size)} is over the {format_size(limit)} limit for "
-            f"{'images' if kind in IMAGES else 'video and audio'}",
-            hint="compress it or scale it down (e.g. JPEG at quality 85, or a shorter/lower-bitrate clip)",
+            f"{path}: file too large: {format_size(size)} is over the API's {format_size(limit)} limit for "
+            f"{'images' if image else 'video and audio'}, so it would refuse the upload",
+            hint="save it as a JPEG (quality 85 is plenty) or scale it down, e.g. to 4000 px wide" if image
+            else "compress it to a lower bitrate, or cut it shorter",
         )
     return kind
 

@@ -578,6 +578,7 @@ class NemoClient:
                 return status
             if status.status in ("failed", "cancelled"):
                 reason = status.error or ("cancelled" if status.status == "cancelled" else "no reason given")
+                reason = reason.removeprefix(f"render {status.status}: ")  # said once is enough
                 raise RenderFailed(f"render {render_id} {status.status}: {reason}",
                                    hint=render_failure_hint(reason))
             remaining = deadline - (now - start)

@@ -8,6 +8,7 @@ whole job can tell (uploads exist, names refer to uploads, duration caps, export
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -33,10 +34,10 @@ from ..actions import (
     Where,
 )
 from ..errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
-from . import model, schema
+from . import model, render_checks, schema
 from .asked import ClipFold
 from .compiler import compile_step, effect_of, number, seconds, uploads_quoted
-from .expand import Combination, expand_matrix, job_ids, matrix_size, matrix_work
+from .expand import Combination, check_platforms, expand_matrix, matrix_size, matrix_work, name_jobs
 from .limits import (
     MAX_JOBS,
     MAX_MATRIX_WORK,
@@ -50,6 +51,7 @@ from .select import Selection
 from .templates import referenced, render_tree
 
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
+_NEARBY_LIMIT = 2000  # entries a folder contributes to an upload's did-you-mean
 
 
 def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False, *,
@@ -70,14 +72,16 @@ def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False
         UsageError: ``select`` matches no job.
     """
     data, doc = read_recipe(path)
-    problems, jobs = _plan_jobs(doc, path, out_dir, preview, tuple(allow_paths))
+    warnings = _Problems([])
+    problems, jobs = _plan_jobs(doc, path, out_dir, preview, tuple(allow_paths), warnings)
     if problems:
         raise RecipeValidationError(problems)
     name = str(doc.value["name"])
     digest = recipe_hash(data, jobs)
     if select is not None:
         jobs = select.apply(jobs)
-    return Plan(name=name, recipe_path=path, recipe_hash=digest, jobs=tuple(jobs))
+    return Plan(name=name, recipe_path=path, recipe_hash=digest, jobs=tuple(jobs),
+                warnings=tuple(sorted(warnings.items, key=lambda p: (p.line, p.column))))
 
 
 def load_all(recipes: Sequence[Path], out_dir: Path, *, preview: bool = False,
@@ -115,8 +119,8 @@ def recipe_hash(recipe_bytes: bytes, jobs: Sequence[Job]) -> str:
 # --- the pipeline ------------------------------------------------------------------------------------------
 
 
-def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
-               allow_paths: tuple[Path, ...]) -> tuple[list[Problem], list[Job]]:
+def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool, allow_paths: tuple[Path, ...],
+               warnings: _Problems) -> tuple[list[Problem], list[Job]]:
     problems = _Problems(list(doc.problems))
     value = doc.value
     if not isinstance(value, dict):
@@ -131,7 +135,7 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
     steps = value.get("steps")
     if not isinstance(steps, list) or not isinstance(value.get("name"), str):
         return problems.items, []
-    defaults = _defaults(doc, problems)
+    defaults = _defaults(doc, problems, reported={at for at, _ in found})
     variables: dict[str, Any] = value["vars"] if isinstance(value.get("vars"), dict) else {}
     matrix: dict[str, Any] = value["matrix"] if isinstance(value.get("matrix"), dict) else {}
     size = matrix_size(matrix)
@@ -150,11 +154,18 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
                                                      f"matched {work:,} times (at most {MAX_MATRIX_WORK:,}); "
                                                      "list fewer entries, or write the values as lists"))
         return problems.items, []
+
+    def report(at: JsonPath, message: str) -> None:
+        problems.add(schema.locate(doc, at, message))
+
+    unknown_platforms = check_platforms(matrix, report)
     combos = expand_matrix(matrix)
     if not combos:
-        problems.add(schema.locate(doc, ("matrix",), "every combination is excluded: no job to run"))
-    ids = job_ids(value["name"], combos)
-    planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems, allow_paths)
+        report(("matrix",), "every combination is excluded: no job to run")
+    ids = name_jobs(value, matrix, combos, report)
+    if ids is None:
+        return problems.items, []
+    planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems, warnings, allow_paths)
     templated: dict[int, tuple[str, ...] | None] = {}
     for i, step in enumerate(steps):
         if _has_template(step) and i not in invalid:
@@ -167,6 +178,8 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
     base_keys = [str(i) for i in range(len(steps))]
     jobs: list[Job] = []
     for combo, job_id in zip(combos, ids, strict=True):
+        if str(combo.as_dict().get("platform")) in unknown_platforms:
+            continue
         context = {**variables, **combo.as_dict(), "name": value["name"], "job": job_id}
         rendered = list(steps)
         keys = list(base_keys)
@@ -184,6 +197,7 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
         job = planner.plan(job_id, combo, [None if i in broken else s for i, s in enumerate(rendered)], keys)
         if job is not None and not broken:
             jobs.append(job)
+    planner.summarise_warnings()
     problems.items.sort(key=lambda p: (p.line, p.column))
     return problems.items, jobs
 
@@ -272,14 +286,16 @@ class _Problems:
             self.add(problem)
 
 
-def _defaults(doc: Document, problems: _Problems) -> model.Defaults:
+def _defaults(doc: Document, problems: _Problems, reported: set[JsonPath]) -> model.Defaults:
     raw = doc.value.get("defaults")
     if not isinstance(raw, dict):
         return model.Defaults()
     try:
         return model.build_defaults(raw)
     except model.InvalidValue as exc:
-        problems.add(schema.locate(doc, ("defaults", *exc.path), exc.message))
+        at = ("defaults", *exc.path)
+        if at not in reported:  # the schema said it already, in its words
+            problems.add(schema.locate(doc, at, exc.message))
     except (KeyError, TypeError, ValueError, AttributeError):
         pass  # the schema has already reported what is wrong with them
     return model.Defaults()
@@ -295,11 +311,16 @@ class _JobState:
     aspect: str | None = None  # the ratio asked for so far (None: the API's 9:16 canvas)
     duration_ms: int | None = None
     exports: int = 0
+    warnings: list[str] = field(default_factory=list)
+    texts: list[tuple[model.TextStep, JsonPath]] = field(default_factory=list)  # on screen, and where written
+    pictures: dict[str, tuple[Path, JsonPath]] = field(default_factory=dict)  # name → file, where uploaded
+    active: tuple[Path, JsonPath] | None = None  # the picture the next motion and export apply to
+    motion: model.MotionStep | None = None  # the active picture's camera move
 
 
 class _JobPlanner:
     def __init__(self, doc: Document, base: Path, out_dir: Path, preview: bool, defaults: model.Defaults,
-                 problems: _Problems, allow_paths: tuple[Path, ...] = ()) -> None:
+                 problems: _Problems, warnings: _Problems, allow_paths: tuple[Path, ...] = ()) -> None:
         self.doc = doc
         self.base = base
         self.roots = tuple(dict.fromkeys(p.resolve() for p in (base, *allow_paths)))
@@ -307,10 +328,14 @@ class _JobPlanner:
         self.preview = preview
         self.defaults = defaults
         self.problems = problems
+        self.warnings = warnings  # what will look bad but can run (a picture enlarged too much)
+        # (picture, where uploaded) → the most it is enlarged past the limit, and in how many exports.
+        self.upscales: dict[tuple[Path, JsonPath], tuple[render_checks.Upscaled, int]] = {}
         self.dests: dict[str, str] = {}  # export destination (relative to --out) → the job that writes it
         self.checked: dict[Path, str | None] = {}  # media checks, once per file for the whole recipe
         self.built: dict[tuple[int, str], model.Step | model.InvalidValue] = {}  # steps, once per value
         self.resolved: dict[str, Path] = {}
+        self.nearby: list[str] | None = None  # files a misspelt upload may have meant, looked for once
         self.uploads: dict[str, tuple[str | None, Path | None]] = {}  # as written → (problem, file)
         self.leading: dict[str, list[Action]] = {}  # the defaults' actions, per matrix platform
         self.says: dict[tuple[int, str], Say] = {}  # one Say per distinct step value
@@ -369,7 +394,14 @@ class _JobPlanner:
                                    "add an 'export:' step after it")
         if len(self.problems.items) > before:
             return None
-        return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions))
+        return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions),
+                   warnings=tuple(dict.fromkeys(state.warnings)))
+
+    def summarise_warnings(self) -> None:
+        """One located warning per upload place: the most its picture is enlarged, and how often."""
+        for (_, at), (worst, exports) in self.upscales.items():
+            more = f" ({exports} exports enlarge it too much: `motionctl plan` lists them)" * (exports > 1)
+            self.warnings.add(replace(schema.locate(self.doc, at, worst.message + more), severity="warning"))
 
     def _where(self, index: int, raw: Any) -> tuple[JsonPath, Where]:
         """The step's path and Where (a step's kind is a key, never templated: one per index)."""
@@ -487,6 +519,23 @@ class _JobPlanner:
                               f"({zone.describe()}), where the platform's interface covers text; move it "
                               "inside, or add keep_safe: false to place it there anyway")
                 return []
+            case model.TextStep() if (refused := render_checks.text_problem(step, state.platform,
+                                                                             state.aspect)):
+                self._problem((*at, refused[0]), refused[1])
+                return []
+            case model.TextStep():
+                state.texts.append((step, at))
+            case model.RemoveStep(what="text", text=content):
+                state.texts = [(t, a) for t, a in state.texts if content is not None and t.content != content]
+            case model.ReplaceStep(old=old, new=new):
+                state.texts = [(replace(t, content=new) if t.content == old else t, a)
+                               for t, a in state.texts]
+            case model.MotionStep():
+                state.motion = step
+            case model.RemoveStep(what="motion"):
+                state.motion = None
+            case model.UseStep(name=name):
+                state.active, state.motion = state.pictures.get(name), None
         if key not in self.says:
             self.says[key] = Say(compile_step(step), where, free_text=isinstance(step, model.SayStep),
                                  effect=effect_of(step), uploads=uploads_quoted(step))
@@ -501,10 +550,13 @@ class _JobPlanner:
                 self.uploads[written] = self._check_upload(written)
             error, resolved = self.uploads[written]
             if resolved is not None:
-                names = state.audio if resolved.suffix.lower() in AUDIO_SUFFIXES else state.images
+                audio = resolved.suffix.lower() in AUDIO_SUFFIXES
                 # A failed upload's name still counts as uploaded, so later steps that use it are not
                 # reported a second time for the same mistake.
-                names.append(resolved.name)
+                (state.audio if audio else state.images).append(resolved.name)
+                if not audio:  # an upload makes the new picture the active one, still
+                    state.pictures[resolved.name] = state.active = (resolved, path_at)
+                    state.motion = None
             if error:
                 self._problem(path_at, error)
                 continue
@@ -524,7 +576,8 @@ class _JobPlanner:
             return f"upload '{_shown(written)}': {bad_name}", None
         resolved = self._resolve(written)
         if resolved not in self.checked:
-            self.checked[resolved] = self._check_place(written, resolved) or self._check_media(resolved)
+            self.checked[resolved] = (self._check_place(written, resolved)
+                                      or self._check_media(written, resolved))
         return self.checked[resolved], resolved
 
     def _resolve(self, written: str) -> Path:
@@ -540,15 +593,39 @@ class _JobPlanner:
         return (f"'{written}' is outside the recipe's folder ({self.roots[0]}); move the file next to the "
                 "recipe, or pass --allow-path DIR to allow its folder")
 
-    @staticmethod
-    def _check_media(path: Path) -> str | None:
+    def _check_media(self, written: str, path: Path) -> str | None:
         allowed = media.IMAGES | media.AUDIO
+        if not path.exists():
+            nearby = self._nearby_files()
+            # The same name elsewhere (another folder, other capitals) first, then the closest spelling.
+            name = written.replace("\\", "/").rsplit("/", 1)[-1].lower()
+            same = [f for f in nearby if f.rsplit("/", 1)[-1].lower() == name]
+            hint = (f", did you mean '{same[0]}'?" if same else schema.did_you_mean(written, nearby)) or \
+                "; check the path"
+            return f"'{written}': no such file{hint} (relative paths start at the recipe)"
         try:
             kind = media.check_upload(path, allowed)
             media.verify_decodes(path, kind)
         except MediaError as exc:
-            return _without_path(exc.message, path) + (f"; {exc.hint}" if exc.hint else "")
+            # Located at the recipe's line already: the path as written says which file, not an absolute one.
+            message = exc.message.replace(f"{path}: ", f"'{written}': ", 1)
+            return message + (f"; {exc.hint}" if exc.hint else "")
         return None
+
+    def _nearby_files(self) -> list[str]:
+        """Files in the recipe's folder and the folders in it (a bounded look), as an upload would name them:
+        what a misspelt upload most likely meant."""
+        if self.nearby is None:
+            self.nearby = []
+            with contextlib.suppress(OSError):
+                for top in sorted(os.scandir(self.base), key=lambda e: e.name)[:_NEARBY_LIMIT]:
+                    if top.is_file():
+                        self.nearby.append(top.name)
+                    elif top.is_dir() and not top.name.startswith("."):
+                        with contextlib.suppress(OSError):
+                            inner = sorted(e.name for e in os.scandir(top.path) if e.is_file())
+                            self.nearby += [f"{top.name}/{name}" for name in inner[:_NEARBY_LIMIT]]
+        return self.nearby
 
     def _export(self, step: model.ExportStep, at: JsonPath, where: Where, state: _JobState,
                 job_id: str) -> list[Action]:
@@ -566,6 +643,16 @@ class _JobPlanner:
                                  "{{ job }} or a matrix value in 'to:'")
             return []
         self.dests[relative] = job_id
+        for text, text_at in state.texts:  # the frame may have changed since (a later aspect step)
+            if refused := render_checks.text_problem(text, state.platform, state.aspect):
+                self._problem((*text_at, refused[0]), refused[1])
+        if state.active is not None:
+            found = render_checks.upscaled(state.active[0], state.aspect, state.platform, step.resolution,
+                                           state.motion)
+            if found:
+                state.warnings.append(found.message)
+                worst, exports = self.upscales.get(state.active, (found, 0))
+                self.upscales[state.active] = (found if found.factor > worst.factor else worst, exports + 1)
         dest = self.out_dir / relative
         quality, resolution = ("low", "540p") if self.preview else (step.quality, step.resolution)
         return [Export(dest, where, format=fmt, quality=quality, resolution=resolution)]
@@ -637,12 +724,6 @@ def _raw(doc: Document, at: JsonPath) -> Any:
     return value
 
 
-def _without_path(message: str, path: Path) -> str:
-    # The problem is already located at the recipe's line; the absolute path only adds noise there,
-    # but the name of the file stays so the user sees which one.
-    return message.replace(f"{path}: ", f"'{path.name}': ", 1)
-
-
 # --- what the CLI's `plan` shows ---------------------------------------------------------------------------
 
 
@@ -656,6 +737,8 @@ class JobEstimate:
 
 # specs/instructions.md, "Credits": a session's editing costs 50, once, with its first understood instruction.
 EDIT_CREDITS_PER_SESSION = 50
+# specs/SOURCES.md, the anonymous token: what --backend live starts from while NEMO_TOKEN is not set.
+NEW_TOKEN_CREDITS = 100
 
 
 def estimate(job: Job) -> JobEstimate:

@@ -14,7 +14,9 @@ off at ``MAX_TEXT`` characters. Each distinct template is compiled once per proc
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -32,9 +34,24 @@ from .schema import did_you_mean
 
 
 def slug(value: Any) -> str:
-    """Lower-case words joined by ``-``: ``"Spring Sale!"`` → ``"spring-sale"``."""
-    text = str(value).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
+    """Lower-case ASCII words joined by ``-``, readable in any shell, file name or URL.
+
+    ``"Spring Sale!"`` → ``"spring-sale"``; accents are dropped (``"Café Crème"`` → ``"cafe-creme"``); letters
+    with no ASCII spelling (Chinese, Thai, ``ø``) keep the words that have one and add six hex digits of a
+    hash of the whole value, so that different values never slug alike (``"春季新品"`` → ``"437d55"``,
+    ``"Acme 春季"`` → ``"acme-a5e83b"``).
+    """
+    return _slug(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _slug(text: str) -> str:
+    spelt = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    words = re.sub(r"[^a-z0-9]+", "-", spelt.lower()).strip("-")
+    if not any(ch.isalnum() and not ch.isascii() for ch in spelt):
+        return words or "x"
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
+    return f"{words}-{digest}" if words else digest
 
 
 @functools.lru_cache(maxsize=65536)

@@ -49,13 +49,15 @@ class RunHistory:
     backend: str = ""
     resumed: int = 0  # how many times the run was resumed
     jobs: dict[str, JobHistory] = field(default_factory=dict)
+    stopped: str = ""  # why the whole run stopped early (no token, not enough credits, Ctrl-C), if it did
 
     def count(self, status: JobStatus) -> int:
         return sum(1 for j in self.jobs.values() if j.status == status)
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "recipe": self.recipe, "backend": self.backend,
-                "resumed": self.resumed, "jobs": [j.as_dict() for j in self.jobs.values()]}
+                "resumed": self.resumed, "stopped": self.stopped or None,
+                "jobs": [j.as_dict() for j in self.jobs.values()]}
 
 
 def read_run(run_dir: Path) -> RunHistory:
@@ -80,6 +82,10 @@ def fold_history(records: list[dict[str, Any]], run_id: str) -> RunHistory:
             history.recipe = _text(r.get("recipe")) or history.recipe
             history.backend = _text(r.get("backend")) or history.backend
             history.resumed += kind == "resume"
+            history.stopped = ""  # a resume takes the run up again
+            continue
+        if kind == "run_stopped":
+            history.stopped = _text(r.get("error")) or "stopped (no reason recorded)"
             continue
         name = r.get("job")
         if not isinstance(name, str):
@@ -117,6 +123,12 @@ def format_run(history: RunHistory) -> list[str]:
     lines = [f"run {history.run_id}: {history.recipe or 'unknown recipe'}"
              + (f" on {history.backend}" if history.backend else "") + resumed,
              f"{jobs} job{'s' if jobs != 1 else ''}: {', '.join(counts)}"]
+    if history.stopped:
+        before = " before any job started" if not jobs else ""
+        lines.append(f"the run stopped{before}: {history.stopped}")
+    elif not jobs:
+        lines.append("no job has started: the run was stopped before its first one, without a reason "
+                     "in the journal (killed, or the machine stopped)")
     for job in history.jobs.values():
         session = f"session {job.session_id}" if job.session_id else "no session"
         status = "FAILED" if job.status == "failed" else job.status

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from motionctl.runner.actions import Effect, Say, Where
-from motionctl.runner.effects import missing_uploads, new_uploads, unmet
+from motionctl.runner.effects import missing_uploads, new_uploads, step_of_render_failure, unmet
 
 
 def state(*, motion: dict[str, Any] | None = None, texts: tuple[str, ...] = (),
@@ -81,3 +81,19 @@ def test_a_sentence_is_bound_to_the_uploaded_names_at_run_time() -> None:
     assert say.bound({'my "tone".wav': "my_tone_.wav"}) == \
         'Add background music from the file "my_tone_.wav" at 40% volume.'
     assert say.bound({}) == say.sentence
+
+
+def test_a_render_failure_about_a_text_belongs_to_the_step_that_put_it_there() -> None:
+    def at(n: int, kind: str) -> Where:
+        return Where("r.yaml", n, 5, n, kind)
+
+    steps = [Say('Add the text "SALE" …', at(3, "text"), effect=Effect("text", text="SALE")),
+             Say('Replace the text "SALE" with "搶購".', at(4, "replace"),
+                 effect=Effect("replace", text="SALE", new_text="搶購")),
+             Say('Put the words "Lift off" on top', at(5, "say"), free_text=True)]
+    draft = state(texts=("搶購", "Lift off"))["draft"]
+    glyph = "draft.t[1].sg[0].text '搶購': the renderer has no glyph for '搶'"
+    assert step_of_render_failure(glyph, steps, draft) == at(4, "replace")
+    assert step_of_render_failure(glyph.replace("sg[0]", "sg[1]"), steps, draft) == at(5, "say")
+    assert step_of_render_failure("draft.t[1].sg[7].pos: …", steps, draft) is None  # no such segment
+    assert step_of_render_failure("the render node reported an error", steps, draft) is None

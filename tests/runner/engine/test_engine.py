@@ -75,7 +75,7 @@ async def test_every_step_is_journaled_with_its_patch_and_no_text_is_explained(t
     assert motion["patch"] == [{"op": "replace", "path": "/draft/t/0/sg/0/motion",
                                 "value": {"zoom": [1.0, 1.1], "pan": [-0.05, 0]}}]
     finished = next(e for e in events.events if isinstance(e, StepFinished) and e.index == 2)
-    assert finished.summary == "no reply; the state changed: motion set zoom 1.0→1.1, pan -0.05"
+    assert finished.summary == "motion zoom in 10%, pan left 5% (the agent sent no text)"
     assert (run_dir / "states" / "a" / "002.json").is_file()
 
 

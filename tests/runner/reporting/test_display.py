@@ -193,6 +193,21 @@ def test_the_terminal_bar_agrees_with_its_label() -> None:
     assert reporter._label(tasks["bag-youtube"]) == "waiting 18s: rate limited (429)"  # counts down
 
 
+def test_the_live_display_keeps_the_end_of_a_long_job_id() -> None:
+    # Ids of one campaign share their start and differ at the end (issue 18: cut at the end, they all
+    # read "spring-launch-astronaut-ti…").
+    jobs = ("spring-launch-astronaut-instagram-feed", "spring-launch-astronaut-instagram-square")
+    reporter = RichReporter(io.StringIO(), Verbosity.NORMAL, now=FakeClock())
+    for event in [RunStarted("r", Path("runs/r"), "spring-launch", jobs, "mock"),
+                  *(JobStarted(job, 3, "1") for job in jobs)]:
+        reporter.handle(event)
+    names = [task.fields["name"] for task in reporter._progress.tasks][1:]
+    reporter.close()
+    assert [len(n) for n in names] == [28, 28]
+    assert names[0].endswith("instagram-feed") and names[1].endswith("agram-square")
+    assert names[0].startswith("spring-launch") and "…" in names[0]
+
+
 def test_quiet_and_verbose_together_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "workflows/quickstart.yaml", "-q", "-v"]) == 2
     assert capsys.readouterr().err == ("motionctl: error: -q and -v exclude each other "
