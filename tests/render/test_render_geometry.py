@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from motionctl.mock_server.render.camera import Motion, camera_path, ease, frame_progress
@@ -105,3 +109,51 @@ def test_pan_moves_content_by_the_stated_fraction_of_the_frame() -> None:
 def test_bad_motion_values_are_named(motion: dict[str, object], message: str) -> None:
     with pytest.raises(RenderInputError, match=rf"seg\.motion\.{message}"):
         Motion.from_draft(motion, where="seg.motion")
+
+
+def documented_curves() -> dict[str, list[float]]:
+    """specs/motion.md's "Easing curves" table: easing → e(t) at t = 0.25, 0.5, 0.75."""
+    text = (Path(__file__).parents[2] / "specs" / "motion.md").read_text(encoding="utf-8")
+    table = text.split("## Easing curves", 1)[1]
+    rows = re.findall(r"^\| ([a-z-]+) \| `[^`]+` \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|", table, flags=re.M)
+    return {name: [float(v) for v in values] for name, *values in rows}
+
+
+def test_each_easing_follows_its_documented_curve() -> None:
+    curves = documented_curves()
+    assert set(curves) == {"linear", "ease-in", "ease-out", "ease-in-out"}
+    for easing, values in curves.items():
+        assert [ease(easing, t) for t in (0.25, 0.5, 0.75)] == pytest.approx(values, abs=1e-12), easing
+
+
+def _steps(easing: str) -> npt.NDArray[np.float64]:
+    """How far the move goes in each of 20 equal slices of its time."""
+    return np.diff([ease(easing, t) for t in np.linspace(0, 1, 21)])
+
+
+def test_ease_in_starts_slow_and_ease_out_ends_slow_and_ease_in_out_does_both() -> None:
+    linear, ease_in, ease_out, both = (_steps(e) for e in ("linear", "ease-in", "ease-out", "ease-in-out"))
+    assert np.allclose(linear, 0.05)  # even
+    assert np.all(np.diff(ease_in) > 0) and ease_in[0] < 0.1 * ease_in[-1]  # accelerates from rest
+    assert np.all(np.diff(ease_out) < 0) and ease_out[-1] < 0.1 * ease_out[0]  # decelerates to rest
+    assert ease_out == pytest.approx(ease_in[::-1])  # the same curve, run backwards
+    assert both[0] < 0.1 * both[10] and both[-1] < 0.1 * both[10]  # slow at both ends
+    assert both == pytest.approx(both[::-1]) and int(np.argmax(both)) in (9, 10)  # fastest at the middle
+
+
+@pytest.mark.parametrize("easing", ["linear", "ease-in", "ease-out", "ease-in-out"])
+def test_the_camera_path_zooms_pans_and_rolls_by_the_eased_progress(easing: str) -> None:
+    # 1.0 → 2.0 zoom, pan and roll about a centred focus on a square picture: no extra zoom to cover, so the
+    # map's scale, rotation and travel read the eased progress directly.
+    path = camera_path(Motion(zoom=(1.0, 1.5), roll=(0.0, 3.0), easing=easing), (1000, 1000), (1000, 1000))
+    for t in (0.25, 0.5, 0.75):
+        linear_part = path.matrix(t)[:, :2] / path.extra_zoom
+        scale = float(np.sqrt(abs(np.linalg.det(linear_part))))
+        angle = float(np.degrees(np.arctan2(linear_part[0, 1], linear_part[0, 0])))
+        assert scale == pytest.approx(1.0 + 0.5 * ease(easing, t)), t
+        assert angle == pytest.approx(3.0 * ease(easing, t)), t
+    pan = camera_path(Motion(pan=(-0.2, 0.1), easing=easing), (4000, 4000), (1000, 1000))
+    start = pan.matrix(0.0)[:, 2]
+    for t in (0.25, 0.5, 0.75):
+        travel = (pan.matrix(t)[:, 2] - start) / (1000, 1000)
+        assert travel == pytest.approx([0.2 * ease(easing, t), -0.1 * ease(easing, t)]), t
