@@ -75,6 +75,8 @@ class FakeApi:
         draft = self.sessions[session_id]["draft"]
         if "zoom" in text and draft["t"]:
             draft["t"][0]["sg"][0]["motion"] = {"zoom": [1.0, 1.1], "pan": [-0.05, 0]}
+        if text.startswith("Add background music"):  # a backend that picks its own mood, whatever was asked
+            draft["t"].append({"tt": 1, "sg": [{"st": 0, "d": 5000, "src": "mood:calm", "vol": 30}]})
         if text.startswith("Add the text"):
             content = text.split('"')[1]
             draft["t"].append({"tt": 7, "sg": [{"st": 0, "d": 2000, "text": content}]})

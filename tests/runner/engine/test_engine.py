@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from motionctl.runner.actions import Expect, Expectation, Export, Job, Plan, Say, Upload, Where
+from motionctl.runner.actions import Effect, Expect, Expectation, Export, Job, Plan, Say, Upload, Where
 from motionctl.runner.api.models import RenderStatus
 from motionctl.runner.engine import Engine, EngineOptions, JobOutcome
 from motionctl.runner.events import Event, JobFailed, JobSkipped, StepFinished
@@ -283,3 +283,21 @@ async def test_a_download_that_does_not_decode_is_not_done_and_a_resume_download
     assert outcomes[0].ok, outcomes[0].error
     assert [c[0] for c in api.calls].count("render") == 1  # the render was fine: only fetched again
     assert [c[0] for c in api.calls].count("download") == 2
+
+
+@pytest.mark.parametrize(("effect", "done"), [
+    (Effect("music", volume=30, mood="calm"), True),
+    (Effect("music", volume=30, mood="lo-fi"), False),
+    (Effect("music", volume=30, file="song.wav"), False),
+    (Effect("music", volume=40, mood="calm"), False),
+])
+async def test_a_music_step_is_done_only_with_the_asked_mood_file_and_volume(
+        tmp_path: Path, effect: Effect, done: bool) -> None:
+    music = Say("Add background music at 30% volume.", where(3, "music"), effect=effect)
+    outcomes, _, run_dir = await run(FakeApi(), plan(job("a", tmp_path / "out", music)), tmp_path)
+    assert outcomes[0].ok is done, outcomes[0].error
+    if not done:
+        assert outcomes[0].where == "recipe.yaml:6:5, step 3 (music)"
+        assert (outcomes[0].error or "").startswith("not done: the music")
+        assert [r["index"] for r in read_journal(run_dir) if r["type"] == "step_refused"] == [3]
+        assert not (tmp_path / "out" / "a.mp4").exists()
