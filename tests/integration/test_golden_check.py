@@ -55,7 +55,8 @@ def test_update_writes_no_golden_when_a_step_is_refused(
     # README: a refused step fails its job "and the golden is not written": its diffs are incomplete.
     recipe, golden = workflows_copy / "quickstart.yaml", workflows_copy / "quickstart.golden.yaml"
     kept = golden.read_text()
-    recipe.write_text(recipe.read_text().replace("  - expect:", "  - say: make it feel expensive\n  - expect:"))
+    refused = "  - say: make it feel expensive\n  - expect:"  # free text the mock does not understand
+    recipe.write_text(recipe.read_text().replace("  - expect:", refused))
     result = cli("run", recipe, "--update", "--preview")
     assert result.code == 1
     assert "step 3 (say): not done: nothing changed" in result.err

@@ -221,7 +221,9 @@ async def test_the_token_bucket_spaces_calls_at_the_configured_rate() -> None:
     for _ in range(7):
         await bucket.acquire()
     elapsed = anyio.current_time() - start
-    assert 0.09 <= elapsed < 0.5  # 2 at once, then 5 more at 50/s = 0.1 s
+    # 2 at once, then 5 more at 50/s = 0.1 s; the upper bound, roomy for a loaded machine, still tells that
+    # rate from a bucket that refills ten times slower (1 s).
+    assert 0.09 <= elapsed < 0.8
 
 
 async def test_a_resume_reports_the_jobs_it_skips_in_one_event_before_new_work(tmp_path: Path) -> None:
