@@ -112,3 +112,79 @@ def test_a_sentence_is_bound_to_the_uploaded_names_at_run_time() -> None:
     assert say.bound({'my "tone".wav': "my_tone_.wav"}) == \
         'Add background music from the file "my_tone_.wav" at 40% volume.'
     assert say.bound({}) == say.sentence
+
+
+def bare(**draft: Any) -> dict[str, Any]:
+    """A state whose draft is exactly ``draft`` (no image, no defaults)."""
+    return {"draft": draft}
+
+
+MUSIC = {"tt": 1, "sg": [{"src": "mood:calm", "vol": 30}]}
+
+
+@pytest.mark.parametrize(("effect", "before", "after", "message"), [
+    (None, state(), state(), "nothing changed in the session state"),
+    (Effect("remove_music"), state(), state(), "there was no music to remove"),
+    (Effect("remove_music"), state(music={"src": "mood:calm"}), state(music={"src": "mood:calm"}),
+     "the music is still there"),
+    (Effect("remove_motion"), state(motion=ZOOM_IN_PAN_LEFT), state(motion=ZOOM_IN_PAN_LEFT),
+     "the camera motion is still there"),
+    (Effect("remove_motion"), state(motion=ZOOM_IN_PAN_LEFT), state(), None),
+    (Effect("remove_all_text"), state(), state(), "there was no text to remove"),
+    (Effect("remove_all_text"), state(texts=("x", "y")), state(texts=("x", "y")),
+     "2 text(s) are still there"),
+    (Effect("remove_all_text"), state(texts=("x", "y")), state(), None),
+    (Effect("remove_text", text="x"), state(texts=("x",)), state(texts=("x",)),
+     'the text "x" is still there'),
+    (Effect("replace", text="a", new_text="b"), state(texts=("a",)), state(texts=("a", "b")),
+     'the text "a" was not replaced by "b"'),
+    (Effect("replace", text="a", new_text="b"), state(), state(texts=("b",)),
+     'there was no text "a" to replace'),
+    (Effect("aspect", aspect="9:16"), state(), state(aspect=None), "the aspect ratio is unset, not 9:16"),
+    (Effect("duration", duration_ms=6000), state(), bare(t=[]), "the duration is unset, not 6s"),
+    (Effect("use", file="b.jpg"), state(), bare(t=[{"tt": 0, "sg": [{"src": "http://h/cdn/1/c.jpg"}]}]),
+     'the active image is none, not "b.jpg"'),
+    (Effect("use", file="b.jpg"), state(), bare(t=[{"tt": 0, "sg": [{"src": "http://h/cdn/1/b.jpg?sig=1"}]}]),
+     None),
+    (Effect("music", volume=30), state(), state(), "there is no music track"),
+    (Effect("music", volume=30), state(), bare(t=[MUSIC]), None),
+    (Effect("music", volume=30), state(), bare(t=[{"tt": 1, "sg": [{"src": "mood:calm", "vol": 30.5}]}]),
+     "the music volume is 30.5%, not 30%"),
+    (Effect("music", mood="calm"), state(), bare(t=[{"tt": 1, "sg": [{"vol": 30}]}]),
+     "the music is unset, not the calm mood"),
+    (Effect("music", file="a b.wav"), state(), bare(t=[{"tt": 1, "sg": [{"vol": 30}]}]),
+     'the music is unset, not "a b.wav"'),
+    (Effect("music", file="a b.wav"), state(), bare(t=[{"tt": 1, "sg": [{"src": "http://h/cdn/2/a%20b.wav/"}]}]),
+     None),
+    (Effect("music", file="a b.wav"), state(),
+     bare(t=[{"tt": 1, "sg": [{"src": "http://h/x/a b.wav?v=1/2"}]}]),
+     None),
+    (Effect("motion", motion={"zoom": "in"}), state(), state(motion={"zoom": [1.0, "1.1"]}),
+     "the motion has no zoom"),
+    (Effect("motion", motion={"zoom": "in"}), state(), state(motion={"zoom": [1.0, True]}),
+     "the motion has no zoom"),
+    (Effect("motion", motion={"zoom": "in"}), state(), state(motion={"zoom": [1.0]}),
+     "the motion has no zoom"),
+    (Effect("motion", motion={"zoom": "in"}), state(), state(motion={"zoom": (1.0, 1.1)}),
+     "the motion has no zoom"),
+    (Effect("motion", motion={"zoom": "in"}), state(), state(motion={"zoom": [1.0, 1.1], "roll": [0, 2]}),
+     None),
+    (Effect("motion", motion={"focus": "top"}), state(), state(motion={"zoom": [1.0, 1.1]}),
+     "the motion has no focus"),  # an axis without a direction: only that it is there
+    (Effect("motion", motion={"focus": "top"}), state(), state(motion={"focus": [0.5, 0.2]}), None),
+    (Effect("motion", motion={"zoom": "in"}), state(), state(motion={"zoom": [1.1, 1.0]}),
+     "the motion's zoom [1.1, 1.0] does not zoom in"),
+    (Effect("motion", motion={"pan": "left"}), state(), state(motion={"pan": [-0.5, 0]}), None),
+    (Effect("motion", motion={"zoom": "in"}, easing="linear"), state(), state(motion={"zoom": [1.0, 1.1]}),
+     "the motion's easing is None, not linear"),
+    (Effect("motion", motion={"zoom": "in"}), state(), state(motion={}), "the image has no camera motion"),
+])
+def test_each_kind_says_exactly_what_is_missing(
+        effect: Effect | None, before: dict[str, Any], after: dict[str, Any], message: str | None) -> None:
+    assert unmet(effect, before, after, {"a b.wav": "a b.wav"}) == message
+
+
+def test_new_uploads_are_the_names_added_after_the_old_ones_only() -> None:
+    before = {"video_infos": [{"filename": "a.jpg"}, {"filename": "b.jpg"}]}
+    assert new_uploads(before, {"video_infos": [{"filename": "b.jpg"}, {"filename": "c.jpg"}]}) == []
+    assert new_uploads({}, {"video_infos": [{"filename": "a.jpg"}, "junk"]}) == ["a.jpg"]
