@@ -178,6 +178,19 @@ MUSIC = {"tt": 1, "sg": [{"src": "mood:calm", "vol": 30}]}
     (Effect("motion", motion={"zoom": "in"}, easing="linear"), state(), state(motion={"zoom": [1.0, 1.1]}),
      "the motion's easing is None, not linear"),
     (Effect("motion", motion={"zoom": "in"}), state(), state(motion={}), "the image has no camera motion"),
+    (Effect("motion", motion={"zoom": "in"}), state(), state(motion="zoom"),
+     "the image has no camera motion"),
+    (Effect("remove_motion"), bare(t=[]), bare(t=[]), "there was no camera motion to remove"),
+    (Effect("use", file="b.jpg"), state(),
+     bare(t=[{"tt": 0, "sg": [{"src": "http://h/1/x.jpg", "name": "b.jpg"}]}]),
+     None),  # the name the API gave it counts, whatever the URL ends in
+    (Effect("music", file="a b.wav"), state(),
+     bare(t=[{"tt": 1, "sg": [{"src": "http://h/cdn/2/x_7.wav", "name": "Other Song.wav"}]}]),
+     'the music is Other Song.wav, not "a b.wav"'),
+    (Effect("music", file="a b.wav"), state(),
+     bare(t=[{"tt": 1, "sg": [{"src": "http://h/a b.wav?x=1?y=2"}]}]), None),
+    (Effect("music", volume=30), state(),
+     bare(t=[{"tt": 1, "sg": [{"src": "mood:calm", "vol": 30.0000005}]}]), None),  # within a millionth
 ])
 def test_each_kind_says_exactly_what_is_missing(
         effect: Effect | None, before: dict[str, Any], after: dict[str, Any], message: str | None) -> None:
@@ -188,3 +201,5 @@ def test_new_uploads_are_the_names_added_after_the_old_ones_only() -> None:
     before = {"video_infos": [{"filename": "a.jpg"}, {"filename": "b.jpg"}]}
     assert new_uploads(before, {"video_infos": [{"filename": "b.jpg"}, {"filename": "c.jpg"}]}) == []
     assert new_uploads({}, {"video_infos": [{"filename": "a.jpg"}, "junk"]}) == ["a.jpg"]
+    assert new_uploads({"video_infos": [{"filename": "a.jpg"}]},
+                       {"video_infos": [{"filename": "b.jpg"}, {"filename": "c.jpg"}]}) == []
