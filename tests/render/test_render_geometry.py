@@ -225,3 +225,14 @@ def test_the_extra_zoom_covers_every_corner_and_no_more(motion: Motion) -> None:
     # extra zoom leaves some corner of some frame on the picture's edge (within the solver's 0.05% margin).
     worst = _worst_overshoot(motion, (4000, 3000), (1080, 1920))
     assert -2.0 < worst <= 1e-6
+
+
+def test_defaults_of_the_path_helpers_name_the_motion_and_read_a_roll_that_starts_turned() -> None:
+    with pytest.raises(RenderInputError, match=r"^motion: this pan"):
+        camera_path(Motion(pan=(20.0, 0.0)), (1000, 1000), (1000, 1000))
+    with pytest.raises(RenderInputError, match=r"^motion\.zoom: "):
+        Motion.from_draft({"zoom": [0, 1]})
+    path = camera_path(Motion(zoom=(1.2, 2.0), roll=(2.0, 5.0), easing="linear"), (1000, 1000), (1000, 1000))
+    assert path.min_scale() == pytest.approx(1.2 * path.extra_zoom)
+    turned = path.matrix(0.5)[:, :2]
+    assert float(np.degrees(np.arctan2(turned[0, 1], turned[0, 0]))) == pytest.approx(3.5)
