@@ -3,8 +3,9 @@
 The plan (specs/faults.schema.json) is parsed once into frozen values; the middleware counts calls per rule
 and, when a rule fires, answers in the handler's place (status/code, Retry-After, connection reset), changes
 what the handler will find (expired token, lost session, no credits, a render that fails or hangs), delays,
-or tampers with the response stream (drop, stall, malformed event). Handlers know nothing of it. The same
-middleware records every request for ``GET /__mock/requests``, with tokens masked.
+or tampers with the response stream (drop, stall, malformed event) or body (cut short, replaced:
+body_faults.py). Handlers know nothing of it. The same middleware records every request for
+``GET /__mock/requests``, with tokens masked.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import specs as motionctl_specs
+from .body_faults import BodyFault, CorruptBody, parse_body_fault
 from .envelopes import RATE_LIMITED, error_body, http_status_for
 from .routes import known_routes_text, public_path, route_exists
 from .store import Store
@@ -78,13 +80,15 @@ class FaultRule:
     lose_session: bool = False
     exhaust_credits: bool = False
     render: str | None = None
+    corrupt: BodyFault | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return self.method in ("*", method) and fnmatch.fnmatchcase(path, self.path)
 
     @property
     def kind(self) -> str:
-        names = ("respond", "reset", "stream", "expire_token", "lose_session", "exhaust_credits", "render")
+        names = ("respond", "reset", "stream", "expire_token", "lose_session", "exhaust_credits", "render",
+                 "corrupt")
         for name in names:
             if getattr(self, name):
                 return name
@@ -142,7 +146,8 @@ def parse_fault_plan(data: Any) -> FaultPlan:
                 malformed_at=stream.get("malformed_at")),
             expire_token=bool(raw.get("expire_token", False)),
             lose_session=bool(raw.get("lose_session", False)),
-            exhaust_credits=bool(raw.get("exhaust_credits", False)), render=raw.get("render")))
+            exhaust_credits=bool(raw.get("exhaust_credits", False)), render=raw.get("render"),
+            corrupt=parse_body_fault(raw.get("corrupt"))))
     rl = data.get("rate_limit")
     rate = None if rl is None else RateLimit(rl["requests"], float(rl.get("window", 1.0)))
     return FaultPlan(rules=tuple(rules), seed=data.get("seed"), rate_limit=rate)
@@ -333,6 +338,8 @@ class FaultMiddleware:
                 scope.setdefault("state", {})[RENDER_FAULT] = rule.render
         stream = next((r.stream for r in rules if r.stream is not None), None)
         out = logged_send if stream is None else _StreamTamper(logged_send, send, stream).send
+        if (corrupt := next((r.corrupt for r in rules if r.corrupt is not None), None)) is not None:
+            out = CorruptBody(out, corrupt).send
         await self.app(scope, receive, out)
 
     def _fault_response(self, r: Respond) -> tuple[int, Any, dict[str, str]]:

@@ -125,7 +125,6 @@ class EngineOptions:
     keep_states: bool = True  # write states/<job>/<n>.json after each step
     resume_hint: str = ""  # "motionctl run … --resume runs/<id>", quoted in resumable errors
     render_timeout: float | None = None  # seconds a render may take; None: the client's poll deadline
-    decode_outputs: bool = True  # an export is done only when its file decodes (off for fake APIs)
     qc_level: qc.Level = qc.DEFAULT_LEVEL  # the clip check at each export (runner/qc); "off" skips it
     qc_options: qc.Options = field(default_factory=qc.Options)
 
@@ -515,11 +514,10 @@ class Engine:
         await self._bucket.acquire()
         # The client downloads beside the destination and renames: a killed run leaves no half MP4.
         await self._api.download(status, dest)
-        if self._options.decode_outputs:
-            problem = await anyio.to_thread.run_sync(_undecodable, dest)
-            if problem:
-                raise StepNotDone(f"not done: the downloaded {dest.name} does not decode ({problem})",
-                                  job=job.id, step=str(action.where), hint="export again")
+        problem = await anyio.to_thread.run_sync(_undecodable, dest)
+        if problem:
+            raise StepNotDone(f"not done: the downloaded {dest.name} does not decode ({problem})",
+                              job=job.id, step=str(action.where), hint="export again")
         size = dest.stat().st_size
         await self._journal.commit({"type": "output", "job": job.id, "index": index, "path": str(dest),
                                     "bytes": size, "render_id": render_id})
@@ -533,7 +531,7 @@ class Engine:
         What a ``say:`` step changed is taken from its outcome (the fields it journaled, the state now).
         """
         level = self._options.qc_level
-        if action.asked is None or level == "off" or not self._options.decode_outputs:
+        if action.asked is None or level == "off":
             return
         local = {run.names.get(p.name, p.name): p for a in run.job.actions if isinstance(a, Upload)
                  for p in a.paths}

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.mock_server.conftest import png_bytes
+from tests.processes import lacks
 
 CURL = shutil.which("curl") or "/usr/bin/curl"
 ATTRIBUTION = ["-H", "X-Skill-Source: image-to-video-motion-control", "-H", "X-Skill-Version: 1.0.0",
@@ -62,7 +63,7 @@ def curl_json(*args: str) -> Any:
     return json.loads(curl(*args))
 
 
-@pytest.mark.skipif(not Path(CURL).exists(), reason="needs the curl binary")
+@pytest.mark.skipif(lacks("curl"), reason="needs the curl binary (.ci/run installs it)")
 def test_the_seed_workflow_with_curl(served: str, tmp_path: Path) -> None:
     base = served
     photo = tmp_path / "product.png"

@@ -88,7 +88,9 @@ async def test_every_data_route_refuses_another_callers_token_and_none(open_api:
             assert outcome(as_b) == expected_other[name], name
             assert a.token not in as_b.text and "secret" not in as_b.text, name
             nobody = await api.raw.request(method, path, json=body, headers=ATTRIBUTION)
-            assert outcome(nobody)[1] == 1001 and outcome(nobody)[0] in (200, 401), name
+            # No token is 1001, which travels with HTTP 200 (the mock's mapping), but on a download, where a
+            # downloader may look at the status alone, with 401.
+            assert outcome(nobody) == ((401, 1001) if name == "download" else (200, 1001)), name
 
         # No existence oracle: A's objects answer B exactly as objects that do not exist.
         for name, (method, path, body) in calls(a).items():

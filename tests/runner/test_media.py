@@ -74,10 +74,13 @@ def _encode(path: Path, container: str, codec: str, audio: bool) -> Path:
 def test_real_video_and_audio_are_recognised(
     tmp_path: Path, name: str, container: str, codec: str, audio: bool, kind: str
 ) -> None:
+    if container not in av.formats_available:
+        pytest.skip(f"this PyAV build has no {container} muxer")
     try:
-        path = _encode(tmp_path / name, container, codec, audio)
-    except (av.FFmpegError, ValueError) as exc:  # an encoder missing from this PyAV build
-        pytest.skip(f"cannot encode {name} here: {exc}")
+        av.Codec(codec, "w")
+    except av.codec.codec.UnknownCodecError:  # only "this build lacks the encoder" is a skip
+        pytest.skip(f"this PyAV build has no {codec} encoder")
+    path = _encode(tmp_path / name, container, codec, audio)
     assert sniff(path) == kind
 
 

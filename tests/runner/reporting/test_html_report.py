@@ -11,10 +11,12 @@ import pytest
 from PIL import Image
 
 from motionctl.runner.reporting.reports import ReportTargets, write_reports
+from tests.processes import lacks
 from tests.runner.reporting.conftest import Runs
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+needs_chromium = pytest.mark.skipif(lacks("chromium") and lacks("chromium-browser"),
+                                    reason="Debian's chromium is not installed "
                                     "(.ci/run installs it: apt-get install -y chromium)")
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
