@@ -44,6 +44,7 @@ from .limits import (
     MAX_NAME_BYTES,
     MAX_PATH_BYTES,
     MAX_STEPS_PLANNED,
+    MAX_TEXT,
 )
 from .loader import Document, JsonPath, read_recipe
 from .presets import AUDIO_SUFFIXES, PLATFORMS, Platform, safe_zone
@@ -121,7 +122,7 @@ def recipe_hash(recipe_bytes: bytes, jobs: Sequence[Job]) -> str:
 
 def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool, allow_paths: tuple[Path, ...],
                warnings: _Problems) -> tuple[list[Problem], list[Job]]:
-    problems = _Problems(list(doc.problems))
+    problems = _Problems(_in_steps(doc))
     value = doc.value
     if not isinstance(value, dict):
         problems.add(Problem(doc.file, 1, 1, "a recipe is a mapping with 'version', 'name' and 'steps'; "
@@ -135,7 +136,10 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool, allow_pa
     steps = value.get("steps")
     if not isinstance(steps, list) or not isinstance(value.get("name"), str):
         return problems.items, []
-    defaults = _defaults(doc, problems, reported={at for at, _ in found})
+    # Defaults the schema refused are not built: typing them could fail, or carry on a value that is not
+    # one (`aspect: in`) to every step that reads it; then neither says the same thing twice.
+    defaults_ok = not any(at[:1] == ("defaults",) for at in [*(at for at, _ in found), *doc.broken])
+    defaults = _defaults(doc, problems) if defaults_ok else model.Defaults()
     variables: dict[str, Any] = value["vars"] if isinstance(value.get("vars"), dict) else {}
     matrix: dict[str, Any] = value["matrix"] if isinstance(value.get("matrix"), dict) else {}
     size = matrix_size(matrix)
@@ -251,6 +255,16 @@ def _render_step(doc: Document, index: int, step: Any, context: Mapping[str, Any
     return value, checked[shape], key
 
 
+def _in_steps(doc: Document) -> list[Problem]:
+    """The loader's problems (a tag, a control character), each naming its step and field as the later
+    ones do; the loader knows where a value is, not yet what it is."""
+    if not doc.problems:
+        return []
+    paths = {mark: path for path, mark in doc.marks.items()}  # the deepest value wins a shared mark
+    return [schema.locate(doc, paths[(p.line, p.column)], p.message) if (p.line, p.column) in paths else p
+            for p in doc.problems]
+
+
 def _renumbered(action: Action, number: int) -> Action:
     return dataclasses.replace(action, where=dataclasses.replace(action.where, step_index=number))
 
@@ -286,18 +300,14 @@ class _Problems:
             self.add(problem)
 
 
-def _defaults(doc: Document, problems: _Problems, reported: set[JsonPath]) -> model.Defaults:
+def _defaults(doc: Document, problems: _Problems) -> model.Defaults:
     raw = doc.value.get("defaults")
     if not isinstance(raw, dict):
         return model.Defaults()
     try:
         return model.build_defaults(raw)
     except model.InvalidValue as exc:
-        at = ("defaults", *exc.path)
-        if at not in reported:  # the schema said it already, in its words
-            problems.add(schema.locate(doc, at, exc.message))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        pass  # the schema has already reported what is wrong with them
+        problems.add(schema.locate(doc, ("defaults", *exc.path), exc.message))
     return model.Defaults()
 
 
@@ -537,7 +547,12 @@ class _JobPlanner:
             case model.UseStep(name=name):
                 state.active, state.motion = state.pictures.get(name), None
         if key not in self.says:
-            self.says[key] = Say(compile_step(step), where, free_text=isinstance(step, model.SayStep),
+            sentence = compile_step(step)
+            if len(sentence) > MAX_TEXT:
+                self._problem(at, f"the step sends a sentence of {len(sentence):,} characters, over the "
+                                  f"{MAX_TEXT:,} one instruction may have; shorten its text")
+                return []
+            self.says[key] = Say(sentence, where, free_text=isinstance(step, model.SayStep),
                                  effect=effect_of(step), uploads=uploads_quoted(step))
         return [self.says[key]]
 
