@@ -84,7 +84,7 @@ class NemoApi(Protocol):
     async def wait_render(self, render_id: str, *, deadline: float | None = None,
                           on_progress: Callable[[RenderStatus], None] | None = None) -> RenderStatus: ...
 
-    async def download(self, status: RenderStatus, dest: Path) -> Any: ...
+    async def download(self, status: RenderStatus, dest: Path, *, root: Path | None = None) -> Any: ...
 
 
 class TokenBucket:
@@ -511,10 +511,10 @@ class Engine:
             raise _located(RenderFailed(f"render {render_id} {status.status}: {reason}",
                                         hint=render_failure_hint(reason)), run, index)
         dest = action.dest
-        dest.parent.mkdir(parents=True, exist_ok=True)
         await self._bucket.acquire()
-        # The client downloads beside the destination and renames: a killed run leaves no half MP4.
-        await self._api.download(status, dest)
+        # The client downloads beside the destination and renames: a killed run leaves no half MP4, and
+        # no link in --out (out/sub -> elsewhere) takes the clip outside it.
+        await self._api.download(status, dest, root=action.out_dir)
         if self._options.decode_outputs:
             problem = await anyio.to_thread.run_sync(_undecodable, dest)
             if problem:

@@ -26,7 +26,7 @@ MAX_TEMPLATE_PARTS = 100  # names, operators and values in one {{ }} or {% %}: e
 MAX_CLIP_MS = 10 * 60 * 1000  # any duration: a still-image clip of 10 minutes is far past every platform
 MAX_ZOOM_PAN_PERCENT = 500.0  # motion amounts: 500% is a 6× zoom, or five frame widths of travel
 MAX_ROLL_DEGREES = 360.0
-MAX_PATH_BYTES = 4096  # an export path, as Linux's PATH_MAX
+MAX_PATH_BYTES = 4095  # a path (an export's with --out before it): Linux's PATH_MAX less its ending NUL
 MAX_NAME_BYTES = 255  # one file name, as every common file system
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .. import media
+from .. import confined, media
 from ..actions import (
     DEFAULT_OUT_DIR,
     Action,
@@ -352,6 +352,8 @@ class _JobPlanner:
         self.numbered: dict[tuple[int, int], list[Action]] = {}
         self.wheres: dict[int, tuple[JsonPath, Where]] = {}
         self.upload_actions: dict[tuple[Path, ...], Upload] = {}
+        self.out_abs = out_dir.absolute()
+        self.escapes: dict[Path, str | None] = {}  # export folders → the link that leads out of --out
 
     def _problem(self, path: JsonPath, message: str) -> None:
         self.problems.add(schema.locate(self.doc, path, message))
@@ -669,8 +671,20 @@ class _JobPlanner:
                 worst, exports = self.upscales.get(state.active, (found, 0))
                 self.upscales[state.active] = (found if found.factor > worst.factor else worst, exports + 1)
         dest = self.out_dir / relative
+        size = len(os.fsencode(self.out_abs)) + 1 + len(relative.encode())
+        if size > MAX_PATH_BYTES:
+            self._problem(to_at, f"export path '{_shown(relative)}': with the output folder before it, the "
+                                 f"path is {size:,} bytes, longer than {MAX_PATH_BYTES:,}; shorten it or "
+                                 "choose a shorter --out")
+            return []
+        if dest.parent not in self.escapes:
+            self.escapes[dest.parent] = confined.escape(self.out_dir, dest.parent)
+        if self.escapes[dest.parent]:
+            self._problem(to_at, f"export '{relative}' would leave the output folder: "
+                                 f"{self.escapes[dest.parent]}; remove the link or export elsewhere")
+            return []
         quality, resolution = ("low", "540p") if self.preview else (step.quality, step.resolution)
-        return [Export(dest, where, format=fmt, quality=quality, resolution=resolution)]
+        return [Export(dest, where, format=fmt, quality=quality, resolution=resolution, out_dir=self.out_dir)]
 
 
 def _destination(step: model.ExportStep, job_id: str, count: int) -> tuple[str, str, str | None]:
@@ -720,7 +734,7 @@ def _bad_name(text: str) -> str | None:
     if _CONTROL.search(text):
         return "it contains a control character (such as NUL); remove it"
     if len(text.encode()) > MAX_PATH_BYTES:
-        return f"longer than {MAX_PATH_BYTES} bytes; shorten it"
+        return f"longer than {MAX_PATH_BYTES:,} bytes; shorten it"
     for part in text.split("/"):
         if len(part.encode()) > MAX_NAME_BYTES:
             return f"the name '{_shown(part)}' is longer than {MAX_NAME_BYTES} bytes; shorten it"

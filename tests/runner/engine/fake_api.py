@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 
 from motionctl.runner.api.models import RenderStatus, Session, StreamEvent, StreamResult
+from motionctl.runner.confined import replacing
 from motionctl.runner.errors import ApiError, InsufficientCredits, SessionNotFound
 
 
@@ -114,7 +115,8 @@ class FakeApi:
         self.renders[render_id] = done
         return done
 
-    async def download(self, status: RenderStatus, dest: Path) -> Path:
+    async def download(self, status: RenderStatus, dest: Path, *, root: Path | None = None) -> Path:
         await self._enter("download", "", status.id)
-        await anyio.Path(dest).write_bytes(b"\x00\x00\x00\x18ftypmp42" + status.id.encode())
+        with replacing(root or dest.parent, dest) as handle:  # as the real client writes
+            handle.write(b"\x00\x00\x00\x18ftypmp42" + status.id.encode())
         return dest

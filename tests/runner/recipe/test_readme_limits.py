@@ -8,7 +8,9 @@ added to the README is a limit tried.
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -71,9 +73,9 @@ def listed(n: int) -> str:
     return "[" + ", ".join(str(i) for i in range(n)) + "]"
 
 
-def export_path(size: int) -> str:
-    """A relative export path of exactly ``size`` bytes, in names of at most 255 bytes."""
-    folders, rest = divmod(size - len("x.mp4"), 255)
+def export_path(size: int, out: Path) -> str:
+    """An export path that makes the path under ``out`` exactly ``size`` bytes, in legal names."""
+    folders, rest = divmod(size - len(os.fsencode(out.absolute() / "x.mp4")), 255)
     return f"{'d' * 254}/" * folders + "x" * (rest + 1) + ".mp4"
 
 
@@ -83,10 +85,11 @@ class Limit:
 
     row: str
     pattern: str  # a regex over the row's text; its groups are the numbers (1,000 separators allowed)
-    build: Callable[..., tuple[str, str]]  # numbers → (recipe at the limit, recipe just over it)
+    build: Callable[..., tuple[str, str]]  # numbers (and out=, if it takes one) → (at the limit, just over)
     words: str  # in the problem the recipe over the limit gets
     at_limit_is_valid: bool = True  # False where no valid recipe reaches the limit (nesting)
     files: Sequence[str] = ()  # file names (relative to the recipe's folder) made from shoe.png first
+    links: Sequence[tuple[str, str]] = ()  # links made first: (name, target), relative to the recipe's folder
 
     def numbers(self, table: dict[str, str]) -> list[float]:
         match = re.search(self.pattern, table[self.row])
@@ -202,12 +205,16 @@ LIMITS = [
     Limit("file names", r"at most (\d+) bytes a name",
           lambda n: tuple(step(f"export: {'a' * (size - 4)}.mp4") for size in (int(n), int(n) + 1)),
           "' is longer than"),
-    Limit("file names", r"([\d,]+) a path",
-          lambda n: tuple(step(f"export: {export_path(size)}") for size in (int(n), int(n) + 1)),
-          "': longer than"),
+    Limit("file names", r"([\d,]+) a path \(`--out` included",
+          lambda n, out: tuple(step(f"export: {export_path(size, out)}") for size in (int(n), int(n) + 1)),
+          "with the output folder before it, the path is"),
     Limit("file names", r"at most (\d+) bytes a name.*; upload names alike",
           lambda n: tuple(HEAD.replace("shoe.png", "a" * int(size - 4) + ".png") for size in (n, n + 1)),
           "' is longer than", files=("a" * (MAX_NAME_BYTES - 4) + ".png",)),
+    Limit("outputs", r"clips inside `--out` \(`validate` refuses an export whose folder is a link out of it",
+          lambda: (step("export: inside/clip.mp4"), step("export: outside/clip.mp4")),
+          "would leave the output folder",
+          links=(("out/inside", "out/real"), ("out/outside", "elsewhere"))),
     Limit("uploads", r"must lie inside the recipe's folder",
           lambda: (HEAD, HEAD.replace("shoe.png", "../outside.png")), "outside the recipe's folder",
           files=("../outside.png",)),
@@ -225,18 +232,25 @@ def test_every_row_of_the_readme_table_has_its_limits_tried() -> None:
 def test_validate_takes_a_recipe_at_the_limit_and_refuses_one_just_over(
         limit: Limit, write_recipe: WriteRecipe, capsys: pytest.CaptureFixture[str]) -> None:
     numbers = limit.numbers(limits_table())
-    at_limit, over = limit.build(*numbers)
+    folder = write_recipe("").parent
+    out = folder / "out"
+    takes_out = "out" in inspect.signature(limit.build).parameters
+    at_limit, over = limit.build(*numbers, out=out) if takes_out else limit.build(*numbers)
     recipe = write_recipe(at_limit)
     for name in limit.files:
-        (recipe.parent / name).write_bytes((recipe.parent / "shoe.png").read_bytes())
-    code = main(["validate", str(recipe)])
+        (folder / name).write_bytes((folder / "shoe.png").read_bytes())
+    for name, target in limit.links:
+        (folder / target).mkdir(parents=True)
+        (folder / name).symlink_to(folder / target)
+    validate = ["validate", str(recipe), "--out", str(out)]
+    code = main(validate)
     err = capsys.readouterr().err
     assert "internal error" not in err and limit.words not in err, err[:500]
     if limit.at_limit_is_valid:
         assert code == 0, err[:500]
 
     recipe = write_recipe(over)
-    code = main(["validate", str(recipe)])
+    code = main(validate)
     err = capsys.readouterr().err
     assert code == 2 and "internal error" not in err, err[:500]
     found = [line for line in err.splitlines() if limit.words in line]
