@@ -52,6 +52,7 @@ from .events import (
     JobStarted,
     RenderProgress,
     Reporter,
+    SessionReplaced,
     StepFinished,
     StepStarted,
 )
@@ -312,6 +313,7 @@ class Engine:
         """A fresh session, with the job's state-changing steps before ``replay_before`` sent again."""
         await self._bucket.acquire()
         session = await self._api.create_session()
+        previous = run.session_id
         run.session_id, run.task_id = session.session_id, session.task_id
         replay = [(i, a) for i, a in enumerate(run.job.actions, start=1)
                   if i < replay_before and isinstance(a, Upload | Say)]
@@ -331,6 +333,8 @@ class Engine:
         await self._journal.commit({"type": "session", "job": run.job.id, "session_id": run.session_id,
                                     "task_id": run.task_id, "replay": bool(replay), "state": run.state,
                                     "names": dict(run.names)})
+        if previous:  # mid-job: the reports must name the session that makes the clip, this one
+            self._reporter.handle(SessionReplaced(run.job.id, run.session_id, previous, len(replay)))
 
     async def _state(self, run: _JobRun) -> st.Snapshot:
         await self._bucket.acquire()
