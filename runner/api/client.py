@@ -52,6 +52,7 @@ from .models import (
 from .retry import Backoff, parse_retry_after
 from .sse import StreamCollector
 from .streaming import EventCallback, consume_events, maybe_await
+from .text import loads
 from .waits import OnWait, human_duration
 
 POLL_BACKOFF = 1.5  # each render poll waits this much longer than the one before
@@ -638,6 +639,6 @@ def _ceil_unit(seconds: float) -> str:
 
 def _json_or_none(response: httpx.Response) -> object:
     try:
-        return response.json()
-    except ValueError:
+        return loads(response.content)
+    except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError)
         return None
