@@ -47,8 +47,8 @@ def claimed(out_dir: Path, dests: Iterable[Path], what: str) -> Iterator[None]:
     if fcntl is None or not files:
         yield
         return
-    folder = folder_inside(out_dir, out_dir)
-    with _locked(folder):
+    made = not out_dir.exists()  # then it goes again if the run leaves nothing in it
+    with _locked(out_dir) as folder:
         for claim in sorted(folder.glob(f"{CLAIM_PREFIX}*.json")):
             other = _live(claim)
             shared = sorted(set(files) & set(other.get("files", ()))) if other is not None else []
@@ -65,8 +65,12 @@ def claimed(out_dir: Path, dests: Iterable[Path], what: str) -> Iterator[None]:
     try:
         yield
     finally:
-        path.unlink(missing_ok=True)
-        os.close(fd)
+        with _locked(out_dir) as folder:
+            path.unlink(missing_ok=True)
+            os.close(fd)
+            if made:
+                with contextlib.suppress(OSError):  # not empty: clips, or another run's claim
+                    folder.rmdir()
 
 
 def _live(claim: Path) -> dict[str, Any] | None:
@@ -104,10 +108,15 @@ def _new_claim(folder: Path) -> tuple[int, Path]:
 
 
 @contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+def _locked(out_dir: Path) -> Iterator[Path]:
+    """``out_dir`` (made if missing, resolved) while this process alone holds its lock."""
+    while True:
+        folder = folder_inside(out_dir, out_dir)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.fstat(fd).st_nlink:  # not removed, by a run that made it and left it empty, meanwhile
+                yield folder
+                return
+        finally:
+            os.close(fd)
