@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
@@ -133,3 +134,16 @@ def test_the_html_report_writes_neither_through_its_page_nor_out_of_its_folder(
     assert main(["report", str(run_dir), "--html", str(report)]) == 2
     assert "report/clips is a link to" in capsys.readouterr().err
     assert sorted(p.name for p in precious.parent.iterdir()) == ["precious.mp4"]
+
+
+def test_a_cassette_is_not_written_through_a_link_where_its_temporary_file_went(tmp_path: Path,
+                                                                               precious: Path) -> None:
+    # The same predictable temporary name as goldens had (.NAME.tmp), opened following links.
+    from motionctl.runner.cassette.har import Cassette, CassetteInfo, save
+
+    path = tmp_path / "c.har"
+    (tmp_path / ".c.har.tmp").symlink_to(precious)
+    info = CassetteInfo(datetime.now(UTC), "http://127.0.0.1:1", "embedded mock", "0")
+    save(Cassette(path, info, []), "0")
+    assert '"version": "1.2"' in path.read_text(encoding="utf-8")
+    assert precious.read_bytes() == PRECIOUS
