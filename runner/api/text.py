@@ -22,7 +22,8 @@ def loads(text: str | bytes) -> Any:
         ValueError: not JSON.
     """
     value = json.loads(text)
-    if "\\u" not in (text if isinstance(text, str) else text.decode("utf-8", "replace")):
+    escaped = "\\u" in text if isinstance(text, str) else b"\\u" in text
+    if not escaped:
         return value  # no escape, no surrogate: the common case costs one scan
     if isinstance(value, str):
         return _mended(value)
