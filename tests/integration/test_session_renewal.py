@@ -8,7 +8,6 @@ session, checked against the mock's own record of which session rendered, and th
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,18 +15,8 @@ from typing import Any
 import pytest
 
 from motionctl.mock_server import MockConfig, parse_fault_plan, serve_in_thread
-from tests.integration.conftest import WORKFLOWS, CliResult, journal_records
-
-RECIPE = """\
-version: 1
-name: renewed
-defaults: {duration: 1s}
-steps:
-  - upload: sneaker.jpg
-  - motion: {zoom: in, speed: slow}
-  - text: {content: "Once", at: 0s, for: 1s}
-  - export: {to: renewed.mp4}
-"""
+from tests.integration.conftest import CliResult, journal_records
+from tests.integration.test_exactly_once import once_recipe
 
 
 @pytest.mark.parametrize("fault", [
@@ -37,10 +26,9 @@ steps:
 ], ids=["1001", "400", "expired-token"])
 def test_the_session_reported_is_the_one_that_made_the_clip(
         fault: dict[str, Any], cli: Callable[..., CliResult], tmp_path: Path) -> None:
-    shutil.copy(WORKFLOWS / "images" / "sneaker.jpg", tmp_path / "sneaker.jpg")
-    (tmp_path / "renewed.yaml").write_text(RECIPE, encoding="utf-8")
+    recipe = once_recipe(tmp_path)
     with serve_in_thread(MockConfig(seed=0, faults=parse_fault_plan({"faults": [fault]}))) as mock:
-        result = cli("run", "renewed.yaml", "--base-url", mock.url, "--preview", "-q")
+        result = cli("run", recipe, "--base-url", mock.url, "--preview", "-q")
         renders = [r for r in mock.app.state.store.jobs.values() if r.status == "completed"]
     assert result.code == 0, result.err
     (render,) = renders
@@ -51,6 +39,6 @@ def test_the_session_reported_is_the_one_that_made_the_clip(
     assert f"session {render.session_id} " in ok and sessions[0] not in ok
 
     shown = cli("show", run_dir)
-    assert f"renewed: ok · session {render.session_id} (replayed from {sessions[0]}, lost)" in shown.out
+    assert f"once: ok · session {render.session_id} (replayed from {sessions[0]}, lost)" in shown.out
     account = json.loads(cli("show", run_dir, "--json").out)["jobs"][0]
     assert (account["session_id"], account["earlier_sessions"]) == (render.session_id, [sessions[0]])
