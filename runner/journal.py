@@ -119,8 +119,8 @@ class Journal:
     def write_clip_series(self, job: str, index: int, series: dict[str, Any]) -> None:
         """Keep the clip QC's measured curves (camera path, loudness, text boxes) for the HTML report."""
         path = clip_file(self.run_dir, job, index)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(series, separators=(",", ":"), ensure_ascii=False), durable=False)
+        write_text(path, json.dumps(series, separators=(",", ":"), ensure_ascii=False), root=self.run_dir,
+                   durable=False)
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.run_dir / SUMMARY
