@@ -142,6 +142,7 @@ class Export:
     quality: str = "high"  # low | medium | high
     resolution: str = "1080p"
     asked: AskedClip | None = None
+    out_dir: Path | None = None  # the --out folder ``dest`` must stay in, links resolved (None: its own)
 
 
 Action = Upload | Say | Expect | Export

@@ -52,6 +52,7 @@ from .events import (
     JobStarted,
     RenderProgress,
     Reporter,
+    SessionReplaced,
     StepFinished,
     StepStarted,
 )
@@ -84,7 +85,7 @@ class NemoApi(Protocol):
     async def wait_render(self, render_id: str, *, deadline: float | None = None,
                           on_progress: Callable[[RenderStatus], None] | None = None) -> RenderStatus: ...
 
-    async def download(self, status: RenderStatus, dest: Path) -> Any: ...
+    async def download(self, status: RenderStatus, dest: Path, *, root: Path | None = None) -> Any: ...
 
 
 class TokenBucket:
@@ -311,6 +312,7 @@ class Engine:
         """A fresh session, with the job's state-changing steps before ``replay_before`` sent again."""
         await self._bucket.acquire()
         session = await self._api.create_session()
+        previous = run.session_id
         run.session_id, run.task_id = session.session_id, session.task_id
         replay = [(i, a) for i, a in enumerate(run.job.actions, start=1)
                   if i < replay_before and isinstance(a, Upload | Say)]
@@ -330,6 +332,8 @@ class Engine:
         await self._journal.commit({"type": "session", "job": run.job.id, "session_id": run.session_id,
                                     "task_id": run.task_id, "replay": bool(replay), "state": run.state,
                                     "names": dict(run.names)})
+        if previous:  # mid-job: the reports must name the session that makes the clip, this one
+            self._reporter.handle(SessionReplaced(run.job.id, run.session_id, previous, len(replay)))
 
     async def _state(self, run: _JobRun) -> st.Snapshot:
         await self._bucket.acquire()
@@ -510,10 +514,10 @@ class Engine:
             raise _located(RenderFailed(f"render {render_id} {status.status}: {reason}",
                                         hint=render_failure_hint(reason)), run, index)
         dest = action.dest
-        dest.parent.mkdir(parents=True, exist_ok=True)
         await self._bucket.acquire()
-        # The client downloads beside the destination and renames: a killed run leaves no half MP4.
-        await self._api.download(status, dest)
+        # The client downloads beside the destination and renames: a killed run leaves no half MP4, and
+        # no link in --out (out/sub -> elsewhere) takes the clip outside it.
+        await self._api.download(status, dest, root=action.out_dir)
         problem = await anyio.to_thread.run_sync(_undecodable, dest)
         if problem:
             raise StepNotDone(f"not done: the downloaded {dest.name} does not decode ({problem})",

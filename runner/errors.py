@@ -77,10 +77,18 @@ class Problem:
     severity: str = "error"  # or "warning": the recipe runs, but the result will look bad
 
     def __str__(self) -> str:
+        """One line, whatever the recipe's values hold: a key or value quoted in the message has its
+        line breaks and control characters escaped (``'\\n'``), so editors and matchers read one problem."""
         where = f"{self.file}:{self.line}:{self.column}"
         scope = ", ".join(p for p in (self.step, f"field '{self.field}'" if self.field else None) if p)
         flag = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {flag}{scope + ': ' if scope else ''}{self.message}"
+        return _one_line(f"{where}: {flag}{scope + ': ' if scope else ''}{self.message}")
+
+
+def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class RecipeError(RunnerError):

@@ -35,6 +35,7 @@ from typing import Any
 import anyio
 import jsonpatch
 
+from .confined import open_append, write_text
 from .errors import UsageError
 
 JOURNAL = "journal.jsonl"
@@ -59,7 +60,7 @@ class Journal:
         self.path = run_dir / JOURNAL
         self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
         self._keep_urls = keep_urls
-        self._file = self.path.open("a", encoding="utf-8")
+        self._file = open(open_append(self.path), "a", encoding="utf-8")  # noqa: SIM115 — closed by close()
 
     @classmethod
     def create(cls, runs_dir: Path, name: str, *, secrets: Iterable[str] = (), keep_urls: bool = False
@@ -111,20 +112,19 @@ class Journal:
     def write_state(self, job: str, index: int, state: dict[str, Any]) -> None:
         """Keep the full state after a step (``states/<job>/<index>.json``) for people debugging a recipe."""
         path = state_file(self.run_dir, job, index)
-        path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.scrub(state), indent=1, sort_keys=True, ensure_ascii=False)
         # Not fsync'ed: states are for reading along, the journal is the record resume relies on.
-        atomic_write_text(path, text, durable=False)
+        write_text(path, text, root=self.run_dir, durable=False)
 
     def write_clip_series(self, job: str, index: int, series: dict[str, Any]) -> None:
         """Keep the clip QC's measured curves (camera path, loudness, text boxes) for the HTML report."""
         path = clip_file(self.run_dir, job, index)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(series, separators=(",", ":"), ensure_ascii=False), durable=False)
+        write_text(path, json.dumps(series, separators=(",", ":"), ensure_ascii=False), root=self.run_dir,
+                   durable=False)
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.run_dir / SUMMARY
-        atomic_write_text(path, json.dumps(self.scrub(summary), indent=2, ensure_ascii=False))
+        write_text(path, json.dumps(self.scrub(summary), indent=2, ensure_ascii=False))
         return path
 
     def close(self) -> None:
@@ -320,17 +320,6 @@ def _rebuilt(baseline: dict[str, Any] | None, patches: list[list[dict[str, Any]]
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
         return None
     return state
-
-
-def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
-    """Write via a temporary file and ``os.replace``: readers see the old file or the new, never half."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(text)
-        if durable:
-            f.flush()
-            os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _safe(name: str) -> str:

@@ -21,6 +21,7 @@ import anyio
 from . import golden
 from .actions import DEFAULT_OUT_DIR, Export, Plan, Say
 from .backend import Backend, BackendKind, CassetteUse, open_backend
+from .claims import claimed
 from .engine import Engine, EngineOptions, JobOutcome
 from .errors import RunnerError, UsageError
 from .events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
@@ -196,8 +197,11 @@ def run_recipe(config: RunConfig) -> RunResult:
     tape = config.record or config.replay
     cassette = None if tape is None else CassetteUse(
         "record" if config.record else "replay", tape, str(config.recipe), plan.recipe_hash, preview)
-    with open_backend(kind, base_url, env=config.env, mock_overrides=config.mock_overrides,
-                      cassette=cassette, jobs=len(plan.jobs)) as backend:
+    # Before any call: a run that would write another live run's clips is refused (runner/claims.py).
+    dests = [a.dest for j in plan.jobs for a in j.actions if isinstance(a, Export)]
+    with claimed(out_dir, dests, f"motionctl run {config.recipe}"), \
+            open_backend(kind, base_url, env=config.env, mock_overrides=config.mock_overrides,
+                         cassette=cassette, jobs=len(plan.jobs)) as backend:
         if config.client_overrides:
             backend = replace(backend, client=replace(backend.client, **config.client_overrides))  # type: ignore[arg-type]
         # The run directory is made once the backend is up, so a bad --base-url leaves no empty run behind.

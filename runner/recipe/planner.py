@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .. import media
+from .. import confined, media
 from ..actions import (
     DEFAULT_OUT_DIR,
     Action,
@@ -44,6 +44,7 @@ from .limits import (
     MAX_NAME_BYTES,
     MAX_PATH_BYTES,
     MAX_STEPS_PLANNED,
+    MAX_TEXT,
 )
 from .loader import Document, JsonPath, read_recipe
 from .presets import AUDIO_SUFFIXES, PLATFORMS, Platform, safe_zone
@@ -121,7 +122,7 @@ def recipe_hash(recipe_bytes: bytes, jobs: Sequence[Job]) -> str:
 
 def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool, allow_paths: tuple[Path, ...],
                warnings: _Problems) -> tuple[list[Problem], list[Job]]:
-    problems = _Problems(list(doc.problems))
+    problems = _Problems(_in_steps(doc))
     value = doc.value
     if not isinstance(value, dict):
         problems.add(Problem(doc.file, 1, 1, "a recipe is a mapping with 'version', 'name' and 'steps'; "
@@ -135,7 +136,10 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool, allow_pa
     steps = value.get("steps")
     if not isinstance(steps, list) or not isinstance(value.get("name"), str):
         return problems.items, []
-    defaults = _defaults(doc, problems, reported={at for at, _ in found})
+    # Defaults the schema refused are not built: typing them could fail, or carry on a value that is not
+    # one (`aspect: in`) to every step that reads it; then neither says the same thing twice.
+    defaults_ok = not any(at[:1] == ("defaults",) for at in [*(at for at, _ in found), *doc.broken])
+    defaults = _defaults(doc, problems) if defaults_ok else model.Defaults()
     variables: dict[str, Any] = value["vars"] if isinstance(value.get("vars"), dict) else {}
     matrix: dict[str, Any] = value["matrix"] if isinstance(value.get("matrix"), dict) else {}
     size = matrix_size(matrix)
@@ -251,6 +255,16 @@ def _render_step(doc: Document, index: int, step: Any, context: Mapping[str, Any
     return value, checked[shape], key
 
 
+def _in_steps(doc: Document) -> list[Problem]:
+    """The loader's problems (a tag, a control character), each naming its step and field as the later
+    ones do; the loader knows where a value is, not yet what it is."""
+    if not doc.problems:
+        return []
+    paths = {mark: path for path, mark in doc.marks.items()}  # the deepest value wins a shared mark
+    return [schema.locate(doc, paths[(p.line, p.column)], p.message) if (p.line, p.column) in paths else p
+            for p in doc.problems]
+
+
 def _renumbered(action: Action, number: int) -> Action:
     return dataclasses.replace(action, where=dataclasses.replace(action.where, step_index=number))
 
@@ -286,18 +300,14 @@ class _Problems:
             self.add(problem)
 
 
-def _defaults(doc: Document, problems: _Problems, reported: set[JsonPath]) -> model.Defaults:
+def _defaults(doc: Document, problems: _Problems) -> model.Defaults:
     raw = doc.value.get("defaults")
     if not isinstance(raw, dict):
         return model.Defaults()
     try:
         return model.build_defaults(raw)
     except model.InvalidValue as exc:
-        at = ("defaults", *exc.path)
-        if at not in reported:  # the schema said it already, in its words
-            problems.add(schema.locate(doc, at, exc.message))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        pass  # the schema has already reported what is wrong with them
+        problems.add(schema.locate(doc, ("defaults", *exc.path), exc.message))
     return model.Defaults()
 
 
@@ -342,6 +352,8 @@ class _JobPlanner:
         self.numbered: dict[tuple[int, int], list[Action]] = {}
         self.wheres: dict[int, tuple[JsonPath, Where]] = {}
         self.upload_actions: dict[tuple[Path, ...], Upload] = {}
+        self.out_abs = out_dir.absolute()
+        self.escapes: dict[Path, str | None] = {}  # export folders → the link that leads out of --out
 
     def _problem(self, path: JsonPath, message: str) -> None:
         self.problems.add(schema.locate(self.doc, path, message))
@@ -537,7 +549,12 @@ class _JobPlanner:
             case model.UseStep(name=name):
                 state.active, state.motion = state.pictures.get(name), None
         if key not in self.says:
-            self.says[key] = Say(compile_step(step), where, free_text=isinstance(step, model.SayStep),
+            sentence = compile_step(step)
+            if len(sentence) > MAX_TEXT:
+                self._problem(at, f"the step sends a sentence of {len(sentence):,} characters, over the "
+                                  f"{MAX_TEXT:,} one instruction may have; shorten its text")
+                return []
+            self.says[key] = Say(sentence, where, free_text=isinstance(step, model.SayStep),
                                  effect=effect_of(step), uploads=uploads_quoted(step))
         return [self.says[key]]
 
@@ -654,8 +671,20 @@ class _JobPlanner:
                 worst, exports = self.upscales.get(state.active, (found, 0))
                 self.upscales[state.active] = (found if found.factor > worst.factor else worst, exports + 1)
         dest = self.out_dir / relative
+        size = len(os.fsencode(self.out_abs)) + 1 + len(relative.encode())
+        if size > MAX_PATH_BYTES:
+            self._problem(to_at, f"export path '{_shown(relative)}': with the output folder before it, the "
+                                 f"path is {size:,} bytes, longer than {MAX_PATH_BYTES:,}; shorten it or "
+                                 "choose a shorter --out")
+            return []
+        if dest.parent not in self.escapes:
+            self.escapes[dest.parent] = confined.escape(self.out_dir, dest.parent)
+        if self.escapes[dest.parent]:
+            self._problem(to_at, f"export '{relative}' would leave the output folder: "
+                                 f"{self.escapes[dest.parent]}; remove the link or export elsewhere")
+            return []
         quality, resolution = ("low", "540p") if self.preview else (step.quality, step.resolution)
-        return [Export(dest, where, format=fmt, quality=quality, resolution=resolution)]
+        return [Export(dest, where, format=fmt, quality=quality, resolution=resolution, out_dir=self.out_dir)]
 
 
 def _destination(step: model.ExportStep, job_id: str, count: int) -> tuple[str, str, str | None]:
@@ -705,7 +734,7 @@ def _bad_name(text: str) -> str | None:
     if _CONTROL.search(text):
         return "it contains a control character (such as NUL); remove it"
     if len(text.encode()) > MAX_PATH_BYTES:
-        return f"longer than {MAX_PATH_BYTES} bytes; shorten it"
+        return f"longer than {MAX_PATH_BYTES:,} bytes; shorten it"
     for part in text.split("/"):
         if len(part.encode()) > MAX_NAME_BYTES:
             return f"the name '{_shown(part)}' is longer than {MAX_NAME_BYTES} bytes; shorten it"

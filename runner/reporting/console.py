@@ -28,6 +28,7 @@ from ..events import (
     RenderProgress,
     RunInterrupted,
     RunStarted,
+    SessionReplaced,
     StepFinished,
     StepStarted,
     Waiting,
@@ -107,6 +108,12 @@ class RichReporter:
                 self._jobs[event.job] = _Job(task, event.steps, event.session_id)
                 if verbose:
                     self._print(f"[dim]{_escape(describe_event(event) or '')}[/]")
+            case SessionReplaced():
+                job = self._job(event.job)
+                if job is not None:
+                    job.session_id = event.session_id
+                if normal:
+                    self._print(f"[yellow]{_escape(describe_event(event) or '')}[/]")
             case StepStarted():
                 job = self._job(event.job)
                 if job is not None:

@@ -26,7 +26,8 @@ JobStatus = Literal["ok", "failed", "unfinished"]
 class JobHistory:
     job: str
     status: JobStatus = "unfinished"
-    session_id: str | None = None
+    session_id: str | None = None  # the session that made (or is making) the job's clips: its last one
+    earlier_sessions: list[str] = field(default_factory=list)  # lost mid-job, replayed into the next one
     steps: int = 0  # the recipe's steps that finished (a resumed run's included; not the defaults)
     last_index: int | None = None  # the last finished action, whose state file holds the final state
     outputs: list[tuple[str, int | None]] = field(default_factory=list)  # path, bytes
@@ -36,7 +37,8 @@ class JobHistory:
     clips: dict[int, ClipReport] = field(default_factory=dict)  # export index → the clip QC's verdict
 
     def as_dict(self) -> dict[str, Any]:
-        return {"job": self.job, "status": self.status, "session_id": self.session_id, "steps": self.steps,
+        return {"job": self.job, "status": self.status, "session_id": self.session_id,
+                "earlier_sessions": self.earlier_sessions, "steps": self.steps,
                 "outputs": [{"path": p, "bytes": b} for p, b in self.outputs], "tracks": self.tracks,
                 "failure": {"where": self.where, "error": self.error} if self.status == "failed" else None,
                 "clip_checks": [c.as_dict() for c in self.clips.values()]}
@@ -92,6 +94,8 @@ def fold_history(records: list[dict[str, Any]], run_id: str) -> RunHistory:
             continue
         job = history.jobs.setdefault(name, JobHistory(name))
         if kind == "session" and isinstance(r.get("session_id"), str):
+            if job.session_id and job.session_id != r["session_id"]:
+                job.earlier_sessions.append(job.session_id)
             job.session_id = r["session_id"]
             job.status = "unfinished" if job.status == "failed" else job.status  # a resume took it up again
         elif kind == "step" and isinstance(r.get("index"), int):
@@ -131,6 +135,8 @@ def format_run(history: RunHistory) -> list[str]:
                      "in the journal (killed, or the machine stopped)")
     for job in history.jobs.values():
         session = f"session {job.session_id}" if job.session_id else "no session"
+        if job.earlier_sessions:
+            session += f" (replayed from {', '.join(job.earlier_sessions)}, lost)"
         status = "FAILED" if job.status == "failed" else job.status
         steps = f"{job.steps} step{'s' if job.steps != 1 else ''} done"
         lines += ["", f"{job.job}: {status} · {session} · {steps}"]

@@ -15,11 +15,11 @@ import base64
 import html
 import json
 import re
-import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..confined import copy_file, write_bytes, write_text
 from . import clip_qc
 from .frames import KeyFrame, key_frames
 from .runs import JobReport, Report, StepReport
@@ -38,7 +38,7 @@ def write_html(report: Report, out_dir: Path, *, title: str | None = None) -> Pa
     page = _PAGE.format(title=_e(title or _title(report)), style=_STYLE, header=_header(report, title),
                         golden=_golden(report), cards="\n".join(cards))
     path = out_dir / INDEX
-    path.write_text(page, encoding="utf-8")
+    write_text(path, page, durable=False)
     return path
 
 
@@ -139,16 +139,14 @@ def _clip(job: JobReport, path: Path, out_dir: Path) -> str:
 def _copy(source: Path, out_dir: Path, rel: Path) -> str:
     """``source`` copied to ``out_dir/rel`` (unless that size is there already); its link from the page."""
     copy = out_dir / rel
-    copy.parent.mkdir(parents=True, exist_ok=True)
     if not copy.exists() or copy.stat().st_size != source.stat().st_size:
-        shutil.copyfile(source, copy)
+        copy_file(source, copy, root=out_dir)
     return rel.as_posix()
 
 
 def _thumb(frame: KeyFrame, job: JobReport, out_dir: Path, rel: Path) -> str:
     full = out_dir / FRAMES / rel
-    full.parent.mkdir(parents=True, exist_ok=True)
-    full.write_bytes(frame.full)
+    write_bytes(full, frame.full, root=out_dir)
     link = (Path(FRAMES) / rel).as_posix()
     return (f'<a class="frame" href="{_e(link)}" title="open the {frame.label} frame at full size">'
             f'<img class="thumb" alt="{_e(job.job)} {frame.label} frame" width="{frame.width}" '

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..confined import open_append
 from ..events import Event
 
 
@@ -15,7 +16,7 @@ class JsonlReporter:
     """``scrub`` cleans each record as the run's journal cleans its own (secrets, capability links)."""
 
     def __init__(self, path: Path, *, scrub: Callable[[Any], Any] = lambda record: record) -> None:
-        self._file = path.open("a", encoding="utf-8")
+        self._file = open(open_append(path), "a", encoding="utf-8")  # noqa: SIM115 — closed by close()
         self._scrub = scrub
 
     def handle(self, event: Event) -> None:

@@ -17,6 +17,7 @@ import anyio
 import av
 
 from motionctl.runner.api.models import RenderStatus, Session, StreamEvent, StreamResult
+from motionctl.runner.confined import replacing
 from motionctl.runner.errors import ApiError, InsufficientCredits, SessionNotFound
 
 
@@ -120,13 +121,14 @@ class FakeApi:
         self.renders[render_id] = done
         return done
 
-    async def download(self, status: RenderStatus, dest: Path) -> Path:
+    async def download(self, status: RenderStatus, dest: Path, *, root: Path | None = None) -> Path:
         await self._enter("download", "", status.id)
         clip = tiny_clip()
         if self.damaged_downloads:
             self.damaged_downloads -= 1
             clip = clip[:len(clip) // 2]  # cut short, as a CDN that lost the end of the file serves it
-        await anyio.Path(dest).write_bytes(clip)
+        with replacing(root or dest.parent, dest) as handle:  # as the real client writes
+            handle.write(clip)
         return dest
 
 
