@@ -2,12 +2,16 @@
 
 Every way a body can be wrong ends as an ``ApiFailure`` with a 4xx status and a message that says what to
 change; nothing here lets a body reach the handlers that could make the mock spend unbounded memory or
-time, or fail with a 500.
+time, or fail with a 500. That includes what JSON can say but no answer can: a ``"\\ud800"`` escape makes
+a lone surrogate, which no UTF-8 encoder takes, and ``NaN`` or ``Infinity``, which strict JSON has not; once
+stored (a task name, an instruction's text in the draft) either would make every later answer that carries
+it fail. So a body holding one is refused, naming the field.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -49,14 +53,46 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise bad_body(f"request body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise bad_body(f"request body nests deeper than {MAX_JSON_DEPTH} levels") from None
     except ValueError as exc:  # JSONDecodeError, and int() past Python's digit limit
         raise bad_body(f"request body is not valid JSON: {str(exc)[:120]}") from None
     if depth(value) > MAX_JSON_DEPTH:
         raise bad_body(f"request body nests deeper than {MAX_JSON_DEPTH} levels")
+    found = lone_surrogate(value)
+    if found is not None:
+        field, index, char = found
+        raise bad_body(f"request body field '{field}' holds a lone surrogate (U+{ord(char):04X}) at "
+                       f"character {index + 1}, which is not a character: send valid Unicode text")
     return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number (send a finite number, or null)")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(value: Any) -> tuple[str, int, str] | None:
+    """The first string (or key) in ``value`` holding a lone surrogate: (its field, as ``a.b[2]``, the index
+    of the surrogate, the surrogate); ``None`` if there is none. Iterative and pure."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, field = stack.pop()
+        if isinstance(item, str):
+            match = _SURROGATE.search(item)
+            if match:  # the field's own name may hold one: shown escaped, as the answer must encode
+                shown = field.encode("utf-8", "backslashreplace").decode("utf-8")
+                return shown or "(the body)", match.start(), match.group()
+        elif isinstance(item, dict):
+            for key, child in reversed(item.items()):
+                path = f"{field}.{key}" if field else str(key)
+                stack.extend([(child, path), (key, path)])
+        elif isinstance(item, list):
+            stack.extend((child, f"{field}[{i}]") for i, child in reversed(list(enumerate(item))))
+    return None
 
 
 def depth(value: Any) -> int:

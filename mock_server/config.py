@@ -61,6 +61,11 @@ class MockConfig:
         url_fetch_timeout: seconds a URL upload may take to fetch one URL (http(s) on this machine only).
         admin_key: the key ``/__mock/*`` routes require (``X-Mock-Admin-Key``); random when ``None``, and
             never derived from ``seed``. ``RunningMock.admin`` knows it.
+        header_timeout: seconds a connection may take to send a request's headers (408, then closed).
+        body_timeout: seconds a request's body may pause before the connection is closed.
+        max_connections: connections served at once, past which a request gets 503; ``None``: as many as
+            the open-file limit allows (raised to the system's maximum at start), at most 10,000.
+            mock_server/connections.py says why each exists.
     """
 
     seed: int = 0
@@ -83,3 +88,6 @@ class MockConfig:
     tokens_per_ip: int | None = None
     url_fetch_timeout: float = 10.0
     admin_key: str | None = None
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    max_connections: int | None = None

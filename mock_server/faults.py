@@ -4,9 +4,10 @@ A plan (specs/faults.schema.json) is parsed once into frozen values. For each re
 the plans in force (scopes.py: the mock-wide plan and the request's scope's) which rules fire, and then
 answers in the handler's place (status/code, Retry-After, connection reset), changes what the handler will
 find (expired token, lost session, no credits), delays, or tampers with the response stream (drop, stall,
-malformed event). Rules that act inside a handler (a render that fails or hangs, an error event mid-stream,
-a redirected download) travel with the request in ``request.state`` (``fired_rules``). The same middleware
-records every request in the request log (request_log.py), secrets replaced.
+malformed event) or body (cut short, replaced: body_faults.py). Rules that act inside a handler (a render
+that fails, hangs or makes a wrong clip, an error event mid-stream, a redirected download) travel with the
+request in ``request.state`` (``fired_rules``). The same middleware records every request in the request
+log (request_log.py), secrets replaced.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import specs as motionctl_specs
+from .body_faults import BodyFault, CorruptBody, parse_body_fault
 from .envelopes import RATE_LIMITED, ApiFailure, error_body, http_status_for
 from .request_log import BodyTap, ResponseTap, mask_headers, mask_query, mask_text, scope_name
 from .routes import known_routes_text, route_exists
@@ -94,6 +96,7 @@ class FaultRule:
     exhaust_credits: bool = False
     render: str | None = None
     redirect: bool = False
+    corrupt: BodyFault | None = None
     caller: str | None = None  # only this caller's requests (its X-Mock-Scope, or its caller-N label)
 
     def matches(self, method: str, path: str, caller: str | None = None) -> bool:
@@ -103,7 +106,7 @@ class FaultRule:
     @property
     def kind(self) -> str:
         names = ("respond", "reset", "stream", "expire_token", "lose_session", "exhaust_credits", "render",
-                 "redirect")
+                 "redirect", "corrupt")
         for name in names:
             if getattr(self, name):
                 return name
@@ -163,7 +166,8 @@ def parse_fault_plan(data: Any) -> FaultPlan:
             expire_token=bool(raw.get("expire_token", False)),
             lose_session=bool(raw.get("lose_session", False)),
             exhaust_credits=bool(raw.get("exhaust_credits", False)), render=raw.get("render"),
-            redirect=bool(raw.get("redirect", False)), caller=raw.get("caller")))
+            redirect=bool(raw.get("redirect", False)), corrupt=parse_body_fault(raw.get("corrupt")),
+            caller=raw.get("caller")))
     rl = data.get("rate_limit")
     rate = None if rl is None else RateLimit(rl["requests"], float(rl.get("window", 1.0)))
     return FaultPlan(rules=tuple(rules), seed=data.get("seed"), rate_limit=rate)
@@ -309,6 +313,8 @@ class FaultMiddleware:
         scope.setdefault("state", {})[FIRED] = tuple(rules)
         stream = next((r.stream for r in rules if r.stream is not None), None)
         out = send if stream is None else _StreamTamper(send, raw_send, stream).send
+        if (corrupt := next((r.corrupt for r in rules if r.corrupt is not None), None)) is not None:
+            out = CorruptBody(out, corrupt).send
         await self.app(scope, receive, out)
 
     def _fault_response(self, r: Respond) -> tuple[int, Any, dict[str, str]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
+from . import connections
 from .admin import MockAdmin, forget, remember
 from .app import create_app
 from .clock import Clock
@@ -50,10 +51,13 @@ BACKLOG = 4096
 
 def _uvicorn_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
     # No access log (mock_server's own logger logs requests); short graceful shutdown so a stalled stream
-    # (a fault) cannot hold up the end of a test.
+    # (a fault) cannot hold up the end of a test. The protocol times out half-sent requests and caps the
+    # connections, and the open-file limit is raised first (mock_server/connections.py).
+    config: MockConfig = app.state.store.config
+    guards = connections.limits(config.header_timeout, config.body_timeout, config.max_connections)
     return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
                           timeout_graceful_shutdown=1, ws="none", timeout_keep_alive=KEEP_ALIVE_S,
-                          backlog=BACKLOG)
+                          backlog=BACKLOG, http=connections.protocol(guards))
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .errors import Problem
 from .qc.asked import AskedClip
 
 # Exports land under this folder unless `--out` names another (issue 5); paths stay relative to the
@@ -141,6 +142,7 @@ class Export:
     quality: str = "high"  # low | medium | high
     resolution: str = "1080p"
     asked: AskedClip | None = None
+    out_dir: Path | None = None  # the --out folder ``dest`` must stay in, links resolved (None: its own)
 
 
 Action = Upload | Say | Expect | Export
@@ -150,9 +152,10 @@ Action = Upload | Say | Expect | Export
 class Job:
     """One session's work: a matrix combination of a recipe."""
 
-    id: str  # stable, derived from the recipe name and the matrix values, e.g. "spring-sale-shoe-tiktok"
+    id: str  # stable, derived from the recipe name and the matrix axes, e.g. "spring-sale-shoe-tiktok"
     params: dict[str, str] = field(default_factory=dict)  # the matrix values that made this job
     actions: tuple[Action, ...] = ()
+    warnings: tuple[str, ...] = ()  # what will run but look bad in this job's clips
 
 
 @dataclass(frozen=True)
@@ -163,3 +166,4 @@ class Plan:
     recipe_path: Path
     recipe_hash: str  # sha256 of the recipe file and every file it uploads: resume refuses on change
     jobs: tuple[Job, ...]
+    warnings: tuple[Problem, ...] = ()  # the jobs' warnings, each once, located in the recipe

@@ -9,12 +9,13 @@ with the asked axes moving the asked way, a text step one more text with that co
 from __future__ import annotations
 
 import math
+import re
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import state as st
-from .actions import Effect
+from .actions import Action, Effect, Say, Where
 
 # Which field of the draft's motion carries an axis, which coordinate, and the sign a direction gives
 # (specs/motion.md, from the camera's point of view).
@@ -164,3 +165,38 @@ def _is_num(v: Any) -> bool:
 
 def _s(ms: Any) -> str:
     return f"{ms / 1000:g}s" if _is_num(ms) else "unset"
+
+
+_TEXT_SEGMENT = re.compile(r"\bdraft\.t\[(\d+)\]\.sg\[(\d+)\]")
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
+
+
+def step_of_render_failure(reason: str, before: Sequence[Action], draft: Mapping[str, Any]) -> Where | None:
+    """The step a render failure is about, when its reason names a text segment of the draft
+    (``draft.t[1].sg[0].text …``: a text the renderer cannot draw): the last of ``before`` (the actions
+    before the export) that put that text there. ``None``: the reason names no step of these."""
+    found = _TEXT_SEGMENT.search(reason)
+    if found is None:
+        return None
+    track = _nth(draft.get("t"), int(found[1]))
+    segment = _nth(track.get("sg") if isinstance(track, Mapping) else None, int(found[2]))
+    text = segment.get("text") if isinstance(segment, Mapping) else None
+    if not isinstance(text, str):
+        return None
+    return next((a.where for a in reversed(before) if isinstance(a, Say) and text in _texts_added(a)), None)
+
+
+def _nth(items: object, index: int) -> object:
+    return items[index] if isinstance(items, list) and index < len(items) else None
+
+
+def _texts_added(action: Say) -> tuple[str, ...]:
+    """The text a step puts in the draft: a text or replace step's, or what a free sentence quotes."""
+    effect = action.effect
+    if effect is not None and effect.kind == "text" and effect.text:
+        return (effect.text,)
+    if effect is not None and effect.kind == "replace" and effect.new_text:
+        return (effect.new_text,)
+    if action.free_text:
+        return tuple(a or b for a, b in _QUOTED.findall(action.sentence))
+    return ()

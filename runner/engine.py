@@ -26,6 +26,7 @@ import anyio
 from . import effects, qc
 from . import state as st
 from .actions import Action, Expect, Export, Job, Plan, Say, Upload
+from .api.advice import render_failure_hint
 from .api.models import RenderStatus, Session, StreamEvent, StreamResult
 from .api.waits import waiting_for
 from .errors import (
@@ -37,6 +38,7 @@ from .errors import (
     InsufficientCredits,
     PollTimeout,
     RateLimited,
+    RenderFailed,
     RunnerError,
     ServerError,
     SessionNotFound,
@@ -50,11 +52,12 @@ from .events import (
     JobStarted,
     RenderProgress,
     Reporter,
+    SessionReplaced,
     StepFinished,
     StepStarted,
 )
 from .expectations import check, explain
-from .journal import JobProgress, Journal, RunRecord
+from .journal import JobProgress, Journal, RunRecord, restore_links
 
 
 class NemoApi(Protocol):
@@ -82,7 +85,7 @@ class NemoApi(Protocol):
     async def wait_render(self, render_id: str, *, deadline: float | None = None,
                           on_progress: Callable[[RenderStatus], None] | None = None) -> RenderStatus: ...
 
-    async def download(self, status: RenderStatus, dest: Path) -> Any: ...
+    async def download(self, status: RenderStatus, dest: Path, *, root: Path | None = None) -> Any: ...
 
 
 class TokenBucket:
@@ -123,7 +126,6 @@ class EngineOptions:
     keep_states: bool = True  # write states/<job>/<n>.json after each step
     resume_hint: str = ""  # "motionctl run … --resume runs/<id>", quoted in resumable errors
     render_timeout: float | None = None  # seconds a render may take; None: the client's poll deadline
-    decode_outputs: bool = True  # an export is done only when its file decodes (off for fake APIs)
     qc_level: qc.Level = qc.DEFAULT_LEVEL  # the clip check at each export (runner/qc); "off" skips it
     qc_options: qc.Options = field(default_factory=qc.Options)
 
@@ -265,7 +267,8 @@ class Engine:
         return JobOutcome(job.id, ok=True, outputs=outputs)
 
     async def _failed(self, run: _JobRun, action: Action | None, exc: RunnerError) -> JobOutcome:
-        where = str(action.where) if action is not None else ""
+        located = exc.step if isinstance(exc, ExecutionError | RenderFailed) else None
+        where = located or (str(action.where) if action is not None else "")
         resumable = isinstance(exc, RESUMABLE)
         message = str(exc)
         resume = self._options.resume_hint or "resume the run with --resume"
@@ -297,9 +300,11 @@ class Engine:
                 return
             run.session_id = old
             # With a step under way, the state before it comes from the journal: the server's state may
-            # already show that step's doing, which is what reconciling it looks for.
+            # already show that step's doing, which is what reconciling it looks for. The journal keeps
+            # links without their capability (unless --keep-urls): the server's state gives them back.
             rebuilt = run.progress.state
-            run.state = rebuilt if run.progress.pending and rebuilt is not None else server
+            run.state = (restore_links(rebuilt, server) if run.progress.pending and rebuilt is not None
+                         else server)
             return
         await self._new_session(run, replay_before=1)
 
@@ -307,6 +312,7 @@ class Engine:
         """A fresh session, with the job's state-changing steps before ``replay_before`` sent again."""
         await self._bucket.acquire()
         session = await self._api.create_session()
+        previous = run.session_id
         run.session_id, run.task_id = session.session_id, session.task_id
         replay = [(i, a) for i, a in enumerate(run.job.actions, start=1)
                   if i < replay_before and isinstance(a, Upload | Say)]
@@ -326,6 +332,8 @@ class Engine:
         await self._journal.commit({"type": "session", "job": run.job.id, "session_id": run.session_id,
                                     "task_id": run.task_id, "replay": bool(replay), "state": run.state,
                                     "names": dict(run.names)})
+        if previous:  # mid-job: the reports must name the session that makes the clip, this one
+            self._reporter.handle(SessionReplaced(run.job.id, run.session_id, previous, len(replay)))
 
     async def _state(self, run: _JobRun) -> st.Snapshot:
         await self._bucket.acquire()
@@ -427,9 +435,8 @@ class Engine:
                 raise ExpectationFailed(
                     f"the expectation did not hold: {explain(failures, after)}",
                     job=job.id, step=str(action.where))
-        if no_text:
-            summary = f"no reply; the state changed: {st.describe(before, after)}" if ops else \
-                "no reply and nothing changed in the state"
+        if no_text:  # what happened first: a missing reply is no error when the state shows the step done
+            summary = f"{st.describe(before, after) if ops else 'nothing changed'} (the agent sent no text)"
         elif text and not reconciled:
             summary = text.splitlines()[0][:160]
         elif output is not None:
@@ -489,6 +496,8 @@ class Engine:
             left = None if deadline is None else max(0.0, deadline - time.time())
             try:
                 status = await self._api.wait_render(render_id, deadline=left, on_progress=report)
+            except RenderFailed as exc:
+                raise _located(exc, run, index) from None
             except PollTimeout as exc:
                 # Over its time: cancelled now, so a resume neither waits for it nor pays for it twice.
                 with contextlib.suppress(ApiError):
@@ -501,18 +510,18 @@ class Engine:
         else:
             report(status)
         if status.status != "completed":
-            raise ExecutionError(f"render {render_id} {status.status}: "
-                                 f"{status.error or 'no reason given'}", job=job.id, step=str(action.where))
+            reason = (status.error or "no reason given").removeprefix(f"render {status.status}: ")
+            raise _located(RenderFailed(f"render {render_id} {status.status}: {reason}",
+                                        hint=render_failure_hint(reason)), run, index)
         dest = action.dest
-        dest.parent.mkdir(parents=True, exist_ok=True)
         await self._bucket.acquire()
-        # The client downloads beside the destination and renames: a killed run leaves no half MP4.
-        await self._api.download(status, dest)
-        if self._options.decode_outputs:
-            problem = await anyio.to_thread.run_sync(_undecodable, dest)
-            if problem:
-                raise StepNotDone(f"not done: the downloaded {dest.name} does not decode ({problem})",
-                                  job=job.id, step=str(action.where), hint="export again")
+        # The client downloads beside the destination and renames: a killed run leaves no half MP4, and
+        # no link in --out (out/sub -> elsewhere) takes the clip outside it.
+        await self._api.download(status, dest, root=action.out_dir)
+        problem = await anyio.to_thread.run_sync(_undecodable, dest)
+        if problem:
+            raise StepNotDone(f"not done: the downloaded {dest.name} does not decode ({problem})",
+                              job=job.id, step=str(action.where), hint="export again")
         size = dest.stat().st_size
         await self._journal.commit({"type": "output", "job": job.id, "index": index, "path": str(dest),
                                     "bytes": size, "render_id": render_id})
@@ -526,7 +535,7 @@ class Engine:
         What a ``say:`` step changed is taken from its outcome (the fields it journaled, the state now).
         """
         level = self._options.qc_level
-        if action.asked is None or level == "off" or not self._options.decode_outputs:
+        if action.asked is None or level == "off":
             return
         local = {run.names.get(p.name, p.name): p for a in run.job.actions if isinstance(a, Upload)
                  for p in a.paths}
@@ -602,6 +611,12 @@ class Engine:
                                         "render_id": status.id, "session_id": run.session_id})
             return status
         raise ExecutionError("three render ids in a row were taken", hint="try again")
+
+
+def _located(exc: RenderFailed, run: _JobRun, index: int) -> RenderFailed:
+    """The render failure at the step it is about (a text's, when the reason names one), else the export."""
+    where = effects.step_of_render_failure(exc.message, run.job.actions[:index - 1], st.draft_of(run.state))
+    return RenderFailed(exc.message, hint=exc.hint, step=str(where or run.job.actions[index - 1].where))
 
 
 def _names(action: Upload, uploaded: Any) -> dict[str, str]:

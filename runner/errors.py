@@ -74,11 +74,21 @@ class Problem:
     message: str
     step: str | None = None
     field: str | None = None
+    severity: str = "error"  # or "warning": the recipe runs, but the result will look bad
 
     def __str__(self) -> str:
+        """One line, whatever the recipe's values hold: a key or value quoted in the message has its
+        line breaks and control characters escaped (``'\\n'``), so editors and matchers read one problem."""
         where = f"{self.file}:{self.line}:{self.column}"
         scope = ", ".join(p for p in (self.step, f"field '{self.field}'" if self.field else None) if p)
-        return f"{where}: {scope + ': ' if scope else ''}{self.message}"
+        flag = "warning: " if self.severity == "warning" else ""
+        return _one_line(f"{where}: {flag}{scope + ': ' if scope else ''}{self.message}")
+
+
+def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class RecipeError(RunnerError):
@@ -195,7 +205,12 @@ class RenderError(RunnerError):
 
 
 class RenderFailed(RenderError):
-    pass
+    """The render job failed; ``step`` is the recipe step it fails on when the reason names one (a text the
+    renderer cannot draw fails at its text step, not at the export)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, step: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.step = step
 
 
 class PollTimeout(RenderError):

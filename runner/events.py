@@ -33,6 +33,17 @@ class JobStarted:
 
 
 @dataclass(frozen=True)
+class SessionReplaced:
+    """A job's session was lost mid-job (1002, or a new token or client id after 1001/400 left it with the
+    old identity): its finished steps were sent again in a new one, which makes the job's clip from now on."""
+
+    job: str
+    session_id: str  # the new session
+    previous: str  # the session it replaces
+    replayed: int  # steps sent again
+
+
+@dataclass(frozen=True)
 class JobSkipped:
     """A resumed run found these jobs already finished: one event for all of them, before any job starts
     (a 10,000-job resume is one line and one record, not 10,000)."""
@@ -111,8 +122,8 @@ class RunInterrupted:
 
 
 Event = (
-    RunStarted | JobStarted | JobSkipped | StepStarted | StepFinished | RenderProgress | Waiting
-    | JobFinished | JobFailed | RunFinished | RunInterrupted
+    RunStarted | JobStarted | SessionReplaced | JobSkipped | StepStarted | StepFinished | RenderProgress
+    | Waiting | JobFinished | JobFailed | RunFinished | RunInterrupted
 )
 
 

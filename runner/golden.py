@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 import yaml
 
+from .confined import write_text
 from .errors import UsageError
-from .journal import atomic_write_text
 from .normalise import Placeholders, normalise_patch, normalise_text
 
 Outcome = Literal["created", "updated", "unchanged"]
@@ -96,11 +96,11 @@ def diff_texts(path: Path, old: str, text: str) -> str | None:
 def write(path: Path, text: str) -> Outcome:
     """Write the golden if it differs; says whether it was created, updated or already unchanged."""
     if not path.exists():
-        atomic_write_text(path, text)
+        write_text(path, text)
         return "created"
     if path.read_text(encoding="utf-8") == text:
         return "unchanged"
-    atomic_write_text(path, text)
+    write_text(path, text)
     return "updated"
 
 

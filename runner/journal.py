@@ -1,8 +1,9 @@
 """The run directory: ``runs/<run-id>/journal.jsonl`` written as things happen, and read back to resume.
 
 Every record is one JSON object on one line, flushed and fsync'ed before the engine moves on, so killing
-the process at any moment loses nothing that finished. Records never hold secrets: known secret values and
-anything token-shaped are masked before writing, and headers are never recorded at all.
+the process at any moment loses nothing that finished. Records never hold secrets: known secret values,
+anything token-shaped and the capability parts of links (CDN URLs; kept with ``--keep-urls``) are masked
+before writing, and headers are never recorded at all.
 
 Record types (``"type"``; README "What ok means" lists every field): ``run`` (header: recipe, its hash,
 backend and ``backend_config`` {kind, base_url}, options), ``resume``, ``session_opened``, ``replay``,
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import json
 import os
 import re
@@ -33,6 +35,7 @@ from typing import Any
 import anyio
 import jsonpatch
 
+from .confined import open_append, write_text
 from .errors import UsageError
 
 JOURNAL = "journal.jsonl"
@@ -52,14 +55,16 @@ def new_run_id(name: str, now: datetime | None = None) -> str:
 class Journal:
     """Appends records to one run's journal; each ``write`` is durable when it returns."""
 
-    def __init__(self, run_dir: Path, *, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, run_dir: Path, *, secrets: Iterable[str] = (), keep_urls: bool = False) -> None:
         self.run_dir = run_dir
         self.path = run_dir / JOURNAL
         self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-        self._file = self.path.open("a", encoding="utf-8")
+        self._keep_urls = keep_urls
+        self._file = open(open_append(self.path), "a", encoding="utf-8")  # noqa: SIM115 — closed by close()
 
     @classmethod
-    def create(cls, runs_dir: Path, name: str, *, secrets: Iterable[str] = ()) -> Journal:
+    def create(cls, runs_dir: Path, name: str, *, secrets: Iterable[str] = (), keep_urls: bool = False
+               ) -> Journal:
         """Make a fresh ``runs_dir/<run-id>/``; a second run in the same second gets ``-2``, ``-3``…"""
         runs_dir.mkdir(parents=True, exist_ok=True)
         base = new_run_id(name)
@@ -69,7 +74,7 @@ class Journal:
                 run_dir.mkdir()
             except FileExistsError:
                 continue
-            return cls(run_dir, secrets=secrets)
+            return cls(run_dir, secrets=secrets, keep_urls=keep_urls)
         raise UsageError(f"{runs_dir}: cannot make a new run directory for {base}",
                          hint="clean up old runs or choose another --runs-dir")
 
@@ -81,6 +86,10 @@ class Journal:
         """Mask this value from now on (e.g. a token the client obtained during the run)."""
         if secret and len(secret) >= 4 and secret not in self._secrets:
             self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
+
+    def scrub(self, value: Any) -> Any:
+        """``value`` as this run's records keep it: no secrets, and no capability links unless --keep-urls."""
+        return scrub(value, self._secrets, keep_urls=self._keep_urls)
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one record and make it durable (flush + fsync) before returning."""
@@ -96,27 +105,26 @@ class Journal:
         await anyio.to_thread.run_sync(os.fsync, self._file.fileno())
 
     def _append(self, record: dict[str, Any]) -> None:
-        clean = _scrub({"at": round(time.time(), 3), **record}, self._secrets)
+        clean = self.scrub({"at": round(time.time(), 3), **record})
         self._file.write(json.dumps(clean, ensure_ascii=False, sort_keys=False) + "\n")
         self._file.flush()
 
     def write_state(self, job: str, index: int, state: dict[str, Any]) -> None:
         """Keep the full state after a step (``states/<job>/<index>.json``) for people debugging a recipe."""
         path = state_file(self.run_dir, job, index)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(_scrub(state, self._secrets), indent=1, sort_keys=True, ensure_ascii=False)
+        text = json.dumps(self.scrub(state), indent=1, sort_keys=True, ensure_ascii=False)
         # Not fsync'ed: states are for reading along, the journal is the record resume relies on.
-        atomic_write_text(path, text, durable=False)
+        write_text(path, text, root=self.run_dir, durable=False)
 
     def write_clip_series(self, job: str, index: int, series: dict[str, Any]) -> None:
         """Keep the clip QC's measured curves (camera path, loudness, text boxes) for the HTML report."""
         path = clip_file(self.run_dir, job, index)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(series, separators=(",", ":"), ensure_ascii=False), durable=False)
+        write_text(path, json.dumps(series, separators=(",", ":"), ensure_ascii=False), root=self.run_dir,
+                   durable=False)
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.run_dir / SUMMARY
-        atomic_write_text(path, json.dumps(_scrub(summary, self._secrets), indent=2, ensure_ascii=False))
+        write_text(path, json.dumps(self.scrub(summary), indent=2, ensure_ascii=False))
         return path
 
     def close(self) -> None:
@@ -314,30 +322,81 @@ def _rebuilt(baseline: dict[str, Any] | None, patches: list[list[dict[str, Any]]
     return state
 
 
-def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
-    """Write via a temporary file and ``os.replace``: readers see the old file or the new, never half."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(text)
-        if durable:
-            f.flush()
-            os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name) or "_"
 
 
-def _scrub(value: Any, secrets: list[str]) -> Any:
+def scrub(value: Any, secrets: list[str], *, keep_urls: bool = False) -> Any:
+    """A copy of a JSON value without secrets: secret keys' values, the given secret values, token shapes,
+    and (unless ``keep_urls``) the capability parts of links (see ``redact_links``)."""
     if isinstance(value, dict):
-        return {k: ("<redacted>" if str(k).lower() in _SECRET_KEYS else _scrub(v, secrets))
+        return {k: "<redacted>" if str(k).lower() in _SECRET_KEYS else scrub(v, secrets, keep_urls=keep_urls)
                 for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_scrub(v, secrets) for v in value]
+        return [scrub(v, secrets, keep_urls=keep_urls) for v in value]
     if isinstance(value, str):
         for secret in secrets:
             if secret in value:
                 value = value.replace(secret, "<redacted>")
-        return _TOKEN_SHAPE.sub("<redacted>", value)
+        value = _TOKEN_SHAPE.sub("<redacted>", value)
+        return value if keep_urls else redact_links(value)
     return value
+
+
+_LINK = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"'<>]*[^\s\"'<>.,;:!?)]", re.IGNORECASE)  # not its full stop
+# A path segment nobody could guess: long, of URL-safe characters, with digits in it (a CDN's random key,
+# a signed name). File names (they have a dot) and words stay.
+_UNGUESSABLE = re.compile(r"(?=[^/]*\d)[A-Za-z0-9_-]{16,}")
+
+
+def redact_links(text: str) -> str:
+    """Links in ``text`` with their capability removed: unguessable path segments and the query string
+    (signatures, tokens) become ``[redacted:abc123]``, a digest of the whole link that tells two links apart
+    but cannot give either back. The host and the file name stay, so a reader still sees what it was.
+
+    A CDN URL works for anyone who has it (README, "The mock server"); a journal or a report is a CI artifact,
+    so neither keeps one unless asked (``--keep-urls``).
+    """
+    return _LINK.sub(lambda m: _redacted(m.group(0)), text) if "://" in text else text
+
+
+def _redacted(link: str) -> str:
+    base, query = re.split(r"[?#]", link, maxsplit=1) if re.search(r"[?#]", link) else (link, "")
+    scheme, _, rest = base.partition("://")
+    host, slash, path = rest.partition("/")
+    segments = path.split("/")
+    secret = [bool(_UNGUESSABLE.fullmatch(part)) for part in segments]
+    if not (any(secret) or query) or query.startswith("[redacted:"):
+        return link  # nothing to hide, or hidden already
+    tag = f"[redacted:{hashlib.sha256(link.encode()).hexdigest()[:6]}]"
+    kept = "/".join(tag if hidden else part for part, hidden in zip(segments, secret, strict=True))
+    return f"{scheme}://{host}{slash}{kept}" + ("" if any(secret) else f"?{tag}")
+
+
+def restore_links(value: Any, source: Any) -> Any:
+    """``value`` (rebuilt from a journal) with each redacted link replaced by the link in ``source`` (the
+    server's state) that redacts to it, so a resumed run compares and renders real links."""
+    found: dict[str, str] = {}
+
+    def collect(item: Any) -> None:
+        if isinstance(item, dict):
+            for child in item.values():
+                collect(child)
+        elif isinstance(item, list):
+            for child in item:
+                collect(child)
+        elif isinstance(item, str) and "://" in item:
+            for link in _LINK.findall(item):
+                found[_redacted(link)] = link
+
+    def restore(item: Any) -> Any:
+        if isinstance(item, dict):
+            return {k: restore(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [restore(v) for v in item]
+        if isinstance(item, str) and "[redacted:" in item:
+            return _LINK.sub(lambda m: found.get(m.group(0), m.group(0)), item)
+        return item
+
+    collect(source)
+    return restore(value)

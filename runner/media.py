@@ -6,6 +6,8 @@ the client calls it again right before uploading. Only the first few bytes of a 
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Collection
 from pathlib import Path
 
@@ -135,10 +137,12 @@ def check_upload(path: Path, allowed: Collection[str] = ALLOWED) -> str:
     size = path.stat().st_size
     limit = size_limit(kind)
     if size > limit:
+        image = kind in IMAGES
         raise MediaTooLarge(
-            f"{path}: file too large (4002): {format_size(size)} is over the {format_size(limit)} limit for "
-            f"{'images' if kind in IMAGES else 'video and audio'}",
-            hint="compress it or scale it down (e.g. JPEG at quality 85, or a shorter/lower-bitrate clip)",
+            f"{path}: file too large: {format_size(size)} is over the API's {format_size(limit)} limit for "
+            f"{'images' if image else 'video and audio'}, so it would refuse the upload",
+            hint="save it as a JPEG (quality 85 is plenty) or scale it down, e.g. to 4000 px wide" if image
+            else "compress it to a lower bitrate, or cut it shorter",
         )
     return kind
 
@@ -148,6 +152,11 @@ def check_upload(path: Path, allowed: Collection[str] = ALLOWED) -> str:
 MAX_PIXELS = 100_000_000  # decoding a bigger picture takes more memory than a check should (300 MB RGB)
 _DAMAGED_HINT = ("the file is incomplete or damaged: copy it again from where it came from, or open it in an "
                  "editor and save it anew")
+# Frame streams: a cut-short file still decodes up to its cut, so one of which nothing decodes is not sound
+# at all. An m4a (an MP4 container) that lost its end lost its index too: that one is damaged, not foreign.
+_STREAMED_AUDIO = frozenset({"mp3", "aac", "wav"})
+_NOT_AUDIO_HINT = ("use a sound file an audio editor or a music library exported (mp3, wav, m4a, aac); "
+                   "renaming another file does not make it sound")
 
 
 def verify_decodes(path: Path, kind: str) -> None:
@@ -158,7 +167,9 @@ def verify_decodes(path: Path, kind: str) -> None:
         kind: its sniffed type.
 
     Raises:
-        MediaError: the file does not decode to the end (with advice that can work: copy or save it again).
+        MediaError: the file does not decode to the end (with advice that can work: copy or save it again),
+            is a picture over ``MAX_PIXELS`` (saying so, with the limit), or is not audio at all though its
+            first bytes look like it (saying so).
     """
     try:
         if kind in IMAGES:
@@ -166,12 +177,24 @@ def verify_decodes(path: Path, kind: str) -> None:
         elif kind == "wav":
             _decode_wav(path)
         elif kind in AUDIO | VIDEOS:
-            _decode_av(path)
+            _decode_av(path, kind)
     except MediaError:
         raise
     except Exception as exc:  # what each decoder raises on bad data varies (OSError, ValueError, av errors…)
+        if kind in _STREAMED_AUDIO:  # the first bytes said audio; nothing after them does
+            raise _not_audio(path, kind) from None
         reason = str(exc).strip() or type(exc).__name__
         raise MediaError(f"{path}: the {kind} file does not decode ({reason})", hint=_DAMAGED_HINT) from None
+
+
+def _not_audio(path: Path, kind: str) -> MediaError:
+    return MediaError(f"{path}: this is not audio: its first bytes look like {kind}, but no sound in it "
+                      "decodes", hint=_NOT_AUDIO_HINT)
+
+
+def _too_many_pixels(path: Path, size: str) -> MediaError:
+    return MediaError(f"{path}: the picture is {size}, over the {MAX_PIXELS / 1_000_000:g}-megapixel limit "
+                      "of what this tool decodes", hint="scale it down, e.g. to 4000 px wide")
 
 
 def _decode_image(path: Path) -> None:
@@ -181,12 +204,19 @@ def _decode_image(path: Path) -> None:
         import pillow_heif
 
         pillow_heif.register_heif_opener()
-    with Image.open(path) as image:
+    with warnings.catch_warnings():
+        # Pillow's own bomb guard warns past 89 and refuses past 179 megapixels, where its message reads
+        # like a broken file; MAX_PIXELS is checked here instead, and said so.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            opened = Image.open(path)
+        except Image.DecompressionBombError as exc:
+            pixels = re.search(r"\((\d+) pixels\)", str(exc))
+            raise _too_many_pixels(path, f"{int(pixels[1]):,} pixels" if pixels else "too large") from None
+    with opened as image:
         width, height = image.size
         if width * height > MAX_PIXELS:
-            raise MediaError(f"{path}: {width}×{height} pixels is more than this tool decodes "
-                             f"({MAX_PIXELS // 1_000_000} megapixels)",
-                             hint="scale it down, e.g. to 4000 px wide")
+            raise _too_many_pixels(path, f"{width:,}×{height:,} pixels")
         if image.format == "JPEG":
             # All the data is read, into an eighth of the memory.
             image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
@@ -210,11 +240,13 @@ def _decode_wav(path: Path) -> None:
         raise MediaError(f"{path}: the wav file holds no sound", hint="record or export it again")
 
 
-def _decode_av(path: Path) -> None:
+def _decode_av(path: Path, kind: str) -> None:
     import av
 
     with av.open(str(path)) as container:
         if not container.streams.audio and not container.streams.video:
+            if kind in _STREAMED_AUDIO:
+                raise _not_audio(path, kind)
             raise MediaError(f"{path}: no sound or picture in the file", hint=_DAMAGED_HINT)
         stream = container.streams.audio[0] if container.streams.audio else container.streams.video[0]
         decoded = failed = 0
@@ -223,6 +255,9 @@ def _decode_av(path: Path) -> None:
                 decoded += len(packet.decode())
             except av.error.InvalidDataError:
                 failed += 1  # a stray bad packet (trailing junk is common in MP3s) is skipped, as players do
-        if decoded == 0 or failed > max(1, decoded // 10):
-            raise MediaError(f"{path}: {'nothing' if decoded == 0 else f'{failed} parts'} of the file "
-                             "fail to decode", hint=_DAMAGED_HINT)
+        if decoded == 0:
+            raise _not_audio(path, kind) if kind in _STREAMED_AUDIO else MediaError(
+                f"{path}: no frame of the {kind} file decodes", hint=_DAMAGED_HINT)
+        if failed > max(1, decoded // 10):
+            raise MediaError(f"{path}: {failed:,} of {failed + decoded:,} parts of the {kind} file fail to "
+                             "decode", hint=_DAMAGED_HINT)

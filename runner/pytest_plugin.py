@@ -2,8 +2,9 @@
 
 Recipes are collected when pytest is pointed at them (``pytest workflows/`` or ``pytest workflows/x.yaml``)
 or when they match the ``motionctl_recipes`` ini globs. A folder given on the command line contributes the
-recipes that have a golden file beside it (all recipes with ``--motionctl-update``), so pointing pytest at
-a test folder with recipe fixtures in it collects nothing new; ``testpaths`` alone never collects recipes.
+recipes that have a golden file beside it (all recipes with ``--motionctl-update``), and for each other
+recipe one skipped item naming the command that writes its golden (``RecipeWithoutGolden`` says why
+skipped); ``testpaths`` alone never collects recipes.
 
 Each job of a recipe is one test item named by its job id (``-k`` picks jobs; xdist spreads them), run
 through ``runner.run_recipe`` against the embedded mock with ``--check`` semantics: the item fails on a
@@ -19,13 +20,14 @@ recipe, against ``--motionctl-base-url`` or ``--motionctl-backend live``), then 
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import yaml
@@ -73,36 +75,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   help="Where the recipe runs' directories go (default: pytest's temporary directory).")
 
 
-def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> RecipeFile | None:
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.File | None:
     if file_path.suffix not in _RECIPE_SUFFIXES or file_path.name.endswith(golden.SUFFIX):
         return None
     config = parent.config
-    if _matches_ini(config, file_path) or _named_on_command_line(config, file_path):
+    chosen = _matches_ini(config, file_path) or _named_on_command_line(config, file_path)
+    if chosen == "recipe":
         result: RecipeFile = RecipeFile.from_parent(parent, path=file_path)
         return result
+    if chosen == "no golden":
+        waiting: RecipeWithoutGolden = RecipeWithoutGolden.from_parent(parent, path=file_path)
+        return waiting
     return None
 
 
-def _matches_ini(config: pytest.Config, path: Path) -> bool:
+def _matches_ini(config: pytest.Config, path: Path) -> Literal["recipe"] | None:
     globs = config.getini("motionctl_recipes")
-    if not globs:
-        return False
     rel = path.relative_to(config.rootpath).as_posix() if path.is_relative_to(config.rootpath) else str(path)
-    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.name, g) for g in globs)
+    return "recipe" if any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.name, g) for g in globs) else None
 
 
-def _named_on_command_line(config: pytest.Config, path: Path) -> bool:
+def _named_on_command_line(config: pytest.Config, path: Path) -> Literal["recipe", "no golden"] | None:
+    """``recipe``: collect its jobs; ``no golden``: a recipe in a folder given to pytest that has no golden
+    file yet, reported as skipped (see ``RecipeWithoutGolden``); ``None``: not a test here."""
     if config.args_source != pytest.Config.ArgsSource.ARGS:
-        return False  # testpaths: a project's own suite never starts collecting its recipes by surprise
+        return None  # testpaths: a project's own suite never starts collecting its recipes by surprise
     resolved = path.resolve()
     for arg in config.args:
         given = (config.invocation_params.dir / arg.split("::")[0]).resolve()
         if given == resolved:
-            return True  # a recipe named by the user
-        if given.is_dir() and resolved.is_relative_to(given):
+            return "recipe"  # a recipe named by the user: without a golden, its jobs fail saying so
+        if given.is_dir() and resolved.is_relative_to(given) and _is_recipe(path):
             update = bool(config.getoption("motionctl_update"))
-            return _is_recipe(path) and (update or golden.golden_path(path).exists())
-    return False
+            return "recipe" if update or golden.golden_path(path).exists() else "no golden"
+    return None
 
 
 def _is_recipe(path: Path) -> bool:
@@ -146,6 +152,37 @@ class RecipeFile(pytest.File):
         self.plan_name = plan.name
         for job in plan.jobs:
             yield RecipeJob.from_parent(self, name=job.id, job=job.id)
+
+
+class RecipeWithoutGolden(pytest.File):
+    """A recipe found in a folder given to pytest that has no golden file yet: one skipped item saying how to
+    write it. Skipped, not failed: a folder may hold drafts and recipes that are another test's fixtures,
+    which must not break a build; but not silent either, so a recipe whose golden was never written shows
+    in the summary (``-rs``), in JUnit and in the counts. A recipe named on the command line, or matched by
+    ``motionctl_recipes``, is meant as a test: its jobs run and fail for the missing golden."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        command = f"pytest {_shown_path(self)} --motionctl-update"
+        item = NoGoldenYet.from_parent(self, name="no golden")
+        # A mark, not pytest.skip(): the summary then points at the recipe, not at this plugin.
+        reason = (f"{self.path.name} has no golden file yet: `{command}` writes it (commit it beside the "
+                  "recipe); from then on its jobs are checked here")
+        item.add_marker(pytest.mark.skip(reason=reason))
+        yield item
+
+
+class NoGoldenYet(pytest.Item):
+    def runtest(self) -> None:  # pragma: no cover - skipped by its mark before it runs
+        raise AssertionError("a recipe without a golden has nothing to check")
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.path.name}: no golden"
+
+
+def _shown_path(node: pytest.Collector) -> str:
+    with contextlib.suppress(ValueError):
+        return node.path.relative_to(node.config.invocation_params.dir).as_posix()
+    return str(node.path)
 
 
 @dataclass

@@ -7,6 +7,7 @@ under ``--out``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import time
@@ -18,14 +19,16 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from . import golden
-from .actions import DEFAULT_OUT_DIR, Plan, Say
+from .actions import DEFAULT_OUT_DIR, Export, Plan, Say
 from .backend import Backend, BackendKind, CassetteUse, open_backend
+from .claims import claimed
 from .engine import Engine, EngineOptions, JobOutcome
-from .errors import UsageError
+from .errors import RunnerError, UsageError
 from .events import Reporter, Reporters, RunFinished, RunInterrupted, RunStarted, Waiting
 from .journal import Journal, RunRecord, fold, read_for_resume, read_journal
 from .qc import DEFAULT_LEVEL, LEVELS, Level, Options
 from .reporting.jsonl import JsonlReporter
+from .reporting.runs import journaled_path
 
 if TYPE_CHECKING:
     from .api import NemoClient
@@ -61,6 +64,8 @@ class RunConfig:
         allow_paths: folders besides the recipe's that uploads may come from (``--allow-path``).
         select: only these jobs (``--job``, ``--shard``; runner/recipe/select.py).
         jobs: run only the jobs with these ids (the pytest plugin runs one job per test item).
+        keep_urls: keep CDN and other capability links whole in the journal and states (``--keep-urls``);
+            by default their unguessable parts are redacted (runner/journal.py, ``redact_links``).
         record: write the run's HTTP exchanges to this cassette (HAR 1.2) when it ends.
         replay: answer every call from this cassette instead: no server, no network.
         qc: the clip check at each export (docs/clip-qc.md): fast (the default), full or off; ``None``:
@@ -89,6 +94,7 @@ class RunConfig:
     allow_paths: tuple[Path, ...] = ()
     select: Selection | None = None
     jobs: tuple[str, ...] | None = None
+    keep_urls: bool = False
     record: Path | None = None
     replay: Path | None = None
     qc: Level | None = None
@@ -163,7 +169,11 @@ def run_recipe(config: RunConfig) -> RunResult:
         record = fold(read_for_resume(config.resume), config.resume.name)
         # The outputs, render sizes, job selection and allowed folders of the run being resumed win: its
         # files end up together, and a resumed shard does its own jobs only, not the other shards'.
-        out_dir = Path(record.options.get("out_dir") or out_dir)
+        journaled_out = str(record.options.get("out_dir") or "")
+        out_dir = _shown(Path(journaled_out or out_dir))
+        for progress in record.jobs.values():  # paths as this directory reaches them, shown as new ones are
+            progress.outputs = {i: str(_shown(journaled_path(Path(p), journaled_out)))
+                                for i, p in progress.outputs.items()}
         preview = bool(record.options.get("preview", preview))
         select = select or _selection_of(record.options)
         allow_paths = allow_paths or tuple(Path(p) for p in record.options.get("allow_paths") or ())
@@ -177,6 +187,8 @@ def run_recipe(config: RunConfig) -> RunResult:
     if record is not None and record.recipe_hash != plan.recipe_hash:
         raise UsageError(f"{config.resume}: the recipe or a file it uploads changed since that run",
                          hint=f"run it afresh with `motionctl run {config.recipe}`")
+    if preview:
+        _refuse_to_replace_full_size_clips(plan)
 
     kind, base_url = _backend_of(config, record)
     env = os.environ if config.env is None else config.env
@@ -185,16 +197,20 @@ def run_recipe(config: RunConfig) -> RunResult:
     tape = config.record or config.replay
     cassette = None if tape is None else CassetteUse(
         "record" if config.record else "replay", tape, str(config.recipe), plan.recipe_hash, preview)
-    with open_backend(kind, base_url, env=config.env, mock_overrides=config.mock_overrides,
-                      cassette=cassette, jobs=len(plan.jobs)) as backend:
+    # Before any call: a run that would write another live run's clips is refused (runner/claims.py).
+    dests = [a.dest for j in plan.jobs for a in j.actions if isinstance(a, Export)]
+    with claimed(out_dir, dests, f"motionctl run {config.recipe}"), \
+            open_backend(kind, base_url, env=config.env, mock_overrides=config.mock_overrides,
+                         cassette=cassette, jobs=len(plan.jobs)) as backend:
         if config.client_overrides:
             backend = replace(backend, client=replace(backend.client, **config.client_overrides))  # type: ignore[arg-type]
         # The run directory is made once the backend is up, so a bad --base-url leaves no empty run behind.
         if config.resume is not None:
-            journal = Journal(config.resume, secrets=secrets)
+            journal = Journal(config.resume, secrets=secrets, keep_urls=config.keep_urls)
         else:
-            journal = Journal.create(config.runs_dir, plan.name, secrets=secrets)
-        reporters = Reporters([*config.reporters, JsonlReporter(journal.run_dir / "events.jsonl")])
+            journal = Journal.create(config.runs_dir, plan.name, secrets=secrets, keep_urls=config.keep_urls)
+        reporters = Reporters([*config.reporters,
+                               JsonlReporter(journal.run_dir / "events.jsonl", scrub=journal.scrub)])
         resume_command = shlex.join(["motionctl", "run", str(config.recipe), "--resume", str(journal.run_dir),
                                      *(["--backend", "live"] if backend.kind == "live" else []),
                                      *([] if backend.embedded else ["--base-url", backend.base_url])])
@@ -205,7 +221,7 @@ def run_recipe(config: RunConfig) -> RunResult:
         try:
             journal.add_secret(backend.client.token)
             journal.write({"type": "resume" if record else "run", "run_id": journal.run_id,
-                           "recipe": str(config.recipe), "recipe_hash": plan.recipe_hash,
+                           "recipe": str(config.recipe), "name": plan.name, "recipe_hash": plan.recipe_hash,
                            "backend": backend.description,
                            "backend_config": {"kind": backend.kind,
                                               "base_url": None if backend.embedded else backend.base_url,
@@ -237,11 +253,57 @@ def run_recipe(config: RunConfig) -> RunResult:
                                          tuple(j.job for j in result.failed)))
             return result
         except KeyboardInterrupt:
+            journal.write({"type": "run_stopped", "error": "interrupted (Ctrl-C or SIGTERM)",
+                           "resume": resume_command})
             reporters.handle(RunInterrupted(journal.run_id, journal.run_dir, resume_command))
             raise RunInterruptedError(journal.run_dir, resume_command) from None
+        except RunnerError as exc:  # the whole run stopped (no token, not enough credits): say why, for show
+            journal.write({"type": "run_stopped", "error": str(exc)})
+            raise
         finally:
             reporters.close()
             journal.close()
+
+
+# --preview's renders: their short side (quality low, 540p; runner/recipe/planner.py).
+_PREVIEW_SHORT_SIDE = 540
+
+
+def _refuse_to_replace_full_size_clips(plan: Plan) -> None:
+    """A preview writes where the full run writes; a full-size clip there is a deliverable (and its
+    session's credits), so a preview never replaces one without a word: it is refused, naming them.
+
+    Raises:
+        UsageError: a preview export would replace a clip larger than a preview.
+    """
+    import av  # heavy; only previews over existing files need it
+
+    replaced: list[str] = []
+    for action in (a for job in plan.jobs for a in job.actions if isinstance(a, Export)):
+        if not action.dest.is_file():
+            continue
+        try:
+            with av.open(str(action.dest)) as container:
+                stream = container.streams.video[0] if container.streams.video else None
+                size = (stream.codec_context.width, stream.codec_context.height) if stream else (0, 0)
+        except (av.error.FFmpegError, OSError):
+            continue  # not a clip anyone can play: nothing of value is lost
+        if min(size) > _PREVIEW_SHORT_SIDE:
+            replaced.append(f"{action.dest} ({size[0]}×{size[1]})")
+    if replaced:
+        shown = ", ".join(replaced[:3]) + (f" and {len(replaced) - 3} more" if len(replaced) > 3 else "")
+        raise UsageError(
+            f"--preview writes 540p clips where the full run writes its clips, and would replace "
+            f"{len(replaced)} full-size clip{'s' if len(replaced) != 1 else ''}: {shown}",
+            hint="give the previews a folder of their own (--out previews), or move the full-size clips away")
+
+
+def _shown(path: Path) -> Path:
+    """A journaled (absolute) folder as the run that wrote it showed it: relative to the working directory
+    when it lies inside, so a resume prints its new clips' paths as the first run printed the others."""
+    with contextlib.suppress(ValueError):
+        return path.relative_to(Path.cwd()) if path.is_absolute() else path
+    return path
 
 
 def _selection_of(options: Mapping[str, Any]) -> Selection | None:

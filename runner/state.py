@@ -11,6 +11,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from .api.models import motion_words
+
 Json = Any
 Snapshot = dict[str, Any]
 PatchOps = list[dict[str, Any]]
@@ -109,14 +111,16 @@ def describe(before: Snapshot, after: Snapshot) -> str:
         if not ma:
             parts.append("motion removed")
         else:
-            prev = mb if isinstance(mb, dict) else {}
-            changed = [f"{k} {_change(k, v)}" for k, v in ma.items() if prev.get(k) != v]
-            parts.append("motion set " + ", ".join(changed))
+            parts.append(f"motion {motion_words(ma) if isinstance(ma, dict) else ma}")
     if b.get("d") != a.get("d") and a.get("d") is not None:
         parts.append(f"duration {_seconds(b.get('d'))}→{_seconds(a.get('d'))}")
     mb_meta, ma_meta = b.get("m") or {}, a.get("m") or {}
+    platform = ma_meta.get("platform") if mb_meta.get("platform") != ma_meta.get("platform") else None
+    on = f" for {platform}" if isinstance(platform, str) else ""
     if mb_meta.get("aspect") != ma_meta.get("aspect") and ma_meta.get("aspect"):
-        parts.append(f"aspect {mb_meta.get('aspect') or '?'}→{ma_meta.get('aspect')}")
+        parts.append(f"aspect {mb_meta.get('aspect') or '?'}→{ma_meta.get('aspect')}{on}")
+    elif on:  # the same ratio, now for a platform (its safe zone)
+        parts.append(f"aspect {ma_meta.get('aspect') or '9:16'}{on}")
     tb = [s.get("text") for s in segments(b, TEXT)]
     ta = [s.get("text") for s in segments(a, TEXT)]
     parts += [f'text added "{t}"' for t in ta if t not in tb]
@@ -130,27 +134,11 @@ def describe(before: Snapshot, after: Snapshot) -> str:
             src = str(music.get("src", ""))
             what = f"{src.removeprefix('mood:')} mood" if src.startswith("mood:") else _basename(src)
             parts.append(f"music {what} at {_num(music.get('vol', 100))}%")
-    if not parts:
-        ops = diff(before, after)
-        roots = sorted({"/".join(op["path"].split("/")[:2]) for op in ops})
-        parts.append(f"{len(ops)} change{'s' if len(ops) != 1 else ''} under {', '.join(roots)}")
+    if not parts:  # nothing this summary knows by name: say which fields, as a person can look them up
+        fields = sorted({op["path"] for op in diff(before, after)})
+        parts.append("changed " + ", ".join(fields[:3]) + (f" and {len(fields) - 3} more" if len(fields) > 3
+                                                             else ""))
     return "; ".join(parts)
-
-
-def _change(key: str, value: Json) -> str:
-    """A motion field as a person reads it: ``zoom 1.0→1.1``, ``pan -0.05``, ``easing linear``."""
-    if isinstance(value, list) and len(value) == 2:
-        first, second = value
-        if key in ("zoom", "roll"):  # [start, end]
-            return f"{_num(first)}→{_num(second)}"
-        if key == "pan" and _is_zero(second):  # horizontal travel only
-            return _num(first)
-        return f"{_num(first)},{_num(second)}"
-    return _num(value)
-
-
-def _is_zero(v: Json) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and v == 0
 
 
 def _num(v: Json) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from pathlib import Path
 
 
@@ -34,3 +35,9 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU time the process has used so far."""
     fields = _stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def lacks(program: str) -> bool:
+    """Whether a test that runs ``program`` should be skipped: never in CI (``CI`` set), where .ci/run
+    installs every program a test needs, so a missing one fails there instead of passing as a skip."""
+    return shutil.which(program) is None and not os.environ.get("CI")

@@ -26,6 +26,8 @@ PLANTS = [
     ("shared-helpers-take-no-side", "motionctl/units.py", "from .mock_server import drafts"),
     ("runner-reads-the-interpreter-only-to-explain", "runner/engine.py",
      "from ..mock_server.interpreter import interpret"),
+    ("runner-measures-with-the-renderer-only-here", "runner/recipe/planner.py",
+     "from ...mock_server.render.measure import text_problem"),
     ("cassette-knows-no-recipes", "runner/cassette/match.py", "from ..recipe import load_plan"),
     ("only-drift-starts-the-mock", "runner/cassette/replay.py", "from ...mock_server import MockConfig"),
     ("engine-knows-no-cassette", "runner/engine.py", "from .cassette import ReplayTransport"),

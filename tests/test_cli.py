@@ -45,3 +45,20 @@ def test_motionctl_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) ->
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["run", str(tmp_path / "absent.yaml")]) == 2
     assert "absent.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["mock", "serve", "--port", "99999"],
+     "invalid value for '--port': 99999 is not in the range 0<=x<=65535 (see `motionctl mock serve --help`)"),
+    (["mock", "serve", "--sse-dialect", "nmeo"],
+     "invalid value for '--sse-dialect': 'nmeo' is not one of 'adk', 'nemo' "
+     "(see `motionctl mock serve --help`)"),
+    (["run", "x.yaml", "--previw"],
+     "no such option '--previw'. Did you mean '--preview'? (see `motionctl run --help`)"),
+    (["shwo"], "no such command 'shwo'. Did you mean 'show'? (see `motionctl --help`)"),
+])
+def test_every_command_s_usage_errors_are_one_motionctl_error_line(
+        argv: list[str], line: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 18: `mock serve` (and click's own usage errors) printed a usage block and "Error: …".
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"motionctl: error: {line}\n"

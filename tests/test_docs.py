@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,3 +61,12 @@ def test_the_project_cites_only_its_own_notes() -> None:
             offenders.append(name)
     assert offenders == []
     assert (ROOT / "specs" / "SOURCES.md").is_file()
+
+
+def test_readme_says_how_long_the_suite_takes_and_how_to_spread_it() -> None:
+    # Issue 18: a new user waited 8 minutes on README's test command, told nothing of it or of -n auto.
+    development = README.split("## Development", 1)[1]
+    assert re.search(r"about \d+ minutes", development) and "`python -m pytest -q -n auto`" in development
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    # What -n needs, in the extra README's test command installs.
+    assert any(dep.startswith("pytest-xdist") for dep in project["optional-dependencies"]["test"])

@@ -24,5 +24,5 @@ def test_the_upload_check_names_the_size_in_the_units_it_counts_in(tmp_path: Pat
     with path.open("wb") as handle:  # sparse: the 60,773,447-byte file of the issue, costing no disk
         handle.write(b"\xff\xd8\xff\xe0")
         handle.truncate(60_773_447)
-    with pytest.raises(MediaTooLarge, match=r"58\.0 MiB is over the 50 MiB limit for images"):
+    with pytest.raises(MediaTooLarge, match=r"58\.0 MiB is over the API's 50 MiB limit for images"):
         check_upload(path)

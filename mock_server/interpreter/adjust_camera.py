@@ -11,9 +11,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ...amounts import DEFAULT_SPEED, SPEED_AMOUNTS
 from .. import drafts
 from ..drafts import Draft
-from .camera import DEFAULT_EASING, LIMITS, SPEEDS
+from .camera import DEFAULT_EASING, LIMITS
 from .edit import Ask, Edit, fmt, seconds
 from .edit_words import DEGREE_INDEX, STEPS
 from .references import AXIS_NAMES, Thing, motion_axes
@@ -125,7 +126,7 @@ def set_amount(draft: Draft, thing: Thing, value: float | None, speed: str | Non
     parts = []
     for axis in thing.axes:
         old = amount(motion, axis)
-        new = value if value is not None else SPEEDS[speed or "medium"][_COLUMN[axis]]
+        new = value if value is not None else SPEED_AMOUNTS[speed or DEFAULT_SPEED][_COLUMN[axis]]
         motion = with_amount(motion, axis, new)
         new_text = amount_text(axis, amount(motion, axis))
         parts.append(f"{AXIS_NAMES[axis][4:]} {amount_text(axis, old)} → {new_text}")

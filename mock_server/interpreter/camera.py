@@ -23,13 +23,11 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from ...amounts import DEFAULT_SPEED, SPEED_AMOUNTS
 from .clauses import Clause, Token, split
 from .normalise import normalise
 from .vocabulary import CONTENT_MOVES, FAMILIES, SPEED_ADVERB
 
-# specs/motion.md: amounts for speed words (zoom a, pan/tilt a, roll degrees).
-SPEEDS: dict[str, tuple[float, float, float]] = {
-    "slow": (0.10, 0.05, 3.0), "medium": (0.20, 0.10, 6.0), "fast": (0.35, 0.20, 12.0)}
 DEFAULT_EASING = "ease-in-out"
 AXIS_OF = {"in": "zoom", "out": "zoom", "left": "x", "right": "x", "up": "y", "down": "y", "cw": "roll",
            "ccw": "roll"}
@@ -282,7 +280,7 @@ def _candidate(tok: Token, negated: bool) -> _Candidate:
     parts = tok.meaning.split()
     family = parts[0]
     default = next((p for p in parts[1:] if p in AXIS_OF), None)
-    speed = next((p for p in parts[1:] if p in SPEEDS), None)
+    speed = next((p for p in parts[1:] if p in SPEED_AMOUNTS), None)
     return _Candidate(tok, family, default, "?" in parts, speed, negated)
 
 
@@ -539,7 +537,7 @@ def build_motion(moves: Sequence[Move], focus: Sequence[float] | None, easing: s
     motion: dict[str, Any] = {}
     pan = [0.0, 0.0]
     for move in moves:
-        zoom_a, pan_a, roll_deg = SPEEDS[move.speed or "medium"]
+        zoom_a, pan_a, roll_deg = SPEED_AMOUNTS[move.speed or DEFAULT_SPEED]
         if move.axis == "zoom":
             a = round(move.amount if move.amount is not None else zoom_a, 6)
             motion["zoom"] = [1.0, round(1 + a, 6)] if move.direction == "in" else [round(1 + a, 6), 1.0]
@@ -578,7 +576,7 @@ def _part_text(move: Move) -> str:
 
 def _amount_text(move: Move) -> str:
     column = {"zoom": 0, "x": 1, "y": 1, "roll": 2}[move.axis]
-    a = move.amount if move.amount is not None else SPEEDS[move.speed or "medium"][column]
+    a = move.amount if move.amount is not None else SPEED_AMOUNTS[move.speed or DEFAULT_SPEED][column]
     if move.axis == "roll":
         return f"{a:g} degrees"
     return f"{a * 100:g}%"

@@ -140,7 +140,7 @@ class AvWriter:
 
     def write(self, frame: FrameBuffer) -> None:
         """Encode one frame (the buffer is free for reuse when this returns: encoders copy their input)."""
-        video_frame = av.VideoFrame.from_numpy_buffer(frame.data, format="nv12", width=frame.width)
+        video_frame = _nv12_frame(frame)
         video_frame.pts = self._frames
         video_frame.time_base = self._time_base
         self._frames += 1
@@ -174,6 +174,23 @@ class AvWriter:
 
     def abort(self) -> None:
         self._container.close()
+
+
+def _nv12_frame(frame: FrameBuffer) -> av.VideoFrame:
+    """An NV12 ``VideoFrame`` of exactly the buffer's width and height, its planes copied in.
+
+    Not ``VideoFrame.from_numpy_buffer``: PyAV derives an NV12 frame's height from the array as
+    ``rows // 6 * 4``, so any height that is not a multiple of 4 (1350, the 4:5 frame at 1080p) came out
+    two rows short, its chroma plane starting inside the last luma rows, and the encoder's rescale to the
+    stream's size spread that as a green/magenta band over the top rows. The copy costs nothing extra:
+    libavcodec copies a frame that wraps foreign memory before encoding it anyway.
+    """
+    out = av.VideoFrame(frame.width, frame.height, "nv12")
+    for plane, source in zip(out.planes, frame.planes(), strict=True):
+        rows = source.shape[0]
+        target = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(-1, plane.line_size)
+        target[:rows, : frame.width] = source.reshape(rows, frame.width)
+    return out
 
 
 class GifWriter:

@@ -16,8 +16,13 @@ class RenderInputError(ValueError):
 
     The message is one line that names the segment or file and says what to fix. The mock server turns it
     into a failed render job; it is deliberately not a ``runner.errors`` class (the mock knows nothing of
-    the runner).
+    the runner). ``detail`` is the message without the draft location it starts with, for checks that
+    locate it themselves (measure.py).
     """
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or message
 
 
 def check_media_file(path: Path, label: str) -> None:

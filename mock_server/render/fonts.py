@@ -127,7 +127,8 @@ def face_for(text: str, where: str) -> Face:
     named = ", ".join(f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing[:3])
     more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
     shown = text if len(text) <= 40 else text[:39] + "…"
-    raise RenderInputError(
-        f"{where}.text {shown!r}: the renderer has no glyph for {named}{more}; it draws Latin, Chinese "
-        "(GB 2312 level 1), Japanese kana and common kanji, and common emoji: rewrite the text without them"
+    detail = (
+        f"the renderer has no glyph for {named}{more}; it draws Latin, Chinese (GB 2312 level 1), Japanese "
+        "kana and common kanji, and common emoji: rewrite the text without them"
     )
+    raise RenderInputError(f"{where}.text {shown!r}: {detail}", detail=detail)

@@ -80,13 +80,13 @@ def place(
     if keep_safe:
         t = _TOLERANCE_PX
         if x < left - t or y < top - t or x + width > right + t or y + height > bottom + t:
-            raise RenderInputError(
-                f"{where}.pos: the text centred at {_pct(pos[0])} {_pct(pos[1])} is "
-                f"{width}x{height} px and leaves the safe zone of {zone.label} "
-                f"(x {_pct(zone.left)}..{_pct(1 - zone.right)}, y {_pct(zone.top)}..{_pct(1 - zone.bottom)} "
-                "of the frame, where the platform's interface covers nothing); move it inside, make it "
-                "smaller, or set keep_safe: false to place it anyway"
+            detail = (
+                f"the text centred at {_pct(pos[0])} {_pct(pos[1])} is {width}x{height} px and leaves the "
+                f"safe zone of {zone.label} (x {_pct(zone.left)}..{_pct(1 - zone.right)}, "
+                f"y {_pct(zone.top)}..{_pct(1 - zone.bottom)} of the frame, where the platform's interface "
+                "covers nothing); move it inside, make it smaller, or set keep_safe: false to place it anyway"
             )
+            raise RenderInputError(f"{where}.pos: {detail}", detail=detail)
     return x, y
 
 

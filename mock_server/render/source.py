@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -70,10 +69,15 @@ def load_picture(path: Path, scale_for: Callable[[tuple[int, int]], float], *, n
         ) from None
 
 
+def upright_size(image: Image.Image) -> tuple[int, int]:
+    """The (width, height) the picture shows once its EXIF orientation is applied (read from the header)."""
+    swaps = image.getexif().get(0x0112, 1) in _SWAPPING_ORIENTATIONS
+    return (image.height, image.width) if swaps else (image.width, image.height)
+
+
 def _decode(image: Image.Image, scale_for: Callable[[tuple[int, int]], float]) -> Picture:
-    orientation = image.getexif().get(0x0112, 1)
-    swaps = orientation in _SWAPPING_ORIENTATIONS
-    upright = (image.height, image.width) if swaps else (image.width, image.height)
+    upright = upright_size(image)
+    swaps = upright != image.size
     scale = min(1.0, scale_for(upright))
     target = (max(2, math.ceil(upright[0] * scale)), max(2, math.ceil(upright[1] * scale)))
     if scale < 1.0 and image.format == "JPEG":
@@ -84,6 +88,8 @@ def _decode(image: Image.Image, scale_for: Callable[[tuple[int, int]], float]) -
     pixels = np.asarray(_to_rgb(image), dtype=np.uint8)
     if scale < 1.0 and (pixels.shape[1], pixels.shape[0]) != target:
         # Area averaging: alias-free when shrinking, and 4× faster than Pillow's Lanczos at these sizes.
+        import cv2  # here: checks before a render read a picture's header from this module (measure.py)
+
         pixels = np.asarray(cv2.resize(pixels, target, interpolation=cv2.INTER_AREA), dtype=np.uint8)
     size = (pixels.shape[1], pixels.shape[0])
     return Picture(_pad_even(pixels), size, upright)

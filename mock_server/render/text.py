@@ -6,36 +6,27 @@ would cost far more and could shimmer.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from .errors import RenderInputError
-from .fonts import EMOJI_STRIKE_PX, Face, Run, emoji_face, face_for, runs
+from .fonts import Face, emoji_face, runs
 from .frames import Plane, rgb_to_yuv_planes
 from .geometry import FrameSize
 from .layout import NO_ZONE, place, safe_zone
 from .timeline import TextSegment
+from .typeset import LINE_PITCH, Fonts, even, fit_text, padding, stroke_width
 
 Alpha = npt.NDArray[np.float32]
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 
-# Default size in px at a 1080 short side when the segment gives none.
-DEFAULT_SIZE = 64
 _BOX_RGBA = (0, 0, 0, 150)
 _OUTLINE_RGB = (0, 0, 0)
-_LINE_PITCH = 1.3  # baseline to baseline, of the font size
-_EMOJI_SCALE = 1.0  # an emoji's em against the text's: Noto's emoji sit a little taller than capitals
-_MIN_PX = 8
-# A line may break before any of these (CJK has no spaces) but not before closing punctuation.
-_CJK_BREAKABLE = re.compile(r"[\u2E80-\u2FFF\u3040-\u30FF\u3400-\u9FFF\uF900-\uFAFF]")
-_NO_LINE_START = frozenset("、。，．！？）」』】〕》〉：；!?,.)]}ーｰ々…")
 
 
 @dataclass(frozen=True)
@@ -73,18 +64,6 @@ class Overlay:
         return min(1.0, edge / (self.fade_frames + 1))
 
 
-def load_font(font: Path, px: int) -> ImageFont.FreeTypeFont:
-    """The font file at ``px``.
-
-    Raises:
-        RenderInputError: the font file cannot be read.
-    """
-    try:
-        return ImageFont.truetype(str(font), px)
-    except OSError as exc:
-        raise RenderInputError(f"font {font}: not a readable TrueType/OpenType file ({exc})") from None
-
-
 def prepare_overlay(
     seg: TextSegment,
     size: FrameSize,
@@ -101,23 +80,13 @@ def prepare_overlay(
     segment's own ``keep_safe`` off, drops the safe zone (see layout.py).
 
     Raises:
-        RenderInputError: a character no bundled font draws, or ``[x, y]`` outside the safe zone.
+        RenderInputError: a character no bundled font draws, a word wider than the zone, lines that do not
+            fit its height even at 8 px, or ``[x, y]`` outside the safe zone.
     """
-    scale = size.short_side / reference_short_side
-    px = max(_MIN_PX, round((seg.size or DEFAULT_SIZE) * scale))
     safe = keep_safe and seg.keep_safe
     zone = safe_zone(platform, size) if safe else NO_ZONE
-    left, top, right, bottom = zone.box(size.width, size.height)
-    face = face_for(seg.text, seg.where) if font is None else Face(font.name, str(font), frozenset())
-    # Text too tall for the zone (long, wrapped, big) is set smaller until it fits, down to 8 px; only
-    # the line breaks are worked out per size, the drawing is done once.
-    while True:
-        fonts = _Fonts(font or face.path, px, face)
-        lines = _balanced_wrap(seg.text, fonts.measure, right - left - 2 * _pad(seg, px))
-        if fonts.block_height(len(lines), _pad(seg, px)) <= bottom - top or px <= _MIN_PX:
-            break
-        px = max(_MIN_PX, int(px * 0.85))
-    rgba, glyphs = _rasterise(seg, face, fonts, lines)
+    fonts, lines = fit_text(seg, size, reference_short_side, zone, font)
+    rgba, glyphs = _rasterise(seg, fonts.face, fonts, lines)
     width, height = rgba.size
     x, y = place((width, height), seg.pos, zone, size, keep_safe=safe, where=seg.where)
     # Whatever lies off the frame (only [x, y] with keep_safe off, or text even 8 px cannot fit) is cut off.
@@ -149,128 +118,19 @@ def prepare_overlay(
         first,
         end,
         round(seg.fade_ms * fps / 1000),
-        face.name,
+        fonts.face.name,
         placed,
     )
 
 
-class _Fonts:
-    """The line's face at ``px`` and, when needed, the emoji font at its one strike size."""
-
-    def __init__(self, file: Path, px: int, face: Face) -> None:
-        self.px = px
-        self.face = face
-        self.text = load_font(file, px)
-        self._emoji: ImageFont.FreeTypeFont | None = None
-        self._widths: dict[str, float] = {}
-
-    def measure(self, text: str) -> float:
-        """The advance width of ``text`` in px (memoised: wrapping asks about the same words again)."""
-        if text not in self._widths:
-            self._widths[text] = sum(self.width(r) for r in runs(text, self.face))
-        return self._widths[text]
-
-    def block_height(self, lines: int, pad: int) -> int:
-        """The height of ``lines`` lines of text with their outline and padding (a bound for the ink)."""
-        ascent, descent = self.text.getmetrics()
-        return round(self.px * _LINE_PITCH) * (lines - 1) + ascent + descent + 2 * pad
-
-    @property
-    def emoji(self) -> ImageFont.FreeTypeFont:
-        if self._emoji is None:
-            self._emoji = load_font(emoji_face().path, EMOJI_STRIKE_PX)
-        return self._emoji
-
-    @property
-    def emoji_scale(self) -> float:
-        return self.px * _EMOJI_SCALE / EMOJI_STRIKE_PX
-
-    def width(self, run: Run) -> float:
-        if run.emoji:
-            return self.emoji.getlength(run.text) * self.emoji_scale
-        return self.text.getlength(run.text)
-
-
-def _tokens(paragraph: str, cjk_breaks: bool) -> list[str]:
-    """Pieces a line may break between: words and spaces, and with ``cjk_breaks`` each CJK character
-    (keeping closing punctuation with the character before it)."""
-    tokens: list[str] = []
-    for ch in paragraph:
-        last = tokens[-1] if tokens else ""
-        if last and ch in _NO_LINE_START and not last.isspace():
-            tokens[-1] += ch
-        elif ch.isspace():
-            if last.isspace():
-                tokens[-1] += ch
-            else:
-                tokens.append(ch)
-        elif not last or last.isspace() or (cjk_breaks and _cjk_pair(last[-1], ch)):
-            tokens.append(ch)
-        else:
-            tokens[-1] += ch
-    return tokens
-
-
-def _cjk_pair(before: str, ch: str) -> bool:
-    return bool(_CJK_BREAKABLE.match(ch) or _CJK_BREAKABLE.match(before))
-
-
-def _wrap(text: str, measure: Callable[[str], float], max_width: int) -> list[str]:
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [text]:
-        # Where the writer put spaces (Latin, or CJK phrases set apart), lines break there; a CJK phrase
-        # too long for a line, or CJK written without spaces, breaks between characters.
-        tokens: list[str] = []
-        for word in _tokens(paragraph, cjk_breaks=not paragraph.strip().count(" ")):
-            wide = measure(word) > max_width and _CJK_BREAKABLE.search(word)
-            tokens.extend(_tokens(word, cjk_breaks=True) if wide else [word])
-        # Widths add up token by token (kerning across a break opportunity is too small to matter here).
-        line, width, space = "", 0.0, ""
-        for token in tokens:
-            if token.isspace():
-                space = space + token if line else ""
-                continue
-            gap, token_width = (measure(space) if space else 0.0), measure(token)
-            if line and width + gap + token_width > max_width:
-                lines.append(line)
-                line, width = token, token_width
-            else:
-                line, width = line + space + token, width + gap + token_width
-            space = ""
-        lines.append(line)
-    return lines
-
-
-def _balanced_wrap(text: str, measure: Callable[[str], float], max_width: int) -> list[str]:
-    """Wrapped to as few lines as ``max_width`` allows, as evenly long as possible: a title that needs two
-    lines gets two halves, not a full line and one orphaned word."""
-    lines = _wrap(text, measure, max_width)
-    low, high = max_width // 3, max_width
-    while high - low > 4:
-        middle = (low + high) // 2
-        if len(_wrap(text, measure, middle)) <= len(lines):
-            high = middle
-        else:
-            low = middle
-    return _wrap(text, measure, high)
-
-
-def _stroke(seg: TextSegment, px: int) -> int:
-    return 0 if seg.box else max(1, round(px / 12))
-
-
-def _pad(seg: TextSegment, px: int) -> int:
-    return round(px * 0.35) if seg.box else _stroke(seg, px) + 2
-
-
 def _rasterise(
-    seg: TextSegment, face: Face, fonts: _Fonts, lines: list[str]
+    seg: TextSegment, face: Face, fonts: Fonts, lines: list[str]
 ) -> tuple[Image.Image, list[Glyph]]:
     """The lines drawn centred, cropped to their ink (plus padding), and each glyph's box."""
     px = fonts.px
-    stroke, pad = _stroke(seg, px), _pad(seg, px)
+    stroke, pad = stroke_width(seg, px), padding(seg, px)
     ascent, descent = fonts.text.getmetrics()
-    pitch = round(px * _LINE_PITCH)
+    pitch = round(px * LINE_PITCH)
     widths = [fonts.measure(line) for line in lines]
     canvas_w = int(max(widths, default=1)) + 2 * stroke + px  # room for overhangs (italic-like, emoji)
     canvas_h = pitch * (len(lines) - 1) + ascent + descent + 2 * stroke + px
@@ -301,7 +161,7 @@ def _rasterise(
             )
             x += fonts.text.getlength(run.text)
     ink = image.getchannel("A").getbbox() or (0, 0, 2, 2)
-    width, height = _even(ink[2] - ink[0] + 2 * pad), _even(ink[3] - ink[1] + 2 * pad)
+    width, height = even(ink[2] - ink[0] + 2 * pad), even(ink[3] - ink[1] + 2 * pad)
     out = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     if seg.box:
         ImageDraw.Draw(out).rounded_rectangle((0, 0, width - 1, height - 1), radius=pad, fill=_BOX_RGBA)
@@ -313,7 +173,7 @@ def _rasterise(
 
 
 def _draw_emoji(
-    image: Image.Image, fonts: _Fonts, text: str, x: float, baseline: int, glyphs: list[Glyph]
+    image: Image.Image, fonts: Fonts, text: str, x: float, baseline: int, glyphs: list[Glyph]
 ) -> float:
     """Draw the colour emoji ``text`` at ``x`` on ``baseline``; returns the x after it."""
     strike = fonts.emoji
@@ -333,10 +193,6 @@ def _draw_emoji(
             Glyph(text, (left + ink[0], top + ink[1], left + ink[2], top + ink[3]), emoji_face().name)
         )
     return x + w * s
-
-
-def _even(value: float) -> int:
-    return max(2, 2 * ((int(value) + 1) // 2))
 
 
 def blend(overlay: Overlay, y: Plane, uv: Plane, opacity: float) -> None:

@@ -23,6 +23,9 @@ FIELD_NAMES = {
 }
 
 _DRAFT_PATH = re.compile(r"draft invalid at (/[^\s:]*)")
+# A render's reason that names a place in the draft (draft.t[1].sg[0].text, draft.m.platform) is about the
+# draft's content, which the same draft will always fail on.
+_DRAFT_PLACE = re.compile(r"\bdraft(\.t\[\d+\]|\.m\b|:)")
 # How the API (and the mock's renderer) describe a media file it could not decode.
 _DAMAGED = re.compile(r"not a (readable|decodable)|cannot (read|decode|identify)|truncated|corrupt|damaged|"
                       r"no audio stream|stream is empty|broken data stream|image file is", re.IGNORECASE)
@@ -86,6 +89,9 @@ def render_failure_hint(reason: str) -> str:
     match = _DRAFT_PATH.search(reason)
     if match:
         return refused_request_hint(reason)
+    if _DRAFT_PLACE.search(reason):
+        return ("the renderer cannot draw this part of the draft as it stands, so running again cannot help: "
+                "change the recipe step that sets it, as the reason says")
     if re.search(r"over the \d+ ?MB limit|too large", reason, re.IGNORECASE):
         return "use a smaller file (compress or scale it down), then run again"
     return ("probably a passing failure of the render service: run again (finished steps are kept; "

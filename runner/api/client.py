@@ -52,6 +52,7 @@ from .models import (
 from .retry import Backoff, parse_retry_after
 from .sse import StreamCollector
 from .streaming import EventCallback, consume_events, maybe_await
+from .text import loads
 from .waits import OnWait, human_duration
 
 POLL_BACKOFF = 1.5  # each render poll waits this much longer than the one before
@@ -578,6 +579,7 @@ class NemoClient:
                 return status
             if status.status in ("failed", "cancelled"):
                 reason = status.error or ("cancelled" if status.status == "cancelled" else "no reason given")
+                reason = reason.removeprefix(f"render {status.status}: ")  # said once is enough
                 raise RenderFailed(f"render {render_id} {status.status}: {reason}",
                                    hint=render_failure_hint(reason))
             remaining = deadline - (now - start)
@@ -591,14 +593,17 @@ class NemoClient:
                 seen = (now, status.progress)
             wait = max(interval, min(wait * POLL_BACKOFF, self.config.poll_interval_max))
 
-    async def download(self, status: RenderStatus, dest: Path) -> Path:
+    async def download(self, status: RenderStatus, dest: Path, *, root: Path | None = None) -> Path:
         """Download a completed render to ``dest`` via a temp file beside it and an atomic rename.
 
         Uses ``output_url`` when given, else ``/api/render/proxy/<id>/download``. The bearer token and
-        attribution headers go only to the API's own origin, never to a CDN.
+        attribution headers go only to the API's own origin, never to a CDN. ``dest``'s folder must lie
+        inside ``root`` (default: that folder itself) once links are resolved, and a link at ``dest`` is
+        replaced, not written through (runner/confined.py).
 
         Raises:
             ApiError, TransportError: the download failed; ``dest`` is left untouched.
+            OutsideFolder: ``dest``'s folder leads out of ``root`` through a link.
         """
         dest = Path(dest)
         default = f"/api/render/proxy/{status.id}/download"
@@ -607,7 +612,7 @@ class NemoClient:
         response = await self._request("GET", url, auth=same_origin, api=same_origin, stream=True,
                                        follow_redirects=True)
         try:
-            size = await save_response(response, dest, what=f"GET {httpx.URL(url).path}")
+            size = await save_response(response, dest, what=f"GET {httpx.URL(url).path}", root=root)
         finally:
             await response.aclose()
         log.info("downloaded render %s to %s (%d bytes)", status.id, dest, size)
@@ -634,6 +639,6 @@ def _ceil_unit(seconds: float) -> str:
 
 def _json_or_none(response: httpx.Response) -> object:
     try:
-        return response.json()
-    except ValueError:
+        return loads(response.content)
+    except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError)
         return None

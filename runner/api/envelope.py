@@ -50,6 +50,12 @@ def _code_of(status: int, body: object) -> int | None:
     return None
 
 
+# Codes that only some routes can cause: what sends a file (an upload; a render, whose draft names them) or
+# exports (a render).
+_ROUTES_OF_CODE = {4001: ("/upload", "/render/"), 4002: ("/upload", "/render/"), 402: ("/render/",)}
+_CODE_WORDS = {4001: "unsupported file type", 4002: "file too large", 402: "export not allowed on this plan"}
+
+
 def error_for(
     status: int,
     body: object,
@@ -94,6 +100,14 @@ def error_for(
             f"{endpoint}: out of credits (2001){suffix}",
             hint="register at https://nemovideo.com (anonymous tokens get 100 credits) or top up; "
                  "finished work is kept and the run can be resumed", **common)
+    if code in _ROUTES_OF_CODE and not any(part in endpoint for part in _ROUTES_OF_CODE[code]):
+        # A file's type or size, or the plan's export tier, is no cure where no file is sent and nothing is
+        # exported (the token route, state, the chat): advice about them sends the user the wrong way.
+        return ApiError(f"{endpoint}: the API answered {code} ({_CODE_WORDS[code]}) to a request that cannot "
+                        f"cause it{suffix}", code=code,
+                        hint="nothing in the recipe or its files can change this answer: the server at "
+                             "the base URL does not answer as the Nemo API does; check --base-url or "
+                             "NEMO_BASE_URL", **common)
     if code == 4001:
         # 4001 also comes for a file of a good type that will not decode: then its type is not the cure.
         hint = (damaged_file_hint("the file", "converting it to another type") if is_damaged_media(said or "")

@@ -171,14 +171,64 @@ def _segment_label(tt: object, seg: Mapping[str, Any]) -> str:
     name = seg.get("name") or str(seg.get("src", "?")).rsplit("/", 1)[-1].removeprefix("mood:")
     if tt == 1 and isinstance(seg.get("vol"), int | float):
         return f"{name} ({span}, {seg['vol']:g}%)"
+    motion = seg.get("motion")
+    if tt == 0 and isinstance(motion, Mapping) and motion:
+        return f"{name} ({span}, {motion_words(motion)})"
     return f"{name} ({span})"
 
 
+def _pair(value: object) -> tuple[float, float] | None:
+    if isinstance(value, list | tuple) and len(value) == 2 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        return float(value[0]), float(value[1])
+    return None
+
+
+def _percent(fraction: float) -> str:
+    return f"{round(fraction * 100, 2):g}%"
+
+
+def motion_words(motion: Mapping[str, Any]) -> str:
+    """A draft ``motion`` as a person says it (specs/motion.md): ``zoom in 10%, pan left 5%, ease-in-out``."""
+    words: list[str] = []
+    zoom, pan, roll, focus = (_pair(motion.get(k)) for k in ("zoom", "pan", "roll", "focus"))
+    if zoom and zoom[0] != zoom[1]:
+        words.append(f"zoom {'in' if zoom[1] > zoom[0] else 'out'} {_percent(abs(zoom[1] - zoom[0]))}")
+    if pan and pan[0]:
+        words.append(f"pan {'left' if pan[0] < 0 else 'right'} {_percent(abs(pan[0]))}")
+    if pan and pan[1]:
+        words.append(f"tilt {'up' if pan[1] < 0 else 'down'} {_percent(abs(pan[1]))}")
+    if roll and roll[0] != roll[1]:
+        turn = roll[1] - roll[0]
+        words.append(f"roll {'clockwise' if turn > 0 else 'counterclockwise'} {abs(turn):g}°")
+    if focus and focus != (0.5, 0.5):
+        words.append(f"focus {_percent(focus[0])} {_percent(focus[1])}")
+    length = motion.get("d")
+    if isinstance(length, int | float) and not isinstance(length, bool):
+        words.append(f"over {_seconds(length)}s")
+    if not words:
+        return "no camera motion"
+    easing = motion.get("easing")
+    return ", ".join([*words, *([easing] if isinstance(easing, str) else [])])
+
+
 def summarize_tracks(draft: Mapping[str, Any] | None) -> str:
-    """The seed's one-line track summary: ``Timeline (3 tracks): 1. Video: … 2. BGM: … 3. Title: …``."""
+    """The seed's one-line track summary, the frame first when the draft states it: ``Timeline (aspect 9:16
+    for tiktok, 6 s, 3 tracks): 1. Video: shoe.png (0-6s, zoom in 10%, ease-in-out) 2. BGM: … 3. Title: …``.
+    """
     tracks = [t for t in (draft or {}).get("t", []) if isinstance(t, Mapping)]
+    meta = (draft or {}).get("m")
+    frame = []
+    if isinstance(meta, Mapping) and isinstance(meta.get("aspect"), str):
+        platform = meta.get("platform")
+        frame.append(f"aspect {meta['aspect']}" + (f" for {platform}" if isinstance(platform, str) else ""))
+    length = (draft or {}).get("d")
+    if isinstance(length, int | float) and not isinstance(length, bool) and frame:
+        frame.append(f"{_seconds(length)} s")
+    noun = "track" if len(tracks) == 1 else "tracks"
+    head = f"Timeline ({', '.join([*frame, f'{len(tracks)} {noun}'])})"
     if not tracks:
-        return "Timeline (0 tracks): empty"
+        return f"{head}: empty"
     parts = []
     for index, track in enumerate(tracks, start=1):
         tt = track.get("tt")
@@ -186,5 +236,4 @@ def summarize_tracks(draft: Mapping[str, Any] | None) -> str:
         segments = [s for s in track.get("sg", []) if isinstance(s, Mapping)]
         body = ", ".join(_segment_label(tt, s) for s in segments) or "(empty)"
         parts.append(f"{index}. {label}: {body}")
-    noun = "track" if len(tracks) == 1 else "tracks"
-    return f"Timeline ({len(tracks)} {noun}): " + " ".join(parts)
+    return f"{head}: " + " ".join(parts)

@@ -12,12 +12,12 @@ Dialects (see specs/nemo-api.yaml, ``SseEvent``):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import StreamError
 from .models import StreamEvent, StreamResult
+from .text import loads
 
 # An agent's error mid-stream is the service's hiccup as far as we can tell: the cure is to run again.
 AGENT_ERROR_HINT = ("the agent failed while working, probably in passing: run again (finished steps are "
@@ -39,7 +39,7 @@ def decode_data(data: str) -> list[StreamEvent]:
     if not data.strip():
         return [HEARTBEAT]
     try:
-        payload = json.loads(data)
+        payload = loads(data)
     except ValueError:
         return [StreamEvent(kind="text", text=data)]
     if not isinstance(payload, Mapping):

@@ -20,13 +20,13 @@ diffs) in a pull request. Pure but for ``load`` and ``save``.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ..confined import write_text
 from ..errors import CassetteError
 
 FORMAT = 1
@@ -262,12 +262,10 @@ def to_har(cassette: Cassette, version: str) -> dict[str, Any]:
 
 
 def save(cassette: Cassette, version: str) -> None:
-    """Write the HAR file atomically (a temp file beside it, then a rename)."""
+    """Write the HAR file atomically, never through a link (runner/confined.py)."""
     text = json.dumps(to_har(cassette, version), indent=1, ensure_ascii=False) + "\n"
     cassette.path.parent.mkdir(parents=True, exist_ok=True)
-    temp = cassette.path.with_name(f".{cassette.path.name}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, cassette.path)
+    write_text(cassette.path, text)
 
 
 # --- from HAR ----------------------------------------------------------------------------------------

@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("motionctl: interrupted", err=True)
         return 130
-    except click.ClickException as exc:
-        exc.show()
+    except click.ClickException as exc:  # click's own usage errors, and `mock serve`'s: the same one line
+        click.echo(f"motionctl: error: {_one_line(exc)}", err=True)
         return 2 if isinstance(exc, click.UsageError) else exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
@@ -74,6 +74,14 @@ def main(argv: list[str] | None = None) -> int:
                    "MOTIONCTL_DEBUG=1 shows the traceback)", err=True)
         return 1
     return returned if isinstance(returned, int) else 0
+
+
+def _one_line(exc: click.ClickException) -> str:
+    """Click's message in motionctl's error style: lower-case, one line, with where to read more."""
+    text = " ".join(exc.format_message().split()).rstrip(".")
+    text = text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    context = exc.ctx if isinstance(exc, click.UsageError) else None
+    return text + (f" (see `{context.command_path} --help`)" if context is not None else "")
 
 
 def entry() -> None:

@@ -87,6 +87,7 @@ def validate(recipes: tuple[Path, ...], out_dir: Path, allow_paths: tuple[Path, 
 
     results: list[dict[str, Any]] = []
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     messages: list[Problem | str] = []
     for recipe in recipe_files(recipes):
         try:
@@ -107,14 +108,17 @@ def validate(recipes: tuple[Path, ...], out_dir: Path, allow_paths: tuple[Path, 
             results.append({"file": str(recipe), "ok": False, "problems": 1})
             continue
         actions = sum(len(job.actions) for job in result.jobs)
-        results.append({"file": str(recipe), "ok": True, "jobs": len(result.jobs), "actions": actions})
+        results.append({"file": str(recipe), "ok": True, "jobs": len(result.jobs), "actions": actions,
+                        "warnings": len(result.warnings)})
+        warnings.extend(result.warnings)
         if not as_json:
             click.echo(f"{recipe}: ok ({_count(len(result.jobs), 'job')}, {_count(actions, 'action')})")
     if as_json:
-        click.echo(json.dumps({"recipes": results, "problems": [vars(p) for p in problems]}, indent=2,
-                              ensure_ascii=False))
+        shown = {"recipes": results, "problems": [_as_json(p) for p in problems],
+                 "warnings": [_as_json(w) for w in warnings]}
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
-        _print_problems(messages)
+        _print_problems([*warnings, *messages])
     if problems:
         _exit_invalid()
 
@@ -162,8 +166,30 @@ def plan(recipe: Path, out_dir: Path, as_json: bool, preview: bool, allow_paths:
             lines.append(f"  {index:>2}. {_describe(action)}  [{origin}]")
         calls = ", ".join(f"{_CALL_LABELS[k]} ×{n}" for k, n in guess.calls.items() if n)
         lines += [f"  API calls: {calls}", f"  credits: about {guess.credits}"]
+        lines += [f"  warning: {w}" for w in job.warnings]
         write("\n".join(lines) + "\n")
     write(f"\ntotal: about {total} credits for {_count(len(result.jobs), 'job')}\n")
+    if not os.environ.get("NEMO_TOKEN"):
+        write(_new_token_verdict([estimate(job).credits for job in result.jobs]) + "\n")
+
+
+def _new_token_verdict(credits: list[int]) -> str:
+    """How the estimate compares with the credits of the new anonymous token a live run would start from."""
+    from ..recipe.planner import NEW_TOKEN_CREDITS
+
+    total, budget = sum(credits), NEW_TOKEN_CREDITS
+    head = (f"NEMO_TOKEN is not set, so `--backend live` would start from a new anonymous token with "
+            f"{budget} credits")
+    if total <= budget:
+        return f"{head}: enough for this plan"
+    spent = covered = 0
+    for cost in credits:
+        if spent + cost > budget:
+            break
+        spent, covered = spent + cost, covered + 1
+    return (f"{head}, {total - budget} short of this plan's {total} (it covers {covered} of "
+            f"{_count(len(credits), 'job')}): set NEMO_TOKEN to an account with enough credits, or run "
+            "it in parts with --job or --shard; the embedded mock, the default backend, costs nothing")
 
 
 def _describe(action: Action) -> str:
@@ -228,7 +254,7 @@ def write_plan_json(result: Plan, write: Callable[[str], object]) -> None:
                 shown[id(action)] = encode(_action_as_json(action))
             actions.append(shown[id(action)])
         fields = encode({"id": job.id, "params": job.params, "api_calls": guess.calls,
-                         "credits": guess.credits})
+                         "credits": guess.credits, "warnings": list(job.warnings)})
         text = f'{fields[:-1]}, "actions": [{", ".join(actions)}]}}'
         write(("\n    " if index == 0 else ",\n    ") + text)
     write("\n  ]\n}\n" if result.jobs else "]\n}\n")
@@ -249,7 +275,7 @@ def _job_as_json(job: Job) -> dict[str, Any]:
 
     guess = estimate(job)
     return {"id": job.id, "params": dict(job.params), "actions": [_action_as_json(a) for a in job.actions],
-            "api_calls": dict(guess.calls), "credits": guess.credits}
+            "api_calls": dict(guess.calls), "credits": guess.credits, "warnings": list(job.warnings)}
 
 
 def _action_as_json(action: Action) -> dict[str, Any]:
@@ -266,6 +292,10 @@ def _action_as_json(action: Action) -> dict[str, Any]:
         case Export():
             return {"type": "export", "dest": str(action.dest), "format": action.format,
                     "quality": action.quality, "resolution": action.resolution, "where": where}
+
+
+def _as_json(problem: Problem) -> dict[str, Any]:
+    return {k: v for k, v in vars(problem).items() if k != "severity"}  # the key says which list
 
 
 def _count(n: int, word: str) -> str:

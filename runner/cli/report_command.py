@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ..errors import ExecutionError
+from ..reporting.text import counted
 
 
 def register(cli: click.Group) -> None:
@@ -28,16 +29,20 @@ def register(cli: click.Group) -> None:
               help="Write DIR/index.html (contact sheets, clips, steps, failures first) and DIR/clips/.")
 @click.option("--fail/--no-fail", "fail", default=True, show_default=True,
               help="Exit 1 when a merged job failed or a golden differed.")
+@click.option("--keep-urls", is_flag=True,
+              help="Keep CDN and other capability links whole (by default they are redacted: reports are "
+                   "shared as CI artifacts, and such a link opens the file for anyone).")
 def report(run_dirs: tuple[Path, ...], junit: Path | None, json_path: Path | None, html_dir: Path | None,
-           fail: bool) -> None:
+           fail: bool, keep_urls: bool) -> None:
     """Build reports from RUN_DIR (one or more runs/<id>, merged into one summary)."""
     from ..reporting.reports import ReportTargets, write_reports
 
-    result, written = write_reports(list(run_dirs), ReportTargets(junit=junit, json=json_path, html=html_dir))
+    result, written = write_reports(list(run_dirs), ReportTargets(junit=junit, json=json_path, html=html_dir),
+                                    keep_urls=keep_urls)
     c = result.counts()
     parts = [f"{c['passed']}/{c['total']} jobs passed"]
     parts += [f"{c[k]} {k.replace('_', ' ')}" for k in ("failed", "skipped", "not_run") if c[k]]
-    click.echo(f"{len(result.runs)} run(s): {', '.join(parts)}", err=True)
+    click.echo(f"{counted(len(result.runs), 'run')}: {', '.join(parts)}", err=True)
     for job in result.failures_first():
         if job.status != "failed":
             break

@@ -85,7 +85,9 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--update", is_flag=True, help="Write <recipe>.golden.yaml from this run.")
 @click.option("--resume", "resume", type=click.Path(path_type=Path, file_okay=False, exists=True),
               metavar="RUN_DIR", help="Continue an interrupted run: finished jobs are skipped.")
-@click.option("--preview", is_flag=True, help="Small, fast renders (the diffs are the same).")
+@click.option("--preview", is_flag=True,
+              help="Small, fast renders (quality low, 540p; the diffs are the same) where the full run "
+                   "writes its clips: refused where they would replace a full-size one (give them an --out).")
 @click.option("--fail-fast", is_flag=True,
               help="Stop the run at the first failed job; running jobs stop too (--resume continues them).")
 @click.option("--max-wait", "max_wait", metavar="DURATION", default=None, callback=_duration,
@@ -109,6 +111,9 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="Write DIR/index.html: contact sheets, clips, steps and failures first.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON document on stdout at the end: each run's runs/<id>/summary.json.")
+@click.option("--keep-urls", is_flag=True,
+              help="Keep CDN and other capability links whole in the journal and reports (by default they "
+                   "are redacted: anyone with such a link can open the file).")
 @click.option("--record", "record", type=click.Path(path_type=Path), metavar="CASSETTE.har",
               help="Record every HTTP exchange to this HAR cassette (secrets scrubbed; binary bodies beside "
                    "it in CASSETTE.bodies/); a folder: one <recipe>.har per recipe.")
@@ -127,8 +132,9 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
         concurrency: int | None, rate: float | None, check: bool, update: bool, resume: Path | None,
         preview: bool, fail_fast: bool, max_wait: float | None, render_timeout: float | None,
         no_credit_check: bool, qc_level: str | None, quiet: bool, verbose: bool, report_junit: Path | None,
-        report_json: Path | None, report_html: Path | None, as_json: bool, record: Path | None,
-        replay: Path | None, max_age: float | None, on_stale: str | None, allow_paths: tuple[Path, ...],
+        report_json: Path | None, report_html: Path | None, as_json: bool, keep_urls: bool,
+        record: Path | None, replay: Path | None, max_age: float | None, on_stale: str | None,
+        allow_paths: tuple[Path, ...],
         job_patterns: tuple[str, ...],
         shard: str | None) -> None:
     """Run RECIPE (one or more) and write its MP4s; each step's state diff is journaled under --runs-dir."""
@@ -174,7 +180,7 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
                            rate=rate, max_wait=max_wait, render_timeout=render_timeout,
                            credit_check=not no_credit_check,
                            reporters=(console_reporter(sys.stderr, verbosity=verbosity),),
-                           allow_paths=allow_paths, select=select,
+                           allow_paths=allow_paths, select=select, keep_urls=keep_urls,
                            record=tape if record is not None else None,
                            replay=tape if replay is not None else None,
                            qc=qc_level)  # type: ignore[arg-type]  # click.Choice
@@ -196,7 +202,8 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
     if targets:
         # Built from the run directories, as `motionctl report` builds them, so both say the same.
         diffs = {r.run_id: r.golden.diff for r in results if r.golden is not None and r.golden.diff}
-        _, written = write_reports([r.run_dir for r in results], targets, golden_diffs=diffs)
+        _, written = write_reports([r.run_dir for r in results], targets, golden_diffs=diffs,
+                                   keep_urls=keep_urls)
         for path in written:
             click.echo(f"report: {path}", err=True)
     if as_json:

@@ -20,11 +20,13 @@ MAX_DEPTH = 40  # nested lists/mappings; real recipes use 5
 MAX_JOBS = 10_000  # jobs of one matrix: planning stays under 2 s; split bigger campaigns into recipes
 MAX_STEPS_PLANNED = 500_000  # jobs × steps: what the plan holds in memory and a run journals
 MAX_MATRIX_WORK = 2_000_000  # combinations × include/exclude entries: each entry is matched against each
-MAX_TEXT = 10_000  # characters of one rendered template or of a text value
+MAX_TEXT = 10_000  # characters of a template, its result, a text value or the sentence a step sends
+MAX_TEMPLATE_NESTING = 10  # brackets in one {{ }} plus the {% if %} blocks around it; Jinja recurses on each
+MAX_TEMPLATE_PARTS = 100  # names, operators and values in one {{ }} or {% %}: each deepens Jinja's tree
 MAX_CLIP_MS = 10 * 60 * 1000  # any duration: a still-image clip of 10 minutes is far past every platform
 MAX_ZOOM_PAN_PERCENT = 500.0  # motion amounts: 500% is a 6× zoom, or five frame widths of travel
 MAX_ROLL_DEGREES = 360.0
-MAX_PATH_BYTES = 4096  # an export path, as Linux's PATH_MAX
+MAX_PATH_BYTES = 4095  # a path (an export's with --out before it): Linux's PATH_MAX less its ending NUL
 MAX_NAME_BYTES = 255  # one file name, as every common file system
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from ..errors import Problem, RecipeLoadError
+from .characters import bad_text_message, file_character, mended
 from .limits import MAX_DEPTH, MAX_RECIPE_BYTES, MAX_VALUES
 
 JsonPath = tuple[str | int, ...]
@@ -45,7 +46,7 @@ class RecipeSyntaxError(RecipeLoadError):
         self.problem = problem
 
 
-class _TooBig(Exception):
+class _Unloadable(Exception):
     def __init__(self, mark: tuple[int, int], message: str) -> None:
         super().__init__(message)
         self.mark = mark
@@ -108,8 +109,12 @@ def parse_yaml(text: str, file: str) -> Document:
     """Compose ``text`` into nodes and convert them to values plus a path → mark map.
 
     Raises:
-        RecipeLoadError: YAML syntax error, located at the parser's mark.
+        RecipeLoadError: a character YAML refuses (NUL, ESC…), a YAML syntax error, nesting too deep;
+            located at the character or the parser's mark.
     """
+    character_problem = _unreadable_character(text, file)
+    if character_problem is not None:
+        raise RecipeSyntaxError(character_problem)
     depth_problem = _too_deep(text, file)
     if depth_problem is not None:
         raise RecipeSyntaxError(depth_problem)
@@ -143,7 +148,7 @@ def _convert(node: yaml.Node | None, file: str, loader: Any) -> Document:
     converter = _Converter(file, loader)
     try:
         value = converter.convert(node, ()) if node is not None else None
-    except _TooBig as exc:
+    except _Unloadable as exc:
         raise RecipeSyntaxError(Problem(file, *exc.mark, exc.message)) from None
     return Document(file, value, converter.marks, converter.key_marks, tuple(converter.problems),
                     frozenset(converter.broken))
@@ -164,6 +169,17 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
         what += f" ({exc.context} at line {context.line + 1}, column {context.column + 1})"
     line, column = (at.line + 1, at.column + 1) if at else (1, 1)
     return Problem(file, line, column, f"YAML syntax error: {what}")
+
+
+def _unreadable_character(text: str, file: str) -> Problem | None:
+    """A problem at the first character the YAML reader refuses, which it reports without a position."""
+    found = file_character(text)
+    if found is None:
+        return None
+    index, what = found
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return Problem(file, line, column, f"the recipe holds {what} here; remove it (a recipe is plain text)")
 
 
 def _too_deep(text: str, file: str) -> Problem | None:
@@ -194,7 +210,8 @@ def _too_deep(text: str, file: str) -> Problem | None:
 
 class _Converter:
     """Nodes → values, marks and problems. Aliases are expanded, and counted: an anchor bomb stops at
-    MAX_VALUES instead of filling the memory."""
+    MAX_VALUES instead of filling the memory. What aliases nest counts towards MAX_DEPTH like what is
+    written out, and an alias inside its own anchor (a loop) is refused."""
 
     def __init__(self, file: str, loader: Any) -> None:  # a SafeLoader or LibYAML's CSafeLoader
         self.file = file
@@ -204,6 +221,8 @@ class _Converter:
         self.problems: list[Problem] = []
         self.count = 0
         self.broken: set[JsonPath] = set()
+        self.open: list[yaml.Node] = []  # the collections being converted: the path from the root
+        self.seen: set[int] = set()  # ids of every collection converted: one met again is an alias
 
     def _at(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1, node.start_mark.column + 1
@@ -212,26 +231,46 @@ class _Converter:
         """The value of ``node``; ``path`` None converts without recording marks (merged mappings)."""
         self.count += 1
         if self.count > MAX_VALUES:
-            raise _TooBig(self._at(node), f"the recipe expands to more than {MAX_VALUES:,} values (YAML "
+            raise _Unloadable(self._at(node), f"the recipe expands to more than {MAX_VALUES:,} values (YAML "
                                           "aliases repeat what their anchor holds); write it out plainly")
         if path is not None:
             self.marks[path] = self._at(node)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, None if path is None else (*path, i))
-                    for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.CollectionNode):
+            return self._collection(node, path)
         assert isinstance(node, yaml.ScalarNode)
         value, ok = self._scalar(node)
         if not ok and path is not None:
             self.broken.add(path)
         return value
 
+    def _collection(self, node: yaml.CollectionNode, path: JsonPath | None) -> Any:
+        # The composer makes an alias the very node its anchor names, so a loop is a node met again on
+        # its own path, and aliases nest as deep as they repeat.
+        if any(node is open_node for open_node in self.open):
+            raise _Unloadable(self._at(node), "this value holds an alias to itself (a loop of YAML aliases); "
+                                              "an alias can only repeat a value written before it")
+        if len(self.open) >= MAX_DEPTH:
+            # Located at the value holding the outermost alias of the chain: where the nesting is written.
+            outer = next((i for i, n in enumerate(self.open) if id(n) in self.seen), len(self.open))
+            at = self.open[max(outer - 1, 0)]
+            raise _Unloadable(self._at(at), f"nested more than {MAX_DEPTH} levels deep (counting what YAML "
+                                            "aliases repeat); flatten the recipe")
+        self.open.append(node)
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+            return [self.convert(item, None if path is None else (*path, i))
+                    for i, item in enumerate(node.value)]
+        finally:
+            self.open.pop()
+            self.seen.add(id(node))
+
     def _scalar(self, node: yaml.ScalarNode) -> tuple[Any, bool]:
         """The scalar's value and whether it is one (a problem is recorded if not)."""
         if node.tag in _SEXAGESIMAL_TAGS and ":" in node.value:
             return node.value, True
-        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        shown = node.value if node.value.isprintable() else node.value.encode("unicode_escape").decode()
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
         if node.tag not in _PLAIN_TAGS:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self.problems.append(Problem(self.file, *self._at(node),
@@ -251,6 +290,10 @@ class _Converter:
             self.problems.append(Problem(self.file, *self._at(node),
                                          f"'{shown}' is not a finite number; write an ordinary number"))
             return node.value, False
+        bad_text = bad_text_message(value) if isinstance(value, str) else None
+        if bad_text is not None:  # written with a YAML escape ("\0", "\ud800"): the file itself is clean
+            self.problems.append(Problem(self.file, *self._at(node), bad_text))
+            return mended(value), False
         return value, True
 
     def _mapping(self, node: yaml.MappingNode, path: JsonPath | None) -> dict[str, Any]:

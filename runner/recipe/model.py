@@ -352,8 +352,8 @@ def parse_ms(value: Any) -> int:
     """``6s``, ``2.5s``, ``1500ms``, ``"6"`` or ``6`` (seconds) → milliseconds, rounded to the nearest.
 
     Raises:
-        InvalidValue: not a duration, or longer than ``MAX_CLIP_MS`` (no clip is; the number could hang
-            a render).
+        InvalidValue: not a duration, negative, or longer than ``MAX_CLIP_MS`` (no clip is; the number
+            could hang a render, and ±1e308 seconds has no milliseconds to count).
     """
     if isinstance(value, int | float) and not isinstance(value, bool):
         number, unit = value, "s"
@@ -363,6 +363,8 @@ def parse_ms(value: Any) -> int:
             raise InvalidValue(f"'{value}' is not a duration; write it like 6s, 2.5s or 1500ms")
         number, unit = float(match[1]), match[2] or "s"
     limit = MAX_CLIP_MS if unit == "ms" else MAX_CLIP_MS / 1000
+    if number < 0:
+        raise InvalidValue(f"{value} is negative; a duration is 0 or more")
     if not number <= limit:  # also NaN
         raise InvalidValue(f"{value} is longer than any clip can be ({MAX_CLIP_MS // 60_000} minutes at "
                            "most); shorten it")
@@ -386,7 +388,7 @@ def _positive_ms(value: Any, path: tuple[str | int, ...]) -> int:
 def parse_percent(value: Any) -> float:
     """``35%``, ``"35"`` or ``35`` → 35.0 (a number too large for a float is infinite)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) if abs(value) < 1e300 else math.copysign(math.inf, value)
+        return float(value) if abs(value) < 1e300 else math.inf if value > 0 else -math.inf
     return float(str(value).strip().rstrip("%").strip())
 
 

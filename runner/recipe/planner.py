@@ -8,6 +8,7 @@ whole job can tell (uploads exist, names refer to uploads, duration caps, export
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .. import media
+from .. import confined, media
 from ..actions import (
     DEFAULT_OUT_DIR,
     Action,
@@ -33,16 +34,17 @@ from ..actions import (
     Where,
 )
 from ..errors import MediaError, Problem, RecipeError, RecipeLoadError, RecipeValidationError
-from . import model, schema
+from . import model, render_checks, schema
 from .asked import ClipFold
 from .compiler import compile_step, effect_of, number, seconds, uploads_quoted
-from .expand import Combination, expand_matrix, job_ids, matrix_size, matrix_work
+from .expand import Combination, check_platforms, expand_matrix, matrix_size, matrix_work, name_jobs
 from .limits import (
     MAX_JOBS,
     MAX_MATRIX_WORK,
     MAX_NAME_BYTES,
     MAX_PATH_BYTES,
     MAX_STEPS_PLANNED,
+    MAX_TEXT,
 )
 from .loader import Document, JsonPath, read_recipe
 from .presets import AUDIO_SUFFIXES, PLATFORMS, Platform, safe_zone
@@ -50,6 +52,7 @@ from .select import Selection
 from .templates import referenced, render_tree
 
 EXPORT_FORMATS = ("mp4", "webm", "mov", "gif")
+_NEARBY_LIMIT = 2000  # entries a folder contributes to an upload's did-you-mean
 
 
 def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False, *,
@@ -70,14 +73,16 @@ def load_plan(path: Path, out_dir: Path = DEFAULT_OUT_DIR, preview: bool = False
         UsageError: ``select`` matches no job.
     """
     data, doc = read_recipe(path)
-    problems, jobs = _plan_jobs(doc, path, out_dir, preview, tuple(allow_paths))
+    warnings = _Problems([])
+    problems, jobs = _plan_jobs(doc, path, out_dir, preview, tuple(allow_paths), warnings)
     if problems:
         raise RecipeValidationError(problems)
     name = str(doc.value["name"])
     digest = recipe_hash(data, jobs)
     if select is not None:
         jobs = select.apply(jobs)
-    return Plan(name=name, recipe_path=path, recipe_hash=digest, jobs=tuple(jobs))
+    return Plan(name=name, recipe_path=path, recipe_hash=digest, jobs=tuple(jobs),
+                warnings=tuple(sorted(warnings.items, key=lambda p: (p.line, p.column))))
 
 
 def load_all(recipes: Sequence[Path], out_dir: Path, *, preview: bool = False,
@@ -115,9 +120,9 @@ def recipe_hash(recipe_bytes: bytes, jobs: Sequence[Job]) -> str:
 # --- the pipeline ------------------------------------------------------------------------------------------
 
 
-def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
-               allow_paths: tuple[Path, ...]) -> tuple[list[Problem], list[Job]]:
-    problems = _Problems(list(doc.problems))
+def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool, allow_paths: tuple[Path, ...],
+               warnings: _Problems) -> tuple[list[Problem], list[Job]]:
+    problems = _Problems(_in_steps(doc))
     value = doc.value
     if not isinstance(value, dict):
         problems.add(Problem(doc.file, 1, 1, "a recipe is a mapping with 'version', 'name' and 'steps'; "
@@ -131,7 +136,10 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
     steps = value.get("steps")
     if not isinstance(steps, list) or not isinstance(value.get("name"), str):
         return problems.items, []
-    defaults = _defaults(doc, problems)
+    # Defaults the schema refused are not built: typing them could fail, or carry on a value that is not
+    # one (`aspect: in`) to every step that reads it; then neither says the same thing twice.
+    defaults_ok = not any(at[:1] == ("defaults",) for at in [*(at for at, _ in found), *doc.broken])
+    defaults = _defaults(doc, problems) if defaults_ok else model.Defaults()
     variables: dict[str, Any] = value["vars"] if isinstance(value.get("vars"), dict) else {}
     matrix: dict[str, Any] = value["matrix"] if isinstance(value.get("matrix"), dict) else {}
     size = matrix_size(matrix)
@@ -150,11 +158,18 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
                                                      f"matched {work:,} times (at most {MAX_MATRIX_WORK:,}); "
                                                      "list fewer entries, or write the values as lists"))
         return problems.items, []
+
+    def report(at: JsonPath, message: str) -> None:
+        problems.add(schema.locate(doc, at, message))
+
+    unknown_platforms = check_platforms(matrix, report)
     combos = expand_matrix(matrix)
     if not combos:
-        problems.add(schema.locate(doc, ("matrix",), "every combination is excluded: no job to run"))
-    ids = job_ids(value["name"], combos)
-    planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems, allow_paths)
+        report(("matrix",), "every combination is excluded: no job to run")
+    ids = name_jobs(value, matrix, combos, report)
+    if ids is None:
+        return problems.items, []
+    planner = _JobPlanner(doc, path.parent, out_dir, preview, defaults, problems, warnings, allow_paths)
     templated: dict[int, tuple[str, ...] | None] = {}
     for i, step in enumerate(steps):
         if _has_template(step) and i not in invalid:
@@ -167,6 +182,8 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
     base_keys = [str(i) for i in range(len(steps))]
     jobs: list[Job] = []
     for combo, job_id in zip(combos, ids, strict=True):
+        if str(combo.as_dict().get("platform")) in unknown_platforms:
+            continue
         context = {**variables, **combo.as_dict(), "name": value["name"], "job": job_id}
         rendered = list(steps)
         keys = list(base_keys)
@@ -184,6 +201,7 @@ def _plan_jobs(doc: Document, path: Path, out_dir: Path, preview: bool,
         job = planner.plan(job_id, combo, [None if i in broken else s for i, s in enumerate(rendered)], keys)
         if job is not None and not broken:
             jobs.append(job)
+    planner.summarise_warnings()
     problems.items.sort(key=lambda p: (p.line, p.column))
     return problems.items, jobs
 
@@ -237,6 +255,16 @@ def _render_step(doc: Document, index: int, step: Any, context: Mapping[str, Any
     return value, checked[shape], key
 
 
+def _in_steps(doc: Document) -> list[Problem]:
+    """The loader's problems (a tag, a control character), each naming its step and field as the later
+    ones do; the loader knows where a value is, not yet what it is."""
+    if not doc.problems:
+        return []
+    paths = {mark: path for path, mark in doc.marks.items()}  # the deepest value wins a shared mark
+    return [schema.locate(doc, paths[(p.line, p.column)], p.message) if (p.line, p.column) in paths else p
+            for p in doc.problems]
+
+
 def _renumbered(action: Action, number: int) -> Action:
     return dataclasses.replace(action, where=dataclasses.replace(action.where, step_index=number))
 
@@ -280,8 +308,6 @@ def _defaults(doc: Document, problems: _Problems) -> model.Defaults:
         return model.build_defaults(raw)
     except model.InvalidValue as exc:
         problems.add(schema.locate(doc, ("defaults", *exc.path), exc.message))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        pass  # the schema has already reported what is wrong with them
     return model.Defaults()
 
 
@@ -295,11 +321,16 @@ class _JobState:
     aspect: str | None = None  # the ratio asked for so far (None: the API's 9:16 canvas)
     duration_ms: int | None = None
     exports: int = 0
+    warnings: list[str] = field(default_factory=list)
+    texts: list[tuple[model.TextStep, JsonPath]] = field(default_factory=list)  # on screen, and where written
+    pictures: dict[str, tuple[Path, JsonPath]] = field(default_factory=dict)  # name → file, where uploaded
+    active: tuple[Path, JsonPath] | None = None  # the picture the next motion and export apply to
+    motion: model.MotionStep | None = None  # the active picture's camera move
 
 
 class _JobPlanner:
     def __init__(self, doc: Document, base: Path, out_dir: Path, preview: bool, defaults: model.Defaults,
-                 problems: _Problems, allow_paths: tuple[Path, ...] = ()) -> None:
+                 problems: _Problems, warnings: _Problems, allow_paths: tuple[Path, ...] = ()) -> None:
         self.doc = doc
         self.base = base
         self.roots = tuple(dict.fromkeys(p.resolve() for p in (base, *allow_paths)))
@@ -307,16 +338,22 @@ class _JobPlanner:
         self.preview = preview
         self.defaults = defaults
         self.problems = problems
+        self.warnings = warnings  # what will look bad but can run (a picture enlarged too much)
+        # (picture, where uploaded) → the most it is enlarged past the limit, and in how many exports.
+        self.upscales: dict[tuple[Path, JsonPath], tuple[render_checks.Upscaled, int]] = {}
         self.dests: dict[str, str] = {}  # export destination (relative to --out) → the job that writes it
         self.checked: dict[Path, str | None] = {}  # media checks, once per file for the whole recipe
         self.built: dict[tuple[int, str], model.Step | model.InvalidValue] = {}  # steps, once per value
         self.resolved: dict[str, Path] = {}
+        self.nearby: list[str] | None = None  # files a misspelt upload may have meant, looked for once
         self.uploads: dict[str, tuple[str | None, Path | None]] = {}  # as written → (problem, file)
         self.leading: dict[str, list[Action]] = {}  # the defaults' actions, per matrix platform
         self.says: dict[tuple[int, str], Say] = {}  # one Say per distinct step value
         self.numbered: dict[tuple[int, int], list[Action]] = {}
         self.wheres: dict[int, tuple[JsonPath, Where]] = {}
         self.upload_actions: dict[tuple[Path, ...], Upload] = {}
+        self.out_abs = out_dir.absolute()
+        self.escapes: dict[Path, str | None] = {}  # export folders → the link that leads out of --out
 
     def _problem(self, path: JsonPath, message: str) -> None:
         self.problems.add(schema.locate(self.doc, path, message))
@@ -369,7 +406,14 @@ class _JobPlanner:
                                    "add an 'export:' step after it")
         if len(self.problems.items) > before:
             return None
-        return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions))
+        return Job(id=job_id, params={k: str(v) for k, v in params.items()}, actions=tuple(actions),
+                   warnings=tuple(dict.fromkeys(state.warnings)))
+
+    def summarise_warnings(self) -> None:
+        """One located warning per upload place: the most its picture is enlarged, and how often."""
+        for (_, at), (worst, exports) in self.upscales.items():
+            more = f" ({exports} exports enlarge it too much: `motionctl plan` lists them)" * (exports > 1)
+            self.warnings.add(replace(schema.locate(self.doc, at, worst.message + more), severity="warning"))
 
     def _where(self, index: int, raw: Any) -> tuple[JsonPath, Where]:
         """The step's path and Where (a step's kind is a key, never templated: one per index)."""
@@ -487,8 +531,30 @@ class _JobPlanner:
                               f"({zone.describe()}), where the platform's interface covers text; move it "
                               "inside, or add keep_safe: false to place it there anyway")
                 return []
+            case model.TextStep() if (refused := render_checks.text_problem(step, state.platform,
+                                                                             state.aspect)):
+                self._problem((*at, refused[0]), refused[1])
+                return []
+            case model.TextStep():
+                state.texts.append((step, at))
+            case model.RemoveStep(what="text", text=content):
+                state.texts = [(t, a) for t, a in state.texts if content is not None and t.content != content]
+            case model.ReplaceStep(old=old, new=new):
+                state.texts = [(replace(t, content=new) if t.content == old else t, a)
+                               for t, a in state.texts]
+            case model.MotionStep():
+                state.motion = step
+            case model.RemoveStep(what="motion"):
+                state.motion = None
+            case model.UseStep(name=name):
+                state.active, state.motion = state.pictures.get(name), None
         if key not in self.says:
-            self.says[key] = Say(compile_step(step), where, free_text=isinstance(step, model.SayStep),
+            sentence = compile_step(step)
+            if len(sentence) > MAX_TEXT:
+                self._problem(at, f"the step sends a sentence of {len(sentence):,} characters, over the "
+                                  f"{MAX_TEXT:,} one instruction may have; shorten its text")
+                return []
+            self.says[key] = Say(sentence, where, free_text=isinstance(step, model.SayStep),
                                  effect=effect_of(step), uploads=uploads_quoted(step))
         return [self.says[key]]
 
@@ -501,10 +567,13 @@ class _JobPlanner:
                 self.uploads[written] = self._check_upload(written)
             error, resolved = self.uploads[written]
             if resolved is not None:
-                names = state.audio if resolved.suffix.lower() in AUDIO_SUFFIXES else state.images
+                audio = resolved.suffix.lower() in AUDIO_SUFFIXES
                 # A failed upload's name still counts as uploaded, so later steps that use it are not
                 # reported a second time for the same mistake.
-                names.append(resolved.name)
+                (state.audio if audio else state.images).append(resolved.name)
+                if not audio:  # an upload makes the new picture the active one, still
+                    state.pictures[resolved.name] = state.active = (resolved, path_at)
+                    state.motion = None
             if error:
                 self._problem(path_at, error)
                 continue
@@ -524,7 +593,8 @@ class _JobPlanner:
             return f"upload '{_shown(written)}': {bad_name}", None
         resolved = self._resolve(written)
         if resolved not in self.checked:
-            self.checked[resolved] = self._check_place(written, resolved) or self._check_media(resolved)
+            self.checked[resolved] = (self._check_place(written, resolved)
+                                      or self._check_media(written, resolved))
         return self.checked[resolved], resolved
 
     def _resolve(self, written: str) -> Path:
@@ -540,15 +610,39 @@ class _JobPlanner:
         return (f"'{written}' is outside the recipe's folder ({self.roots[0]}); move the file next to the "
                 "recipe, or pass --allow-path DIR to allow its folder")
 
-    @staticmethod
-    def _check_media(path: Path) -> str | None:
+    def _check_media(self, written: str, path: Path) -> str | None:
         allowed = media.IMAGES | media.AUDIO
+        if not path.exists():
+            nearby = self._nearby_files()
+            # The same name elsewhere (another folder, other capitals) first, then the closest spelling.
+            name = written.replace("\\", "/").rsplit("/", 1)[-1].lower()
+            same = [f for f in nearby if f.rsplit("/", 1)[-1].lower() == name]
+            hint = (f", did you mean '{same[0]}'?" if same else schema.did_you_mean(written, nearby)) or \
+                "; check the path"
+            return f"'{written}': no such file{hint} (relative paths start at the recipe)"
         try:
             kind = media.check_upload(path, allowed)
             media.verify_decodes(path, kind)
         except MediaError as exc:
-            return _without_path(exc.message, path) + (f"; {exc.hint}" if exc.hint else "")
+            # Located at the recipe's line already: the path as written says which file, not an absolute one.
+            message = exc.message.replace(f"{path}: ", f"'{written}': ", 1)
+            return message + (f"; {exc.hint}" if exc.hint else "")
         return None
+
+    def _nearby_files(self) -> list[str]:
+        """Files in the recipe's folder and the folders in it (a bounded look), as an upload would name them:
+        what a misspelt upload most likely meant."""
+        if self.nearby is None:
+            self.nearby = []
+            with contextlib.suppress(OSError):
+                for top in sorted(os.scandir(self.base), key=lambda e: e.name)[:_NEARBY_LIMIT]:
+                    if top.is_file():
+                        self.nearby.append(top.name)
+                    elif top.is_dir() and not top.name.startswith("."):
+                        with contextlib.suppress(OSError):
+                            inner = sorted(e.name for e in os.scandir(top.path) if e.is_file())
+                            self.nearby += [f"{top.name}/{name}" for name in inner[:_NEARBY_LIMIT]]
+        return self.nearby
 
     def _export(self, step: model.ExportStep, at: JsonPath, where: Where, state: _JobState,
                 job_id: str) -> list[Action]:
@@ -566,9 +660,31 @@ class _JobPlanner:
                                  "{{ job }} or a matrix value in 'to:'")
             return []
         self.dests[relative] = job_id
+        for text, text_at in state.texts:  # the frame may have changed since (a later aspect step)
+            if refused := render_checks.text_problem(text, state.platform, state.aspect):
+                self._problem((*text_at, refused[0]), refused[1])
+        if state.active is not None:
+            found = render_checks.upscaled(state.active[0], state.aspect, state.platform, step.resolution,
+                                           state.motion)
+            if found:
+                state.warnings.append(found.message)
+                worst, exports = self.upscales.get(state.active, (found, 0))
+                self.upscales[state.active] = (found if found.factor > worst.factor else worst, exports + 1)
         dest = self.out_dir / relative
+        size = len(os.fsencode(self.out_abs)) + 1 + len(relative.encode())
+        if size > MAX_PATH_BYTES:
+            self._problem(to_at, f"export path '{_shown(relative)}': with the output folder before it, the "
+                                 f"path is {size:,} bytes, longer than {MAX_PATH_BYTES:,}; shorten it or "
+                                 "choose a shorter --out")
+            return []
+        if dest.parent not in self.escapes:
+            self.escapes[dest.parent] = confined.escape(self.out_dir, dest.parent)
+        if self.escapes[dest.parent]:
+            self._problem(to_at, f"export '{relative}' would leave the output folder: "
+                                 f"{self.escapes[dest.parent]}; remove the link or export elsewhere")
+            return []
         quality, resolution = ("low", "540p") if self.preview else (step.quality, step.resolution)
-        return [Export(dest, where, format=fmt, quality=quality, resolution=resolution)]
+        return [Export(dest, where, format=fmt, quality=quality, resolution=resolution, out_dir=self.out_dir)]
 
 
 def _destination(step: model.ExportStep, job_id: str, count: int) -> tuple[str, str, str | None]:
@@ -618,7 +734,7 @@ def _bad_name(text: str) -> str | None:
     if _CONTROL.search(text):
         return "it contains a control character (such as NUL); remove it"
     if len(text.encode()) > MAX_PATH_BYTES:
-        return f"longer than {MAX_PATH_BYTES} bytes; shorten it"
+        return f"longer than {MAX_PATH_BYTES:,} bytes; shorten it"
     for part in text.split("/"):
         if len(part.encode()) > MAX_NAME_BYTES:
             return f"the name '{_shown(part)}' is longer than {MAX_NAME_BYTES} bytes; shorten it"
@@ -637,12 +753,6 @@ def _raw(doc: Document, at: JsonPath) -> Any:
     return value
 
 
-def _without_path(message: str, path: Path) -> str:
-    # The problem is already located at the recipe's line; the absolute path only adds noise there,
-    # but the name of the file stays so the user sees which one.
-    return message.replace(f"{path}: ", f"'{path.name}': ", 1)
-
-
 # --- what the CLI's `plan` shows ---------------------------------------------------------------------------
 
 
@@ -656,6 +766,8 @@ class JobEstimate:
 
 # specs/instructions.md, "Credits": a session's editing costs 50, once, with its first understood instruction.
 EDIT_CREDITS_PER_SESSION = 50
+# specs/SOURCES.md, the anonymous token: what --backend live starts from while NEMO_TOKEN is not set.
+NEW_TOKEN_CREDITS = 100
 
 
 def estimate(job: Job) -> JobEstimate:

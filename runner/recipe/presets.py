@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ... import amounts
 from ...safezones import SafeZone, table, zone
 
 RATIOS = ("9:16", "1:1", "4:5", "16:9")
@@ -30,6 +31,14 @@ PLATFORMS: dict[str, Platform] = {
     )
 }
 
+# What people also call a preset, for did-you-mean: "youtube-shorts" is closer in spelling to youtube, but
+# means shorts.
+PLATFORM_ALIASES: dict[str, str] = {
+    "youtube-shorts": "shorts", "yt-shorts": "shorts", "instagram-reels": "reels", "ig-reels": "reels",
+    "instagram": "instagram-feed", "ig": "instagram-feed", "ig-feed": "instagram-feed",
+    "instagram-post": "instagram-feed", "square": "instagram-square", "tik-tok": "tiktok", "yt": "youtube",
+}
+
 # Named focus points, in percent of the image. Corners sit a quarter in from the edges rather than on them:
 # "zoom toward the top left" means the top-left part of the picture grows, not its very corner pixel.
 FOCUS_POINTS: dict[str, tuple[float, float]] = {
@@ -46,14 +55,15 @@ FOCUS_POINTS: dict[str, tuple[float, float]] = {
 
 MOODS = ("lo-fi", "upbeat", "calm", "cinematic")
 
-# specs/motion.md's "Amounts for speed words": zoom %, pan/tilt % of the frame, roll degrees. The mock's
-# interpreter has the same table (a test keeps them equal); the clip QC compares the pixels with it.
+# specs/motion.md's "Amounts for speed words" (motionctl/amounts.py, which the mock's interpreter reads
+# too) in the recipe's units: zoom %, pan/tilt % of the frame, roll degrees. The clip QC compares the pixels
+# with it.
 SPEED_AMOUNTS: dict[str, dict[str, float]] = {
-    "slow": {"zoom": 10, "pan": 5, "tilt": 5, "roll": 3},
-    "medium": {"zoom": 20, "pan": 10, "tilt": 10, "roll": 6},
-    "fast": {"zoom": 35, "pan": 20, "tilt": 20, "roll": 12},
+    speed: {"zoom": round(zoom * 100, 6), "pan": round(pan * 100, 6), "tilt": round(pan * 100, 6),
+            "roll": roll}
+    for speed, (zoom, pan, roll) in amounts.SPEED_AMOUNTS.items()
 }
-DEFAULT_SPEED = "medium"
+DEFAULT_SPEED = amounts.DEFAULT_SPEED
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac")
 
 

@@ -8,7 +8,8 @@ values. All errors are collected; none stops the others.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any
 
@@ -18,6 +19,7 @@ from jsonschema.exceptions import ValidationError
 from ... import specs as motionctl_specs
 from ..errors import Problem
 from .loader import Document, JsonPath
+from .presets import PLATFORM_ALIASES
 
 _TYPE_NAMES = {"string": "text", "array": "a list", "object": "a mapping", "integer": "a whole number",
                "number": "a number", "boolean": "true or false", "null": "nothing"}
@@ -42,8 +44,11 @@ def _step_validator() -> jsonschema.Draft202012Validator:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """``", did you mean 'zoom'?"`` when a close match exists, else ``""``."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """``", did you mean 'zoom'?"`` when a close match (or another name for one, such as youtube-shorts for
+    shorts) exists, else ``""``."""
+    options = list(choices)
+    alias = PLATFORM_ALIASES.get(word.lower())
+    close = [alias] if alias in options else difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f", did you mean '{close[0]}'?" if close else ""
 
 
@@ -164,11 +169,36 @@ def _problems(doc: Document, error: ValidationError, skip_templated: bool) -> It
         message = schema.get("patternErrorMessage") or f"does not match {_vv(error)}"
         # Under propertyNames the instance is a key of the mapping at ``path``: point at that key.
         key = "propertyNames" in error.schema_path
+        respelt = _respelt(_inst(error))
+        if respelt is not None and re.search(str(_vv(error)), respelt):
+            message += f", did you mean '{respelt}'?"
         yield locate(doc, (*path, _inst(error)) if key else path, f"{_inst(error)!r}: {message}", key=key)
     elif kind == "not" and isinstance(_inst(error), dict):
         yield locate(doc, path, "give either 'mood' or 'file', not both")
     else:
         yield locate(doc, path, _plain(error))
+
+
+# How people write values the recipe spells otherwise: a number with a unit word, a colour without its #.
+_RESPELLINGS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\.?", re.I), lambda m: f"{m[1]}s"),
+    (re.compile(r"(\d+(?:\.\d+)?)\s*(?:msecs?|milliseconds?)", re.I), lambda m: f"{m[1]}ms"),
+    (re.compile(r"(\d+(?:\.\d+)?)\s*(?:m|mins?|minutes?)", re.I), lambda m: f"{float(m[1]) * 60:g}s"),
+    (re.compile(r"(\d+(?:\.\d+)?)\s*(?:percent|per ?cent|pct)", re.I), lambda m: f"{m[1]}%"),
+    (re.compile(r"#?([0-9a-f]{6})", re.I), lambda m: f"#{m[1].upper()}"),
+    (re.compile(r"#?([0-9a-f])([0-9a-f])([0-9a-f])", re.I), lambda m: "#" + "".join(c * 2 for c in m.groups())
+     .upper()),
+)
+
+
+def _respelt(value: Any) -> str | None:
+    """The spelling the schema takes for a value written another common way (``5 secs`` → ``5s``)."""
+    if not isinstance(value, str):
+        return None
+    for pattern, spell in _RESPELLINGS:
+        if match := pattern.fullmatch(value.strip()):
+            return spell(match)
+    return None
 
 
 def _branch_problems(doc: Document, error: ValidationError, skip_templated: bool) -> Iterator[Problem]:

@@ -8,14 +8,18 @@ Templates substitute values; they are not programs. So that no template can cost
 (``{{ 'a' * 1000000000 }}``, nested ``{% for %}``, ``{{ range(10**9)|list }}``, ``{% include %}``), only
 expressions, ``{% if %}`` and a list of filters are allowed (checked on the parsed template, before it
 runs), ``*``, ``**`` and ``%`` check the size of their result before computing it, and the output is cut
-off at ``MAX_TEXT`` characters. Each distinct template is compiled once per process.
+off at ``MAX_TEXT`` characters. Jinja's parser, compiler and Python's own recurse once per level of the
+expression tree, so its size is bounded from the tokens before anything parses it: a few hundred ``{`` or
+``(`` are a located problem, not a RecursionError. Each distinct template is compiled once per process.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePosixPath
@@ -24,17 +28,34 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
+from jinja2.lexer import Token
 from jinja2.sandbox import SandboxedEnvironment
 
-from .limits import MAX_TEXT
+from .characters import bad_text_message
+from .limits import MAX_TEMPLATE_NESTING, MAX_TEMPLATE_PARTS, MAX_TEXT
 from .loader import JsonPath
 from .schema import did_you_mean
 
 
 def slug(value: Any) -> str:
-    """Lower-case words joined by ``-``: ``"Spring Sale!"`` → ``"spring-sale"``."""
-    text = str(value).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
+    """Lower-case ASCII words joined by ``-``, readable in any shell, file name or URL.
+
+    ``"Spring Sale!"`` → ``"spring-sale"``; accents are dropped (``"Café Crème"`` → ``"cafe-creme"``); letters
+    with no ASCII spelling (Chinese, Thai, ``ø``) keep the words that have one and add six hex digits of a
+    hash of the whole value, so that different values never slug alike (``"春季新品"`` → ``"437d55"``,
+    ``"Acme 春季"`` → ``"acme-a5e83b"``).
+    """
+    return _slug(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _slug(text: str) -> str:
+    spelt = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    words = re.sub(r"[^a-z0-9]+", "-", spelt.lower()).strip("-")
+    if not any(ch.isalnum() and not ch.isascii() for ch in spelt):
+        return words or "x"
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
+    return f"{words}-{digest}" if words else digest
 
 
 @functools.lru_cache(maxsize=65536)
@@ -125,17 +146,59 @@ def environment() -> SandboxedEnvironment:
 
 
 @cache
+def _parsed(text: str) -> nodes.Template:
+    """``text``'s syntax tree, once its size is known to be safe to parse.
+
+    Raises:
+        TemplateFailure: a syntax error, or a template too long or nested too deep.
+    """
+    env = environment()
+    if len(text) > MAX_TEXT:
+        raise TemplateFailure(f"the template is {len(text):,} characters long, over {MAX_TEXT:,}; shorten it")
+    try:
+        _check_size(env.lexer.tokenize(text))
+        return env.parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        raise _syntax_failure(env, exc) from None
+
+
+def _check_size(tokens: Iterable[Token]) -> None:
+    """Refuse a tag of more than MAX_TEMPLATE_PARTS tokens, or brackets and ``{% if %}`` blocks nested more
+    than MAX_TEMPLATE_NESTING deep: the lexer is a loop, so this is safe on any input."""
+    brackets = blocks = parts = 0
+    statement = False  # the next token is the word that opens a {% %} tag
+    for token in tokens:
+        if token.type in ("variable_begin", "block_begin"):
+            parts, statement = 0, token.type == "block_begin"
+            continue
+        if token.type in ("data", "variable_end", "block_end"):
+            continue
+        parts += 1
+        if statement:
+            blocks += {"if": 1, "endif": -1}.get(token.value, 0)
+            statement = False
+        brackets += _BRACKETS.get(token.type, 0)
+        if parts > MAX_TEMPLATE_PARTS:
+            raise TemplateFailure(f"one {{{{ }}}} or {{% %}} holds more than {MAX_TEMPLATE_PARTS} names, "
+                                  "operators and values; templates substitute values: list the values in "
+                                  "vars or the matrix")
+        if brackets + blocks > MAX_TEMPLATE_NESTING:
+            raise TemplateFailure(f"the template nests brackets and {{% if %}} blocks more than "
+                                  f"{MAX_TEMPLATE_NESTING} levels deep; simplify it")
+
+
+_BRACKETS = {"lparen": 1, "lbracket": 1, "lbrace": 1, "rparen": -1, "rbracket": -1, "rbrace": -1}
+
+
+@cache
 def compiled(text: str) -> jinja2.Template:
     """``text`` parsed, checked against the allowed syntax and compiled, once per distinct text.
 
     Raises:
-        TemplateFailure: syntax error, or syntax recipes do not support.
+        TemplateFailure: syntax error, a template too big, or syntax recipes do not support.
     """
     env = environment()
-    try:
-        tree = env.parse(text)
-    except jinja2.TemplateSyntaxError as exc:
-        raise _syntax_failure(env, exc) from None
+    tree = _parsed(text)
     for node in tree.find_all(nodes.Node):
         if not isinstance(node, _ALLOWED_NODES):
             what = _NODE_WORDS.get(type(node).__name__, f"'{type(node).__name__}'")
@@ -181,8 +244,8 @@ def referenced(value: Any) -> frozenset[str] | None:
             return all(walk(v) for v in item)
         if isinstance(item, str) and ("{{" in item or "{%" in item):
             try:
-                names.update(meta.find_undeclared_variables(environment().parse(item)))
-            except jinja2.TemplateSyntaxError:
+                names.update(meta.find_undeclared_variables(_parsed(item)))
+            except (TemplateFailure, jinja2.TemplateSyntaxError):  # an unknown filter, found compiling
                 return False
         return True
 
@@ -225,7 +288,7 @@ _Part = str | tuple[str, tuple[Any, ...]]
 
 @cache
 def _simple(text: str) -> tuple[_Part, ...] | None:
-    tree = environment().parse(text)
+    tree = _parsed(text)
     if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
         return None
     parts: list[_Part] = []
@@ -272,6 +335,14 @@ def render(text: str, context: Mapping[str, Any]) -> str:
         TemplateFailure: undefined variable or filter (with a did-you-mean), syntax error, unsupported
             syntax, sandbox violation, a result over ``MAX_TEXT`` characters, or any error of the values.
     """
+    result = _render(text, context)
+    bad_text = bad_text_message(result)
+    if bad_text is not None:  # an escape in a string literal ('\\ud800', '\\x00') or in a value
+        raise TemplateFailure(f"the template's result: {bad_text}")
+    return result
+
+
+def _render(text: str, context: Mapping[str, Any]) -> str:
     template = compiled(text)  # checks the syntax first
     parts = _simple(text)
     if parts is not None:

@@ -28,6 +28,7 @@ from ..events import (
     RenderProgress,
     RunInterrupted,
     RunStarted,
+    SessionReplaced,
     StepFinished,
     StepStarted,
     Waiting,
@@ -107,6 +108,12 @@ class RichReporter:
                 self._jobs[event.job] = _Job(task, event.steps, event.session_id)
                 if verbose:
                     self._print(f"[dim]{_escape(describe_event(event) or '')}[/]")
+            case SessionReplaced():
+                job = self._job(event.job)
+                if job is not None:
+                    job.session_id = event.session_id
+                if normal:
+                    self._print(f"[yellow]{_escape(describe_event(event) or '')}[/]")
             case StepStarted():
                 job = self._job(event.job)
                 if job is not None:
@@ -181,7 +188,12 @@ class RichReporter:
         return job_line(self._tally.counter(), status, job, self._width, session, rest)
 
     def _name(self, job: str) -> str:
-        return (job if len(job) <= self._width else job[: self._width - 1] + "…").ljust(self._width)
+        # Cut in the middle: ids of one campaign share their start (the recipe's name) and differ at the
+        # end (the platform), which must stay visible.
+        if len(job) <= self._width:
+            return job.ljust(self._width)
+        tail = self._width // 2
+        return job[: self._width - 1 - tail] + "…" + job[-tail:]
 
     def _row(self, job: str, steps: int) -> TaskID:
         if not self._free:

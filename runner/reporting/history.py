@@ -26,7 +26,8 @@ JobStatus = Literal["ok", "failed", "unfinished"]
 class JobHistory:
     job: str
     status: JobStatus = "unfinished"
-    session_id: str | None = None
+    session_id: str | None = None  # the session that made (or is making) the job's clips: its last one
+    earlier_sessions: list[str] = field(default_factory=list)  # lost mid-job, replayed into the next one
     steps: int = 0  # the recipe's steps that finished (a resumed run's included; not the defaults)
     last_index: int | None = None  # the last finished action, whose state file holds the final state
     outputs: list[tuple[str, int | None]] = field(default_factory=list)  # path, bytes
@@ -36,7 +37,8 @@ class JobHistory:
     clips: dict[int, ClipReport] = field(default_factory=dict)  # export index → the clip QC's verdict
 
     def as_dict(self) -> dict[str, Any]:
-        return {"job": self.job, "status": self.status, "session_id": self.session_id, "steps": self.steps,
+        return {"job": self.job, "status": self.status, "session_id": self.session_id,
+                "earlier_sessions": self.earlier_sessions, "steps": self.steps,
                 "outputs": [{"path": p, "bytes": b} for p, b in self.outputs], "tracks": self.tracks,
                 "failure": {"where": self.where, "error": self.error} if self.status == "failed" else None,
                 "clip_checks": [c.as_dict() for c in self.clips.values()]}
@@ -49,13 +51,15 @@ class RunHistory:
     backend: str = ""
     resumed: int = 0  # how many times the run was resumed
     jobs: dict[str, JobHistory] = field(default_factory=dict)
+    stopped: str = ""  # why the whole run stopped early (no token, not enough credits, Ctrl-C), if it did
 
     def count(self, status: JobStatus) -> int:
         return sum(1 for j in self.jobs.values() if j.status == status)
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "recipe": self.recipe, "backend": self.backend,
-                "resumed": self.resumed, "jobs": [j.as_dict() for j in self.jobs.values()]}
+                "resumed": self.resumed, "stopped": self.stopped or None,
+                "jobs": [j.as_dict() for j in self.jobs.values()]}
 
 
 def read_run(run_dir: Path) -> RunHistory:
@@ -80,12 +84,18 @@ def fold_history(records: list[dict[str, Any]], run_id: str) -> RunHistory:
             history.recipe = _text(r.get("recipe")) or history.recipe
             history.backend = _text(r.get("backend")) or history.backend
             history.resumed += kind == "resume"
+            history.stopped = ""  # a resume takes the run up again
+            continue
+        if kind == "run_stopped":
+            history.stopped = _text(r.get("error")) or "stopped (no reason recorded)"
             continue
         name = r.get("job")
         if not isinstance(name, str):
             continue
         job = history.jobs.setdefault(name, JobHistory(name))
         if kind == "session" and isinstance(r.get("session_id"), str):
+            if job.session_id and job.session_id != r["session_id"]:
+                job.earlier_sessions.append(job.session_id)
             job.session_id = r["session_id"]
             job.status = "unfinished" if job.status == "failed" else job.status  # a resume took it up again
         elif kind == "step" and isinstance(r.get("index"), int):
@@ -117,8 +127,16 @@ def format_run(history: RunHistory) -> list[str]:
     lines = [f"run {history.run_id}: {history.recipe or 'unknown recipe'}"
              + (f" on {history.backend}" if history.backend else "") + resumed,
              f"{jobs} job{'s' if jobs != 1 else ''}: {', '.join(counts)}"]
+    if history.stopped:
+        before = " before any job started" if not jobs else ""
+        lines.append(f"the run stopped{before}: {history.stopped}")
+    elif not jobs:
+        lines.append("no job has started: the run was stopped before its first one, without a reason "
+                     "in the journal (killed, or the machine stopped)")
     for job in history.jobs.values():
         session = f"session {job.session_id}" if job.session_id else "no session"
+        if job.earlier_sessions:
+            session += f" (replayed from {', '.join(job.earlier_sessions)}, lost)"
         status = "FAILED" if job.status == "failed" else job.status
         steps = f"{job.steps} step{'s' if job.steps != 1 else ''} done"
         lines += ["", f"{job.job}: {status} · {session} · {steps}"]

@@ -2,9 +2,11 @@
 
 ``DIR/index.html`` is self-contained: styles inline, the contact sheets (first, middle, last frame) inline
 as JPEG data URIs, no script and no request to any server. The clips are copied beside it into
-``DIR/clips/`` and played inline by ``<video>`` from there, so the folder can be uploaded as one CI
-artifact and opened anywhere. Failed jobs come first, with the step that failed and why; every job lists
-its steps with the sentence sent, the reply, the state diff, timings and credits.
+``DIR/clips/`` and played inline by ``<video>`` from there, and each thumbnail opens its frame at full size
+from ``DIR/frames/``, so the folder can be uploaded as one CI artifact and opened anywhere. Thumbnails are
+240 px on their short side, so a vertical clip's title is readable and an edge defect shows. Failed jobs
+come first, then the others in plan order, with the step that failed and why; every job lists its steps
+with the sentence sent, the reply, the state diff, timings and credits.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ import base64
 import html
 import json
 import re
-import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..confined import copy_file, write_bytes, write_text
 from . import clip_qc
 from .frames import KeyFrame, key_frames
 from .runs import JobReport, Report, StepReport
+from .text import counted
 
 INDEX = "index.html"
 CLIPS = "clips"
+FRAMES = "frames"
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".webm", ".m4v"})
 
 
@@ -34,7 +38,7 @@ def write_html(report: Report, out_dir: Path, *, title: str | None = None) -> Pa
     page = _PAGE.format(title=_e(title or _title(report)), style=_STYLE, header=_header(report, title),
                         golden=_golden(report), cards="\n".join(cards))
     path = out_dir / INDEX
-    path.write_text(page, encoding="utf-8")
+    write_text(path, page, durable=False)
     return path
 
 
@@ -47,7 +51,7 @@ def _header(report: Report, title: str | None) -> str:
     c = report.counts()
     verdict = "passed" if report.ok else "failed"
     chips = [f'<span class="chip {verdict}">{"all passed" if report.ok else "failed"}</span>',
-             f'<span class="chip">{c["total"]} jobs</span>',
+             f'<span class="chip">{counted(c["total"], "job")}</span>',
              f'<span class="chip passed">{c["passed"]} passed</span>']
     if c["failed"]:
         chips.append(f'<span class="chip failed">{c["failed"]} failed</span>')
@@ -62,7 +66,8 @@ def _header(report: Report, title: str | None) -> str:
     credits = [j.credits for j in report.jobs if j.credits is not None]
     if credits:
         estimated = any(j.credits_estimated for j in report.jobs)
-        chips.append(f'<span class="chip">{sum(credits)} credits{" (est.)" if estimated else ""}</span>')
+        chips.append(f'<span class="chip">{counted(sum(credits), "credit")}{" (est.)" if estimated else ""}'
+                     '</span>')
     runs = "".join(
         f"<li><code>{_e(r.run_id)}</code> — {_e(r.recipe)} on {_e(r.backend)}"
         f"{_when(r.started_at)}{'' if r.elapsed_s is None else f', {r.elapsed_s:.1f} s'}</li>"
@@ -92,7 +97,7 @@ def _job_card(job: JobReport, out_dir: Path) -> str:
     if job.duration_s is not None:
         facts.append(f"{job.duration_s:.2f} s")
     if job.credits is not None:
-        facts.append(f"{job.credits} credits{' (est.)' if job.credits_estimated else ''}")
+        facts.append(f"{counted(job.credits, 'credit')}{' (est.)' if job.credits_estimated else ''}")
     failure = ""
     if job.status == "failed":
         failure = (f'<div class="failure"><div class="where">Failed at {_e(job.where or "an unknown step")}'
@@ -102,7 +107,7 @@ def _job_card(job: JobReport, out_dir: Path) -> str:
         media = '<p class="muted">no clip exported</p>'
     steps = "".join(_step_row(s) for s in job.steps)
     opened = " open" if job.status == "failed" else ""
-    table = (f'<details class="steps"{opened}><summary>{len(job.steps)} steps</summary>'
+    table = (f'<details class="steps"{opened}><summary>{counted(len(job.steps), "step")}</summary>'
              f'<table><thead><tr><th>#</th><th>step</th><th>sent</th><th>reply</th>'
              f'<th>state diff</th><th>time</th></tr></thead><tbody>{steps}</tbody></table></details>')
     return (f'<section class="job {job.status}" id="job-{_slug(job.job)}" data-job="{_e(job.job)}" '
@@ -112,6 +117,7 @@ def _job_card(job: JobReport, out_dir: Path) -> str:
 
 
 def _clip(job: JobReport, path: Path, out_dir: Path) -> str:
+    """A clip's figure: its contact sheet (each frame opening at full size), the player and its name."""
     if path.suffix.lower() not in VIDEO_SUFFIXES:
         return f'<p class="muted">output {_e(str(path))}</p>'
     if not path.is_file():
@@ -120,22 +126,32 @@ def _clip(job: JobReport, path: Path, out_dir: Path) -> str:
         frames = key_frames(path)
     except ValueError as exc:
         return f'<p class="missing">clip {_e(str(path))}: {_e(str(exc))}</p>'
-    copy = out_dir / CLIPS / _slug(job.run_id) / _slug(job.job) / path.name
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    if not copy.exists() or copy.stat().st_size != path.stat().st_size:
-        shutil.copyfile(path, copy)
-    rel = copy.relative_to(out_dir).as_posix()
-    sheet = "".join(_thumb(f, job) for f in frames)
-    poster = _data_uri(frames[1])
+    place = Path(_slug(job.run_id)) / _slug(job.job)
+    rel = _copy(path, out_dir, Path(CLIPS) / place / path.name)
+    sheet = "".join(_thumb(frame, job, out_dir, place / f"{path.stem}-{frame.label}.jpg") for frame in frames)
+    middle = frames[1]
     return (f'<figure class="clip"><div class="sheet">{sheet}</div>'
-            f'<video controls preload="metadata" poster="{poster}" src="{_e(rel)}"></video>'
+            f'<video controls preload="metadata" width="{middle.width}" height="{middle.height}" '
+            f'poster="{_data_uri(middle)}" src="{_e(rel)}"></video>'
             f'<figcaption><a href="{_e(rel)}">{_e(path.name)}</a></figcaption></figure>')
 
 
-def _thumb(frame: KeyFrame, job: JobReport) -> str:
-    return (f'<div class="frame"><img class="thumb" alt="{_e(job.job)} {frame.label} frame" '
-            f'width="{frame.width}" height="{frame.height}" src="{_data_uri(frame)}">'
-            f'<span>{frame.label} · {frame.time_s:.2f} s</span></div>')
+def _copy(source: Path, out_dir: Path, rel: Path) -> str:
+    """``source`` copied to ``out_dir/rel`` (unless that size is there already); its link from the page."""
+    copy = out_dir / rel
+    if not copy.exists() or copy.stat().st_size != source.stat().st_size:
+        copy_file(source, copy, root=out_dir)
+    return rel.as_posix()
+
+
+def _thumb(frame: KeyFrame, job: JobReport, out_dir: Path, rel: Path) -> str:
+    full = out_dir / FRAMES / rel
+    write_bytes(full, frame.full, root=out_dir)
+    link = (Path(FRAMES) / rel).as_posix()
+    return (f'<a class="frame" href="{_e(link)}" title="open the {frame.label} frame at full size">'
+            f'<img class="thumb" alt="{_e(job.job)} {frame.label} frame" width="{frame.width}" '
+            f'height="{frame.height}" src="{_data_uri(frame)}">'
+            f'<span>{frame.label} · {frame.time_s:.2f} s</span></a>')
 
 
 def _step_row(s: StepReport) -> str:
@@ -229,12 +245,13 @@ section.passed { border-left: 6px solid var(--ok); }
 figure.clip { margin: 0; display: flex; flex-wrap: wrap; gap: 8px;
               align-items: flex-start; }
 figcaption { flex-basis: 100%; }
-.sheet { display: flex; gap: 6px; }
-.frame { display: flex; flex-direction: column; align-items: center; font-size: 12px; color: var(--muted); }
-.frame img { height: 120px; width: auto; border-radius: 4px; border: 1px solid var(--line);
-             background: #000; }
-video { display: block; height: 140px; max-width: 100%; background: #000;
-        border-radius: 4px; }
+.sheet { display: flex; gap: 8px; flex: 0 1 auto; min-width: 0; }
+.frame { display: flex; flex-direction: column; align-items: center; font-size: 12px; color: var(--muted);
+         text-decoration: none; flex: 0 1 auto; min-width: 0; }
+.frame img { max-width: 100%; height: auto; border-radius: 4px; border: 1px solid var(--line);
+             background: #000; cursor: zoom-in; }
+.frame:hover img { outline: 2px solid #0969da; }
+video { display: block; max-width: 100%; height: auto; background: #000; border-radius: 4px; }
 figcaption { font-size: 12px; }
 details.steps { margin-top: 8px; }
 details.steps summary { cursor: pointer; color: var(--muted); }

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..journal import atomic_write_text
+from ..confined import write_text
 from .runs import JobReport, Report, StepReport
 
 SCHEMA_VERSION = 1
@@ -38,7 +38,7 @@ def to_document(report: Report) -> dict[str, Any]:
 
 def write_json(report: Report, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(to_document(report), indent=2, ensure_ascii=False) + "\n")
+    write_text(path, json.dumps(to_document(report), indent=2, ensure_ascii=False) + "\n")
     return path
 
 

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
-from ..journal import atomic_write_text
+from ..confined import write_text
 from .runs import JobReport, Report, RunInfo
 
 
@@ -100,7 +100,7 @@ def to_xml(report: Report) -> str:
 
 def write_junit(report: Report, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, to_xml(report))
+    write_text(path, to_xml(report))
     return path
 
 

@@ -23,6 +23,7 @@ from ..events import (
     RunFinished,
     RunInterrupted,
     RunStarted,
+    SessionReplaced,
     StepFinished,
     StepStarted,
     Waiting,
@@ -48,6 +49,10 @@ def describe_event(event: Event) -> str | None:
             return f"{verb} {event.run_id}: {n} job{'s' if n != 1 else ''} on {event.backend}"
         case JobStarted():
             return f"[{event.job}] started · session {event.session_id}"
+        case SessionReplaced():
+            steps = f"{event.replayed} step{'s' if event.replayed != 1 else ''}"
+            return (f"[{event.job}] session {event.previous} was lost (gone, or left with the old token or "
+                    f"client id): {steps} sent again in session {event.session_id}")
         case JobSkipped():
             return f"[{skipped_jobs(event)}] already finished in the run being resumed, skipped"
         case StepStarted():
@@ -119,6 +124,9 @@ class PlainReporter:
                     return []
                 extra = f" · {event.steps} actions" if verbose else ""
                 return [f"{describe_event(event)}{extra}"]
+            case SessionReplaced():
+                self._running.setdefault(event.job, _Running()).session_id = event.session_id
+                return [describe_event(event) or ""] if normal else []
             case JobSkipped():
                 self._tally.skipped += len(event.jobs)
                 return [self._job_line("skipped", skipped_jobs(event), "",

@@ -26,18 +26,20 @@ class ReportTargets:
 
 def write_reports(run_dirs: Sequence[Path], targets: ReportTargets, *, secrets: Iterable[str] = (),
                   golden_diffs: Mapping[str, str] | None = None,
-                  golden_paths: Mapping[str, str] | None = None) -> tuple[Report, list[Path]]:
+                  golden_paths: Mapping[str, str] | None = None,
+                  keep_urls: bool = False) -> tuple[Report, list[Path]]:
     """Read ``run_dirs`` (merged) and write every report in ``targets``; returns the report and the files.
 
     Args:
         golden_diffs: run id → the golden diff that run found (the journal does not keep it).
         golden_paths: run id → the golden file a diff is against, for runs whose summary has no golden
             outcome (the pytest plugin compares per job, outside ``run_recipe``).
+        keep_urls: keep links whole (``--keep-urls``); by default their capability parts are redacted.
 
     Raises:
         UsageError: a path is not a run directory.
     """
-    report = load_report(run_dirs, secrets=secrets)
+    report = load_report(run_dirs, secrets=secrets, keep_urls=keep_urls)
     if golden_diffs:
         runs = []
         for r in report.runs:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import yaml
 
 from ..errors import RunnerError, UsageError
-from ..journal import SUMMARY, _scrub, clip_file, read_journal
+from ..journal import SUMMARY, clip_file, read_journal, scrub
 from ..qc import check_from_dict, summary, verdict_from_dict
 
 JobStatus = Literal["passed", "failed", "skipped", "not_run"]
@@ -131,13 +131,16 @@ class Report:
         return sorted(self.jobs, key=lambda j: 0 if j.status == "failed" else 1)
 
 
-def read_run(run_dir: Path, *, secrets: Iterable[str] = ()) -> tuple[RunInfo, list[JobReport]]:
-    """A run directory as a ``RunInfo`` and its jobs, in the order they first appear in the journal.
+def read_run(run_dir: Path, *, secrets: Iterable[str] = (), keep_urls: bool = False
+             ) -> tuple[RunInfo, list[JobReport]]:
+    """A run directory as a ``RunInfo`` and its jobs, in plan order (as the summary lists them; an
+    interrupted run's, in the order they first appear in the journal). Links lose their capability parts
+    unless ``keep_urls`` (a journal written with ``--keep-urls`` still has them).
 
     Raises:
         UsageError: ``run_dir`` holds no journal, or a journal without its header line.
     """
-    records = [_scrub(r, _secrets(secrets)) for r in read_journal(run_dir)]
+    records = [scrub(r, _secrets(secrets), keep_urls=keep_urls) for r in read_journal(run_dir)]
     header = next((r for r in records if r.get("type") == "run"), None)
     if header is None:
         raise UsageError(f"{run_dir}: the journal has no header line", hint="it is not a motionctl run")
@@ -146,7 +149,8 @@ def read_run(run_dir: Path, *, secrets: Iterable[str] = ()) -> tuple[RunInfo, li
     options = header.get("options") if isinstance(header.get("options"), dict) else {}
     info = RunInfo(
         run_id=str(header.get("run_id") or run_dir.name), run_dir=run_dir, recipe=recipe,
-        recipe_name=_recipe_name(run_dir.name, recipe), recipe_hash=str(header.get("recipe_hash", "")),
+        recipe_name=str(header.get("name") or _recipe_name(run_dir.name, recipe)),
+        recipe_hash=str(header.get("recipe_hash", "")),
         backend=str(header.get("backend", "")), started_at=_float(header.get("at")),
         elapsed_s=_float(summary.get("elapsed_s")) if summary else None,
         golden=summary.get("golden") if summary and isinstance(summary.get("golden"), dict) else None,
@@ -172,7 +176,8 @@ def _golden_diff(path: Path, records: list[dict[str, Any]], summary: dict[str, A
     return golden.compare(path, golden.build(name, order, records))
 
 
-def load_report(run_dirs: Sequence[Path], *, secrets: Iterable[str] = (), estimate: bool = True) -> Report:
+def load_report(run_dirs: Sequence[Path], *, secrets: Iterable[str] = (), estimate: bool = True,
+                keep_urls: bool = False) -> Report:
     """Read and merge run directories into one report.
 
     A job that several runs ran is reported once, from the run that started last (a re-run supersedes),
@@ -184,7 +189,8 @@ def load_report(run_dirs: Sequence[Path], *, secrets: Iterable[str] = (), estima
     """
     if not run_dirs:
         raise UsageError("no run directory given", hint="e.g. motionctl report runs/<run-id>")
-    runs: list[tuple[RunInfo, list[JobReport]]] = [read_run(d, secrets=secrets) for d in run_dirs]
+    runs: list[tuple[RunInfo, list[JobReport]]] = [read_run(d, secrets=secrets, keep_urls=keep_urls)
+                                                   for d in run_dirs]
     runs.sort(key=lambda r: r[0].started_at or 0.0)
     by_id: dict[str, JobReport] = {}
     notes: list[str] = []
@@ -238,8 +244,8 @@ def _jobs(info: RunInfo, records: list[dict[str, Any]], summary: dict[str, Any] 
             if index is not None:
                 series = clip_file(info.run_dir, job, index)
                 clips.setdefault(job, {})[index] = ClipReport(
-                    index, _absolute(Path(str(r.get("path") or "")), info), str(r.get("level") or ""),
-                    r.get("ok") is True,
+                    index, journaled_path(Path(str(r.get("path") or "")), info.out_dir),
+                    str(r.get("level") or ""), r.get("ok") is True,
                     tuple(c for c in r.get("checks") or [] if isinstance(c, dict)),
                     series if series.is_file() else None)
         elif kind in ("job_finished", "job_failed"):
@@ -250,9 +256,9 @@ def _jobs(info: RunInfo, records: list[dict[str, Any]], summary: dict[str, Any] 
             first_at.setdefault(job, at)
     summarised = {str(j.get("job")): j for j in (summary or {}).get("jobs") or [] if isinstance(j, dict)}
     for job in summarised:
-        if job not in steps:
-            order.append(job)
-            steps[job] = {}
+        steps.setdefault(job, {})
+    # The summary lists the jobs in plan order; the journal in the order their records interleaved.
+    order = [*summarised, *(job for job in order if job not in summarised)]
     reports = []
     for job in order:
         final = end.get(job)
@@ -285,7 +291,7 @@ def _jobs(info: RunInfo, records: list[dict[str, Any]], summary: dict[str, Any] 
             duration = round(last_at[job] - first_at[job], 3)
         reports.append(JobReport(
             job=job, recipe=info.recipe, run_id=info.run_id, status=status, steps=tuple(job_steps),
-            outputs=tuple(_absolute(p, info) for p in outs), where=where, error=error,
+            outputs=tuple(journaled_path(p, info.out_dir) for p in outs), where=where, error=error,
             error_type=str((final or {}).get("error_type") or ""), session_id=sessions.get(job, ""),
             duration_s=duration, credits=sum(credits) if credits else None,
             clips=tuple(clips.get(job, {})[i] for i in sorted(clips.get(job, {})))))
@@ -347,19 +353,19 @@ def _secrets(extra: Iterable[str]) -> list[str]:
     return sorted({s for s in values if s and len(s) >= 4}, key=len, reverse=True)
 
 
-def _recipe_name(run_id: str, recipe: str) -> str:
+def _recipe_name(run_id: str, recipe: str) -> str:  # a journal older than the header's "name"
     return Path(recipe).stem if recipe else run_id
 
 
-def _absolute(path: Path, info: RunInfo) -> Path:
+def journaled_path(path: Path, out_dir: str) -> Path:
     """An output path as journaled (relative to where ``motionctl run`` started) made absolute.
 
-    The header keeps ``--out`` absolute; the relative path starts with that folder's last parts, which
-    gives the folder the run started in, so ``motionctl report`` finds the clips from anywhere.
+    The header keeps ``--out`` absolute (``out_dir``); the relative path starts with that folder's last
+    parts, which gives the folder the run started in, so the clips are found from anywhere.
     """
     if path.is_absolute():
         return path
-    parts = Path(info.out_dir).parts if info.out_dir and Path(info.out_dir).is_absolute() else ()
+    parts = Path(out_dir).parts if out_dir and Path(out_dir).is_absolute() else ()
     for k in range(len(parts) - 1, 0, -1):
         if path.parts[:k] == parts[-k:]:
             return Path(*parts[:-k]) / path

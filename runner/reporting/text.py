@@ -72,6 +72,11 @@ def skipped_jobs(event: JobSkipped) -> str:
     return event.jobs[0] if len(event.jobs) == 1 else f"{len(event.jobs):,} jobs"
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 job``, ``2 jobs``: a count with its noun in the right number (nouns that add an s)."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def name_width(jobs: tuple[str, ...], cap: int = 40) -> int:
     """The column width job ids are padded to; ids longer than ``cap`` are not, or the table is blanks."""
     return min(cap, max((len(j) for j in jobs), default=0))

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
+from ..confined import write_text
 from ..golden import join, split
-from ..journal import atomic_write_text
 
 Outcome = Literal["created", "updated", "unchanged"]
 
@@ -40,11 +40,11 @@ def update_section(path: Path, lock: Path, job: str, built: str, order: Sequence
         sections[job] = new.sections.get(job, f"  {job}: []\n")
         text = join(new.prefix, sections, order)
         if old is None:
-            atomic_write_text(path, text)
+            write_text(path, text)
             return "created"
         if previous == sections[job] and join(old.prefix, old.sections, order) == text:
             return "unchanged"
-        atomic_write_text(path, text)
+        write_text(path, text)
         return "updated" if previous is not None else "created"
 
 
@@ -56,7 +56,7 @@ def drop_unused(path: Path, lock: Path, order: Sequence[str]) -> list[str]:
         old = split(path.read_text(encoding="utf-8"))
         unused = [job for job in old.sections if job not in order]
         if unused:
-            atomic_write_text(path, join(old.prefix, old.sections, order))
+            write_text(path, join(old.prefix, old.sections, order))
         return unused
 
 

@@ -10,9 +10,11 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from motionctl.mock_server.render import RenderOptions, render_draft
 from motionctl.runner.reporting import PlainReporter
 from motionctl.runner.run import RunConfig, run_recipe
 from tests.integration.conftest import WORKFLOWS, CliResult
+from tests.render.video_checks import video_draft
 
 RECIPE = """\
 version: 1
@@ -139,3 +141,52 @@ def test_run_json_prints_each_runs_summary_on_stdout_and_nothing_else(
     assert failed.code == 1
     (run,) = json.loads(failed.out)["runs"]
     assert run["ok"] is False and run["jobs"][0]["error"]
+
+
+def test_a_text_the_renderer_cannot_draw_fails_at_the_step_that_added_it_and_never_says_run_again(
+        cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    # Free text is not checked before the run (what the service makes of it is only known when it
+    # answers), so this one reaches the renderer, which refuses it: a deterministic failure.
+    recipe = write_recipe(tmp_path, """\
+version: 1
+name: glyph
+defaults: {aspect: tiktok, duration: 2s}
+steps:
+  - upload: sneaker.jpg
+  - say: 'Add the text "搶購中" from 0s for 1s at the top.'
+  - export: {to: glyph.mp4}
+""")
+    result = cli("run", recipe, "--preview", "-q")
+    assert result.code == 1
+    last = result.err.splitlines()[-1]
+    assert last.startswith(f"motionctl: error: job glyph failed at {recipe}:6:5, step 2 (say): render ")
+    assert "failed: draft.t[1].sg[0].text '搶購中': the renderer has no glyph for '搶'" in last
+    assert "render failed: render failed" not in last and "failed: render failed:" not in last
+    assert "running again cannot help" in last
+    assert "run again" not in last.replace("running again cannot help", "")
+    failed = [json.loads(line) for line in (next((tmp_path / "runs").iterdir()) / "journal.jsonl")
+              .read_text().splitlines() if '"job_failed"' in line]
+    assert failed[0]["where"] == f"{recipe}:6:5, step 2 (say)" and failed[0]["resumable"] is False
+
+
+def test_a_preview_never_replaces_a_full_size_clip_without_a_word(
+        cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    recipe = write_recipe(tmp_path, RECIPE.replace("platform: [tiktok, youtube]", "platform: [tiktok]")
+                          .replace('  - expect: {aspect: "9:16"}\n', ""))
+    clip = tmp_path / "out" / "tiktok.mp4"
+    clip.parent.mkdir()
+    # A full-size deliverable from an earlier run (a few frames of the real 1080x1920 size).
+    render_draft(video_draft(None, ms=100), {"cdn://pic": tmp_path / "sneaker.jpg"}, clip,
+                 RenderOptions(quality="low"))
+    before = clip.read_bytes()
+    refused = cli("run", recipe, "--preview")
+    assert refused.code == 2
+    assert refused.err == (
+        "motionctl: error: --preview writes 540p clips where the full run writes its clips, and would "
+        "replace 1 full-size clip: out/tiktok.mp4 (1080×1920) (give the previews a folder of their own "
+        "(--out previews), or move the full-size clips away)\n")
+    assert clip.read_bytes() == before and not (tmp_path / "runs").exists()
+    elsewhere = cli("run", recipe, "--preview", "--out", "previews")
+    assert elsewhere.code == 0 and (tmp_path / "previews" / "tiktok.mp4").is_file()
+    again = cli("run", recipe, "--preview", "--out", "previews")  # a preview may replace a preview
+    assert again.code == 0

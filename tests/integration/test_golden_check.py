@@ -48,3 +48,21 @@ def test_update_lists_created_updated_unchanged_and_goldens_are_stable(
     second = cli("run", quick, free, "--update", "--preview")
     assert f"unchanged: {workflows_copy / 'quickstart.golden.yaml'}" in second.out
     assert f"unchanged: {workflows_copy / 'freetext.golden.yaml'}" in second.out
+
+
+def test_update_writes_no_golden_when_a_step_is_refused(
+        cli: Callable[..., CliResult], workflows_copy: Path) -> None:
+    # README: a refused step fails its job "and the golden is not written": its diffs are incomplete.
+    recipe, golden = workflows_copy / "quickstart.yaml", workflows_copy / "quickstart.golden.yaml"
+    kept = golden.read_text()
+    refused = "  - say: make it feel expensive\n  - expect:"  # free text the mock does not understand
+    recipe.write_text(recipe.read_text().replace("  - expect:", refused))
+    result = cli("run", recipe, "--update", "--preview")
+    assert result.code == 1
+    assert "step 3 (say): not done: nothing changed" in result.err
+    assert golden.read_text() == kept
+    assert "updated:" not in result.out and "created:" not in result.out
+
+    golden.unlink()
+    assert cli("run", recipe, "--update", "--preview").code == 1
+    assert not golden.exists()

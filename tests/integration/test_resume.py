@@ -17,9 +17,9 @@ import av
 import httpx
 import pytest
 
-from motionctl.mock_server import MockConfig, serve_in_thread
+from motionctl.mock_server import MockConfig, parse_fault_plan, serve_in_thread
 from motionctl.runner.cli import run_command
-from motionctl.runner.events import Event, StepFinished
+from motionctl.runner.events import Event, RenderProgress
 from motionctl.runner.reporting import PlainReporter
 from tests.integration.conftest import WORKFLOWS, CliResult, mock_requests
 from tests.processes import alive, children
@@ -106,30 +106,36 @@ def test_resume_after_a_kill_mid_render_polls_the_same_render_and_delivers_the_m
 def test_ctrl_c_says_once_how_to_resume_exits_130_and_the_printed_command_finishes_the_run(
         cli: Callable[..., CliResult], workflows_copy: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    class CtrlCAfterTheMotion(PlainReporter):
+    class CtrlCWhenTheRenderIsDone(PlainReporter):
         def handle(self, event: Event) -> None:
             super().handle(event)
-            if isinstance(event, StepFinished) and event.label == "step 2 (motion)":
+            if isinstance(event, RenderProgress) and event.status == "completed":
                 signal.raise_signal(signal.SIGINT)  # what Ctrl-C in a terminal sends
 
     plain = run_command.console_reporter
-    monkeypatch.setattr(run_command, "console_reporter", lambda stream, **_: CtrlCAfterTheMotion(stream))
+    monkeypatch.setattr(run_command, "console_reporter", lambda stream, **_: CtrlCWhenTheRenderIsDone(stream))
     recipe = workflows_copy / "quickstart.yaml"
-    result = cli("run", recipe, "--preview")
+    # The clip's download is held back, so the run still has its download to do when the signal lands,
+    # however loaded the machine: it cannot finish first (the CDN holds it for 10 minutes).
+    held = parse_fault_plan({"faults": [{"route": "GET /cdn/renders/*", "delay": 600}]})
+    with serve_in_thread(MockConfig(seed=0, initial_credits=10_000, faults=held)) as mock:
+        result = cli("run", recipe, "--preview", "--base-url", mock.url)
+        mock.admin.set_faults(None)  # the CDN answers again
 
-    assert result.code == 130
-    run_dir = Path("runs") / next((tmp_path / "runs").iterdir()).name
-    resume = f"motionctl run {recipe} --resume {run_dir}"
-    assert result.err.endswith(f"interrupted: finished steps are kept in {run_dir}\n"
-                               f"continue with: {resume}\n")
-    assert result.err.count("interrupted") == 1  # no second word from the CLI
-    assert not (tmp_path / "out").exists()
+        assert result.code == 130, result.err
+        run_dir = Path("runs") / next((tmp_path / "runs").iterdir()).name
+        resume = f"motionctl run {recipe} --resume {run_dir} --base-url {mock.url}"
+        assert result.err.endswith(f"interrupted: finished steps are kept in {run_dir}\n"
+                                   f"continue with: {resume}\n")
+        assert result.err.count("interrupted") == 1  # no second word from the CLI
+        assert not (tmp_path / "out" / "quickstart.mp4").exists()
 
-    monkeypatch.setattr(run_command, "console_reporter", plain)
-    resumed = cli(*resume.split()[1:])
-    assert resumed.code == 0, resumed.err
-    assert resumed.out.splitlines()[0] == str(tmp_path / "out" / "quickstart.mp4")  # where the run began
-    assert "step 2 (motion)" not in resumed.err  # finished steps are not sent again
+        monkeypatch.setattr(run_command, "console_reporter", plain)
+        resumed = cli(*resume.split()[1:])
+        assert resumed.code == 0, resumed.err
+        assert resumed.out.splitlines()[0] == "out/quickstart.mp4"  # shown as the run that began showed it
+        assert "step 2 (motion)" not in resumed.err  # finished steps are not sent again
+        assert len(mock.admin.calls("POST", "/api/render/proxy/lambda")) == 1  # the render was not redone
 
 
 def test_sigterm_ends_a_run_as_ctrl_c_does_and_stops_its_render_workers(
@@ -141,22 +147,28 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_stops_its_render_workers(
     with subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True) as proc:
         runs = tmp_path / "runs"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not (
                 runs.is_dir() and any(runs.iterdir())
                 and '"type": "job_finished"' in (next(runs.iterdir()) / "journal.jsonl").read_text()):
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.02)
+        # Frozen at that journal line, the run cannot finish its second job before the SIGTERM is handled:
+        # it is delivered on SIGCONT, and Python runs its handler before the event loop takes another turn.
+        proc.send_signal(signal.SIGSTOP)
+        journal = (next(runs.iterdir()) / "journal.jsonl").read_text()
+        assert journal.count('"type": "job_finished"') == 1, "both jobs finished before the run was stopped"
         workers = children(proc.pid)
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
+        proc.send_signal(signal.SIGCONT)
+        _, err = proc.communicate(timeout=60)
     run_dir = Path("runs") / next(runs.iterdir()).name
     assert proc.returncode == 130, err
     assert err.endswith(f"interrupted: finished steps are kept in {run_dir}\n"
                         f"continue with: motionctl run {recipe} --resume {run_dir}\n"), err
     assert "Traceback" not in err
     assert workers
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # they stop at their next frame, or when they see their parent gone
     while [pid for pid in workers if alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [pid for pid in workers if alive(pid)]  # its render workers ended with it

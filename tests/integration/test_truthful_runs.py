@@ -139,7 +139,7 @@ def test_a_run_that_needs_more_credits_than_the_balance_is_refused_before_any_st
         assert count(log, "POST", "/run_sse", ok=False) == 0
         assert count(log, "POST", "/api/upload", ok=False) == 0
         records = journal_records(only_run(tmp_path))
-        assert [r["type"] for r in records] == ["run"]  # no step was started
+        assert [r["type"] for r in records] == ["run", "run_stopped"]  # no step was started, and why
 
         forced = cli("run", workflows_copy / "quickstart.yaml", "--base-url", served.url, "--preview",
                      "--no-credit-check")

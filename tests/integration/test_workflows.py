@@ -31,7 +31,7 @@ def test_workflow_matches_its_golden(recipe: Path, cli: Callable[..., CliResult]
     assert outputs and all(p.is_file() and p.stat().st_size > 1000 for p in outputs)
     assert all(p.is_relative_to(tmp_path / "out") for p in outputs)
     if recipe.stem == "freetext":  # this stream closes without text: the state diff says what happened
-        assert "step 3 (say) ok: no reply; the state changed: aspect 9:16→16:9" in result.err
+        assert "step 3 (say) ok: aspect 9:16→16:9 (the agent sent no text)" in result.err
 
 
 def test_validate_and_plan_skip_the_goldens_a_glob_matches_as_run_does(cli: Callable[..., CliResult]) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.processes import alive, children
+from tests.processes import alive, children, lacks
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = (ROOT / "README.md").read_text(encoding="utf-8").split("### Use the mock from any language")[1]
@@ -90,7 +89,7 @@ def test_serve_options_reach_the_mock(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (served[1].strict, served[1].warm_workers, served[1].work_delay) == (False, False, 2.0)
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (.ci/run installs Debian's nodejs)")
+@pytest.mark.skipif(lacks("node"), reason="needs Node.js (.ci/run installs Debian's nodejs)")
 def test_readme_shell_sequence_and_node_example(tmp_path: Path, tmp_env: dict[str, str]) -> None:
     shell = next(b for b in re.findall(r"```bash\n(.*?)\n```", SECTION, flags=re.S) if "--ready-file" in b)
     node = re.findall(r"```js\n(.*?)\n```", SECTION, flags=re.S)[0]

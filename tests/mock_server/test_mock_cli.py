@@ -63,8 +63,8 @@ def test_a_busy_port_is_one_clear_line_and_exit_2(capsys: pytest.CaptureFixture[
         port = busy.getsockname()[1]
         assert main(["mock", "serve", "--port", str(port)]) == 2
     err = capsys.readouterr().err
-    assert err.strip().splitlines() == [f"Error: 127.0.0.1:{port} is in use; stop the other server or choose "
-                                        "another --port (0 picks a free one)"]
+    assert err.strip().splitlines() == [f"motionctl: error: 127.0.0.1:{port} is in use; stop the other "
+                                        "server or choose another --port (0 picks a free one)"]
 
 
 def test_serve_logs_requests_and_fired_faults_without_secrets_and_cleans_up_on_sigterm(

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.mock_server.conftest import png_bytes
+from tests.processes import lacks
 
 CURL = shutil.which("curl") or "/usr/bin/curl"
 ATTRIBUTION = ["-H", "X-Skill-Source: image-to-video-motion-control", "-H", "X-Skill-Version: 1.0.0",
@@ -25,10 +26,13 @@ ATTRIBUTION = ["-H", "X-Skill-Source: image-to-video-motion-control", "-H", "X-S
 def served(tmp_path: Path) -> Iterator[str]:
     """``motionctl mock serve --port 0`` in a subprocess, answering renders in the flat shape the seed
     reads ("until `status` = `completed`. Download URL at `output.url`"); yields its printed URL."""
+    yield from _serve(tmp_path, "--credits", "500", "--render-shape", "flat")
+
+
+def _serve(tmp_path: Path, *options: str) -> Iterator[str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "motionctl", "mock", "serve", "--port", "0", "--work-delay", "0.2",
-         "--heartbeat-interval", "0.05", "--data-dir", str(tmp_path / "data"), "--credits", "500",
-         "--render-shape", "flat"],
+         "--heartbeat-interval", "0.05", "--data-dir", str(tmp_path / "data"), *options],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -60,7 +64,7 @@ def curl_json(*args: str) -> Any:
     return json.loads(curl(*args))
 
 
-@pytest.mark.skipif(not Path(CURL).exists(), reason="needs the curl binary")
+@pytest.mark.skipif(lacks("curl"), reason="needs the curl binary (.ci/run installs it)")
 def test_the_seed_workflow_with_curl(served: str, tmp_path: Path) -> None:
     base = served
     photo = tmp_path / "product.png"
@@ -93,9 +97,11 @@ def test_the_seed_workflow_with_curl(served: str, tmp_path: Path) -> None:
     state = curl_json(f"{base}/api/state/nemo_agent/me/{sid}/latest", *auth)["data"]["state"]
     assert state["draft"]["t"][0]["sg"][0]["motion"]["zoom"] == [1.0, 1.1]
     curl("-X", "POST", f"{base}/run_sse", *auth, "-H", "Content-Type: application/json",
+         "-H", "Accept: text/event-stream",
          "-d", body.replace("animate this image with a slow zoom-in and leftward pan",
                             "Set the duration to 1s."))
     draft = curl_json(f"{base}/api/state/nemo_agent/me/{sid}/latest", *auth)["data"]["state"]["draft"]
+    assert draft["d"] == 1000  # the second instruction was taken (it sent the seed's Accept too)
 
     render = {"id": f"render_{int(time.time() * 1000)}", "sessionId": sid, "draft": draft,
               "output": {"format": "mp4", "quality": "low", "resolution": "540p"}}
@@ -125,3 +131,27 @@ def test_the_seed_workflow_with_curl(served: str, tmp_path: Path) -> None:
                                  "-H", "Content-Type: application/json", "-d", json.dumps(render)],
                                 capture_output=True, text=True).stdout
     assert no_headers == "402"
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.mark.skipif(not (Path(CURL).exists() and shutil.which("jq")), reason="needs the curl and jq binaries")
+def test_readmes_curl_walk_through_runs_as_written(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### The mock by hand, with curl", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    assert block.startswith("BASE=http://127.0.0.1:8787 ")  # the port `motionctl mock serve` uses
+    for header in ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform", "X-Client-Id", "Authorization"):
+        assert header in block
+    for served in _serve(tmp_path):  # a new token's 100 credits, as a plain `mock serve` gives
+        script = block.replace("http://127.0.0.1:8787", served, 1)
+        run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=README.parent,
+                             capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == '{"filename":"sneaker.jpg","file_type":"image","width":1600,"height":1200}'
+    assert ": ping" in lines and any(line.startswith("data: ") for line in lines)
+    # What README says the last two lines print.
+    motion, balance = section.split("The last two lines print `", 1)[1].split("`")[0:3:2]
+    assert lines[-2:] == [motion, balance]

@@ -75,7 +75,7 @@ async def test_stream_drops_after_n_events(open_api: OpenApi) -> None:
         assert len(lines) == 1 and "functionCall" in lines[0]
         assert isinstance(error, httpx.RemoteProtocolError)  # cut mid-body, not a clean end
         # As with a real network drop, the work goes on server-side: the state changes and is paid for.
-        with anyio.fail_after(5):
+        with anyio.fail_after(60):
             while (await api.credits())["frozen"]:  # noqa: ASYNC110 (polling HTTP)
                 await anyio.sleep(0.05)
         assert await api.credits() == {"available": 50, "frozen": 0, "total": 50}
@@ -237,12 +237,12 @@ def test_yaml_plan_file_and_its_errors(tmp_path: Path) -> None:
 
 
 async def test_stalled_stream_does_not_hold_up_shutdown(open_api: OpenApi) -> None:
-    start = time.monotonic()
     async with open_api(plan({"route": "POST /run_sse", "stream": {"stall_after": 0}})) as api:
         sid = await api.session_with_image()
         with anyio.move_on_after(0.3):
             await raw_stream(api, sid, MOTION)
-    assert time.monotonic() - start < 8
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 30  # not the stall's hour: a second's grace, then the mock stops
 
 
 @pytest.mark.parametrize("dialect", ["adk", "nemo"])

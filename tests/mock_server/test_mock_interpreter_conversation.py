@@ -312,7 +312,7 @@ def test_editing_rows_are_unique_and_lower_case() -> None:
 
 def test_the_default_title_size_is_the_renderers() -> None:
     from motionctl.mock_server.interpreter.adjust_media import DEFAULT_TEXT_SIZE
-    from motionctl.mock_server.render.text import DEFAULT_SIZE
+    from motionctl.mock_server.render.typeset import DEFAULT_SIZE
     assert DEFAULT_TEXT_SIZE == DEFAULT_SIZE
 
 

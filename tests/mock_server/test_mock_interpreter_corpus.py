@@ -1,6 +1,6 @@
 """The camera corpus (camera_corpus.txt): instructions people write, from public camera vocabularies and
 prompt guides, each with the motion a reader expects. Every row goes through ``interpret`` on a draft with
-an image, the way the mock's agent receives it; the test prints the accuracy per category and requires 98%
+an image, the way the mock's agent receives it; the test prints the accuracy per category and requires 99.5%
 overall (each miss is listed) and every row of the "canonical" category (the sentences of
 specs/instructions.md, with their values worked out from specs/motion.md's table)."""
 
@@ -94,5 +94,7 @@ def test_corpus_accuracy_per_category(capsys: pytest.CaptureFixture[str]) -> Non
         print(f"  {'overall':<12} {sum(right.values()):>3}/{len(rows):<3} {100 * overall:5.1f}%")
         for miss in misses:
             print("  miss:", miss)
-    assert overall >= 0.98, "\n".join(misses)
+    # It reads 536 of 537 rows right (99.8%; the miss is listed above): the bound sits just under that, so
+    # a second miss in this corpus fails.
+    assert overall >= 0.995, "\n".join(misses)
     assert right["canonical"] == total["canonical"], [m for m in misses if m.startswith("[canonical]")]

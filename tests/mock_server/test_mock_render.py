@@ -151,7 +151,7 @@ async def test_rendering_does_not_block_other_sessions_streams(open_api: OpenApi
         sid, draft = await prepared(api, seconds=4)
         other = await api.session_with_image()
         await api.submit(sid, draft, "render_7", {"format": "mp4", "quality": "high", "resolution": "1080p"})
-        with anyio.fail_after(10):
+        with anyio.fail_after(60):
             while (await api.status("render_7"))["data"]["status"] != "processing":  # noqa: ASYNC110 (polling HTTP)
                 await anyio.sleep(0.01)
         beats: list[float] = []
@@ -164,7 +164,9 @@ async def test_rendering_does_not_block_other_sessions_streams(open_api: OpenApi
         largest = max(gaps)
         print(f"largest heartbeat gap while rendering: {largest * 1000:.0f} ms over {len(beats)} beats")
         assert status_after in ("processing", "completed")
-        assert len(beats) >= 20 and largest < 0.5  # 50 ms beats; a blocked loop would stall for seconds
+        # 50 ms beats; a loop blocked by the render would stall for all of its 4 s of 1080p (seconds), so a
+        # gap of a second still says "not blocked" with room for a loaded machine.
+        assert len(beats) >= 20 and largest < 1.0
         await api.wait("render_7", limit=120)
 
 
@@ -175,18 +177,21 @@ def _render_workers() -> list[int]:
 def test_stopping_the_mock_stops_its_renders(open_api: OpenApi) -> None:
     # A render left running when its mock stops keeps a core busy for a job nobody will fetch (and, in
     # a thread, aborted the interpreter at exit on Ctrl-C of a run): leaving the mock must end every render.
+    stopping: list[float] = []
+
     async def start_a_long_render() -> None:
         async with open_api() as api:
             sid, draft = await prepared(api, seconds=60)
             full_size = {"format": "mp4", "quality": "high", "resolution": "1080p"}
             await api.submit(sid, draft, "render_8", full_size)
-            with anyio.fail_after(10):
+            with anyio.fail_after(60):
                 while (await api.status("render_8"))["data"]["progress"] < 10:  # noqa: ASYNC110
                     await anyio.sleep(0.01)
+            stopping.append(time.monotonic())
 
-    started = time.monotonic()
     anyio.run(start_a_long_render)
-    assert time.monotonic() - started < 8  # stopped, not rendered to the end (60 s of 1080p: 20 s and more)
+    # Stopped, not rendered to the end: the other 90% of 60 s of 1080p takes 18 s and more on any machine.
+    assert time.monotonic() - stopping[0] < 12
     workers = _render_workers()
     assert workers  # the render ran in a worker process, which stays for the next render
     before = {pid: cpu_seconds(pid) for pid in workers}
@@ -199,7 +204,7 @@ async def test_a_render_worker_that_dies_fails_its_job_and_the_next_render_works
     async with open_api() as api:
         sid, draft = await prepared(api, seconds=60)
         await api.submit(sid, draft, "render_9", {"format": "mp4", "quality": "high", "resolution": "1080p"})
-        with anyio.fail_after(10):
+        with anyio.fail_after(60):
             while (await api.status("render_9"))["data"]["progress"] < 10:  # noqa: ASYNC110
                 await anyio.sleep(0.01)
         for pid in _render_workers():

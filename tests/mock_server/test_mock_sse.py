@@ -3,7 +3,6 @@ is validated against the spec's SseEvent."""
 
 from __future__ import annotations
 
-import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -69,8 +68,8 @@ async def test_heartbeats_flow_while_working(open_api: OpenApi) -> None:
                 if line.startswith(":"):
                     arrivals.append(time.monotonic())
         assert len(arrivals) >= 5
-        gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-        assert max(gaps) < 0.35  # streamed as they happen, not buffered to the end
+        # Spread over the 0.6 s of work as they happen; a stream buffered to the end delivers them at once.
+        assert arrivals[-1] - arrivals[0] >= 0.4
 
 
 def test_no_text_share_is_about_30_percent_and_a_function_of_the_seed(tmp_path: Path) -> None:

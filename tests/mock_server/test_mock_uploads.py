@@ -139,7 +139,7 @@ async def test_a_caller_hanging_up_mid_upload_is_no_server_error_and_leaves_noth
             return next((r for r in api.mock.admin.requests() if r["path"].startswith("/api/upload-video")),
                         None)
 
-        with anyio.fail_after(10):
+        with anyio.fail_after(60):
             while (upload := logged()) is None or upload["status"] is None:  # noqa: ASYNC110 (polling HTTP)
                 await anyio.sleep(0.02)
         assert upload["status"] == 499  # "client closed request", not a 500
@@ -159,11 +159,12 @@ async def test_real_50_mb_limit_by_default(open_api: OpenApi) -> None:
 def file_server() -> Iterator[str]:
     """A plain HTTP server on 127.0.0.1: /photo.png, /big.png (past a small limit), /slow.png (stalls)."""
     photo = png_bytes(seed=3)
+    released = threading.Event()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path == "/slow.png":
-                time.sleep(3)
+                released.wait(60)  # until the test is over: only the mock's own time limit ends the wait
             body = photo + bytes(4096) if self.path == "/big.png" else photo
             if self.path not in ("/photo.png", "/big.png", "/slow.png"):
                 self.send_error(404)
@@ -183,6 +184,7 @@ def file_server() -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
+        released.set()
         server.shutdown()
         server.server_close()
 
@@ -218,7 +220,7 @@ async def test_url_fetch_has_size_and_time_limits(open_api: OpenApi, file_server
         started = time.monotonic()
         slow = await url_upload(api, sid, f"{file_server}/slow.png")
         assert slow["code"] == 4001 and "within 0.5 s" in slow["message"]
-        assert time.monotonic() - started < 2.5
+        assert time.monotonic() - started < 10  # the 0.5 s limit, with room for a loaded machine
         missing = await url_upload(api, sid, f"{file_server}/nothing.png")
         assert missing["code"] == 4001 and "HTTP 404" in missing["message"]
 

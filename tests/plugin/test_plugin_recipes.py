@@ -18,12 +18,12 @@ def test_each_job_is_an_item_named_by_its_job_id(pytester: pytest.Pytester, reci
 
 def test_a_folder_contributes_recipes_with_goldens_and_testpaths_none(pytester: pytest.Pytester,
                                                                       recipes: Path) -> None:
-    # pair.yaml has a golden, one.yaml has none: pointing pytest at the folder collects pair's jobs only.
+    # pair.yaml has a golden, one.yaml has none: pointing pytest at the folder collects pair's jobs, and
+    # one item for one.yaml that says it has no golden yet (see the next test).
     (recipes / "pair.golden.yaml").write_text("recipe: pair\njobs:\n", encoding="utf-8")
     result = pytester.runpytest("--collect-only", "-q", "recipes")
-    result.stdout.fnmatch_lines(["recipes/pair.yaml::pair-tiktok", "recipes/pair.yaml::pair-youtube",
-                                 "*2 tests collected*"])
-    result.stdout.no_fnmatch_line("*one.yaml*")
+    result.stdout.fnmatch_lines(["recipes/one.yaml::no golden", "recipes/pair.yaml::pair-tiktok",
+                                 "recipes/pair.yaml::pair-youtube", "*3 tests collected*"])
     # A project whose testpaths hold recipes (fixtures of its own tests) collects none of them.
     pytester.makeini("[pytest]\ntestpaths = recipes\n")
     assert "no tests collected" in str(pytester.runpytest("--collect-only", "-q").stdout)
@@ -65,6 +65,24 @@ def test_a_changed_golden_fails_with_the_diff(pytester: pytest.Pytester, recipes
     assert "one.golden.yaml differs from this run" in page and "fast zoom in" in page
     junit = (pytester.path / "junit.xml").read_text(encoding="utf-8")
     assert '<testcase name="golden"' in junit and 'type="GoldenMismatch"' in junit
+
+
+def test_a_recipe_in_a_folder_without_a_golden_is_skipped_with_the_command_that_writes_it(
+        pytester: pytest.Pytester, recipes: Path) -> None:
+    # Issue 18: `pytest recipes/` said nothing about recipes without a golden. Skipped, not failed: a
+    # folder may hold drafts or other tests' fixtures; listed with -rs, in JUnit, and in the counts.
+    (recipes / "pair.golden.yaml").unlink(missing_ok=True)
+    result = pytester.runpytest("recipes", "-rs", "--junitxml", "junit.xml")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines([
+        "SKIPPED [[]1[]] recipes/one.yaml: one.yaml has no golden file yet: `pytest recipes/one.yaml "
+        "--motionctl-update` writes it (commit it beside the recipe); from then on its jobs are checked here",
+        "SKIPPED [[]1[]] recipes/pair.yaml: pair.yaml has no golden file yet: *"])
+    junit = (pytester.path / "junit.xml").read_text(encoding="utf-8")
+    assert junit.count("<skipped ") == 2 and "pytest recipes/one.yaml --motionctl-update" in junit
+    # Written, the golden turns the item into the recipe's jobs, checked.
+    pytester.runpytest("recipes/one.yaml", "--motionctl-update").assert_outcomes(passed=1)
+    pytester.runpytest("recipes", "-k", "one").assert_outcomes(passed=1, deselected=1)
 
 
 def test_a_missing_golden_says_how_to_write_it(pytester: pytest.Pytester, recipes: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from motionctl.mock_server.interpreter.camera import SPEEDS
+from motionctl.amounts import SPEED_AMOUNTS as SPEEDS
 from motionctl.runner.actions import Export
 from motionctl.runner.errors import RecipeValidationError
 from motionctl.runner.qc import AskedMotion, AskedMusic, Unknown, resolve, touched_fields
@@ -30,7 +30,8 @@ def exports(text: str, tmp_path: Path) -> list[AskedClip]:
 
 def test_the_speed_table_is_the_mocks_and_motion_mds() -> None:
     for speed, (zoom, pan, roll) in SPEEDS.items():
-        assert SPEED_AMOUNTS[speed] == {"zoom": zoom * 100, "pan": pan * 100, "tilt": pan * 100, "roll": roll}
+        assert SPEED_AMOUNTS[speed] == pytest.approx(
+            {"zoom": zoom * 100, "pan": pan * 100, "tilt": pan * 100, "roll": roll})
     table = (WORKFLOWS.parent / "specs" / "motion.md").read_text()
     assert "| slow | 0.10 | 0.05 | 3 |" in table and "| fast | 0.35 | 0.20 | 12 |" in table
 

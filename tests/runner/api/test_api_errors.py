@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from PIL import Image
 
 from motionctl.runner.api import ClientConfig, NemoClient
 from motionctl.runner.errors import (
@@ -44,12 +45,12 @@ BALANCE = ok({"available": 5, "frozen": 0, "total": 5})
             InsufficientCredits,
             "register at https://nemovideo.com",
         ),
-        (fail(4001, "bad type"), UnsupportedFileType, "use one of mp4, mov"),
-        (fail(4001, "bad type", status=415), UnsupportedFileType, "unsupported file type (4001)"),
-        (fail(4002, "too big"), FileTooLarge, "compress or trim it"),
-        (httpx.Response(413), FileTooLarge, "file too large (4002)"),
-        (fail(402, "free plan", status=402), ExportNotAllowed, "plan tier, not credits"),
-        (httpx.Response(402), ExportNotAllowed, "upgrade the plan"),
+        # A route that sends no file: its file-type codes get no advice about files (issue 19.7).
+        (fail(4001, "bad type"), ApiError, "answered 4001 (unsupported file type) to a request that cannot"),
+        (fail(4001, "bad type", status=415), ApiError, "check --base-url or NEMO_BASE_URL"),
+        (fail(4002, "too big"), ApiError, "answered 4002 (file too large) to a request that cannot cause it"),
+        (httpx.Response(413), ApiError, "nothing in the recipe or its files can change this answer"),
+        (fail(402, "free plan", status=402), ApiError, "402 (export not allowed on this plan) to a request"),
         (fail(9999, "strange"), ApiError, "error 9999: strange"),
     ],
 )
@@ -62,6 +63,34 @@ async def test_error_codes_map_to_classes_and_are_never_retried(
     assert words in str(info.value) and str(info.value).startswith(f"GET {CREDITS}: ")
     assert route.call_count == 1
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("response", "error", "words"), [
+    (fail(4001, "bad type"), UnsupportedFileType, "use one of mp4, mov"),
+    (fail(4001, "bad type", status=415), UnsupportedFileType, "unsupported file type (4001)"),
+    (fail(4002, "too big"), FileTooLarge, "compress or trim it"),
+    (httpx.Response(413), FileTooLarge, "file too large (4002)"),
+])
+async def test_file_type_and_size_codes_advise_about_the_file_on_the_upload_route(
+    response: httpx.Response, error: type[ApiError], words: str, client: NemoClient, api: respx.MockRouter,
+    tmp_path: Path,
+) -> None:
+    image = tmp_path / "a.png"
+    Image.new("RGB", (8, 8)).save(image)
+    route = api.post(url__regex=r"/api/upload-video/").mock(return_value=response)
+    with pytest.raises(error) as info:
+        await client.upload_files("s1", [image])
+    assert words in str(info.value) and route.call_count == 1
+
+
+async def test_4001_on_the_token_route_advises_no_file_type(client: NemoClient,
+                                                            api: respx.MockRouter) -> None:
+    api["token"].mock(return_value=fail(4001, "unsupported file type"))
+    with pytest.raises(ApiError) as info:
+        await client.credits()
+    hint = info.value.hint or ""
+    assert "to a request that cannot cause it" in str(info.value) and "NEMO_BASE_URL" in hint
+    assert not any(kind in hint for kind in ("mp4", "jpg", "convert", "compress")), hint
 
 
 async def test_1001_gets_one_fresh_anonymous_token_then_succeeds(

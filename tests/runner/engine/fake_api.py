@@ -7,13 +7,17 @@ records every call, so tests can assert what the engine sent, in which session, 
 from __future__ import annotations
 
 import copy
+import functools
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
+import av
 
 from motionctl.runner.api.models import RenderStatus, Session, StreamEvent, StreamResult
+from motionctl.runner.confined import replacing
 from motionctl.runner.errors import ApiError, InsufficientCredits, SessionNotFound
 
 
@@ -28,6 +32,7 @@ class FakeApi:
         self.lose_session_on: set[str] = set()  # sentences that make the backend forget the session
         self.credits_fail_on: set[str] = set()  # sentences answered with 2001
         self.silent: set[str] = set()  # sentences whose stream closes with no text
+        self.damaged_downloads = 0  # how many downloads, from the next on, arrive as bytes that are no clip
         self._n = 0
         self._ids = 0
 
@@ -71,6 +76,8 @@ class FakeApi:
         draft = self.sessions[session_id]["draft"]
         if "zoom" in text and draft["t"]:
             draft["t"][0]["sg"][0]["motion"] = {"zoom": [1.0, 1.1], "pan": [-0.05, 0]}
+        if text.startswith("Add background music"):  # a backend that picks its own mood, whatever was asked
+            draft["t"].append({"tt": 1, "sg": [{"st": 0, "d": 5000, "src": "mood:calm", "vol": 30}]})
         if text.startswith("Add the text"):
             content = text.split('"')[1]
             draft["t"].append({"tt": 7, "sg": [{"st": 0, "d": 2000, "text": content}]})
@@ -114,7 +121,24 @@ class FakeApi:
         self.renders[render_id] = done
         return done
 
-    async def download(self, status: RenderStatus, dest: Path) -> Path:
+    async def download(self, status: RenderStatus, dest: Path, *, root: Path | None = None) -> Path:
         await self._enter("download", "", status.id)
-        await anyio.Path(dest).write_bytes(b"\x00\x00\x00\x18ftypmp42" + status.id.encode())
+        clip = tiny_clip()
+        if self.damaged_downloads:
+            self.damaged_downloads -= 1
+            clip = clip[:len(clip) // 2]  # cut short, as a CDN that lost the end of the file serves it
+        with replacing(root or dest.parent, dest) as handle:  # as the real client writes
+            handle.write(clip)
         return dest
+
+
+@functools.cache
+def tiny_clip() -> bytes:
+    """A one-frame 16×16 H.264 MP4: what the engine's check decodes, at no cost worth counting."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 16, 16, "yuv420p"
+        for packet in [*stream.encode(av.VideoFrame(16, 16, "yuv420p")), *stream.encode(None)]:
+            out.mux(packet)
+    return buffer.getvalue()

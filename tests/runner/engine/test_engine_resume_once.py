@@ -63,7 +63,7 @@ async def first_run(api: KillingApi, p: Any, tmp_path: Path, **options: Any) -> 
     journal.write({"type": "run", "recipe": "recipe.yaml", "recipe_hash": "h"})
     api.journal = journal.path
     with pytest.raises(BaseException) as caught:
-        await Engine(api, journal, Collect(), EngineOptions(decode_outputs=False, **options)).run(p)
+        await Engine(api, journal, Collect(), EngineOptions(**options)).run(p)
     assert caught.group_contains(Killed) if isinstance(caught.value, BaseExceptionGroup) \
         else isinstance(caught.value, Killed)
     journal.close()
@@ -73,7 +73,7 @@ async def first_run(api: KillingApi, p: Any, tmp_path: Path, **options: Any) -> 
 async def resume(api: FakeApi, run_dir: Path, p: Any, **options: Any) -> list[JobOutcome]:
     record = fold(read_journal(run_dir), run_dir.name)
     journal = Journal(run_dir)
-    outcomes = await Engine(api, journal, Collect(), EngineOptions(decode_outputs=False, **options),
+    outcomes = await Engine(api, journal, Collect(), EngineOptions(**options),
                             resume=record).run(p)
     journal.close()
     return outcomes
@@ -89,7 +89,7 @@ async def test_the_render_id_is_journaled_before_the_submit(tmp_path: Path) -> N
     p = plan(job("a", tmp_path / "out"))
     journal = Journal.create(tmp_path / "runs", "t")
     api.journal = journal.path
-    await Engine(api, journal, Collect(), EngineOptions(decode_outputs=False)).run(p)
+    await Engine(api, journal, Collect(), EngineOptions()).run(p)
     journal.close()
     intents = [r for r in read_journal(journal.run_dir) if r["type"] == "intent" and r["kind"] == "export"]
     assert len(intents) == 1 and intents[0]["render_id"] in api.renders

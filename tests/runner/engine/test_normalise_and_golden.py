@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from motionctl.runner import golden
+from motionctl.runner.errors import UsageError
 from motionctl.runner.normalise import Placeholders, normalise, normalise_patch
 
 
@@ -107,3 +110,71 @@ def test_compare_shows_a_unified_diff_and_write_says_what_it_did(tmp_path: Path)
     assert "-    - {op: replace, path: /draft/t/0/sg/0/motion, value: {zoom: [1.0, 1.1]}}" in diff
     assert "+    - {op: replace, path: /draft/t/0/sg/0/motion, value: {zoom: [1.0, 1.2]}}" in diff
     assert golden.write(path, changed) == "updated"
+
+
+def test_a_golden_text_is_exactly_this_for_a_small_journal() -> None:
+    # Two jobs in plan order (b ran first; c never ran a step), every step kind, ids the session made
+    # known as placeholders, non-ASCII text kept as it is and a long line not wrapped.
+    records = [
+        {"type": "session", "job": "b", "session_id": "5844", "task_id": "task_77"},
+        {"type": "step", "job": "b", "index": 1, "label": "step 1 (upload)", "kind": "upload",
+         "files": ["/tmp/x/photo é.jpg"],
+         "patch": [{"op": "add", "path": "/video_infos/0", "value": "5844"}]},
+        {"type": "step", "job": "b", "index": 2, "label": "step 2 (text)", "kind": "say", "acted": False,
+         "sent": "Add the text \"Été — " + "x" * 120 + "\" from 0s for 2s at the bottom.",
+         "result": "in task_77", "patch": []},
+        {"type": "step", "job": "b", "index": 3, "label": "step 3 (expect)", "kind": "expect", "patch": []},
+        {"type": "step", "job": "b", "index": 4, "label": "step 4 (export)", "kind": "export",
+         "dest_name": "b.mp4", "patch": []},
+        {"type": "step", "job": 7, "index": 1, "kind": "say"},  # not a job's record: ignored
+        {"type": "session", "job": "a", "session_id": "9911"},
+        {"type": "step", "job": "a", "index": 5, "kind": "say", "sent": "9911 5844", "patch": []},
+    ]
+    text = golden.build("demo", ["a", "b", "c"], records)
+    assert text == (
+        "# Golden state diffs of recipe 'demo': per job, per step, what it sent and what it\n"
+        "# changed in the session state (volatile values as <placeholders>).\n"
+        "# Written by `motionctl run --update`; checked by `motionctl run --check`.\n"
+        "recipe: demo\n"
+        "jobs:\n"
+        "  a:\n"
+        "  - step: step 5\n"
+        "    say: <session-1> 5844\n"
+        "    acted: false\n"
+        "    patch: []\n"
+        "  b:\n"
+        "  - step: step 1 (upload)\n"
+        "    upload: [photo é.jpg]\n"
+        "    acted: true\n"
+        "    patch:\n"
+        "    - {op: add, path: /video_infos/0, value: <session-1>}\n"
+        "  - step: step 2 (text)\n"
+        "    say: Add the text \"Été — " + "x" * 120 + "\" from 0s for 2s at the bottom.\n"
+        "    result: in <task-1>\n"
+        "    acted: false\n"
+        "    patch: []\n"
+        "  - step: step 3 (expect)\n"
+        "    expect: held\n"
+        "    patch: []\n"
+        "  - step: step 4 (export)\n"
+        "    export: b.mp4\n"
+        "    patch: []\n"
+        "  c: []\n")
+
+
+def test_golden_files_among_the_arguments_are_left_out_and_only_goldens_is_an_error(tmp_path: Path) -> None:
+    recipe, its_golden = tmp_path / "promo.yaml", tmp_path / "promo.golden.yaml"
+    assert golden.golden_path(recipe) == its_golden
+    assert golden.recipes_among([its_golden, recipe]) == [recipe]
+    assert golden.recipes_among([]) == []
+    with pytest.raises(UsageError) as info:
+        golden.recipes_among([its_golden, tmp_path / "other.golden.yaml"])
+    assert str(info.value) == f"{its_golden}: a golden file, not a recipe (pass {recipe} instead)"
+
+
+def test_a_diff_names_both_sides_and_ends_every_line() -> None:
+    path = Path("w/r.golden.yaml")
+    assert golden.diff_texts(path, "a\nb\n", "a\nb\n") is None
+    diff = golden.diff_texts(path, "a\nb\nc\nd\ne\nf", "a\nb\nc\nd\ne\ng")
+    assert diff == ("--- w/r.golden.yaml (golden)\n+++ w/r.golden.yaml (this run)\n@@ -3,4 +3,4 @@\n"
+                    " c\n d\n e\n-f\n+g\n")

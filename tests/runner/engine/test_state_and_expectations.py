@@ -37,9 +37,14 @@ def test_describe_says_what_changed_like_a_person() -> None:
     text = {"tt": 7, "sg": [{"st": 0, "d": 2000, "text": "Sale"}]}
     music = {"tt": 1, "sg": [{"st": 0, "d": 6000, "src": "mood:lo-fi", "vol": 35}]}
     after = state(d=6000, m={"aspect": "9:16"}, t=[VIDEO, text, music])
-    assert describe(before, after) == ('motion set zoom 1.0→1.1, pan -0.05, easing ease-in-out; '
+    assert describe(before, after) == ('motion zoom in 10%, pan left 5%, ease-in-out; '
                                        'duration 5s→6s; aspect ?→9:16; text added "Sale"; '
                                        "music lo-fi mood at 35%")
+    # Issue 18: a platform added to the same ratio read "1 change under /draft".
+    tiktok = state(d=6000, m={"aspect": "9:16", "platform": "tiktok"}, t=[VIDEO, text, music])
+    assert describe(after, tiktok) == "aspect 9:16 for tiktok"
+    odd = state(d=6000, m={"aspect": "9:16", "fps": 25}, t=[VIDEO, text, music])
+    assert describe(after, odd) == "changed /draft/m/fps"
     assert describe(after, after) == "nothing changed"
 
 

@@ -10,6 +10,10 @@ import pytest
 
 from tests.runner.recipe.recipes import FIXTURES, MEDIA, WriteRecipe
 
+# Recipes other tests load, not tests of their own: `pytest tests/…` would list each as a recipe without a
+# golden (skipped), as the motionctl plugin lists a folder's recipes.
+collect_ignore = ["fixtures"]
+
 
 @pytest.fixture
 def write_recipe(tmp_path: Path) -> WriteRecipe:

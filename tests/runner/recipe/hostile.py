@@ -1,11 +1,20 @@
 """Hypothesis strategies for hostile recipe *texts* (not just documents): YAML tags, anchors and merges,
 deep nesting, runaway templates, huge numbers, odd file names. Shared by the fuzz test and
-bench/fuzz_recipes.py (the long run)."""
+bench/fuzz_recipes.py (the long run).
+
+Two families: ``recipes`` builds texts from hostile fragments; ``mutated`` takes a recipe that uses every
+step kind and field (fixtures/every-step.yaml) and puts hostile values, keys and characters where real ones
+were, so that every field meets every kind of bad value, past the schema into the code behind it.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
+from pathlib import Path
+from typing import Any
 
+import yaml
 from hypothesis import strategies as st
 
 from motionctl.runner.recipe.model import STEP_KINDS
@@ -82,3 +91,76 @@ recipes = st.builds(
     st.lists(st.one_of(step, good_step, good_step), max_size=5),
     st.one_of(st.just(""), st.just(""), broken),
     st.sampled_from(["demo", "demo", '"{{ x }}"', "!!binary aGk=", "''"]))
+
+
+# --- mutations of a recipe that uses every field ------------------------------------------------------------
+
+EVERY_STEP: Any = yaml.safe_load((Path(__file__).parent / "fixtures" / "every-step.yaml").read_text("utf-8"))
+
+HOSTILE_TEXT = [
+    "{" * 300, "{{" + "(" * 300, "{{ " + "-" * 2000 + "1 }}", "{{ " + "not " * 1000 + "x }}",
+    "{{ x" + "|upper" * 500 + " }}", "{{ 1" + "+1" * 5000 + " }}", "{{ " + "[" * 300 + "]" * 300 + " }}",
+    "{{ " + "x." * 500 + "y }}", "{% if x %}" * 100 + "{% endif %}" * 100, "{{ brand }}" * 2000,
+    "a\x00b", "\ud800", "x\udfffy", "\x1b[31m", "a" * 100_001, "a" * 10_001, "\u2028", "\ufeff", "\u202e",
+    "😀" * 50, "", " ", "\n", "..", "../../x", "/etc/passwd", "con", "a/" * 3000, "é" * 300,
+    "{{ '\\ud800' }}", "{{ brand ~ '\\x00' }}", "{{ 1e308 * 10 }}", "{{ (10**300) | float }}", "{{ -1e308 }}",
+    "{{ brand | truncate(10**18) }}", "{{ [1,2] | join('x' * 100000) }}", "{{ brand | round(99999999) }}",
+    "{{ 1.5 | round(10**9) }}", "{{ 10.0 ** 400 }}", "{{ 10 ** -400 }}", "{{ 9e307 + 9e307 }}",
+    "{{ brand | int(default=2**9999) }}", "{{ brand | d(1/0) }}", "{{ [brand] * 10000 }}", "{{ x }}",
+    "6s", "1500ms", "-1s", "599.9999999999s", "600.0000001s", "35%", "500.01%", "9:16", "tiktok", "in",
+    "left", "#ffcc00", "shoe.png", "song.mp3", "1e308", "-1e308"]
+HOSTILE_NUMBERS: list[Any] = [
+    1e308, -1e308, 5e-324, -0.0, -1, 0, 10**400, -10**400, 2**63, 0.5, 600, 600.0000001, 500.0000001, 360.1,
+    100.0001, 7.999, 400.01, True, None]
+HOSTILE_SHAPES: list[Any] = [[], {}, [[[]]], {"a": 1}, ["shoe.png"] * 3, {"x": 1e308, "y": -1e308},
+                             {"x": "\ud800", "y": 5}]
+# Written into the text itself: characters YAML refuses, a BOM mid-file, escapes, a brace storm.
+RAW = ["\x00", "\x01", "\x1b", "\x7f", "\x85", "\ufeff", "\u2028", "{" * 400, "\\ud800", "\\x00", "\t", "\r"]
+
+
+def _paths(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [at]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found.extend(_paths(item, (*at, key)))
+    return found
+
+
+def _replace(doc: Any, at: tuple[Any, ...], new: Any, rename: bool) -> Any:
+    if not at:
+        return new
+    parent = doc
+    for part in at[:-1]:
+        parent = parent[part]
+    if rename and isinstance(parent, dict):
+        parent[str(new)] = parent.pop(at[-1])
+    else:
+        parent[at[-1]] = new
+    return doc
+
+
+hostile_value = st.one_of(st.sampled_from(HOSTILE_TEXT), st.sampled_from(HOSTILE_NUMBERS),
+                          st.sampled_from(HOSTILE_SHAPES), st.text(max_size=20)).map(copy.deepcopy)
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    doc = copy.deepcopy(EVERY_STEP)
+    if draw(st.booleans()):
+        doc["matrix"] = {"p": draw(st.lists(hostile_value, min_size=1, max_size=3))}
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.sampled_from(_paths(doc)))
+        doc = _replace(doc, at, draw(hostile_value), rename=draw(st.integers(0, 9)) == 0)
+    text = yaml.dump(doc, allow_unicode=True, width=10**9)
+    loop = draw(st.sampled_from(["", "", "", "vars", "tail"]))
+    if loop == "vars" and "\nvars:" in "\n" + text:
+        text = text.replace("vars:", "vars: &v\n  self: *v\n ", 1)
+    elif loop == "tail":
+        text += "zz: &z [*z]\n"
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from(RAW)) + text[at:]
+    return text
+
+
+any_recipe = st.one_of(recipes, mutated())

@@ -103,7 +103,21 @@ def test_missing_required(write_recipe: WriteRecipe) -> None:
 def test_missing_image_file(write_recipe: WriteRecipe) -> None:
     path = write_recipe(HEAD + "  - upload: [shoe.png, images/missing.png]\n")
     message = only_problem(path)
-    assert message.startswith(f"{path}:4:24: step 1 (upload), field 'upload[1]': 'missing.png': no such file")
+    assert message == (f"{path}:4:24: step 1 (upload), field 'upload[1]': 'images/missing.png': no such "
+                       "file; check the path (relative paths start at the recipe)")
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("images/shoee.png", "images/shoe.png"), ("imgs/shoe.png", "images/shoe.png"), ("bag.jpeg", "bag.jpg"),
+    ("Shoe.png", "images/shoe.png"),
+])
+def test_a_misspelt_upload_names_the_path_as_written_and_the_file_it_likely_meant(
+        write_recipe: WriteRecipe, written: str, meant: str) -> None:
+    path = write_recipe(HEAD + f"  - upload: {written}\n")
+    (path.parent / "images").mkdir()
+    (path.parent / "shoe.png").rename(path.parent / "images" / "shoe.png")
+    assert only_problem(path) == (f"{path}:4:13: step 1 (upload): '{written}': no such file, did you mean "
+                                  f"'{meant}'? (relative paths start at the recipe)")
 
 
 def test_unsupported_type_by_magic_bytes_not_extension(write_recipe: WriteRecipe) -> None:
@@ -119,8 +133,10 @@ def test_file_over_50_mb(write_recipe: WriteRecipe, tmp_path: Path) -> None:
         handle.truncate(51 * 1024 * 1024)
     path = write_recipe(HEAD + "  - upload: huge.png\n")
     message = only_problem(path)
-    assert message.startswith(f"{path}:4:13: step 1 (upload): 'huge.png': file too large (4002)")
-    assert "50 MiB" in message
+    # Issue 18: no bare API code, and advice for a picture (not about clips).
+    assert message == (f"{path}:4:13: step 1 (upload): 'huge.png': file too large: 51 MiB is over the "
+                       "API's 50 MiB limit for images, so it would refuse the upload; save it as a JPEG "
+                       "(quality 85 is plenty) or scale it down, e.g. to 4000 px wide")
 
 
 @pytest.mark.parametrize(("to", "fix"), [
@@ -253,3 +269,24 @@ def test_a_bad_variable_name_is_located_at_the_name(write_recipe: WriteRecipe) -
                         'steps:\n  - upload: shoe.png\n')
     assert only_problem(path) == (f"{path}:5:3: field 'vars': 'bad key': use letters, digits and _ "
                                   "(a name templates can refer to)")
+
+
+def test_values_written_another_common_way_get_a_did_you_mean_once(write_recipe: WriteRecipe) -> None:
+    # Issue 18: "duration: 5 secs" in defaults was reported twice, and no message said what to write.
+    path = write_recipe("""\
+version: 1
+name: demo
+defaults: {duration: 5 secs}
+steps:
+  - upload: shoe.png
+  - text: {content: hi, for: 2 seconds, color: "ffcc00"}
+  - music: {mood: calm, volume: 30 percent}
+  - duration: 1 min
+""")
+    assert [f"{p.line}:{p.column}: {p.message}" for p in problems_of(path)] == [
+        "3:22: '5 secs': write a duration like 6s, 2.5s or 1500ms, did you mean '5s'?",
+        "6:30: '2 seconds': write a duration like 6s, 2.5s or 1500ms, did you mean '2s'?",
+        "6:48: 'ffcc00': write a colour as #RRGGBB, e.g. #FFCC00, did you mean '#FFCC00'?",
+        "7:33: '30 percent': write a volume like 35%, did you mean '30%'?",
+        "8:15: '1 min': write a duration like 6s, 2.5s or 1500ms, did you mean '60s'?",
+    ]

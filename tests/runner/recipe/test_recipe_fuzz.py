@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from motionctl.runner.cli import main
-from tests.runner.recipe.hostile import recipes
+from tests.runner.recipe.hostile import any_recipe
 from tests.runner.recipe.recipes import FIXTURES, MEDIA
 
 
@@ -39,9 +39,14 @@ def memory_floor() -> float:
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
           derandomize=True)
-@given(recipes)
+@given(any_recipe)
 @example("a0: &a0 x\nversion: 1\nname: demo\nsteps:\n  - say: " + "[" * 5000 + "]" * 5000 + "\n")
 @example("version: 1\nname: demo\nsteps:\n  - upload: shoe.png\n  - say: \"{{ 'a' * 1000000000 }}\"\n")
+# The four causes of issue 19's "internal error"s: braces, a self-holding alias, ±1e308, a NUL byte.
+@example("version: 1\nname: demo\nsteps:\n  - upload: shoe.png\n  - say: \"" + "{" * 300 + "\"\n")
+@example("version: 1\nname: demo\nvars: &v {me: *v}\nsteps:\n  - upload: shoe.png\n")
+@example("version: 1\nname: demo\ndefaults: {duration: -1.0e+308}\nsteps:\n  - upload: shoe.png\n")
+@example("version: 1\nname: demo\nsteps:\n  - upload: shoe.png\n  - say: zoom\0in\n")
 def test_hostile_recipes_end_in_an_exit_code_not_a_crash(
         folder: Path, memory_floor: float, capsys: pytest.CaptureFixture[str], text: str) -> None:
     recipe = folder / "fuzz.yaml"

@@ -62,6 +62,60 @@ def test_a_merge_key_bomb_stops_too(write_recipe: WriteRecipe, capsys: pytest.Ca
     assert 2 <= line <= 41 and "more than 50,000 values" in lines[0]
 
 
+@pytest.mark.parametrize(("anchor", "line"), [
+    ("a: &a [x, *a]", 1),                 # a list that holds itself
+    ("a: &a {k: *a}", 1),                 # a mapping
+    ("a: &a\n  b: [{c: *a}]", 1),         # deeper down
+])
+def test_an_alias_inside_its_own_anchor_is_a_loop_not_a_recursion_error(
+        write_recipe: WriteRecipe, capsys: pytest.CaptureFixture[str], anchor: str, line: int) -> None:
+    path = write_recipe(anchor + "\n" + HEAD)
+    one_located(path, capsys, line, "holds an alias to itself (a loop of YAML aliases)")
+
+
+def test_aliases_nest_no_deeper_than_what_is_written(write_recipe: WriteRecipe,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    # Each anchor one level around the one before: 500 levels in 500 short lines, under every size cap.
+    chain = "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 500))
+    path = write_recipe(chain + HEAD)
+    # Located at a39, the value whose alias starts the chain: where the nesting is written.
+    one_located(path, capsys, 40, "nested more than 40 levels deep (counting what YAML aliases repeat)")
+
+
+@pytest.mark.parametrize(("char", "shown"), [("\x00", "U+0000 NUL"), ("\x1b", "U+001B ESC"),
+                                             ("\x7f", "U+007F DEL"), ("\x9b", "U+009B")])
+def test_a_control_character_in_the_file_is_located(write_recipe: WriteRecipe,
+                                                    capsys: pytest.CaptureFixture[str], char: str,
+                                                    shown: str) -> None:
+    path = write_recipe(HEAD + f'  - say: "zoom{char}in"\n')
+    line = one_located(path, capsys, 5, f"a control character ({shown})")
+    assert line.startswith(f"{path}:5:15:"), line  # the column of the character itself
+
+
+@pytest.mark.parametrize(("written", "what"), [
+    ('"a\\ud800b"', "character 2 of the text is a lone surrogate (U+D800), not a character"),
+    ('"\\udfff"', "character 1 of the text is a lone surrogate (U+DFFF)"),
+    ('"zoom\\0in"', "character 5 of the text is a control character (U+0000 NUL)"),
+    ('"\\e[31mred"', "character 1 of the text is a control character (U+001B ESC)"),
+])
+def test_a_yaml_escape_cannot_make_text_that_is_not_text(write_recipe: WriteRecipe,
+                                                         capsys: pytest.CaptureFixture[str], written: str,
+                                                         what: str) -> None:
+    path = write_recipe(HEAD + f"  - say: {written}\n  - text: {{content: {written}, for: 1s}}\n")
+    code, lines, _ = validate(path, capsys)
+    assert code == 2
+    assert [line.split(": ", 1)[0] for line in lines] == [f"{path}:5:10", f"{path}:6:21"], lines
+    assert all(what in line for line in lines), lines
+
+
+@pytest.mark.parametrize("template", ["{{ '\\ud800' }}", "{{ 'zoom' ~ '\\x00' }}"])
+def test_a_template_cannot_make_text_that_is_not_text(
+        write_recipe: WriteRecipe, capsys: pytest.CaptureFixture[str], template: str) -> None:
+    # Jinja reads escapes in its string literals: the result is checked, not only the file.
+    path = write_recipe(HEAD + f"  - say: {json.dumps(template)}\n")
+    one_located(path, capsys, 5, "step 2 (say)", "the template's result: character")
+
+
 def test_deep_nesting_is_located_not_a_recursion_error(write_recipe: WriteRecipe,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     path = write_recipe(HEAD + "  - say: " + "[" * 3000 + "]" * 3000 + "\n")
@@ -124,6 +178,14 @@ def test_include_entries_cannot_make_expansion_quadratic(write_recipe: WriteReci
     ("{{ '%999999999s' % 'a' }}", ("'%' formatting",)),
     ("{{ 10 ** 100000 }}", ("too large",)),
     ("{{ 1 / 0 }}", ("ZeroDivisionError",)),
+    # Jinja's parser and compiler recurse on each of these; they stop at a bound, not at RecursionError.
+    ("{" * 300, ("nests brackets and {% if %} blocks more than 10 levels",)),
+    ("{{" + "(" * 300 + "1" + ")" * 300 + "}}", ("more than 10 levels",)),
+    ("{{ " + "-" * 2000 + "1 }}", ("more than 100 names, operators and values",)),
+    ("{{ name" + " | upper" * 500 + " }}", ("more than 100 names",)),
+    ("{{ 1" + "+1" * 3000 + " }}", ("more than 100 names",)),
+    ("{% if name %}" * 100 + "x" + "{% endif %}" * 100, ("more than 10 levels",)),
+    ("{{ name }}" * 2001, ("the template is 20,010 characters long, over 10,000",)),
 ])
 def test_templates_cannot_run_away(write_recipe: WriteRecipe, capsys: pytest.CaptureFixture[str],
                                    template: str, words: tuple[str, ...]) -> None:
@@ -138,6 +200,7 @@ def test_templates_cannot_run_away(write_recipe: WriteRecipe, capsys: pytest.Cap
     ("duration: 99999999999999999999s", ("longer than any clip can be",)),
     ('text: {content: hi, at: "100000s", for: 1s}', ("longer than any clip can be",)),
     ("motion: {zoom: in, duration: 86400s}", ("longer than any clip can be",)),
+    ("say: " + "x" * 100_000, ("sends a sentence of 100,000 characters, over the 10,000",)),
     ("motion: {zoom: in, amount: 1" + "0" * 400 + "}", ("too large",)),
     ('motion: {roll: clockwise, amount: "720deg"}', ("at most 360 degrees",)),
     ('music: {mood: calm, volume: "300%"}', ("volume 300% is out of range (0% to 200%)",)),
@@ -147,6 +210,23 @@ def test_every_duration_and_size_is_bounded(write_recipe: WriteRecipe, capsys: p
                                             step: str, words: tuple[str, ...]) -> None:
     path = write_recipe(HEAD + f"  - {step}\n")
     one_located(path, capsys, 5, *words)
+
+
+@pytest.mark.parametrize("number", ["1.0e+308", "-1.0e+308"])
+@pytest.mark.parametrize("default", ["duration: @", "music: {volume: @}", "text: {position: {x: @, y: 50}}"])
+def test_defaults_the_schema_refused_are_reported_once_and_not_used(
+        write_recipe: WriteRecipe, capsys: pytest.CaptureFixture[str], number: str, default: str) -> None:
+    head = f"version: 1\nname: demo\ndefaults:\n  {default.replace('@', number)}\n"
+    path = write_recipe(head + "steps:\n  - upload: shoe.png\n"
+                               "  - text: {content: hi, for: 1s, position: {x: 50, y: 50}}\n")
+    one_located(path, capsys, 4, "defaults")
+
+
+def test_a_default_aspect_that_is_not_one_does_not_reach_the_steps(
+        write_recipe: WriteRecipe, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_recipe("version: 1\nname: demo\ndefaults: {aspect: in}\nsteps:\n  - upload: shoe.png\n"
+                        "  - text: {content: hi, for: 1s, position: {x: 50, y: 50}}\n")
+    one_located(path, capsys, 3, "field 'defaults.aspect'")
 
 
 def test_a_platform_cap_still_applies(write_recipe: WriteRecipe, capsys: pytest.CaptureFixture[str]) -> None:

@@ -55,7 +55,7 @@ def test_validate_json(write_recipe: WriteRecipe, capsys: pytest.CaptureFixture[
     assert captured.err == ""
     shown = json.loads(captured.out)
     assert shown["recipes"] == [
-        {"file": str(good), "ok": True, "jobs": 1, "actions": 1},
+        {"file": str(good), "ok": True, "jobs": 1, "actions": 1, "warnings": 0},
         {"file": str(bad), "ok": False, "problems": 1},
         {"file": str(broken), "ok": False, "problems": 1}]
     assert shown["problems"][0] == {"file": str(bad), "line": 5, "column": 14, "step": "step 2 (motion)",

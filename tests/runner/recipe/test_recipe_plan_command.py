@@ -79,3 +79,18 @@ def test_a_job_that_sends_no_instruction_spends_nothing(write_recipe: WriteRecip
     path = write_recipe("version: 1\nname: g\nsteps:\n  - upload: shoe.png\n  - export: {}\n")
     (job,) = load_plan(path).jobs
     assert estimate(job).credits == 0
+
+
+def test_without_a_token_plan_compares_its_estimate_with_a_new_tokens_100_credits(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEMO_TOKEN", raising=False)
+    assert main(["plan", str(SPRING)]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("NEMO_TOKEN is not set, so `--backend live` would start from a new anonymous "
+                           "token with 100 credits, 100 short of this plan's 200 (it covers 2 of 4 jobs): ")
+    assert "set NEMO_TOKEN" in last and "--job or --shard" in last
+    assert main(["plan", str(SPRING), "--job", "*-shoe-tiktok"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("with 100 credits: enough for this plan")
+    monkeypatch.setenv("NEMO_TOKEN", "nmv_usr_someone")  # an account of its own: its balance is unknown here
+    assert main(["plan", str(SPRING)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "total: about 200 credits for 4 jobs"

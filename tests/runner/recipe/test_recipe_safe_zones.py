@@ -44,10 +44,18 @@ def test_keep_safe_false_sends_the_point_as_written(write_recipe: WriteRecipe) -
 
 
 def test_a_bare_ratio_checks_against_its_aspects_zone(write_recipe: WriteRecipe) -> None:
-    # 16:9 keeps 5 % at the sides: x 10 % is inside, y 90 % is at its bottom edge (90 %), still inside.
+    # 16:9 keeps 5 % at the sides: x 10 % is inside, y 90 % is at its bottom edge (90 %), still inside;
+    # but the text centred there reaches below that edge, which the renderer would refuse (issue 18).
     path = write_recipe(RECIPE.format(aspect='"16:9"', extra=""))
-    (job,) = load_plan(path, out_dir=path.parent / "out").jobs
-    assert any(isinstance(a, Say) and a.sentence.endswith("at 10% 90%.") for a in job.actions)
+    with pytest.raises(RecipeValidationError) as caught:
+        load_plan(path, out_dir=path.parent / "out")
+    (problem,) = caught.value.problems
+    assert problem.field == "position" and problem.line == 6
+    assert problem.message.startswith("the text centred at 10% 90% is ")
+    assert "leaves the safe zone of 16:9 (x 5%..95%, y 5%..90% of the frame" in problem.message
+    moved = write_recipe(RECIPE.format(aspect='"16:9"', extra="").replace("x: 10, y: 90", "x: 15, y: 85"))
+    (job,) = load_plan(moved, out_dir=path.parent / "out").jobs
+    assert any(isinstance(a, Say) and a.sentence.endswith("at 15% 85%.") for a in job.actions)
 
 
 def test_every_preset_has_a_safe_zone_and_every_ratio_a_default() -> None:

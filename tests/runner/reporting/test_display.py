@@ -20,6 +20,7 @@ from motionctl.runner.events import (
     RenderProgress,
     RunFinished,
     RunStarted,
+    SessionReplaced,
     StepFinished,
     StepStarted,
     Waiting,
@@ -191,6 +192,39 @@ def test_the_terminal_bar_agrees_with_its_label() -> None:
     clock.t += 12
     tasks = {task.fields["name"].strip(): task for task in reporter._progress.tasks}
     assert reporter._label(tasks["bag-youtube"]) == "waiting 18s: rate limited (429)"  # counts down
+
+
+def test_the_live_display_keeps_the_end_of_a_long_job_id() -> None:
+    # Ids of one campaign share their start and differ at the end (issue 18: cut at the end, they all
+    # read "spring-launch-astronaut-ti…").
+    jobs = ("spring-launch-astronaut-instagram-feed", "spring-launch-astronaut-instagram-square")
+    reporter = RichReporter(io.StringIO(), Verbosity.NORMAL, now=FakeClock())
+    for event in [RunStarted("r", Path("runs/r"), "spring-launch", jobs, "mock"),
+                  *(JobStarted(job, 3, "1") for job in jobs)]:
+        reporter.handle(event)
+    names = [task.fields["name"] for task in reporter._progress.tasks][1:]
+    reporter.close()
+    assert [len(n) for n in names] == [28, 28]
+    assert names[0].endswith("instagram-feed") and names[1].endswith("agram-square")
+    assert names[0].startswith("spring-launch") and "…" in names[0]
+
+
+def test_a_replaced_session_is_the_one_the_job_line_names_in_both_displays() -> None:
+    # 1002, or a new token after 1001: the clip is made in the new session (issue 19.8).
+    events: list[Event] = [RUN, JobStarted("shoe-tiktok", 4, "5444"),
+                           SessionReplaced("shoe-tiktok", "5459", "5444", 2),
+                           JobFinished("shoe-tiktok", (Path("out/a.mp4"),))]
+    assert lines(Verbosity.QUIET, events)[-1] == "[1/2] ok      shoe-tiktok  session 5459  out/a.mp4"
+    replaced = lines(Verbosity.NORMAL, events)[-2]
+    assert replaced == ("[shoe-tiktok] session 5444 was lost (gone, or left with the old token or client "
+                        "id): 2 steps sent again in session 5459")
+    stream = io.StringIO()
+    reporter = RichReporter(stream, Verbosity.QUIET)
+    for event in events:
+        reporter.handle(event)
+    reporter.close()
+    assert "shoe-tiktok  session 5459  out/a.mp4" in stream.getvalue()
+    assert "5444" not in stream.getvalue()
 
 
 def test_quiet_and_verbose_together_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,10 +11,12 @@ import pytest
 from PIL import Image
 
 from motionctl.runner.reporting.reports import ReportTargets, write_reports
+from tests.processes import lacks
 from tests.runner.reporting.conftest import Runs
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+needs_chromium = pytest.mark.skipif(lacks("chromium") and lacks("chromium-browser"),
+                                    reason="Debian's chromium is not installed "
                                     "(.ci/run installs it: apt-get install -y chromium)")
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -68,3 +70,39 @@ def test_chromium_shows_every_job_a_thumbnail_per_clip_and_the_failures_first(pa
     vivid = sum(n for n, (r, g, b) in colours if max(r, g, b) - min(r, g, b) > 80)
     assert vivid > 5000
     assert any(abs(r - 0xCF) < 8 and abs(g - 0x22) < 8 and abs(b - 0x2E) < 8 for _, (r, g, b) in colours)
+
+
+def test_the_page_is_titled_by_the_recipe_and_counts_in_words(page: Path, runs: Runs, tmp_path: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    assert "<title>motionctl report: shots</title>" in text
+    # The recipe's name, not its file's (issue 18: a recipe named spring-launch in campaign.yaml).
+    copy = tmp_path / "run"
+    shutil.copytree(runs.shards[0].run_dir, copy)
+    journal = copy / "journal.jsonl"
+    header, rest = journal.read_text().split("\n", 1)
+    journal.write_text(header.replace("shots.yaml", "campaign.yaml") + "\n" + rest)
+    _, [index] = write_reports([copy], ReportTargets(html=tmp_path / "renamed"))
+    assert "<title>motionctl report: shots</title>" in index.read_text(encoding="utf-8")
+    assert '<span class="chip">3 jobs</span>' in text
+    assert re.findall(r"<summary>(\d+ steps?)</summary>", text) and not re.search(r"\b1 (jobs|steps)\b", text)
+
+
+def test_thumbnails_are_readable_and_open_their_frame_at_full_size(page: Path) -> None:
+    # Issue 18: 70-px-wide thumbnails of a vertical clip showed neither its title nor a bad edge.
+    text = page.read_text(encoding="utf-8")
+    thumbs = re.findall(r'<a class="frame" href="([^"]+)"[^>]*><img class="thumb" [^>]*width="(\d+)" '
+                        r'height="(\d+)"', text)
+    assert len(thumbs) == 6
+    for link, width, height in thumbs:
+        assert min(int(width), int(height)) == 240
+        with Image.open(page.parent / link) as full:
+            assert full.size == (540, 960)  # the preview clip's own frame (9:16 at 540p)
+    videos = re.findall(r'<video [^>]*width="(\d+)" height="(\d+)"', text)
+    assert videos == [("240", "427")] * 2
+
+
+@needs_chromium
+def test_a_report_of_one_job_says_1_job(tmp_path: Path, runs: Runs) -> None:
+    _, [index] = write_reports([runs.shards[0].run_dir], ReportTargets(html=tmp_path / "one"))
+    dom = _chromium(tmp_path, "--dump-dom", index.as_uri()).stdout
+    assert '<span class="chip">1 job</span>' in dom and "1 jobs" not in dom

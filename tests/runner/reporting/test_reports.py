@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -67,7 +68,7 @@ def test_report_command_merges_runs_and_exits_1_on_failures(runs: Runs, tmp_path
                  "--json", str(tmp_path / "r.json")])
     err = capsys.readouterr().err
     assert code == 1
-    assert "2 run(s): 2/3 jobs passed, 1 failed" in err
+    assert "2 runs: 2/3 jobs passed, 1 failed" in err
     assert "job shots-youtube failed at " in err
     xml = junitparser.JUnitXml.fromfile(str(tmp_path / "j.xml"))
     [suite] = list(xml)
@@ -83,8 +84,6 @@ def test_report_command_on_a_folder_that_is_no_run_is_a_usage_error(
 
 
 def test_unknown_records_are_ignored(runs: Runs, tmp_path: Path) -> None:
-    import shutil
-
     copy = tmp_path / "run"
     shutil.copytree(runs.shards[0].run_dir, copy)
     with (copy / "journal.jsonl").open("a", encoding="utf-8") as f:
@@ -104,3 +103,16 @@ def test_run_writes_reports_from_its_flags(runs: Runs, tmp_path: Path,
     assert doc["counts"]["failed"] == 1
     assert junitparser.JUnitXml.fromfile(str(tmp_path / "j.xml"))
     assert f"report: {tmp_path / 'j.xml'}" in capsys.readouterr().err
+
+
+def test_jobs_are_reported_in_plan_order_whatever_order_they_finished_in(runs: Runs, tmp_path: Path) -> None:
+    copy = tmp_path / "run"
+    shutil.copytree(runs.whole.run_dir, copy)
+    records = [json.loads(line) for line in (copy / "journal.jsonl").read_text().splitlines()]
+    header, rest = records[0], records[1:]
+    # As if the youtube job's records had all come first, then reels', then tiktok's.
+    rest.sort(key=lambda r: {"shots-youtube": 0, "shots-reels": 1, "shots-tiktok": 2}.get(r.get("job"), 3))
+    (copy / "journal.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [header, *rest]))
+    report = load_report([copy])
+    assert [j.job for j in report.jobs] == ["shots-tiktok", "shots-reels", "shots-youtube"]
+    assert [j.job for j in report.failures_first()] == ["shots-youtube", "shots-tiktok", "shots-reels"]

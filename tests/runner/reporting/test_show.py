@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from motionctl.mock_server import MockConfig, serve_in_thread
+from motionctl.runner.api.models import motion_words
 from motionctl.runner.cli import main
 from motionctl.runner.reporting.history import fold_history, format_run
 
@@ -42,7 +44,9 @@ def test_a_quiet_run_then_show_tell_the_same_session_state_and_output(
     assert shown[0] == f"run {run_dir.name}: {recipe} on the embedded mock (seed 0)"
     assert shown[1] == "1 job: 1 ok, 0 failed"
     assert shown[3] == f"quickstart: ok · session {session} · 4 steps done"  # the defaults are no steps
-    assert shown[4] == "  Timeline (1 track): 1. Video: sneaker.jpg (0-4s)"
+    # The frame and the camera move in words (issue 18: the motion was missing).
+    assert shown[4] == ("  Timeline (aspect 16:9, 4 s, 1 track): 1. Video: sneaker.jpg (0-4s, zoom in 10%, "
+                        "pan left 5%, ease-in-out)")
     assert shown[5] == f"  output: out/quickstart.mp4 ({size / 1024:.1f} KiB)"
 
     assert main(["show", f"runs/{run_dir.name}", "--json"]) == 0
@@ -93,3 +97,27 @@ def test_show_of_a_folder_that_is_no_run_is_one_line_and_exit_2(
     assert main(["show", str(tmp_path)]) == 2
     assert capsys.readouterr().err == (f"motionctl: error: {tmp_path}: no journal.jsonl here "
                                        "(pass the run directory, e.g. runs/<run-id>)\n")
+
+
+def test_show_says_why_a_run_ended_before_any_job(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("NEMO_TOKEN", raising=False)
+    with serve_in_thread(MockConfig(initial_credits=10)) as mock:  # a token that cannot pay for one session
+        assert main(["run", str(ROOT / "workflows/quickstart.yaml"), "--base-url", mock.url, "-q"]) == 2
+    refusal = capsys.readouterr().err.splitlines()[-1].removeprefix("motionctl: error: ")
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert main(["show", str(run_dir)]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[1:] == ["0 jobs: 0 ok, 0 failed", f"the run stopped before any job started: {refusal}"]
+    assert "needs about 50 credits" in refusal
+    assert main(["show", str(run_dir), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["stopped"] == refusal
+
+
+def test_motion_in_words() -> None:
+    assert motion_words({"zoom": [1.15, 1.0], "pan": [0.04, -0.1], "roll": [0, -6], "focus": [0.25, 0.5],
+                         "d": 2500, "easing": "linear"}) == (
+        "zoom out 15%, pan right 4%, tilt up 10%, roll counterclockwise 6°, focus 25% 50%, over 2.5s, linear")
+    assert motion_words({"zoom": [1.0, 1.0], "easing": "ease-in-out"}) == "no camera motion"
