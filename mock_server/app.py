@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -330,7 +330,7 @@ class NemoApi:
 
     async def _stream(self, account: Account, session: Session, it: Interpretation, text: str,
                       generation: bool, cost: int, events: sse.EventBuilder, *, streaming: bool,
-                      no_text: bool, temporary_issue: bool) -> AsyncIterator[bytes]:
+                      no_text: bool, temporary_issue: bool) -> AsyncGenerator[bytes, None]:
         """The agent's events. Closed early (a dropped client, an injected error), it refunds a charge for
         work it did not apply."""
         applied = False

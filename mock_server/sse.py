@@ -19,7 +19,7 @@ import json
 import random
 import string
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -131,7 +131,8 @@ def builder(dialect: SseDialect, rng: random.Random, now: float) -> EventBuilder
     return AdkEvents(rng, now) if dialect == "adk" else NemoEvents()
 
 
-async def fail_after(frames: AsyncIterator[bytes], events: int, message: str) -> AsyncIterator[bytes]:
+async def fail_after(frames: AsyncGenerator[bytes, None], events: int,
+                     message: str) -> AsyncGenerator[bytes, None]:
     """``frames`` until ``events`` events have gone out (heartbeats uncounted); then, in place of whatever
     comes next (a heartbeat while the agent works, say), the agent's error event, and the end: what ADK
     sends when the agent raises. ``frames`` is closed there, so work it had not applied is never applied."""
@@ -144,4 +145,4 @@ async def fail_after(frames: AsyncIterator[bytes], events: int, message: str) ->
             yield frame
         yield error_frame(message)
     finally:
-        await frames.aclose()  # type: ignore[attr-defined]
+        await frames.aclose()
