@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import signal
 import socket
@@ -60,6 +62,30 @@ def _uvicorn_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
                           backlog=BACKLOG, http=connections.protocol(guards))
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopped at once: its loop looks at ``should_exit`` every 0.1 s, and an embedded
+    mock's run waited for that tick before it could exit."""
+
+    _wake: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+
+    async def main_loop(self) -> None:
+        wake = asyncio.Event()
+        self._wake = (asyncio.get_running_loop(), wake)
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), 0.1)
+
+    def stop(self) -> None:
+        """Stop serving; safe from any thread."""
+        self.should_exit = True
+        if self._wake is not None:
+            loop, wake = self._wake
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(wake.set)
+
+
 @contextmanager
 def serve_in_thread(config: MockConfig | None = None, *, clock: Clock | None = None,
                     host: str = "127.0.0.1", port: int = 0) -> Iterator[RunningMock]:
@@ -74,14 +100,14 @@ def serve_in_thread(config: MockConfig | None = None, *, clock: Clock | None = N
     app = create_app(config, clock)
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
-    server = uvicorn.Server(_uvicorn_config(app, host, bound_port))
-    app.state.admin.stop = lambda: setattr(server, "should_exit", True)
+    server = _Server(_uvicorn_config(app, host, bound_port))
+    app.state.admin.stop = server.stop
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="nemo-mock", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
+            server.stop()
             sock.close()
             app.state.store.close()
             raise RuntimeError("the mock Nemo server did not start within 10 s")
@@ -92,7 +118,7 @@ def serve_in_thread(config: MockConfig | None = None, *, clock: Clock | None = N
         yield RunningMock(url=url, app=app)
     finally:
         forget(url)
-        server.should_exit = True
+        server.stop()
         thread.join(timeout=10)
         if thread.is_alive():
             server.force_exit = True
@@ -155,8 +181,8 @@ def serve_forever(config: MockConfig, host: str = "127.0.0.1", port: int = 8787,
     # uvicorn captures SIGTERM while serving and raises it again once stopped; with the default action
     # that kills the process before any ``finally`` runs, so this handler turns it into an exception.
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    server = uvicorn.Server(_uvicorn_config(app, host, bound))
-    app.state.admin.stop = lambda: setattr(server, "should_exit", True)
+    server = _Server(_uvicorn_config(app, host, bound))
+    app.state.admin.stop = server.stop
     try:
         server.run(sockets=[sock])
     except _Terminated:

@@ -493,6 +493,8 @@ class Engine:
                                                  elapsed=time.monotonic() - started, timeout=timeout))
 
         if not status.done:
+            if self._options.qc_level != "off" and action.asked is not None:
+                qc.preload()  # while the render runs
             left = None if deadline is None else max(0.0, deadline - time.time())
             try:
                 status = await self._api.wait_render(render_id, deadline=left, on_progress=report)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,21 +20,15 @@ from .model import Path as MovePath
 from .model import cover_zoom, focus_offset
 from .probe import ClipUnreadable, probe
 from .reference import Reference, of_mood, of_samples
-from .verdict import Check, Level, Verdict, failed, judged, not_checked
+from .verdict import Check, Level, Options, Verdict, failed, judged, not_checked
 
 FULL = "read at the full level (run --qc full, qc --level full)"
 
 
-@dataclass(frozen=True)
-class Options:
-    """How to check, beyond the level: ``moods`` says whether the bundled moods' levels apply (the mock's
-    library; the live API publishes none)."""
-
-    moods: bool = True
-
-
-def check_clip(path: Path, asked: AskedClip, level: Level = "fast", options: Options = Options()) -> Verdict:
+def check_clip(path: Path, asked: AskedClip, level: Level = "fast",
+               options: Options | None = None) -> Verdict:
     """Check the clip at ``path`` against ``asked``; never raises for a bad clip (that is a failed check)."""
+    options = options or Options()
     started = time.thread_time()
     if level == "off":
         return Verdict("off", (not_checked("clip", "--qc off"),))

@@ -19,6 +19,14 @@ Status = Literal["passed", "failed", "not_checked"]
 
 
 @dataclass(frozen=True)
+class Options:
+    """How to check, beyond the level: ``moods`` says whether the bundled moods' levels apply (the mock's
+    library; the live API publishes none)."""
+
+    moods: bool = True
+
+
+@dataclass(frozen=True)
 class Check:
     """One property of the clip. ``measured``/``asked`` are for people; ``values`` for tools and plots."""
 
