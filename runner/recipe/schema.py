@@ -159,7 +159,7 @@ def _problems(doc: Document, error: ValidationError, skip_templated: bool) -> It
     elif kind == "required":
         missing = [k for k in _vv(error) if k not in _inst(error) and not _misspelt(error, k)]
         for key in missing:
-            yield locate(doc, path, f"missing required key '{key}'")
+            yield locate(doc, path, f"missing required key '{key}'{_key_hint(schema, key)}")
     elif kind == "maxProperties" and _is_step(path):
         keys = ", ".join(f"'{k}'" for k in _inst(error))
         yield locate(doc, path, f"a step has exactly one key, got {keys}; start a new '- ' item for each")
@@ -177,6 +177,26 @@ def _problems(doc: Document, error: ValidationError, skip_templated: bool) -> It
         yield locate(doc, path, "give either 'mood' or 'file', not both")
     else:
         yield locate(doc, path, _plain(error))
+
+
+def _key_hint(schema: dict[str, Any], key: str) -> str:
+    """What a missing key is and how to write it, from the schema's annotations: `` (how long it shows),
+    e.g. for: 3s``. The property's own ``description``/``examples`` win over its ``$ref``'s."""
+    prop = schema.get("properties", {}).get(key, {})
+    ref = str(prop.get("$ref", ""))
+    shared = recipe_schema()["$defs"].get(ref.removeprefix("#/$defs/"), {}) if ref.startswith("#/$defs/") \
+        else {}
+    description = str(prop.get("description") or shared.get("description") or "").split(";")[0]
+    examples = prop.get("examples") or shared.get("examples") or []
+    hint = f" ({description[:1].lower()}{description[1:].rstrip('.')})" if description else ""
+    if examples:
+        example = examples[0]
+        hint += f", e.g. {key}: {example if not isinstance(example, str) else _yaml_scalar(example)}"
+    return hint
+
+
+def _yaml_scalar(text: str) -> str:
+    return text if re.fullmatch(r"[A-Za-z0-9][\w .%#-]*", text) and not text.startswith("#") else f'"{text}"'
 
 
 # How people write values the recipe spells otherwise: a number with a unit word, a colour without its #.

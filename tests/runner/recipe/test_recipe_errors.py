@@ -80,7 +80,8 @@ def test_bad_enum_inside_a_choice_picks_the_branch_meant(write_recipe: WriteReci
     assert [str(p) for p in problems_of(path)] == [
         f"{path}:5:44: step 2 (text), field 'position': unknown value 'botom', did you mean 'bottom'?",
         f"{path}:6:12: step 3 (music): unknown value 'lofi', did you mean 'lo-fi'?",
-        f"{path}:7:44: step 4 (text), field 'position': missing required key 'y'",
+        f"{path}:7:44: step 4 (text), field 'position': missing required key 'y' (a percentage: 35% or 35), "
+        "e.g. y: 50%",
     ]
 
 
@@ -92,11 +93,15 @@ def test_wrong_type(write_recipe: WriteRecipe) -> None:
     ]
 
 
-def test_missing_required(write_recipe: WriteRecipe) -> None:
-    path = write_recipe("version: 1\nsteps:\n  - upload: shoe.png\n  - text: {content: Hi}\n")
+def test_missing_required_says_what_the_key_is_and_how_to_write_it(write_recipe: WriteRecipe) -> None:
+    path = write_recipe("version: 1\nsteps:\n  - upload: shoe.png\n  - text: {content: Hi}\n"
+                        "  - replace: {text: Hi}\n  - text: {for: 2s}\n")
     assert [str(p) for p in problems_of(path)] == [
-        f"{path}:1:1: missing required key 'name'",
-        f"{path}:4:11: step 2 (text): missing required key 'for'",
+        f"{path}:1:1: missing required key 'name' (names the campaign), e.g. name: spring-launch",
+        f"{path}:4:11: step 2 (text): missing required key 'for' (how long it shows), e.g. for: 3s",
+        f"{path}:5:14: step 3 (replace): missing required key 'with' (its new words), e.g. with: Summer sale",
+        f"{path}:6:11: step 4 (text): missing required key 'content' (the words shown), "
+        "e.g. content: Spring sale",
     ]
 
 
