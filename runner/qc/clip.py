@@ -22,7 +22,7 @@ from .probe import ClipUnreadable, probe
 from .reference import Reference, of_mood, of_samples
 from .verdict import Check, Level, Options, Verdict, failed, judged, not_checked
 
-FULL = "read at the full level (run --qc full, qc --level full)"
+FULL = "read at the full level: run --qc full, or qc --level full"
 
 
 def check_clip(path: Path, asked: AskedClip, level: Level = "fast",

@@ -47,8 +47,8 @@ def test_a_right_clip_exits_0_and_lists_what_was_not_checked(made: tuple[Path, P
     recipe, clip = made
     result = cli("qc", clip, "--recipe", recipe, "--job", "promo-a", "--preview")
     assert result.code == 0, result.out + result.err
-    assert result.out.splitlines() == ["text.spelling: not checked (read at the full level (run --qc full, "
-                                       "qc --level full))"]
+    assert result.out.splitlines() == ["text.spelling: not checked (read at the full level: run --qc full, "
+                                       "or qc --level full)"]
     assert "ok against" in result.err and "step 5 (export) of job promo-a" in result.err
 
 
