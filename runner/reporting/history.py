@@ -107,9 +107,7 @@ def fold_history(records: list[dict[str, Any]], run_id: str) -> RunHistory:
             job.outputs = [o for o in job.outputs if o[0] != r["path"]]
             job.outputs.append((r["path"], size if isinstance(size, int) else None))
         elif kind == "clip_check" and isinstance(r.get("index"), int):
-            job.clips[r["index"]] = ClipReport(r["index"], Path(_text(r.get("path"))), _text(r.get("level")),
-                                               r.get("ok") is True,
-                                               tuple(c for c in r.get("checks") or [] if isinstance(c, dict)))
+            job.clips[r["index"]] = ClipReport.from_record(r, r["index"], Path(_text(r.get("path"))))
         elif kind == "job_finished":
             job.status, job.where, job.error = "ok", "", ""
         elif kind == "job_failed":

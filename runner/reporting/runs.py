@@ -57,6 +57,13 @@ class ClipReport:
     checks: tuple[dict[str, Any], ...]  # {name, status, measured, asked[, subject][, values]}
     series: Path | None = None  # the measured curves the HTML report plots (runs/<id>/clips/…)
 
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any], index: int, path: Path,
+                    series: Path | None = None) -> ClipReport:
+        """The verdict a ``clip_check`` journal record holds, about the clip at ``path``."""
+        return cls(index, path, str(record.get("level") or ""), record.get("ok") is True,
+                   tuple(c for c in record.get("checks") or [] if isinstance(c, dict)), series)
+
     def lines(self) -> list[str]:
         """Each check as ``name: measured …, asked …``, failures first."""
         return verdict_from_dict({"checks": self.checks}).lines(unchecked=True, passed=True)
@@ -243,10 +250,8 @@ def _jobs(info: RunInfo, records: list[dict[str, Any]], summary: dict[str, Any] 
             index = _int(r.get("index"))
             if index is not None:
                 series = clip_file(info.run_dir, job, index)
-                clips.setdefault(job, {})[index] = ClipReport(
-                    index, journaled_path(Path(str(r.get("path") or "")), info.out_dir),
-                    str(r.get("level") or ""), r.get("ok") is True,
-                    tuple(c for c in r.get("checks") or [] if isinstance(c, dict)),
+                clips.setdefault(job, {})[index] = ClipReport.from_record(
+                    r, index, journaled_path(Path(str(r.get("path") or "")), info.out_dir),
                     series if series.is_file() else None)
         elif kind in ("job_finished", "job_failed"):
             end[job] = r
