@@ -155,10 +155,10 @@ def plan(recipe: Path, out_dir: Path, as_json: bool, preview: bool, allow_paths:
         return
     write(f"{result.name}: {_count(len(result.jobs), 'job')} from {result.recipe_path} "
           f"(sha256 {result.recipe_hash[:12]})\n")
-    total = 0
+    credits: list[int] = []
     for job in result.jobs:
         guess = estimate(job)
-        total += guess.credits
+        credits.append(guess.credits)
         params = ", ".join(f"{k}={v}" for k, v in job.params.items())
         lines = ["", f"job {job.id}" + (f"  ({params})" if params else "")]
         for index, action in enumerate(job.actions, 1):
@@ -168,9 +168,9 @@ def plan(recipe: Path, out_dir: Path, as_json: bool, preview: bool, allow_paths:
         lines += [f"  API calls: {calls}", f"  credits: about {guess.credits}"]
         lines += [f"  warning: {w}" for w in job.warnings]
         write("\n".join(lines) + "\n")
-    write(f"\ntotal: about {total} credits for {_count(len(result.jobs), 'job')}\n")
+    write(f"\ntotal: about {sum(credits)} credits for {_count(len(result.jobs), 'job')}\n")
     if not os.environ.get("NEMO_TOKEN"):
-        write(_new_token_verdict([estimate(job).credits for job in result.jobs]) + "\n")
+        write(_new_token_verdict(credits) + "\n")
 
 
 def _new_token_verdict(credits: list[int]) -> str:
