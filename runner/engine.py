@@ -459,9 +459,11 @@ class Engine:
         progress = run.progress
         render_id = progress.renders.get(index)
         kept = progress.outputs.get(index)
-        if kept is not None and Path(kept) == action.dest and action.dest.is_file():
+        if kept is not None and Path(kept) == action.dest \
+                and _same_size(action.dest, progress.output_bytes.get(index)):
             # Downloaded by the run we resume (it stopped at, or failed, the clip check): check it again,
-            # never render it again.
+            # never render it again. A file of another size there since is not that clip: the render the
+            # journal names is fetched again below (not rendered again).
             if render_id:
                 self._render_ids[(job.id, index)] = render_id
             await self._check_clip(run, index, action, action.dest)
@@ -643,6 +645,14 @@ def _tool_summary(reply: StreamResult) -> str | None:
 def _one_line(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= 200 else line[:199] + "…"
+
+
+def _same_size(path: Path, size: int | None) -> bool:
+    """``path`` is a file of ``size`` bytes (any size when the journal gave none)."""
+    try:
+        return path.is_file() and (size is None or path.stat().st_size == size)
+    except OSError:
+        return False
 
 
 def _undecodable(path: Path) -> str | None:

@@ -223,6 +223,7 @@ class JobProgress:
     submitted: set[int] = field(default_factory=set)  # export indexes whose submit the API accepted
     deadlines: dict[int, float] = field(default_factory=dict)  # export index → epoch seconds it must end by
     outputs: dict[int, str] = field(default_factory=dict)  # export index → downloaded path
+    output_bytes: dict[int, int] = field(default_factory=dict)  # export index → the downloaded file's size
     names: dict[str, str] = field(default_factory=dict)  # local upload name → the name the API returned
     clip_fields: dict[int, tuple[str, ...]] = field(default_factory=dict)  # say step → clip fields it changed
     state: dict[str, Any] | None = None  # the session state after the last finished step (rebuilt)
@@ -296,6 +297,8 @@ def fold(records: list[dict[str, Any]], run_id: str) -> RunRecord:
             p.submitted.discard(index)
         elif kind == "output" and isinstance(index, int):
             p.outputs[index] = str(r["path"])
+            if isinstance(r.get("bytes"), int):
+                p.output_bytes[index] = r["bytes"]
         elif kind == "job_finished":
             p.finished = True
     for job, p in jobs.items():
