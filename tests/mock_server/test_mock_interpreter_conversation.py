@@ -174,6 +174,14 @@ def test_several_undos_at_once_and_a_new_change_drops_the_redo() -> None:
     assert its[-1].draft == its[1].draft
 
 
+@pytest.mark.parametrize("title", ["Wait, undo", "Oops, never mind", "Undo, then zoom in", "OK, redo"])
+def test_quoted_words_are_never_a_command(title: str) -> None:
+    # The corpus's undo family holds these too; here each must add its title and keep the earlier change.
+    zoomed, it = talk("zoom in", f'add the title "{title}"')
+    assert it.understood and drafts.texts(it.draft) == [title], it.reply
+    assert motion(it.draft) == motion(zoomed.draft) and len(it.history.done) == 2
+
+
 @pytest.mark.parametrize("message", ["undo", "undo that", "go back", "revert the last change", "put it back",
                                      "撤销", "恢复", "撤銷", "redo", "重做"])
 def test_undo_or_redo_with_nothing_to_take_back_says_so_and_changes_nothing(message: str) -> None:
