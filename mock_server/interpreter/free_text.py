@@ -16,7 +16,7 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from .. import drafts
 from ..drafts import Draft
@@ -56,10 +56,15 @@ _REPLACE_ALL = re.compile(r"(?<![a-z])(?:just|only|simply|nothing but|replace)(?
 _INSTEAD = re.compile(r"(?<![a-z])(?:instead|rather|actually)(?![a-z])|改成|改为|而是")
 
 
-def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history: History) -> list[Edit]:
-    """The edits of free ``sentence``, in order. Raises ``Ask`` or ``NotUnderstood`` (see edit.py)."""
+def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history: History,
+         degree: str | Literal[False] | None = False) -> list[Edit]:
+    """The edits of free ``sentence``, in order. Raises ``Ask`` or ``NotUnderstood`` (see edit.py).
+    ``degree`` (``small``, ``None`` for a plain step, ``large``), when given, is the step of every relative
+    request, whatever the sentence says: "a bit more" re-reads the last change's relative words with it."""
     clauses = requests.split(sentence)
     asked = requests.inherit([requests.parse(c, draft) for c in clauses])
+    if degree is not False:
+        asked = [replace(r, degree=degree) if r.op == "relative" else r for r in asked]
     edits: list[Edit] = []
     current = draft
     last: tuple[str, ...] = ()

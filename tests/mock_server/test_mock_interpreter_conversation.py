@@ -136,6 +136,17 @@ def test_a_bit_is_less_than_plain_and_much_is_more(setup: list[str], phrasing: s
     assert steps[0] < steps[1] < steps[2], steps
 
 
+def test_more_takes_another_step_of_the_last_relative_edit_only_of_the_size_said_now() -> None:
+    its = talk("add music at 50%", 'add the title "Sale" and make the music quieter', "a bit more", "more",
+               "much more")
+    assert [segment(it.draft, 1)["vol"] for it in its[1:]] == [40, 35, 25, 12.5]  # half at most in one step
+    assert all(drafts.texts(it.draft) == ["Sale"] for it in its[1:])  # the title is not added again
+    said = 'add the title "Sale" and make the music quieter'
+    assert [s.message for s in its[-1].history.done] == ["add music at 50%", said, said, said, said]
+    its = talk("crane up", "more", "more", "more")  # "more" after "more": no endless re-reading
+    assert [motion(it.draft)["pan"][1] for it in its] == [-0.1, -0.2, -0.4, -0.8]
+
+
 def test_the_reply_says_what_changed_from_what() -> None:
     replies = [it.reply for it in talk("slow pan left", "make the pan faster", "add music", "quieter",
                                        'add the title "Sale"', "make it bigger", "undo")]
