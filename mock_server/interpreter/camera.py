@@ -82,6 +82,9 @@ class Reading:
     easing: str | None = None  # as said; the value's easing is the default when none was
     focus: tuple[float, float] | None = None
     length_s: float | None = None
+    # Where the move's length was said, in the normalised text (start, end): free text tells it from the
+    # clip's length by place, not by value ("make it 4 seconds with a 4s pan left").
+    length_span: tuple[int, int] | None = None
 
     @property
     def found(self) -> bool:
@@ -110,6 +113,7 @@ class _State:
     focus: tuple[float, float] | None = None
     easing: str | None = None
     length_s: float | None = None
+    length_span: tuple[int, int] | None = None
     loose_speeds: list[tuple[int, str]] = field(default_factory=list)  # (clause index, speed)
 
 
@@ -136,7 +140,7 @@ def read_camera(text: str) -> Reading:
     ignored, ignored_clauses = _ignored(clauses, state.used)
     return Reading(motion, static, tuple(moves), tuple(state.understood), tuple(ignored),
                    tuple(dict.fromkeys(state.notes)), tuple(ignored_clauses), state.easing, state.focus,
-                   state.length_s)
+                   state.length_s, state.length_span)
 
 
 # --- step 2: one clause ---------------------------------------------------------------------------------
@@ -453,6 +457,7 @@ def _modifier(tok: Token, tokens: Sequence[Token], index: int, has_moves: bool, 
         state.understood.append((tok.text, f"easing {tok.meaning}"))
     elif tok.kind == "length" and state.length_s is None and tok.number:
         state.length_s = tok.number
+        state.length_span = (tok.start, tok.end)
         state.used.add(id(tok))
         state.understood.append((tok.text, f"the move takes {tok.number:g}s"))
     elif tok.kind == "focusat" and state.focus is None:

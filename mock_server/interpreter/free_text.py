@@ -140,7 +140,7 @@ def _absolute(s: str, draft: Draft, library: Sequence[dict[str, Any]], history: 
     lengths = [m for m in SECONDS.finditer(unquoted)
                if not _MOVE_LENGTH.search(unquoted[:m.start()])
                and not unquoted[m.end():].startswith(("内", "钟内", "之内"))
-               and not (camera.moves and camera.length_s == float(m[1]))]  # the move's, not the clip's
+               and not (camera.moves and _within(m.span(), camera.length_span))]  # the move's, not the clip's
     if _DURATIONWORD.search(unquoted) and lengths and not (quotes and _TEXTWORD.search(unquoted)):
         push(ACTIONS["duration"](current, library, [lengths[0][1]]))
     if _MUSIC.search(unquoted):
@@ -159,6 +159,10 @@ def _absolute(s: str, draft: Draft, library: Sequence[dict[str, Any]], history: 
     if not edits and quotes and re.search(r"\b(?:use|switch to)\b|换成", unquoted):
         push(ACTIONS["use_image"](current, library, [quotes[0]]))
     return edits
+
+
+def _within(span: tuple[int, int], outer: tuple[int, int] | None) -> bool:
+    return outer is not None and outer[0] <= span[0] and span[1] <= outer[1]
 
 
 def _motion(draft: Draft) -> dict[str, Any] | None:
