@@ -72,9 +72,12 @@ def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history
     rest: list[str] = []
     unanswered: Ask | None = None
     said: list[tuple[tuple[str, ...], bool]] = []  # relative words so far, and whether they named a thing
+    slowing = any(r.op == "relative" and r.options == ("speed -",) for r in asked)
     for request in asked:
         if request.op == "relative" and _said_before(request, said):
-            continue  # "too fast, slow it down", "too much, less zoom", "slower and smoother": one wish
+            continue  # "too fast, slow it down", "too much, less zoom": one wish
+        if request.options == ("smooth",) and slowing and _eased(current):
+            continue  # "slower and smoother" of an eased move: "smoother" would only slow it once more
         said.append((request.options, bool(request.mention.kinds)))
         context = Context(last or history.last, (*recent, *history.recent))
         try:
@@ -108,8 +111,13 @@ def _said_before(request: requests.Request, said: list[tuple[tuple[str, ...], bo
     """Whether a relative request repeats an earlier one of the message (unless both name their thing:
     "make the pan faster and the zoom faster" is two)."""
     named = bool(request.mention.kinds)
-    return any((options == request.options and not (named and was_named))
-               or (request.options == ("smooth",) and options == ("speed -",)) for options, was_named in said)
+    return any(options == request.options and not (named and was_named) for options, was_named in said)
+
+
+def _eased(draft: Draft) -> bool:
+    """Whether the camera move already eases in and out (where "smoother" means slower)."""
+    motion = _motion(draft)
+    return motion is not None and motion.get("easing", DEFAULT_EASING) == "ease-in-out"
 
 
 def _quoted(s: str) -> list[str]:

@@ -92,6 +92,12 @@ _TITLE = ['add the title "Sale" at the top']
      lambda d: motion(d)["pan"] == [0.1, 0.0] and motion(d)["d"] == 3000),
     (["zoom in, linear"], "smoother", {"/t/0/sg/0/motion/easing"},
      lambda d: motion(d)["easing"] == "ease-in-out"),
+    (["zoom in, linear"], "slower and smoother", {"/t/0/sg/0/motion/zoom", "/t/0/sg/0/motion/easing"},
+     lambda d: motion(d) == {"zoom": [1.0, 1.1], "easing": "ease-in-out"}),
+    (["zoom in, linear"], "smoother and slower", {"/t/0/sg/0/motion/zoom", "/t/0/sg/0/motion/easing"},
+     lambda d: motion(d) == {"zoom": [1.0, 1.1], "easing": "ease-in-out"}),
+    (["zoom in"], "slower and smoother", {"/t/0/sg/0/motion/zoom"},  # already eased: slower once
+     lambda d: motion(d) == {"zoom": [1.0, 1.1], "easing": "ease-in-out"}),
     (["zoom in"], "make the zoom stop at 2 seconds", {"/t/0/sg/0/motion/d"},
      lambda d: motion(d)["d"] == 2000),
     (["pan right", *_MUSIC], "make the clip longer",
