@@ -17,6 +17,7 @@ Read in four steps, each small:
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -117,9 +118,16 @@ class _State:
     loose_speeds: list[tuple[int, str]] = field(default_factory=list)  # (clause index, speed)
 
 
-@lru_cache(maxsize=1024)  # pure: the free-text reading and its fallbacks ask about the same words
 def read_camera(text: str) -> Reading:
-    """Read the camera moves of free ``text`` (quoted content already taken out by the caller). Pure."""
+    """Read the camera moves of free ``text`` (quoted content already taken out by the caller). Pure: each
+    call gets a ``motion`` of its own, so a caller that stores or changes it changes no other reading."""
+    reading = _cached_reading(text)
+    return replace(reading, motion=copy.deepcopy(reading.motion)) if reading.motion is not None else reading
+
+
+@lru_cache(maxsize=1024)  # the free-text reading and its fallbacks ask about the same words
+def _cached_reading(text: str) -> Reading:
+    """``read_camera``'s reading, shared between calls: its ``motion`` must not leave this module uncopied."""
     state = _State()
     if len(text) > MAX_CHARS:
         state.notes.append(f"read only the first {MAX_CHARS} characters")
