@@ -73,6 +73,14 @@ def test_reading_is_pure_and_repeatable() -> None:
     assert read_camera(text) == read_camera(text)
 
 
+def test_both_phrase_tables_look_up_lengths_by_first_word_one_way() -> None:
+    from motionctl.mock_server.interpreter import clauses, lexicon
+    assert lexicon.lengths_by_first_word([("tilt", "up"), ("tilt",), ("ken", "burns", "effect")]) == {
+        "tilt": (2, 1), "ken": (3,)}
+    assert clauses._lengths()["tilt"][-1] == 1 and max(clauses._lengths()["ken"]) == 3
+    assert lexicon._lengths("degree")["a"] == (3, 2)  # "a little bit"; "a bit", "a little", "a lot" …
+
+
 def test_a_reading_is_the_callers_own_to_change() -> None:
     text = "slow zoom in and pan left"
     first = read_camera(text).motion
