@@ -17,6 +17,7 @@ Read in four steps, each small:
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -82,6 +83,9 @@ class Reading:
     easing: str | None = None  # as said; the value's easing is the default when none was
     focus: tuple[float, float] | None = None
     length_s: float | None = None
+    # Where the move's length was said, in the normalised text (start, end): free text tells it from the
+    # clip's length by place, not by value ("make it 4 seconds with a 4s pan left").
+    length_span: tuple[int, int] | None = None
 
     @property
     def found(self) -> bool:
@@ -110,12 +114,20 @@ class _State:
     focus: tuple[float, float] | None = None
     easing: str | None = None
     length_s: float | None = None
+    length_span: tuple[int, int] | None = None
     loose_speeds: list[tuple[int, str]] = field(default_factory=list)  # (clause index, speed)
 
 
-@lru_cache(maxsize=1024)  # pure: the free-text reading and its fallbacks ask about the same words
 def read_camera(text: str) -> Reading:
-    """Read the camera moves of free ``text`` (quoted content already taken out by the caller). Pure."""
+    """Read the camera moves of free ``text`` (quoted content already taken out by the caller). Pure: each
+    call gets a ``motion`` of its own, so a caller that stores or changes it changes no other reading."""
+    reading = _cached_reading(text)
+    return replace(reading, motion=copy.deepcopy(reading.motion)) if reading.motion is not None else reading
+
+
+@lru_cache(maxsize=1024)  # the free-text reading and its fallbacks ask about the same words
+def _cached_reading(text: str) -> Reading:
+    """``read_camera``'s reading, shared between calls: its ``motion`` must not leave this module uncopied."""
     state = _State()
     if len(text) > MAX_CHARS:
         state.notes.append(f"read only the first {MAX_CHARS} characters")
@@ -136,7 +148,7 @@ def read_camera(text: str) -> Reading:
     ignored, ignored_clauses = _ignored(clauses, state.used)
     return Reading(motion, static, tuple(moves), tuple(state.understood), tuple(ignored),
                    tuple(dict.fromkeys(state.notes)), tuple(ignored_clauses), state.easing, state.focus,
-                   state.length_s)
+                   state.length_s, state.length_span)
 
 
 # --- step 2: one clause ---------------------------------------------------------------------------------
@@ -453,6 +465,7 @@ def _modifier(tok: Token, tokens: Sequence[Token], index: int, has_moves: bool, 
         state.understood.append((tok.text, f"easing {tok.meaning}"))
     elif tok.kind == "length" and state.length_s is None and tok.number:
         state.length_s = tok.number
+        state.length_span = (tok.start, tok.end)
         state.used.add(id(tok))
         state.understood.append((tok.text, f"the move takes {tok.number:g}s"))
     elif tok.kind == "focusat" and state.focus is None:

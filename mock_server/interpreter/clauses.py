@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .lexicon import lengths_by_first_word
 from .vocabulary import VOCABULARY
 
 _NUM = r"(\d+(?:\.\d+)?)"
@@ -70,8 +71,9 @@ def _forms(word: str) -> set[str]:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[tuple[str, ...], tuple[_Entry, bool]], dict[str, _Entry], int, int]:
-    """English phrases by their words (with each verb's inflections), Chinese phrases by their text."""
+def _tables() -> tuple[dict[tuple[str, ...], tuple[_Entry, bool]], dict[str, _Entry], int]:
+    """English phrases by their words (with each verb's inflections), Chinese phrases by their text, and the
+    longest Chinese phrase's length."""
     english: dict[tuple[str, ...], tuple[_Entry, bool]] = {}
     chinese: dict[str, _Entry] = {}
     for phrase, kind, meaning in VOCABULARY:
@@ -85,16 +87,12 @@ def _tables() -> tuple[dict[tuple[str, ...], tuple[_Entry, bool]], dict[str, _En
             words = tuple(re.split(r"[\s-]+", phrase))
             for form in _forms(words[0]) - {words[0]}:
                 english.setdefault((form, *words[1:]), (("move", meaning, phrase), True))
-    return english, chinese, max(map(len, english)), max(map(len, chinese))
+    return english, chinese, max(map(len, chinese))
 
 
 @lru_cache(maxsize=1)
 def _lengths() -> dict[str, tuple[int, ...]]:
-    """For each word that starts an English phrase, the phrases' lengths in words, longest first."""
-    lengths: dict[str, set[int]] = {}
-    for words in _tables()[0]:
-        lengths.setdefault(words[0], set()).add(len(words))
-    return {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()}
+    return lengths_by_first_word(_tables()[0])
 
 
 @lru_cache(maxsize=1)
@@ -111,7 +109,7 @@ def _lexer() -> re.Pattern[str]:
 def split(text: str) -> list[Clause]:
     """The clauses of normalised ``text``, each with its tokens in order (empty clauses dropped)."""
     pattern = _lexer()
-    english, chinese, _, _ = _tables()
+    english, chinese, _ = _tables()
     clauses: list[Clause] = []
     tokens: list[Token] = []
     words: list[re.Match[str]] = []  # a run of English words joined by spaces or hyphens
@@ -187,7 +185,7 @@ def _english_tokens(words: list[re.Match[str]],
 
 def _chinese_tokens(m: re.Match[str], table: dict[str, _Entry]) -> list[Token]:
     out: list[Token] = []
-    run, base, longest = m[0], m.start(), _tables()[3]
+    run, base, longest = m[0], m.start(), _tables()[2]
     i = 0
     while i < len(run):
         for n in range(min(longest, len(run) - i), 0, -1):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import lexicon
 from .normalise import normalise
+from .requests import QUOTE
 
 _COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "twice": 2, "thrice": 3, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4,
@@ -75,25 +76,34 @@ _LEADING = re.compile(rf"^(?P<head>[^,.;!?，。；！？]+?)(?:{_STOP}\s*|\s+)(
                       rf"(?P<rest>.+)$|^(?P<head2>[^,.;!?，。；！？]+?){_STOP}\s*(?P<rest2>.+)$")
 
 
+def _hidden(sentence: str) -> str:
+    """``sentence`` with each quoted span blanked out (same length): quoted text is never a command."""
+    return QUOTE.sub(lambda m: "\x00" * len(m[0]), sentence)
+
+
 def leading(sentence: str) -> tuple[Command, str] | None:
     """A command that starts a longer message, and the rest: "undo that and pan left instead"."""
-    m = _LEADING.match(sentence)
+    m = _LEADING.match(_hidden(sentence))
     if m is None:
         return None
-    head, rest = (m["head"], m["rest"]) if m["head"] else (m["head2"], m["rest2"])
-    command = read(head)
-    if command is None or command.kind == "again" or not rest.strip():
+    head, rest = ("head", "rest") if m["head"] else ("head2", "rest2")
+    if "\x00" in m[head]:
         return None
-    return command, rest.strip()
+    command = read(m[head])
+    rest_text = sentence[m.start(rest):m.end(rest)]
+    if command is None or command.kind == "again" or not rest_text.strip():
+        return None
+    return command, rest_text.strip()
 
 
 _TRAILING = re.compile(rf"^(?P<head>.+){_STOP}\s*(?P<tail>[^,.;!?，。；！？]+?)\s*{_STOP}*$")
 
 
 def trailing(sentence: str) -> tuple[str, Command] | None:
-    """Words, then a command: "that's worse, undo", "never mind, redo" (the words before, and the command)."""
-    m = _TRAILING.match(sentence)
-    if m is None:
+    """Words, then a command: "that's worse, undo", "never mind, redo" (the words before, and the command).
+    The command is never inside quotes: 'add the title "Wait, undo"' adds a title."""
+    m = _TRAILING.match(_hidden(sentence))
+    if m is None or "\x00" in m["tail"]:
         return None
     command = read(m["tail"])
-    return None if command is None else (m["head"], command)
+    return None if command is None else (sentence[:m.end("head")], command)

@@ -16,7 +16,7 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from .. import drafts
 from ..drafts import Draft
@@ -56,10 +56,15 @@ _REPLACE_ALL = re.compile(r"(?<![a-z])(?:just|only|simply|nothing but|replace)(?
 _INSTEAD = re.compile(r"(?<![a-z])(?:instead|rather|actually)(?![a-z])|改成|改为|而是")
 
 
-def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history: History) -> list[Edit]:
-    """The edits of free ``sentence``, in order. Raises ``Ask`` or ``NotUnderstood`` (see edit.py)."""
+def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history: History,
+         degree: str | Literal[False] | None = False) -> list[Edit]:
+    """The edits of free ``sentence``, in order. Raises ``Ask`` or ``NotUnderstood`` (see edit.py).
+    ``degree`` (``small``, ``None`` for a plain step, ``large``), when given, is the step of every relative
+    request, whatever the sentence says: "a bit more" re-reads the last change's relative words with it."""
     clauses = requests.split(sentence)
     asked = requests.inherit([requests.parse(c, draft) for c in clauses])
+    if degree is not False:
+        asked = [replace(r, degree=degree) if r.op == "relative" else r for r in asked]
     edits: list[Edit] = []
     current = draft
     last: tuple[str, ...] = ()
@@ -67,9 +72,12 @@ def read(sentence: str, draft: Draft, library: Sequence[dict[str, Any]], history
     rest: list[str] = []
     unanswered: Ask | None = None
     said: list[tuple[tuple[str, ...], bool]] = []  # relative words so far, and whether they named a thing
+    slowing = any(r.op == "relative" and r.options == ("speed -",) for r in asked)
     for request in asked:
         if request.op == "relative" and _said_before(request, said):
-            continue  # "too fast, slow it down", "too much, less zoom", "slower and smoother": one wish
+            continue  # "too fast, slow it down", "too much, less zoom": one wish
+        if request.options == ("smooth",) and slowing and _eased(current):
+            continue  # "slower and smoother" of an eased move: "smoother" would only slow it once more
         said.append((request.options, bool(request.mention.kinds)))
         context = Context(last or history.last, (*recent, *history.recent))
         try:
@@ -103,8 +111,13 @@ def _said_before(request: requests.Request, said: list[tuple[tuple[str, ...], bo
     """Whether a relative request repeats an earlier one of the message (unless both name their thing:
     "make the pan faster and the zoom faster" is two)."""
     named = bool(request.mention.kinds)
-    return any((options == request.options and not (named and was_named))
-               or (request.options == ("smooth",) and options == ("speed -",)) for options, was_named in said)
+    return any(options == request.options and not (named and was_named) for options, was_named in said)
+
+
+def _eased(draft: Draft) -> bool:
+    """Whether the camera move already eases in and out (where "smoother" means slower)."""
+    motion = _motion(draft)
+    return motion is not None and motion.get("easing", DEFAULT_EASING) == "ease-in-out"
 
 
 def _quoted(s: str) -> list[str]:
@@ -135,7 +148,7 @@ def _absolute(s: str, draft: Draft, library: Sequence[dict[str, Any]], history: 
     lengths = [m for m in SECONDS.finditer(unquoted)
                if not _MOVE_LENGTH.search(unquoted[:m.start()])
                and not unquoted[m.end():].startswith(("内", "钟内", "之内"))
-               and not (camera.moves and camera.length_s == float(m[1]))]  # the move's, not the clip's
+               and not (camera.moves and _within(m.span(), camera.length_span))]  # the move's, not the clip's
     if _DURATIONWORD.search(unquoted) and lengths and not (quotes and _TEXTWORD.search(unquoted)):
         push(ACTIONS["duration"](current, library, [lengths[0][1]]))
     if _MUSIC.search(unquoted):
@@ -154,6 +167,10 @@ def _absolute(s: str, draft: Draft, library: Sequence[dict[str, Any]], history: 
     if not edits and quotes and re.search(r"\b(?:use|switch to)\b|换成", unquoted):
         push(ACTIONS["use_image"](current, library, [quotes[0]]))
     return edits
+
+
+def _within(span: tuple[int, int], outer: tuple[int, int] | None) -> bool:
+    return outer is not None and outer[0] <= span[0] and span[1] <= outer[1]
 
 
 def _motion(draft: Draft) -> dict[str, Any] | None:

@@ -26,8 +26,9 @@ class Step:
 
     ``touched`` names things of the draft: ``motion:zoom``, ``motion:x``, ``motion:y``, ``motion:roll``,
     ``text:<segment id>``, ``music``, ``clip``, ``aspect``, ``image``. ``message`` is the instruction that
-    made it ("again" reads it once more); ``relative`` says it changed a value by a step ("quieter"), so
-    "a bit more" means another such step.
+    made it ("again" reads it once more); ``relative`` holds the words of its relative edits, the ones that
+    changed a value by a step ("make the music quieter"): "a bit more" takes those steps again, and only
+    those (not the title the same message added).
     """
 
     before: Draft
@@ -35,7 +36,7 @@ class Step:
     summary: str
     touched: tuple[str, ...]
     message: str = ""
-    relative: bool = False
+    relative: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

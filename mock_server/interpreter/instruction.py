@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from . import commands, free_text
+from . import commands, free_text, lexicon
 from .canonical import canonical, is_canonical
 from .edit import Ask, Edit, NotUnderstood
 from .history import History, Step
@@ -57,8 +57,15 @@ def interpret(text: str, draft: dict[str, Any], library: Sequence[dict[str, Any]
         if command is not None:
             return _command(command, text, draft, library, history)
         if (more := _MORE.fullmatch(sentence.lower())) and history.done and history.done[-1].relative:
-            # "a bit more" after "make the music quieter": another step of that, of the size said
-            return interpret(f"{more[1] or ''} {history.done[-1].message}", draft, library, history)
+            # "a bit more" after "make the music quieter": its relative edits once more (not the rest of that
+            # message), each a step of the size said now ("more": a plain step, "a bit more": a small one).
+            # The step keeps that message, so a further "more" or "again" reads the same words.
+            step = history.done[-1]
+            degree = next((h.meaning for h in lexicon.find("degree", more[0])), None)
+            steps = free_text.read(", ".join(step.relative), draft, library, history, degree=degree)
+            if not steps:
+                return _refuse(text, draft, None, history)
+            return _done(step.message, draft, steps, history)
         if (last := commands.trailing(sentence)) is not None:
             # "that's worse, undo", "never mind, redo": the words before only comment on the command
             head, command = last
@@ -100,7 +107,8 @@ def _done(text: str, draft: dict[str, Any], edits: list[Edit], history: History)
     summary = " ".join(e.summary for e in edits)
     if result != draft:  # a change that changes nothing ("make it 9:16" of a 9:16 clip) is no undo level
         touched = tuple(dict.fromkeys(t for e in edits for t in e.touched))
-        history = history.record(Step(draft, result, summary, touched, text, any(e.relative for e in edits)))
+        relative = tuple(dict.fromkeys(e.words for e in edits if e.relative))
+        history = history.record(Step(draft, result, summary, touched, text, relative))
     generation = any(e.motion for e in edits)
     return Interpretation(True, result, "Done. " + summary, "generation" if generation else "edit",
                           GENERATE_TOOL if generation else EDIT_TOOL, history, tuple(edits))

@@ -9,6 +9,7 @@ vocabulary): one regex of every phrase per kind was ten times slower.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -40,8 +41,19 @@ def _forms(word: str) -> list[str]:
     return [word + s for s in ("s", "es", "ed", "ing", word[-1] + "ing", word[-1] + "ed", "")]
 
 
+def lengths_by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
+    """For each word that starts one of ``phrases`` (each a tuple of words), the lengths in words of the
+    phrases it starts, longest first: the lengths worth looking up at that word (here and in clauses.py)."""
+    lengths: dict[str, set[int]] = {}
+    for words in phrases:
+        lengths.setdefault(words[0], set()).add(len(words))
+    return {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()}
+
+
 @cache
-def _tables(kind: str) -> tuple[dict[tuple[str, ...], _Row], dict[str, _Row], int, int]:
+def _tables(kind: str) -> tuple[dict[tuple[str, ...], _Row], dict[str, _Row], int]:
+    """English phrases of ``kind`` by their words (with inflections), Chinese ones by their text, and the
+    longest Chinese phrase's length."""
     english: dict[tuple[str, ...], _Row] = {}
     chinese: dict[str, _Row] = {}
     for phrase, row_kind, meaning in EDIT_WORDS:
@@ -56,16 +68,12 @@ def _tables(kind: str) -> tuple[dict[tuple[str, ...], _Row], dict[str, _Row], in
         if kind in _INFLECTED and len(words) == 1 and words[0].isalpha():
             for form in _forms(words[0]):
                 english.setdefault((form,), row)
-    return english, chinese, max(map(len, english), default=0), max(map(len, chinese), default=0)
+    return english, chinese, max(map(len, chinese), default=0)
 
 
 @cache
 def _lengths(kind: str) -> dict[str, tuple[int, ...]]:
-    """For each word that starts an English phrase of ``kind``, the phrases' lengths, longest first."""
-    lengths: dict[str, set[int]] = {}
-    for words in _tables(kind)[0]:
-        lengths.setdefault(words[0], set()).add(len(words))
-    return {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()}
+    return lengths_by_first_word(_tables(kind)[0])
 
 
 @lru_cache(maxsize=4096)
@@ -83,7 +91,7 @@ def _words(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
 @lru_cache(maxsize=16384)
 def find(kind: str, text: str) -> tuple[Hit, ...]:
     """Every non-overlapping row of ``kind`` in normalised ``text``, left to right."""
-    english, chinese, _, longest_zh = _tables(kind)
+    english, chinese, longest_zh = _tables(kind)
     lengths = _lengths(kind)
     hits: list[Hit] = []
     for run in _words(text):

@@ -33,7 +33,8 @@ _NUM = r"(\d+(?:\.\d+)?)"
 _SPLIT = re.compile(r"[.;!?。；！？\n](?!\d)|[,，、]|(?<![a-z])(?:and then|and|then|also|plus|but|after that|"
                     r"as well as)(?![a-z])|然后|并且|同时|但是|另外|还有|接着|再把|并把")
 _PROTECTED = re.compile(r"\bin and out\b|\bfade in and out\b")
-_QUOTE = re.compile(r'"(?:[^"\\]|\\.)*"|“[^”]*”|「[^」]*」|‘[^’]*’|(?<![a-z])\'[^\']+\'(?![a-z])')
+# Quoted text: kept whole, and never read as words of the instruction (commands.py hides it too).
+QUOTE = re.compile(r'"(?:[^"\\]|\\.)*"|“[^”]*”|「[^」]*」|‘[^’]*’|(?<![a-z])\'[^\']+\'(?![a-z])')
 PERCENT = re.compile(rf"{_NUM}\s*(?:%|percent(?![a-z])|per cent(?![a-z])|pct(?![a-z]))")
 SECONDS = re.compile(rf"{_NUM}\s*(?:-\s*)?(?:s|secs?|seconds?|秒钟?)(?![a-z])")
 _PX = re.compile(rf"{_NUM}\s*(?:px|pixels?|pt)(?![a-z])|(?:size|字号)\s*(?:of\s+|to\s+|为)?{_NUM}")
@@ -136,15 +137,15 @@ class Request:
 
 def split(sentence: str) -> list[Clause]:
     """The clauses of ``sentence``; quoted text stays whole, in the clause that holds it."""
-    masked = _QUOTE.sub(lambda m: "\x00" * len(m[0]), sentence)
+    masked = QUOTE.sub(lambda m: "\x00" * len(m[0]), sentence)
     reading = _PROTECTED.sub(lambda m: m[0].replace("and", "&&&"), masked.translate(TRADITIONAL).lower())
     clauses, start = [], 0
     for m in [*_SPLIT.finditer(reading), None]:
         end = m.start() if m else len(sentence)
         if sentence[start:end].strip():
             original = sentence[start:end]
-            quotes = [_unquote(q[0]) for q in _QUOTE.finditer(original)]
-            low = normalise(_QUOTE.sub(' " ', original))
+            quotes = [_unquote(q[0]) for q in QUOTE.finditer(original)]
+            low = normalise(QUOTE.sub(' " ', original))
             clauses.append(Clause(original.strip(), low.strip(), quotes))
         if m:
             start = m.end()

@@ -165,6 +165,17 @@ def test_a_timed_move_is_not_a_new_duration() -> None:
     assert interpret("make it 7s long with a slow zoom in over 3s", base(), LIB).draft["d"] == 7000
 
 
+@pytest.mark.parametrize(("text", "clip", "move"), [
+    ("make it 4 seconds with a 4s pan left", 4000, 4000),  # the same number for both: each is read by place
+    ("make it 6 seconds with a 4s pan left", 6000, 4000),
+    ("a 3-second zoom in, make the video 3 seconds", 3000, 3000),
+    ("zoom in over 3 seconds and make the clip 3 seconds", 3000, 3000),
+])
+def test_a_clip_length_equal_to_the_moves_is_still_the_clips(text: str, clip: int, move: int) -> None:
+    it = interpret(text, base(), LIB)
+    assert it.draft["d"] == clip and drafts.video_segment(it.draft)["motion"]["d"] == move, it.reply
+
+
 def test_free_text_removals_including_chinese() -> None:
     d = interpret("Add background music: calm mood at 40% volume.", base(), LIB).draft
     d = interpret('Add the text "Sale" from 0s for 2s at the center.', d, LIB).draft

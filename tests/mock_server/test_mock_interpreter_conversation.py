@@ -92,6 +92,12 @@ _TITLE = ['add the title "Sale" at the top']
      lambda d: motion(d)["pan"] == [0.1, 0.0] and motion(d)["d"] == 3000),
     (["zoom in, linear"], "smoother", {"/t/0/sg/0/motion/easing"},
      lambda d: motion(d)["easing"] == "ease-in-out"),
+    (["zoom in, linear"], "slower and smoother", {"/t/0/sg/0/motion/zoom", "/t/0/sg/0/motion/easing"},
+     lambda d: motion(d) == {"zoom": [1.0, 1.1], "easing": "ease-in-out"}),
+    (["zoom in, linear"], "smoother and slower", {"/t/0/sg/0/motion/zoom", "/t/0/sg/0/motion/easing"},
+     lambda d: motion(d) == {"zoom": [1.0, 1.1], "easing": "ease-in-out"}),
+    (["zoom in"], "slower and smoother", {"/t/0/sg/0/motion/zoom"},  # already eased: slower once
+     lambda d: motion(d) == {"zoom": [1.0, 1.1], "easing": "ease-in-out"}),
     (["zoom in"], "make the zoom stop at 2 seconds", {"/t/0/sg/0/motion/d"},
      lambda d: motion(d)["d"] == 2000),
     (["pan right", *_MUSIC], "make the clip longer",
@@ -136,6 +142,17 @@ def test_a_bit_is_less_than_plain_and_much_is_more(setup: list[str], phrasing: s
     assert steps[0] < steps[1] < steps[2], steps
 
 
+def test_more_takes_another_step_of_the_last_relative_edit_only_of_the_size_said_now() -> None:
+    its = talk("add music at 50%", 'add the title "Sale" and make the music quieter', "a bit more", "more",
+               "much more")
+    assert [segment(it.draft, 1)["vol"] for it in its[1:]] == [40, 35, 25, 12.5]  # half at most in one step
+    assert all(drafts.texts(it.draft) == ["Sale"] for it in its[1:])  # the title is not added again
+    said = 'add the title "Sale" and make the music quieter'
+    assert [s.message for s in its[-1].history.done] == ["add music at 50%", said, said, said, said]
+    its = talk("crane up", "more", "more", "more")  # "more" after "more": no endless re-reading
+    assert [motion(it.draft)["pan"][1] for it in its] == [-0.1, -0.2, -0.4, -0.8]
+
+
 def test_the_reply_says_what_changed_from_what() -> None:
     replies = [it.reply for it in talk("slow pan left", "make the pan faster", "add music", "quieter",
                                        'add the title "Sale"', "make it bigger", "undo")]
@@ -172,6 +189,14 @@ def test_several_undos_at_once_and_a_new_change_drops_the_redo() -> None:
     assert its[-1].kind == "answer" and its[-1].draft == its[-2].draft
     its = talk("zoom in", "make it faster", "go back", "put it back")  # restore after an undo is a redo
     assert its[-1].draft == its[1].draft
+
+
+@pytest.mark.parametrize("title", ["Wait, undo", "Oops, never mind", "Undo, then zoom in", "OK, redo"])
+def test_quoted_words_are_never_a_command(title: str) -> None:
+    # The corpus's undo family holds these too; here each must add its title and keep the earlier change.
+    zoomed, it = talk("zoom in", f'add the title "{title}"')
+    assert it.understood and drafts.texts(it.draft) == [title], it.reply
+    assert motion(it.draft) == motion(zoomed.draft) and len(it.history.done) == 2
 
 
 @pytest.mark.parametrize("message", ["undo", "undo that", "go back", "revert the last change", "put it back",

@@ -1,7 +1,7 @@
 """The camera corpus (camera_corpus.txt): instructions people write, from public camera vocabularies and
 prompt guides, each with the motion a reader expects. Every row goes through ``interpret`` on a draft with
-an image, the way the mock's agent receives it; the test prints the accuracy per category and requires 99.5%
-overall (each miss is listed) and every row of the "canonical" category (the sentences of
+an image, the way the mock's agent receives it; the test prints the accuracy per category and requires every
+row but one known miss (each miss is listed), and every row of the "canonical" category (the sentences of
 specs/instructions.md, with their values worked out from specs/motion.md's table)."""
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def test_corpus_accuracy_per_category(capsys: pytest.CaptureFixture[str]) -> Non
         print(f"  {'overall':<12} {sum(right.values()):>3}/{len(rows):<3} {100 * overall:5.1f}%")
         for miss in misses:
             print("  miss:", miss)
-    # It reads 536 of 537 rows right (99.8%; the miss is listed above): the bound sits just under that, so
-    # a second miss in this corpus fails.
-    assert overall >= 0.995, "\n".join(misses)
+    # It reads 701 of 702 rows right (99.9%); the one known miss is 'Cars pan past the window' (a subject's
+    # motion read as a pan). Any other miss, or a second one, fails.
+    assert len(misses) <= 1 and all("'Cars pan past the window'" in m for m in misses), "\n".join(misses)
     assert right["canonical"] == total["canonical"], [m for m in misses if m.startswith("[canonical]")]

@@ -73,6 +73,25 @@ def test_reading_is_pure_and_repeatable() -> None:
     assert read_camera(text) == read_camera(text)
 
 
+def test_both_phrase_tables_look_up_lengths_by_first_word_one_way() -> None:
+    from motionctl.mock_server.interpreter import clauses, lexicon
+    assert lexicon.lengths_by_first_word([("tilt", "up"), ("tilt",), ("ken", "burns", "effect")]) == {
+        "tilt": (2, 1), "ken": (3,)}
+    assert clauses._lengths()["tilt"][-1] == 1 and max(clauses._lengths()["ken"]) == 3
+    assert lexicon._lengths("degree")["a"] == (3, 2)  # "a little bit"; "a bit", "a little", "a lot" …
+
+
+def test_a_reading_is_the_callers_own_to_change() -> None:
+    text = "slow zoom in and pan left"
+    first = read_camera(text).motion
+    assert first is not None
+    first["zoom"][1], first["easing"] = 9.0, "linear"
+    assert read_camera(text).motion == {"zoom": [1.0, 1.1], "pan": [-0.05, 0.0], "easing": "ease-in-out"}
+    draft = drafts.set_motion(base(), read_camera(text).motion)  # a draft holding a reading holds its own
+    drafts.video_segment(draft)["motion"]["pan"][0] = 0.5
+    assert read_camera(text).motion == {"zoom": [1.0, 1.1], "pan": [-0.05, 0.0], "easing": "ease-in-out"}
+
+
 def test_every_vocabulary_row_is_documented_in_the_spec() -> None:
     spec = (ROOT / "specs" / "instructions.md").read_text(encoding="utf-8")
     section = spec.split("## Camera vocabulary", 1)[1].split("\n## ", 1)[0]
