@@ -20,6 +20,7 @@ from .model import Path as MovePath
 from .model import cover_zoom, focus_offset
 from .probe import ClipUnreadable, probe
 from .reference import Reference, of_mood, of_samples
+from .tolerances import TOLERANCES as TOL
 from .verdict import Check, Level, Options, Verdict, failed, judged, not_checked
 
 FULL = "read at the full level: run --qc full, or qc --level full"
@@ -70,7 +71,10 @@ def check_clip(path: Path, asked: AskedClip, level: Level = "fast",
     checks += format.decode_checks(footage, info, asked)
 
     bands = {i: text.mask_for(wins, i, work, scale) for i in keep}
-    checks.append(picture.black(footage.tiny, fps, _rows_without_text(wins, size)))
+    text_free = _rows_without_text(wins, size)
+    image_flat = asked.image is not None and _image_flat(asked.image)
+    checks.append(picture.blank(footage.tiny, text_free, image_flat))
+    checks.append(picture.black(footage.tiny, fps, text_free))
     checks.append(picture.bars(footage.edges))
     checks.append(picture.corrupt_edges(footage.edges))
 
@@ -160,6 +164,24 @@ def _image_size(image: Path) -> tuple[int, int] | None:
         return None
 
 
+def _image_flat(image: Path) -> bool:
+    """Whether the asked picture has no texture itself (then a flat clip is what was asked); False when it
+    cannot be read, so the clip is still judged."""
+    from PIL import Image
+
+    try:
+        if image.suffix.lower() in (".heic", ".heif"):
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        with Image.open(image) as im:
+            im.draft("L", (256, 256))  # a JPEG decodes at a fraction of its size: spread needs no detail
+            small = im.convert("L").resize((64, 64))
+    except (OSError, ValueError):
+        return False
+    return picture.spread(np.asarray(small)) <= TOL.blank_spread
+
+
 def _reference(music: object, duration: float, options: Options) -> tuple[Reference | None, str]:
     from .asked import AskedMusic
 
@@ -208,8 +230,6 @@ def _spelling(
         x0, y0, x1, y1 = text.crop_box(box, size, margin=max(12.0, win.px * 0.5))
         got, score = ocr.read(frame[y0:y1, x0:x1])
         gap = ocr.distance(ocr.normalised(got), wanted)
-        from .tolerances import TOLERANCES as TOL
-
         out.append(
             judged(
                 gap <= len(wanted) // TOL.ocr_slip_every and bool(got),
