@@ -103,19 +103,29 @@ def check_clip(path: Path, asked: AskedClip, level: Level = "fast",
     checks += _readable(readable, footage.colour, level, fps, frames)
 
     music = asked.music
+    heard = footage.audio is not None and footage.audio.shape[1] > 0
     if isinstance(music, Unknown):
         checks.append(not_checked("audio", _say_words(music)))
-    elif music is not None and footage.audio is not None:
+    elif music is not None and heard:
         duration = v.duration_s
         ref, why = _reference(music, duration, options)
         audio_checks, curve = audio.checks(footage.audio, music, ref, duration, asked.assertions, why)
         checks += audio_checks
         series["loudness"] = curve
     else:
+        if music is not None and info.audio is not None:
+            # The stream is there but gave no samples: every audio check would be silently skipped.
+            checks.append(_undecoded(footage.audio_error))
         # An assertion on the sound of a clip with no music (or no audio stream) cannot hold.
         checks += [failed("expect.loudness", "no music", f"{a.loudness:g} LUFS ({a.step})")
                    for a in asked.assertions if a.loudness is not None]
     return Verdict(level, tuple(checks), series, cpu_s=time.thread_time() - started)
+
+
+def _undecoded(error: str) -> Check:
+    """The audio stream that the music asked for does not decode (or decodes to nothing)."""
+    measured = f"does not decode ({error})" if error else "decodes to no samples"
+    return failed("audio.decodes", measured, "the audio stream decoding (music asked)")
 
 
 def _from(asked: AskedClip, field: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import av
 import pytest
 from PIL import Image
 
@@ -80,6 +81,22 @@ def test_a_defect_fails_its_check(good: Clip, tmp_path: Path, name: str, make, e
         bad = clips.defect(good, tmp_path / "bad.mp4", frames_fn, audio_fn)
     verdict = check_clip(bad.path, bad.asked)
     assert expected <= failed(verdict), verdict.lines()
+
+
+def test_an_audio_stream_that_does_not_decode_fails_instead_of_dropping_the_audio_checks(
+    good: Clip, tmp_path: Path
+) -> None:
+    # Every AAC packet overwritten in place: the container still lists the stream, the decoder refuses it.
+    data = bytearray(good.path.read_bytes())
+    with av.open(str(good.path)) as container:
+        for packet in container.demux(container.streams.audio[0]):
+            if packet.pos is not None and packet.size:
+                data[packet.pos : packet.pos + packet.size] = b"\xff" * packet.size
+    bad = tmp_path / "bad-audio.mp4"
+    bad.write_bytes(bytes(data))
+    verdict = check_clip(bad, good.asked)
+    assert "audio.decodes" in failed(verdict), verdict.lines()
+    assert "does not decode" in next(c.measured for c in verdict.failures if c.name == "audio.decodes")
 
 
 def test_a_title_painted_out_fails_the_text_checks(good: Clip, tmp_path: Path) -> None:
