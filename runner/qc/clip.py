@@ -20,6 +20,7 @@ from .model import Path as MovePath
 from .model import cover_zoom, focus_offset
 from .probe import ClipUnreadable, probe
 from .reference import Reference, of_mood, of_samples
+from .tolerances import TOLERANCES as TOL
 from .verdict import Check, Level, Options, Verdict, failed, judged, not_checked
 
 FULL = "read at the full level: run --qc full, or qc --level full"
@@ -27,11 +28,12 @@ FULL = "read at the full level: run --qc full, or qc --level full"
 
 def check_clip(path: Path, asked: AskedClip, level: Level = "fast",
                options: Options | None = None) -> Verdict:
-    """Check the clip at ``path`` against ``asked``; never raises for a bad clip (that is a failed check)."""
+    """Check the clip at ``path`` against ``asked``; never raises for a bad clip (that is a failed check).
+
+    ``off`` is the caller's to honour: the runner does not call this at all then (nothing is journaled).
+    """
     options = options or Options()
     started = time.thread_time()
-    if level == "off":
-        return Verdict("off", (not_checked("clip", "--qc off"),))
     try:
         info = probe(path)
     except ClipUnreadable as exc:
@@ -70,7 +72,10 @@ def check_clip(path: Path, asked: AskedClip, level: Level = "fast",
     checks += format.decode_checks(footage, info, asked)
 
     bands = {i: text.mask_for(wins, i, work, scale) for i in keep}
-    checks.append(picture.black(footage.tiny, fps, _rows_without_text(wins, size)))
+    text_free = _rows_without_text(wins, size)
+    image_flat = asked.image is not None and _image_flat(asked.image)
+    checks.append(picture.blank(footage.tiny, text_free, image_flat))
+    checks.append(picture.black(footage.tiny, fps, text_free))
     checks.append(picture.bars(footage.edges))
     checks.append(picture.corrupt_edges(footage.edges))
 
@@ -99,19 +104,29 @@ def check_clip(path: Path, asked: AskedClip, level: Level = "fast",
     checks += _readable(readable, footage.colour, level, fps, frames)
 
     music = asked.music
+    heard = footage.audio is not None and footage.audio.shape[1] > 0
     if isinstance(music, Unknown):
         checks.append(not_checked("audio", _say_words(music)))
-    elif music is not None and footage.audio is not None:
+    elif music is not None and heard:
         duration = v.duration_s
         ref, why = _reference(music, duration, options)
         audio_checks, curve = audio.checks(footage.audio, music, ref, duration, asked.assertions, why)
         checks += audio_checks
         series["loudness"] = curve
     else:
+        if music is not None and info.audio is not None:
+            # The stream is there but gave no samples: every audio check would be silently skipped.
+            checks.append(_undecoded(footage.audio_error))
         # An assertion on the sound of a clip with no music (or no audio stream) cannot hold.
         checks += [failed("expect.loudness", "no music", f"{a.loudness:g} LUFS ({a.step})")
                    for a in asked.assertions if a.loudness is not None]
     return Verdict(level, tuple(checks), series, cpu_s=time.thread_time() - started)
+
+
+def _undecoded(error: str) -> Check:
+    """The audio stream that the music asked for does not decode (or decodes to nothing)."""
+    measured = f"does not decode ({error})" if error else "decodes to no samples"
+    return failed("audio.decodes", measured, "the audio stream decoding (music asked)")
 
 
 def _from(asked: AskedClip, field: str) -> str:
@@ -158,6 +173,24 @@ def _image_size(image: Path) -> tuple[int, int] | None:
             return orientation
     except (OSError, ValueError):
         return None
+
+
+def _image_flat(image: Path) -> bool:
+    """Whether the asked picture has no texture itself (then a flat clip is what was asked); False when it
+    cannot be read, so the clip is still judged."""
+    from PIL import Image
+
+    try:
+        if image.suffix.lower() in (".heic", ".heif"):
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        with Image.open(image) as im:
+            im.draft("L", (256, 256))  # a JPEG decodes at a fraction of its size: spread needs no detail
+            small = im.convert("L").resize((64, 64))
+    except (OSError, ValueError):
+        return False
+    return picture.spread(np.asarray(small)) <= TOL.blank_spread
 
 
 def _reference(music: object, duration: float, options: Options) -> tuple[Reference | None, str]:
@@ -208,8 +241,6 @@ def _spelling(
         x0, y0, x1, y1 = text.crop_box(box, size, margin=max(12.0, win.px * 0.5))
         got, score = ocr.read(frame[y0:y1, x0:x1])
         gap = ocr.distance(ocr.normalised(got), wanted)
-        from .tolerances import TOLERANCES as TOL
-
         out.append(
             judged(
                 gap <= len(wanted) // TOL.ocr_slip_every and bool(got),

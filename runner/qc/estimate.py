@@ -38,17 +38,6 @@ class Pose:
     matrix: Matrix | None  # None: too few points to fit
     points: int
 
-    @property
-    def zoom(self) -> float:
-        assert self.matrix is not None
-        return float(np.hypot(self.matrix[0, 0], self.matrix[1, 0]))
-
-    @property
-    def roll_deg(self) -> float:
-        """Positive: the content turned counter-clockwise on screen, i.e. the camera rolled clockwise."""
-        assert self.matrix is not None
-        return float(np.degrees(np.arctan2(self.matrix[0, 1], self.matrix[0, 0])))
-
 
 def compose(outer: Matrix, inner: Matrix) -> Matrix:
     """``outer ∘ inner`` for 2×3 affine maps."""

@@ -42,8 +42,6 @@ class Edges:
 
 @dataclass
 class Footage:
-    width: int = 0
-    height: int = 0
     frames: int = 0  # decoded
     corrupt: int = 0  # frames the decoder flagged
     error: str = ""  # why decoding stopped early, if it did
@@ -134,7 +132,7 @@ def _video(
     try:
         for index, frame in enumerate(container.decode(stream)):
             if small is None:
-                out.width, out.height, out.rotation = frame.width, frame.height, int(frame.rotation or 0)
+                out.rotation = int(frame.rotation or 0)
                 out.scale = work_scale(frame.width, frame.height)
                 small = (max(2, round(frame.width * out.scale)), max(2, round(frame.height * out.scale)))
                 stride = max(1, min(frame.width, frame.height) // TINY_SHORT)

@@ -4,7 +4,7 @@ momentary loudness and true peak.
 The K-weighting filters (a high shelf, then the RLB high-pass) are applied as their exact frequency response
 on the zero-padded FFT of the signal rather than sample by sample, which needs no DSP library; the padding
 leaves room for the filters' tails. True peak is the largest sample after 4× band-limited oversampling (the
-standard's Annex 2 oversamples 4× too). tests/qc/test_loudness.py checks the meter against the standard's
+standard's Annex 2 oversamples 4× too). tests/qc/test_qc_loudness.py checks the meter against the standard's
 own reference points (a 997 Hz sine at −20 dBFS reads −20 LKFS on one channel, −3 dB more on two).
 """
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .asked import EASINGS, AskedMotion
+from .asked import EASINGS
 from .estimate import Luma, Mask, Pose, compose, inverse, to_work, track
 from .model import Path, centre_shift, distance, distances, ease, pan_of, roll_of, rotation, zoom_of
 from .tolerances import TOLERANCES as TOL
@@ -192,10 +192,10 @@ def _focus(measured: np.ndarray, index: int, path: Path, asked_from: str) -> Che
 _GRID = np.linspace(0.0, 1.0, 401)
 
 
-def progress_of(matrix: np.ndarray, path: Path, along: np.ndarray | None = None) -> float:
-    """The eased progress whose asked pose is nearest to ``matrix`` (``along``: ``path.poses_at(_GRID)``)."""
-    poses = path.poses_at(_GRID) if along is None else along
-    return float(_GRID[int(np.argmin(distances(matrix, poses, path.size)))])
+def progress_of(matrix: np.ndarray, path: Path, along: np.ndarray) -> float:
+    """The eased progress whose asked pose is nearest to ``matrix`` (``along``: ``path.poses_at(_GRID)``,
+    computed once by the caller for all the poses)."""
+    return float(_GRID[int(np.argmin(distances(matrix, along, path.size)))])
 
 
 def _easing(known: Sequence[Pose], path: Path, asked_from: str) -> Check:
@@ -246,14 +246,3 @@ def _series(known: Sequence[Pose], path: Path) -> dict[str, list[float]]:
             out[key].append(round(float(value), 5))
     return out
 
-
-def asked_words(motion: AskedMotion) -> str:
-    """The asked move in a few words (for the HTML legend)."""
-    parts = []
-    if motion.zoom[0] != motion.zoom[1]:
-        parts.append(f"zoom {motion.zoom[0]:g}→{motion.zoom[1]:g}")
-    if motion.pan != (0.0, 0.0):
-        parts.append(f"pan {motion.pan[0]:+g}, {motion.pan[1]:+g}")
-    if motion.roll[0] != motion.roll[1]:
-        parts.append(f"roll {motion.roll[0]:g}→{motion.roll[1]:g}°")
-    return ", ".join(parts) + f" ({motion.easing})" if parts else "still"

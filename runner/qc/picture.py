@@ -1,12 +1,15 @@
-"""Picture faults: black stretches, frozen stretches, bars burnt in, corrupt lines at the frame's edges.
+"""Picture faults: a blank picture, black stretches, frozen stretches, bars burnt in, corrupt lines at the
+frame's edges.
 
 Black looks at every frame (tiny thumbnails), outside the text the recipe puts on screen (a black video with
-its captions drawn is still a black video). Frozen compares the measured camera with the asked one: a
-stretch where the picture stays put while the asked move shifts it by pixels is a freeze; a hold the recipe
-asks for (after a move's ``duration``, or no motion at all) is not. Bars and corrupt lines look at the
-outermost rows and columns at full resolution, where a renderer's padding or a wrongly strided buffer
-shows: a bar is a run of black lines (cropdetect's rule), a corrupt band is a few lines that differ from the
-line next to them far more than image lines differ from each other (the 4:5 renders' green/magenta rows).
+its captions drawn is still a black video); blank does the same for frames with no texture at all (a flat
+grey or white clip, which the motion checks cannot follow and so leave unchecked). Frozen compares the
+measured camera with the asked one: a stretch where the picture stays put while the asked move shifts it by
+pixels is a freeze; a hold the recipe asks for (after a move's ``duration``, or no motion at all) is not.
+Bars and corrupt lines look at the outermost rows and columns at full resolution, where a renderer's padding
+or a wrongly strided buffer shows: a bar is a run of black lines (cropdetect's rule), a corrupt band is a
+few lines that differ from the line next to them far more than image lines differ from each other (the 4:5
+renders' green/magenta rows).
 """
 
 from __future__ import annotations
@@ -56,6 +59,32 @@ def black(tiny: Sequence[Luma], fps: float, text_rows: Callable[[int, int], np.n
         start=a / fps,
         end=b / fps,
     )
+
+
+def spread(pixels: np.ndarray) -> float:
+    """How far the picture's brighter pixels are from its darker ones: luma's 5th to 95th percentile."""
+    low, high = np.percentile(pixels, [5, 95])
+    return float(high - low)
+
+
+def blank(
+    tiny: Sequence[Luma], text_rows: Callable[[int, int], np.ndarray | None], image_flat: bool
+) -> Check:
+    """Not a textureless picture over most of the clip (ignoring the rows text is drawn on): the asked
+    image has texture, so a clip without any lost it."""
+    if image_flat:
+        return not_checked("picture.blank", "the asked image has no texture itself")
+    if not tiny:
+        return not_checked("picture.blank", "no frame decoded")
+    flags = []
+    for i, frame in enumerate(tiny):
+        rows = text_rows(i, frame.shape[0])
+        pixels = frame if rows is None else frame[rows]
+        flags.append(pixels.size > 0 and spread(pixels) <= TOL.blank_spread)
+    share = sum(flags) / len(flags)
+    asked = f"a picture with texture in over {(1 - TOL.blank_share) * 100:g}% of the frames"
+    measured = f"blank in {sum(flags)} of {len(flags)} frames" if any(flags) else "none"
+    return judged(share <= TOL.blank_share, "picture.blank", measured, asked, share=share)
 
 
 def frozen(poses: Sequence[Pose], path: Path) -> Check:

@@ -4,7 +4,7 @@ The asked volume is relative to the track itself, so the level check needs the t
 same stretch of time the clip plays (a loop is played from its start, looped if the clip is longer, cut if
 shorter, as specs/instructions.md's renderer does). An uploaded track is on this machine and measured
 directly. The bundled mock's moods are synthesised by its renderer, which the runner does not import: their
-levels are data, ``moods.json`` (tests/qc/test_moods.py checks it against the mock's loops, so it cannot
+levels are data, ``moods.json`` (tests/qc/test_qc_loudness.py checks it against the mock's loops, so it cannot
 drift). The live API's mood library is not published, so a mood there has no reference and its level is
 "not checked" — an ``expect: clip: loudness`` target checks it instead.
 """

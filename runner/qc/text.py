@@ -353,9 +353,9 @@ def _where(box: Box, size: tuple[int, int]) -> str:
     )
 
 
-def _asked_place(win: Window) -> tuple[str, float | None, float, str]:
-    """Which edge of the box the position fixes ('top', 'bottom' or 'centre'), its y (px; None: the
-    centre of the frame), the box centre's x, and the asked position in words."""
+def _asked_place(win: Window) -> tuple[str, float, float, str]:
+    """Which edge of the box the position fixes ('top', 'bottom' or 'centre'), its y (px), the box centre's
+    x, and the asked position in words."""
     w, h = win.size
     _, top, _, bottom = win.zone.box(w, h)
     pos = win.text.position
@@ -442,8 +442,7 @@ def _position(win: Window, box: Box, scale: float) -> Check:
     edge, y, x, words = _asked_place(win)
     slack = 2 / scale  # the box is measured on working pixels
     measured_y = {"top": box[1], "bottom": box[3], "centre": (box[1] + box[3]) / 2}[edge]
-    asked_y = h / 2 if y is None else y
-    dy = measured_y - asked_y
+    dy = measured_y - y
     dx = (box[0] + box[2]) / 2 - x
     if not win.text.keep_safe:
         # Placed off the safe zone, a text may be cut off at the frame's edge: only its visible part is

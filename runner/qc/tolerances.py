@@ -20,6 +20,10 @@ class Tolerances:
     black_luma: int = 32  # Y ≤ this is black (limited range: 16 is black; blackdetect's 10 % of 16..235)
     black_share: float = 0.98  # of the picture outside text (blackdetect's pic_th)
     black_min_s: float = 0.1  # a stretch this long (3 frames at 30 fps) is a fault, not a cut
+    # A frame whose luma spreads (5th to 95th percentile) over at most this is blank: a flat grey clip
+    # re-encoded spreads 0, our renders of workflows/images and the tests' synthetic gradients at least 91.
+    blank_spread: float = 6.0
+    blank_share: float = 0.5  # blank over this share of the frames: the clip lost its picture
     freeze_still_px: float = 0.5  # the picture moved less than this between samples …
     freeze_moving_px: float = 3.0  # … while the asked move shifts it more than this …
     freeze_min_s: float = 0.5  # … for at least this long (freezedetect's d, as the research set it)

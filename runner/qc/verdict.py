@@ -97,6 +97,7 @@ class Verdict:
     level: Level
     checks: tuple[Check, ...]
     series: Mapping[str, Any] = field(default_factory=dict)  # camera path, loudness curve, text boxes
+    # CPU of the thread that ran the checks (time.thread_time): the decoder's own frame threads are not in it.
     cpu_s: float = 0.0
 
     @property

@@ -1,8 +1,8 @@
 """Good clips made by the mock's renderer with what they ask, and defective copies made from them.
 
 A defect is made from a good clip's decoded frames and samples (reversed, mirrored, blackened, frozen,
-stripped, boosted, cut, squashed, a title painted out, a corrupt band, bars) and encoded again, so the QC is
-tested against faults our renderer would never make, not only its own output.
+flattened, stripped, boosted, cut, squashed, a title painted out, a corrupt band, bars) and encoded again,
+so the QC is tested against faults our renderer would never make, not only its own output.
 """
 
 from __future__ import annotations
@@ -196,6 +196,12 @@ def blacken(seconds: float) -> Callable[[list[Frame], float], list[Frame]]:
         return [np.zeros_like(f) if i < n else f for i, f in enumerate(frames)]
 
     return apply
+
+
+def flatten(frames: list[Frame], fps: float) -> list[Frame]:
+    """Every frame a flat mid grey: a renderer that lost the picture (nothing left to follow or to call
+    black)."""
+    return [np.full_like(f, 128) for f in frames]
 
 
 def freeze(start_s: float, seconds: float) -> Callable[[list[Frame], float], list[Frame]]:

@@ -75,7 +75,7 @@ def test_bad_input_exits_2_naming_the_fix(made: tuple[Path, Path], tmp_path: Pat
     assert several.code == 2
     assert "has 2 jobs; say which one made the clip with --job" in several.err
     assert "its jobs: promo-a, promo-b" in several.err
-    exports = cli("qc", tmp_path / "x.mp4" if False else clip, "--recipe", recipe, "--job", "promo-a",
+    exports = cli("qc", clip, "--recipe", recipe, "--job", "promo-a",
                   "--step", "3")
     assert exports.code == 2 and "step 3 of job promo-a is not an export" in exports.err
     assert "its export steps: 5, 7" in exports.err

@@ -1,7 +1,8 @@
 """Every kind of defect fails the clip check, naming the check; the good clip it was made from passes.
 
-Defects are made from good clips (tests/qc/clips.py): reversed, mirrored, blackened, frozen, audio stripped
-or boosted, cut, squashed, the title painted out, a corrupt band in the top rows, bars burnt in.
+Defects are made from good clips (tests/qc/clips.py): reversed, mirrored, blackened, frozen, flattened,
+audio stripped or boosted, cut, squashed, the title painted out, a corrupt band in the top rows,
+bars burnt in.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import av
 import pytest
+from PIL import Image
 
 from motionctl.runner.qc import AskedMotion, AskedText, ClipAssertions, Readable, Verdict, check_clip
 from tests.qc import clips
@@ -33,6 +36,7 @@ def test_the_good_clip_passes_every_check(good: Clip) -> None:
     assert {
         "format.size",
         "format.frames",
+        "picture.blank",
         "picture.black",
         "picture.frozen",
         "picture.edges",
@@ -56,6 +60,7 @@ def test_the_good_clip_passes_every_check(good: Clip) -> None:
         ("mirrored", lambda: (clips.mirror, None), {"motion.pan"}),
         ("black start", lambda: (clips.blacken(0.4), None), {"picture.black"}),
         ("frozen", lambda: (clips.freeze(0.4, 1.0), None), {"picture.frozen"}),
+        ("flat grey", lambda: (clips.flatten, None), {"picture.blank"}),
         ("cut short", lambda: (clips.cut(0.5), None), {"format.duration", "format.frames"}),
         ("squashed", lambda: (clips.squash(540, 800), None), {"format.size"}),
         ("corrupt top rows", lambda: (clips.band(4), None), {"picture.edges"}),
@@ -69,13 +74,25 @@ def test_the_good_clip_passes_every_check(good: Clip) -> None:
 )
 def test_a_defect_fails_its_check(good: Clip, tmp_path: Path, name: str, make, expected: set[str]) -> None:  # type: ignore[no-untyped-def]
     frames_fn, audio_fn = make()
-    if name == "audio stripped":
-        frames, _, fps = clips.read(good.path)
-        bad = Clip(clips.write(tmp_path / "bad.mp4", frames, None, fps), good.asked)
-    else:
-        bad = clips.defect(good, tmp_path / "bad.mp4", frames_fn, audio_fn)
+    bad = clips.defect(good, tmp_path / "bad.mp4", frames_fn, audio_fn)  # an audio_fn giving None strips it
     verdict = check_clip(bad.path, bad.asked)
     assert expected <= failed(verdict), verdict.lines()
+
+
+def test_an_audio_stream_that_does_not_decode_fails_instead_of_dropping_the_audio_checks(
+    good: Clip, tmp_path: Path
+) -> None:
+    # Every AAC packet overwritten in place: the container still lists the stream, the decoder refuses it.
+    data = bytearray(good.path.read_bytes())
+    with av.open(str(good.path)) as container:
+        for packet in container.demux(container.streams.audio[0]):
+            if packet.pos is not None and packet.size:
+                data[packet.pos : packet.pos + packet.size] = b"\xff" * packet.size
+    bad = tmp_path / "bad-audio.mp4"
+    bad.write_bytes(bytes(data))
+    verdict = check_clip(bad, good.asked)
+    assert "audio.decodes" in failed(verdict), verdict.lines()
+    assert "does not decode" in next(c.measured for c in verdict.failures if c.name == "audio.decodes")
 
 
 def test_a_title_painted_out_fails_the_text_checks(good: Clip, tmp_path: Path) -> None:
@@ -147,6 +164,16 @@ def test_a_still_clip_asked_to_move_fails_and_a_hold_asked_for_is_no_freeze(tmp_
     assert verdict.ok, verdict.lines()  # still for 1.4 s after the move: asked, so not a freeze
     still = clips.render(moving, tmp_path / "still.mp4", motion=AskedMotion())
     assert {"motion.zoom", "picture.frozen"} <= failed(check_clip(still.path, moving))
+
+
+def test_a_flat_picture_asked_for_is_not_a_blank_clip(tmp_path: Path) -> None:
+    # The recipe's own image is flat: a flat clip is what it asked, so blank is not judged.
+    image = tmp_path / "flat.png"
+    Image.new("RGB", (1080, 1920), (128, 128, 128)).save(image)
+    asked = clips.asked_clip(image=image, texts=(), music=None)
+    verdict = check_clip(clips.render(asked, tmp_path / "flat.mp4").path, asked)
+    assert verdict.ok, verdict.lines()
+    assert next(c for c in verdict.checks if c.name == "picture.blank").status == "not_checked"
 
 
 def test_the_wrong_container_and_rate_fail_the_format(good: Clip, tmp_path: Path) -> None:

@@ -105,6 +105,21 @@ def run(tmp_path: Path, name: str, text: str, *, preview: bool = True) -> None:
     assert [j.error for j in result.jobs if not j.ok] == []
     checks = [r for r in journal_records(result.run_dir) if r["type"] == "clip_check"]
     assert len(checks) == len(result.outputs) and all(r["ok"] for r in checks)
+    for r in checks:
+        # ok alone stays true if a check quietly became "not checked" (a blank clip did): every check must
+        # have been judged and passed, but the reading that is left for the full level.
+        left = {(c["name"], c["status"]) for c in r["checks"] if c["status"] != "passed"}
+        assert left == LEFT_AT_FAST, (r["path"], left)
+        assert not JUDGED_ALWAYS - {c["name"] for c in r["checks"]}, r["path"]
+
+
+# What a fast check leaves for the full level on these recipes (each one shows a title) ...
+LEFT_AT_FAST = {("text.spelling", "not_checked")}
+# ... and what it judges on every clip, so a check that vanished from the verdict is noticed too.
+JUDGED_ALWAYS = {"format.container", "format.size", "format.decodes", "format.frames", "picture.blank",
+                 "picture.black", "picture.frozen", "picture.bars", "picture.edges", "motion.zoom",
+                 "motion.pan", "motion.tilt", "motion.roll", "motion.easing", "motion.path", "text.shown",
+                 "text.position"}
 
 
 @pytest.mark.parametrize(("name", "text"), [("varied", VARIED), ("axes", SINGLE_AXES), ("said", SAID)])
