@@ -92,6 +92,9 @@ class Reading:
         return bool(self.moves) or self.static
 
 
+_CLIP_NOUNS = frozenset({"clip", "video", "film", "movie", "duration", "length", "视频", "时长"})
+
+
 @dataclass
 class _Candidate:
     token: Token
@@ -463,7 +466,7 @@ def _modifier(tok: Token, tokens: Sequence[Token], index: int, has_moves: bool, 
         state.easing = tok.meaning
         state.used.add(id(tok))
         state.understood.append((tok.text, f"easing {tok.meaning}"))
-    elif tok.kind == "length" and state.length_s is None and tok.number:
+    elif tok.kind == "length" and state.length_s is None and tok.number and not _of_clip(tok, tokens):
         state.length_s = tok.number
         state.length_span = (tok.start, tok.end)
         state.used.add(id(tok))
@@ -489,6 +492,13 @@ def _modifier(tok: Token, tokens: Sequence[Token], index: int, has_moves: bool, 
         if not _attributive(tokens, k) and not any(t.kind == "word" for t in tokens):
             state.loose_speeds.append((index, tok.meaning))
             state.used.add(id(tok))
+
+
+def _of_clip(tok: Token, tokens: Sequence[Token]) -> bool:
+    """A length said of the clip, not of the move: "make the clip 6 seconds long and pan right over 3s"."""
+    k = tokens.index(tok)
+    before = next((t for t in reversed(tokens[:k]) if t.kind != "filler"), None)
+    return before is not None and before.kind == "word" and before.text in _CLIP_NOUNS
 
 
 def _is_number(text: str) -> bool:

@@ -79,7 +79,7 @@ def interpret(text: str, draft: dict[str, Any], library: Sequence[dict[str, Any]
             then = interpret(rest, undone.draft, library, undone.history)
             if not then.understood:
                 return undone
-            return _then(undone, then)
+            return _then(undone, then, draft, history)
         edits = canonical(sentence, draft, library)
         if edits is None:
             edits = free_text.read(sentence, draft, library, history)
@@ -145,10 +145,26 @@ def _command(command: commands.Command, text: str, draft: dict[str, Any], librar
     return Interpretation(True, copy.deepcopy(restored), reply, "edit", EDIT_TOOL, after)
 
 
-def _then(first: Interpretation, then: Interpretation) -> Interpretation:
-    """A command and the edit after it, as one turn: both replies, the edit's kind."""
+def _then(first: Interpretation, then: Interpretation, draft: dict[str, Any],
+          history: History) -> Interpretation:
+    """A command and the edit after it, as one turn: both replies, the edit's kind, and one undo level.
+
+    The message is one change (specs/instructions.md, "Undo and redo": every understood message that changes
+    something is one level, and "undo" restores the draft as it was before it): its step goes from the
+    draft before the command to the draft after the edit, on the history before the command. So after
+    "pan right", "undo that and pan left instead", an "undo" takes back the whole message (the pan left
+    goes, the pan right is back) and a second "undo" the pan right. The step keeps the edit's own words and
+    relative words: "again" and "more" take the edit once more, never the command. When the rest is a
+    command too ("undo, undo") or changes nothing, the command's history stands; a message whose parts
+    cancel out ("undo that and pan right" after "pan right") changes nothing and is no level."""
     reply = first.reply + " Then: " + then.reply.removeprefix("Done. ")
-    return Interpretation(True, then.draft, reply, then.kind, then.tool, then.history)
+    if then.draft == draft:
+        return Interpretation(True, then.draft, reply, then.kind, then.tool, history)
+    done = then.history.done
+    if then.history is first.history or not done or done[-1].after is not then.draft:
+        return Interpretation(True, then.draft, reply, then.kind, then.tool, then.history)
+    step = replace(done[-1], before=draft, summary=reply.removeprefix("Done. "))
+    return Interpretation(True, then.draft, reply, then.kind, then.tool, history.record(step))
 
 
 def _quiet(summary: str) -> str:

@@ -394,7 +394,10 @@ def inherit(requests: list[Request]) -> list[Request]:
     for request in requests:
         mention = request.mention
         names = mention.kinds or mention.texts or mention.ordinal or mention.place or mention.plural
-        if request.op is None and names and not _CAMERA_MOVE.search(request.clause.low):
+        # A clause with a value of its own ("make the clip 3 seconds long") is a whole request for the
+        # reading of what needs no reference: the next clause's op, with that clause's numbers, is not its.
+        alone = not request.numbers and not _CAMERA_MOVE.search(request.clause.low)
+        if request.op is None and names and alone:
             if out and out[-1].op in ("remove", "keep", "colour", "mood", "fade") \
                     and not request.mention.ref:
                 out.append(replace(out[-1], clause=request.clause, mention=request.mention))
