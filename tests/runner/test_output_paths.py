@@ -147,3 +147,33 @@ def test_a_cassette_is_not_written_through_a_link_where_its_temporary_file_went(
     save(Cassette(path, info, []), "0")
     assert '"version": "1.2"' in path.read_text(encoding="utf-8")
     assert precious.read_bytes() == PRECIOUS
+
+
+def test_a_cassette_bodies_folder_that_is_a_link_is_refused_and_its_target_untouched(
+        tmp_path: Path, precious: Path) -> None:
+    # Saving a recording deletes the sidecars it no longer uses: through a link, those were the user's files.
+    from motionctl.runner.cassette.har import CassetteInfo
+    from motionctl.runner.cassette.record import Recorder
+
+    cassettes = tmp_path / "cassettes"
+    cassettes.mkdir()
+    (cassettes / "x.bodies").symlink_to(precious.parent)
+    recorder = Recorder(cassettes / "x.har")
+    with pytest.raises(OutsideFolder, match=r"cassettes/x\.bodies is a link to"):
+        recorder.save(CassetteInfo(datetime.now(UTC), "http://127.0.0.1:1", "embedded mock", "0"))
+    assert sorted(p.name for p in precious.parent.iterdir()) == ["precious.mp4"]
+    assert precious.read_bytes() == PRECIOUS
+
+
+def test_saving_a_cassette_deletes_only_stale_sidecars_not_other_files_in_its_bodies_folder(
+        tmp_path: Path) -> None:
+    from motionctl.runner.cassette.har import CassetteInfo
+    from motionctl.runner.cassette.record import Recorder
+
+    bodies = tmp_path / "x.bodies"
+    bodies.mkdir()
+    stale = f"{'ab' * 32}.png"
+    (bodies / stale).write_bytes(b"an earlier recording's body")
+    (bodies / "README.md").write_text("someone's notes\n", encoding="utf-8")
+    Recorder(tmp_path / "x.har").save(CassetteInfo(datetime.now(UTC), "http://127.0.0.1:1", "mock", "0"))
+    assert sorted(p.name for p in bodies.iterdir()) == ["README.md"]
