@@ -217,6 +217,11 @@ def run_recipe(config: RunConfig) -> RunResult:
         if config.replay is not None:  # a replay is not resumed: it runs again, in seconds, calling nothing
             resume_command = shlex.join(["motionctl", "run", str(config.recipe),
                                          "--replay", str(config.replay)])
+        if config.record is not None:  # nor is a recording: its cassette is whole or not at all (_backend_of)
+            resume_command = shlex.join(["motionctl", "run", str(config.recipe),
+                                         *(["--backend", "live"] if backend.kind == "live" else []),
+                                         *([] if backend.embedded else ["--base-url", backend.base_url]),
+                                         "--record", str(config.record)])
         concurrency = config.concurrency or backend.concurrency
         try:
             journal.add_secret(backend.client.token)
@@ -337,6 +342,15 @@ def _backend_of(config: RunConfig, record: RunRecord | None) -> tuple[BackendKin
     kind: BackendKind = "live" if record.backend.get("kind") == "live" else "mock"
     url = record.backend.get("base_url")
     url = str(url) if url else None
+    if isinstance(cassette, dict) and cassette.get("mode") == "record":
+        # A cassette is written when the run that records it ends, from that process's exchanges: the
+        # interrupted half's are gone, and a resume finished the clips without writing one, saying nothing.
+        tape = cassette.get("path")
+        live = ["--backend", "live"] if kind == "live" else []
+        again = shlex.join(["motionctl", "run", str(config.recipe), *live,
+                            *(["--base-url", url] if url else []), "--record", str(tape)])
+        raise UsageError(f"{config.resume}: that run was recording {tape}, which a resumed run cannot "
+                         "finish", hint=f"record it again: {again}")
     made_on = f"--backend {kind}" + (f" --base-url {url}" if url else " (the embedded mock)")
     hint = "resume without --backend/--base-url (the journal's are used), or start a new run"
     if config.backend is not None and config.backend != kind:
