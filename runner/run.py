@@ -32,6 +32,7 @@ from .reporting.runs import journaled_path
 
 if TYPE_CHECKING:
     from .api import NemoClient
+    from .cassette import Cassette
     from .recipe.select import Selection
 
 
@@ -68,6 +69,8 @@ class RunConfig:
             by default their unguessable parts are redacted (runner/journal.py, ``redact_links``).
         record: write the run's HTTP exchanges to this cassette (HAR 1.2) when it ends.
         replay: answer every call from this cassette instead: no server, no network.
+        replayed: ``replay``'s cassette, when the caller has read it already (its age, its render size): a
+            big cassette is parsed once, not once per check.
         qc: the clip check at each export (docs/clip-qc.md): fast (the default), full or off; ``None``:
             the default, or on resume the run's own.
     """
@@ -97,6 +100,7 @@ class RunConfig:
     keep_urls: bool = False
     record: Path | None = None
     replay: Path | None = None
+    replayed: Cassette | None = field(default=None, repr=False)
     qc: Level | None = None
 
 
@@ -196,7 +200,8 @@ def run_recipe(config: RunConfig) -> RunResult:
     started = time.monotonic()
     tape = config.record or config.replay
     cassette = None if tape is None else CassetteUse(
-        "record" if config.record else "replay", tape, str(config.recipe), plan.recipe_hash, preview)
+        "record" if config.record else "replay", tape, str(config.recipe), plan.recipe_hash, preview,
+        loaded=config.replayed)
     # Before any call: a run that would write another live run's clips is refused (runner/claims.py).
     dests = [a.dest for j in plan.jobs for a in j.actions if isinstance(a, Export)]
     with claimed(out_dir, dests, f"motionctl run {config.recipe}"), \
