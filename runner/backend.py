@@ -28,6 +28,7 @@ from .errors import UsageError
 
 if TYPE_CHECKING:
     from ..mock_server import MockAdmin
+    from .cassette import Cassette
 
 BackendKind = Literal["mock", "live"]
 Sleep = Callable[[float], Awaitable[None]]
@@ -59,7 +60,8 @@ REPLAY_TOKEN = "replayed-token"
 class CassetteUse:
     """A run that records its calls to the cassette at ``path``, or is answered from it (``mode``).
 
-    ``recipe``, ``recipe_hash`` and ``preview`` go into a recording's metadata.
+    ``recipe``, ``recipe_hash`` and ``preview`` go into a recording's metadata; ``loaded`` is the replayed
+    cassette when the caller has read it already (to check its age), so it is not parsed twice.
     """
 
     mode: Literal["record", "replay"]
@@ -67,6 +69,7 @@ class CassetteUse:
     recipe: str | None = None
     recipe_hash: str | None = None
     preview: bool | None = None
+    loaded: Cassette | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,7 @@ def _replaying(use: CassetteUse) -> Iterator[Backend]:
     """A backend answered from a cassette: no server started, no network, no token cache of the user's."""
     from .cassette import ReplayTransport, load
 
-    cassette = load(use.path)
+    cassette = use.loaded if use.loaded is not None else load(use.path)
     info = cassette.info
     with tempfile.TemporaryDirectory(prefix="motionctl-replay-") as tmp:
         token = REPLAY_TOKEN if info.identity == "token" else None

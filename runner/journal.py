@@ -35,6 +35,7 @@ from typing import Any
 import anyio
 import jsonpatch
 
+from .capability import unguessable
 from .confined import open_append, write_text
 from .errors import UsageError
 
@@ -347,9 +348,6 @@ def scrub(value: Any, secrets: list[str], *, keep_urls: bool = False) -> Any:
 
 
 _LINK = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"'<>]*[^\s\"'<>.,;:!?)]", re.IGNORECASE)  # not its full stop
-# A path segment nobody could guess: long, of URL-safe characters, with digits in it (a CDN's random key,
-# a signed name). File names (they have a dot) and words stay.
-_UNGUESSABLE = re.compile(r"(?=[^/]*\d)[A-Za-z0-9_-]{16,}")
 
 
 def redact_links(text: str) -> str:
@@ -368,7 +366,7 @@ def _redacted(link: str) -> str:
     scheme, _, rest = base.partition("://")
     host, slash, path = rest.partition("/")
     segments = path.split("/")
-    secret = [bool(_UNGUESSABLE.fullmatch(part)) for part in segments]
+    secret = [unguessable(part) for part in segments]
     if not (any(secret) or query) or query.startswith("[redacted:"):
         return link  # nothing to hide, or hidden already
     tag = f"[redacted:{hashlib.sha256(link.encode()).hexdigest()[:6]}]"

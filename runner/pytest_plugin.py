@@ -27,7 +27,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 import yaml
@@ -36,6 +36,9 @@ from . import golden
 from .errors import CassetteStale, RunnerError
 from .testing import goldens
 from .testing.nemo_mock import NemoMock, serve_mock
+
+if TYPE_CHECKING:
+    from .cassette import Cassette
 
 _GOLDEN = "motionctl_golden"
 _RUN_DIR = "motionctl_run_dir"
@@ -218,10 +221,13 @@ class RecipeJob(pytest.Item):
         base = _base(self.config)
         cassette = _cassette(self.config, self.path)
         preview = _preview(self.config)
+        replayed = None
         if cassette is not None:
-            preview = _replayable(self.config, cassette, preview)
+            replayed = _replayable(self.config, cassette)
+            preview = preview if replayed.info.preview is None else replayed.info.preview
         result = run_recipe(RunConfig(recipe=self.path, out_dir=base / "out", runs_dir=base / "runs",
-                                      preview=preview, concurrency=1, jobs=(self.job,), replay=cassette))
+                                      preview=preview, concurrency=1, jobs=(self.job,), replay=cassette,
+                                      replayed=replayed))
         self.user_properties.append((_RUN_DIR, str(result.run_dir)))
         path = golden.golden_path(self.path)
         order = self.recipe.job_order
@@ -292,9 +298,9 @@ def _cassette(config: pytest.Config, recipe: Path) -> Path | None:
     return config.rootpath / str(ini) / f"{recipe.stem}.har" if ini else None
 
 
-def _replayable(config: pytest.Config, cassette: Path, preview: bool) -> bool:
-    """Check the cassette is there and fresh enough; the render size it was recorded at (its renders are
-    matched by their exact request, sizes included)."""
+def _replayable(config: pytest.Config, cassette: Path) -> Cassette:
+    """The cassette, once checked to be there and fresh enough; the job replays it as read here, and runs at
+    the render size it was recorded at (its renders are matched by their exact request, sizes included)."""
     from .api.waits import parse_duration
     from .cassette import check_age, load
 
@@ -311,7 +317,7 @@ def _replayable(config: pytest.Config, cassette: Path, preview: bool) -> bool:
             pytest.fail(str(exc), pytrace=False)
         if warning:
             warnings.warn(pytest.PytestWarning(warning), stacklevel=1)
-    return preview if recorded.info.preview is None else recorded.info.preview
+    return recorded
 
 
 # --- the session's summary: goldens as syrupy lists snapshots, and the reports --------------------------

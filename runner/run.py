@@ -32,6 +32,7 @@ from .reporting.runs import journaled_path
 
 if TYPE_CHECKING:
     from .api import NemoClient
+    from .cassette import Cassette
     from .recipe.select import Selection
 
 
@@ -68,6 +69,8 @@ class RunConfig:
             by default their unguessable parts are redacted (runner/journal.py, ``redact_links``).
         record: write the run's HTTP exchanges to this cassette (HAR 1.2) when it ends.
         replay: answer every call from this cassette instead: no server, no network.
+        replayed: ``replay``'s cassette, when the caller has read it already (its age, its render size): a
+            big cassette is parsed once, not once per check.
         qc: the clip check at each export (docs/clip-qc.md): fast (the default), full or off; ``None``:
             the default, or on resume the run's own.
     """
@@ -97,6 +100,7 @@ class RunConfig:
     keep_urls: bool = False
     record: Path | None = None
     replay: Path | None = None
+    replayed: Cassette | None = field(default=None, repr=False)
     qc: Level | None = None
 
 
@@ -196,7 +200,8 @@ def run_recipe(config: RunConfig) -> RunResult:
     started = time.monotonic()
     tape = config.record or config.replay
     cassette = None if tape is None else CassetteUse(
-        "record" if config.record else "replay", tape, str(config.recipe), plan.recipe_hash, preview)
+        "record" if config.record else "replay", tape, str(config.recipe), plan.recipe_hash, preview,
+        loaded=config.replayed)
     # Before any call: a run that would write another live run's clips is refused (runner/claims.py).
     dests = [a.dest for j in plan.jobs for a in j.actions if isinstance(a, Export)]
     with claimed(out_dir, dests, f"motionctl run {config.recipe}"), \
@@ -217,6 +222,11 @@ def run_recipe(config: RunConfig) -> RunResult:
         if config.replay is not None:  # a replay is not resumed: it runs again, in seconds, calling nothing
             resume_command = shlex.join(["motionctl", "run", str(config.recipe),
                                          "--replay", str(config.replay)])
+        if config.record is not None:  # nor is a recording: its cassette is whole or not at all (_backend_of)
+            resume_command = shlex.join(["motionctl", "run", str(config.recipe),
+                                         *(["--backend", "live"] if backend.kind == "live" else []),
+                                         *([] if backend.embedded else ["--base-url", backend.base_url]),
+                                         "--record", str(config.record)])
         concurrency = config.concurrency or backend.concurrency
         try:
             journal.add_secret(backend.client.token)
@@ -337,6 +347,15 @@ def _backend_of(config: RunConfig, record: RunRecord | None) -> tuple[BackendKin
     kind: BackendKind = "live" if record.backend.get("kind") == "live" else "mock"
     url = record.backend.get("base_url")
     url = str(url) if url else None
+    if isinstance(cassette, dict) and cassette.get("mode") == "record":
+        # A cassette is written when the run that records it ends, from that process's exchanges: the
+        # interrupted half's are gone, and a resume finished the clips without writing one, saying nothing.
+        tape = cassette.get("path")
+        live = ["--backend", "live"] if kind == "live" else []
+        again = shlex.join(["motionctl", "run", str(config.recipe), *live,
+                            *(["--base-url", url] if url else []), "--record", str(tape)])
+        raise UsageError(f"{config.resume}: that run was recording {tape}, which a resumed run cannot "
+                         "finish", hint=f"record it again: {again}")
     made_on = f"--backend {kind}" + (f" --base-url {url}" if url else " (the embedded mock)")
     hint = "resume without --backend/--base-url (the journal's are used), or start a new run"
     if config.backend is not None and config.backend != kind:

@@ -10,6 +10,7 @@ run ends; ``Recorder.save`` then scrubs every secret (scrub.py) and writes the H
 from __future__ import annotations
 
 import codecs
+import re
 import shutil
 import tempfile
 import time
@@ -23,6 +24,7 @@ import httpx
 
 from .._version import __version__
 from ..api.waits import current_subject
+from ..confined import folder_inside
 from . import har
 from .har import Body, Cassette, CassetteInfo, Exchange
 from .scrub import Scrubber
@@ -195,6 +197,10 @@ def _parts_body(reader: PartsReader) -> Body:
     return Body(mime="multipart/form-data", parts=parts, size=sum(p.size for p in parts))
 
 
+# What BlobWriter names a body: its SHA-256 and an extension.
+_SIDECAR = re.compile(r"[0-9a-f]{64}\.[A-Za-z0-9]+")
+
+
 class Recorder:
     """Collects a run's exchanges and writes them as a cassette at ``path`` when asked.
 
@@ -223,16 +229,17 @@ class Recorder:
             scrubber.scrub(ex)
         info.scrubbed = scrubber.counts
         cassette = Cassette(self.path, info, self.exchanges)
-        folder = har.bodies_dir(self.path)
-        folder.mkdir(exist_ok=True)
+        # The sidecar folder may come with someone else's repository: a link there would have us delete and
+        # write files wherever it points, so it must lie inside the cassette's own folder.
+        folder = folder_inside(self.path.parent, har.bodies_dir(self.path))
         used = set()
         for name in cassette.sidecars():
             (self.blobs / name).replace(folder / name)
             used.add(name)
         for ex in self.exchanges:
-            _relocate(ex, folder.name)
+            _relocate(ex, har.bodies_dir(self.path).name)
         for stale in folder.iterdir():  # bodies of an earlier recording that this one no longer has
-            if stale.name not in used:
+            if stale.name not in used and _SIDECAR.fullmatch(stale.name):  # never a file we did not write
                 stale.unlink()
         har.save(cassette, __version__)
         self.discard()

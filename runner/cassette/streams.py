@@ -181,9 +181,13 @@ class SseSplitter:
 
     def __init__(self) -> None:
         self._buffer = ""
+        self._cr = ""  # a chunk's last "\r", held: it may be the first half of a "\r\n" split across chunks
         self.frames: list[Frame] = []
 
     def feed(self, text: str, t: float) -> None:
+        text, self._cr = self._cr + text, ""
+        if text.endswith("\r"):  # one line end, not two, if the next chunk starts with "\n" (as httpx-sse)
+            text, self._cr = text[:-1], "\r"
         self._buffer += text.replace("\r\n", "\n").replace("\r", "\n")
         while "\n\n" in self._buffer:
             block, self._buffer = self._buffer.split("\n\n", 1)
@@ -191,6 +195,8 @@ class SseSplitter:
 
     def finish(self, t: float) -> list[Frame]:
         """The frames; a last block cut off without its blank line still counts (the stream ended)."""
+        self._buffer += "\n" * bool(self._cr)
+        self._cr = ""
         if self._buffer.strip():
             self.frames.extend(parse_block(self._buffer, t))
         self._buffer = ""

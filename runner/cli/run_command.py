@@ -169,9 +169,11 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
     results: list[RunResult] = []
     for recipe in chosen:
         tape = _cassette_path(record or replay, recipe, len(chosen))
+        replayed = None
         if replay is not None and max_age is not None:
             assert tape is not None
-            warning = check_age(load(tape), max_age, on_stale, os.environ)  # type: ignore[arg-type]
+            replayed = load(tape)  # once: the run replays what was checked
+            warning = check_age(replayed, max_age, on_stale, os.environ)  # type: ignore[arg-type]
             if warning:
                 click.echo(f"motionctl: warning: {warning}", err=True)
         config = RunConfig(recipe=recipe, backend=backend,  # type: ignore[arg-type]  # click.Choice
@@ -182,7 +184,7 @@ def run(recipes: tuple[Path, ...], backend: str | None, base_url: str | None, ou
                            reporters=(console_reporter(sys.stderr, verbosity=verbosity),),
                            allow_paths=allow_paths, select=select, keep_urls=keep_urls,
                            record=tape if record is not None else None,
-                           replay=tape if replay is not None else None,
+                           replay=tape if replay is not None else None, replayed=replayed,
                            qc=qc_level)  # type: ignore[arg-type]  # click.Choice
         try:
             with _sigterm_as_ctrl_c():

@@ -546,8 +546,8 @@ class _JobPlanner:
                 state.motion = step
             case model.RemoveStep(what="motion"):
                 state.motion = None
-            case model.UseStep(name=name):
-                state.active, state.motion = state.pictures.get(name), None
+            case model.UseStep(name=name):  # the camera move stays (specs/instructions.md, like ClipFold)
+                state.active = state.pictures.get(name)
         if key not in self.says:
             sentence = compile_step(step)
             if len(sentence) > MAX_TEXT:

@@ -10,7 +10,7 @@ import pytest
 
 from motionctl.mock_server import MockConfig, serve_in_thread
 from tests.plugin.conftest import ONE
-from tests.runner.cassette.helpers import block_network
+from tests.runner.cassette.helpers import block_network, count_parses
 
 
 @pytest.fixture
@@ -59,3 +59,14 @@ def test_a_missing_cassette_says_how_to_record_it(pytester: pytest.Pytester, rec
                                  "--motionctl-cassettes *cassettes --motionctl-record "
                                  "--motionctl-backend live`*"])
     assert "Traceback" not in str(result.stdout)
+
+
+def test_each_job_parses_its_cassette_once(pytester: pytest.Pytester, recorded: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # Checked for its age and its render size, then replayed: one read, not one per use (a big cassette).
+    parses = count_parses(monkeypatch)
+    block_network(monkeypatch)
+    result = pytester.runpytest("recipes/pair.yaml", "--motionctl-cassettes", "cassettes",
+                                "--motionctl-max-age", "30d")
+    result.assert_outcomes(passed=2)
+    assert parses == [recorded / "pair.har"] * 2

@@ -6,14 +6,16 @@ they care about. Each test plants one and checks the file it points to is untouc
 
 from __future__ import annotations
 
-import os
 import shutil
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import anyio
 import pytest
 
+from motionctl.runner import confined
 from motionctl.runner.actions import Export, Job, Plan, Upload, Where
 from motionctl.runner.cli import main
 from motionctl.runner.confined import OutsideFolder, replacing
@@ -94,13 +96,21 @@ def test_a_link_in_the_destinations_place_is_replaced_not_written_through(tmp_pa
     assert precious.read_bytes() == PRECIOUS
 
 
-def test_a_link_planted_where_the_old_temporary_file_went_is_not_followed(tmp_path: Path,
-                                                                          precious: Path) -> None:
-    # On main the temporary file beside a golden was `.NAME.tmp-PID`, opened following links.
+def _planted_at_the_temporary_name(folder: Path, target: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link where runner/confined.py will open its next temporary file: its name made known in advance."""
+    fixed = uuid.UUID(int=0x1234)
+    monkeypatch.setattr(confined, "uuid", SimpleNamespace(uuid4=lambda: fixed))
+    (folder / f".{fixed.hex[:16]}.part").symlink_to(target)
+
+
+def test_a_link_planted_at_the_temporary_name_of_a_golden_is_not_followed(
+        tmp_path: Path, precious: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # O_CREAT | O_EXCL | O_NOFOLLOW: the temporary file is a new file, never one through a link.
     golden = tmp_path / "r.golden.yaml"
-    (tmp_path / f".{golden.name}.tmp-{os.getpid()}").symlink_to(precious)
-    assert write_golden(golden, "version: 1\n") == "created"
-    assert golden.read_text(encoding="utf-8") == "version: 1\n"
+    _planted_at_the_temporary_name(tmp_path, precious, monkeypatch)
+    with pytest.raises(OSError):  # EEXIST or ELOOP, as the platform checks
+        write_golden(golden, "version: 1\n")
+    assert not golden.exists()
     assert precious.read_bytes() == PRECIOUS
 
 
@@ -136,14 +146,44 @@ def test_the_html_report_writes_neither_through_its_page_nor_out_of_its_folder(
     assert sorted(p.name for p in precious.parent.iterdir()) == ["precious.mp4"]
 
 
-def test_a_cassette_is_not_written_through_a_link_where_its_temporary_file_went(tmp_path: Path,
-                                                                               precious: Path) -> None:
-    # The same predictable temporary name as goldens had (.NAME.tmp), opened following links.
+def test_a_cassette_is_not_written_through_a_link_where_its_temporary_file_went(
+        tmp_path: Path, precious: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from motionctl.runner.cassette.har import Cassette, CassetteInfo, save
 
     path = tmp_path / "c.har"
-    (tmp_path / ".c.har.tmp").symlink_to(precious)
+    _planted_at_the_temporary_name(tmp_path, precious, monkeypatch)
     info = CassetteInfo(datetime.now(UTC), "http://127.0.0.1:1", "embedded mock", "0")
-    save(Cassette(path, info, []), "0")
-    assert '"version": "1.2"' in path.read_text(encoding="utf-8")
+    with pytest.raises(OSError):  # EEXIST or ELOOP, as the platform checks
+        save(Cassette(path, info, []), "0")
+    assert not path.exists()
     assert precious.read_bytes() == PRECIOUS
+
+
+def test_a_cassette_bodies_folder_that_is_a_link_is_refused_and_its_target_untouched(
+        tmp_path: Path, precious: Path) -> None:
+    # Saving a recording deletes the sidecars it no longer uses: through a link, those were the user's files.
+    from motionctl.runner.cassette.har import CassetteInfo
+    from motionctl.runner.cassette.record import Recorder
+
+    cassettes = tmp_path / "cassettes"
+    cassettes.mkdir()
+    (cassettes / "x.bodies").symlink_to(precious.parent)
+    recorder = Recorder(cassettes / "x.har")
+    with pytest.raises(OutsideFolder, match=r"cassettes/x\.bodies is a link to"):
+        recorder.save(CassetteInfo(datetime.now(UTC), "http://127.0.0.1:1", "embedded mock", "0"))
+    assert sorted(p.name for p in precious.parent.iterdir()) == ["precious.mp4"]
+    assert precious.read_bytes() == PRECIOUS
+
+
+def test_saving_a_cassette_deletes_only_stale_sidecars_not_other_files_in_its_bodies_folder(
+        tmp_path: Path) -> None:
+    from motionctl.runner.cassette.har import CassetteInfo
+    from motionctl.runner.cassette.record import Recorder
+
+    bodies = tmp_path / "x.bodies"
+    bodies.mkdir()
+    stale = f"{'ab' * 32}.png"
+    (bodies / stale).write_bytes(b"an earlier recording's body")
+    (bodies / "README.md").write_text("someone's notes\n", encoding="utf-8")
+    Recorder(tmp_path / "x.har").save(CassetteInfo(datetime.now(UTC), "http://127.0.0.1:1", "mock", "0"))
+    assert sorted(p.name for p in bodies.iterdir()) == ["README.md"]

@@ -66,3 +66,18 @@ def outputs_of(run_dir: Path) -> dict[str, bytes]:
     """Each finished job's MP4 bytes, from a run's summary."""
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     return {job["job"]: Path(job["outputs"][0]).read_bytes() for job in summary["jobs"] if job["ok"]}
+
+
+def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The cassettes parsed from now on, one entry per parse (``har.load``, wherever it was imported)."""
+    from motionctl.runner.cassette import har
+
+    parses: list[Path] = []
+    parse = har._Reader.cassette
+
+    def counted(reader: har._Reader, doc: object) -> har.Cassette:
+        parses.append(reader.path)
+        return parse(reader, doc)
+
+    monkeypatch.setattr(har._Reader, "cassette", counted)
+    return parses

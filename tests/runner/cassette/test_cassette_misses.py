@@ -25,6 +25,7 @@ from tests.runner.cassette.helpers import (
     Recording,
     block_network,
     copy_cassette,
+    count_parses,
     edit_cassette,
     entries_of,
     outputs_of,
@@ -184,6 +185,14 @@ def test_a_stale_cassette_warns_on_a_desk_and_fails_in_ci(
     assert len(list(Path("runs").iterdir())) == 2  # refused before any run started
     told = _replay(cli, quickstart.recipe, cassette, "--max-age", "30d", "--on-stale", "warn")
     assert told.code == 0 and "motionctl: warning: " in told.err
+
+
+def test_a_replay_checked_for_its_age_parses_its_cassette_once(
+        quickstart: Recording, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
+    parses = count_parses(monkeypatch)
+    block_network(monkeypatch)
+    assert _replay(cli, quickstart.recipe, quickstart.cassette, "--max-age", "30d").code == 0
+    assert parses == [quickstart.cassette]
 
 
 def test_a_broken_cassette_is_bad_input(quickstart: Recording, cli: Callable[..., CliResult],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,6 +120,19 @@ def test_a_replayed_run_is_run_again_not_resumed(quickstart: Recording,
     assert again.code == 2
     assert f"that run was a replay of {quickstart.cassette}" in again.err
     assert f"--replay {quickstart.cassette}" in again.err
+
+
+def test_a_recording_run_is_recorded_again_not_resumed(quickstart: Recording, cli: Callable[..., CliResult],
+                                                       tmp_path: Path) -> None:
+    # Resumed, it finished the clips and never wrote the cassette, saying nothing.
+    run_dir = tmp_path / "runs" / quickstart.run_dir.name
+    shutil.copytree(quickstart.run_dir, run_dir)
+    before = sorted(p.name for p in run_dir.iterdir())
+    again = cli("run", quickstart.recipe, "--resume", run_dir)
+    assert again.code == 2
+    assert f"that run was recording {quickstart.cassette}, which a resumed run cannot finish" in again.err
+    assert f"--record {quickstart.cassette}" in again.err
+    assert sorted(p.name for p in run_dir.iterdir()) == before
 
 
 def test_a_run_that_cannot_start_leaves_the_old_cassette_alone(

@@ -182,3 +182,23 @@ def test_the_replay_answers_alike_without_the_network(recorded: tuple[Path, Conv
                               "&X-Amz-Expires=300"]
     assert again.claim == "<token-2>"
     assert again.draft["t"][0]["sg"][0]["src"] == again.uploaded[0]
+
+
+def test_a_capability_key_with_few_digits_is_scrubbed_from_a_recorded_url(tmp_path: Path) -> None:
+    # The journal hid such a key and the cassette kept it: one rule now (runner/capability.py).
+    key = "Xk9aQpLrTzWmBvNcYh2dEf"
+    cassette = tmp_path / "cassettes" / "key.har"
+    recorder = Recorder(cassette)
+
+    async def fetch() -> None:
+        with respx.mock(assert_all_called=True) as router:
+            router.get(f"https://cdn.test/k/{key}/a.png").mock(return_value=httpx.Response(
+                200, json={"cdn_url": f"https://cdn.test/k/{key}/a.png"}))
+            async with httpx.AsyncClient(transport=recorder.transport(httpx.AsyncHTTPTransport())) as client:
+                (await client.get(f"https://cdn.test/k/{key}/a.png")).raise_for_status()
+
+    anyio.run(fetch)
+    recorder.save(CassetteInfo(datetime.now(UTC), "https://cdn.test", "live", "test"))
+    text = cassette.read_text(encoding="utf-8")
+    assert key not in text
+    assert "https://cdn.test/k/<capability-1>/a.png" in text

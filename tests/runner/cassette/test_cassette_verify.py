@@ -16,6 +16,7 @@ from tests.runner.cassette.helpers import Recording, copy_cassette, edit_cassett
 TOKEN = "nmv_usr_planted0123456789abcdef"
 CLIENT_ID = "0b9d6a0e-5c4f-4b7a-9a51-3f6c2d1e8a77"
 SIGNATURE = "9d8c7b6a5f4e3d2c1b0a"
+KEY = "Xk9aQpLrTzWmBvNcYh2dEf"  # a base64 capability key with only two digits in it
 
 
 def test_recorded_cassettes_pass(quickstart: Recording, campaign: Recording,
@@ -53,6 +54,11 @@ def _plant_signature(entries: list[dict[str, Any]]) -> None:
     entry["request"]["url"] += f"?X-Amz-Signature={SIGNATURE}"
 
 
+def _plant_capability(entries: list[dict[str, Any]]) -> None:
+    entry = entries[_entry(entries, "/cdn/renders/")]
+    entry["request"]["url"] = entry["request"]["url"].replace("/cdn/renders/", f"/cdn/renders/{KEY}/")
+
+
 def _plant_in_sse(entries: list[dict[str, Any]]) -> None:
     frames = entries[_entry(entries, "/run_sse")]["_sse"]
     frames.append({"t": 99.0, "data": json.dumps({"type": "text", "content": f"your token is {TOKEN}"})})
@@ -63,8 +69,9 @@ def _plant_in_sse(entries: list[dict[str, Any]]) -> None:
     (_plant_bearer, "(GET /api/credits/balance/simple): request header Authorization", TOKEN),
     (_plant_client_id, "request header x-client-id", CLIENT_ID),
     (_plant_signature, ": URL (query parameter X-Amz-Signature)", SIGNATURE),
+    (_plant_capability, ": URL (a path segment that works like a password)", KEY),
     (_plant_in_sse, "(POST /run_sse): response _sse[", TOKEN),
-], ids=["body", "bearer", "client-id", "signed-url", "sse-data"])
+], ids=["body", "bearer", "client-id", "signed-url", "capability-url", "sse-data"])
 def test_a_planted_secret_fails_naming_where_it_is(
         quickstart: Recording, cli: Callable[..., CliResult], tmp_path: Path,
         plant: Callable[[list[dict[str, Any]]], None], where: str, secret: str) -> None:

@@ -131,3 +131,17 @@ def test_a_motion_step_predicts_the_draft_motion_of_specs_motion_md(motion: dict
     step = build_step({"motion": motion})
     assert isinstance(step, MotionStep)
     assert draft_motion(step) == draft
+
+
+def test_use_keeps_the_camera_move_so_the_picture_it_switches_to_is_still_checked(
+        tmp_path: Path) -> None:
+    # specs/instructions.md: `use:` switches the picture and keeps the motion. 600×1067 fills a 9:16 frame at
+    # 1.8×, under the limit; the fast zoom-in it keeps takes it past 2×.
+    _picture(tmp_path, "a.png", (600, 1067))
+    _picture(tmp_path, "b.png", (600, 1067))
+    path = tmp_path / "soft.yaml"
+    path.write_text("version: 1\nname: soft\nsteps:\n  - upload: [a.png, b.png]\n"
+                    "  - motion: {zoom: in, speed: fast}\n  - use: a.png\n  - export: out.mp4\n")
+    warnings = [w.message for w in load_plan(path).warnings]
+    assert len(warnings) == 1 and warnings[0].startswith("a.png (600×1067 px) is enlarged"), warnings
+    assert "with its camera move, more than 2×, so it will look soft" in warnings[0]
