@@ -9,9 +9,13 @@ import pytest
 
 # pytester's in-process runs drop the modules they imported when they end; imported here first, the
 # runner, the mock and its renderer stay loaded once for all of them (a mock re-imported under a live one
-# left its renders pending forever).
-import motionctl.mock_server.render
+# left its renders pending forever). The packages load their modules lazily, so the ones that bring NumPy,
+# OpenCV and PyAV are named: NumPy refuses a second load in one process ("cannot load module more than
+# once"), and these tests run alone failed when no earlier test had loaded it.
+import motionctl.mock_server.render.measure
+import motionctl.mock_server.render.renderer
 import motionctl.runner.cassette.drift
+import motionctl.runner.qc.clip
 import motionctl.runner.reporting.reports
 import motionctl.runner.run  # noqa: F401
 from motionctl.mock_server import MockConfig, serve_in_thread  # noqa: F401
