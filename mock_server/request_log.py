@@ -26,7 +26,7 @@ from typing import Any
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from .bodies import MAX_JSON_BYTES
+from .bodies import MAX_JSON_BYTES, MAX_JSON_DEPTH, depth
 from .envelopes import bad_body
 
 LOG_LIMIT = 10_000
@@ -194,6 +194,8 @@ class BodyTap:
             parsed = json.loads(self._json.decode("utf-8"))
         except (ValueError, RecursionError):
             return f"<{len(self._json):,} bytes that are not JSON>"
+        if depth(parsed) > MAX_JSON_DEPTH:  # the app refuses it (422); redact() recurses, so never reach it
+            return f"<nests deeper than {MAX_JSON_DEPTH} levels>"
         return bounded(redact(parsed))
 
 
