@@ -92,7 +92,11 @@ def serve(host: str, port: int, seed: int, faults_file: Path | None, sse_dialect
         line = json.dumps({"url": url, "admin_key": key, "pid": os.getpid()})
         if ready_file is not None:
             partial = ready_file.with_name(f".{ready_file.name}.partial")
-            partial.write_text(line + "\n", encoding="utf-8")
+            partial.unlink(missing_ok=True)  # left by a mock that was killed while writing it
+            # It holds the admin key: readable by its owner only, whatever the umask (often under /tmp).
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(line + "\n")
             partial.replace(ready_file)  # a reader sees the whole file or none
         if ready_json:
             click.echo(line)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import h11
+from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 try:
@@ -73,6 +74,7 @@ class _GuardedH11(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.flow = _TimedFlow(transport, self)
         self._timer: asyncio.TimerHandle | None = None
         self._request_began: float | None = self.loop.time()  # a new connection: its request is due
         self._last_read = self.loop.time()
@@ -99,13 +101,20 @@ class _GuardedH11(H11Protocol):
             self._timer.cancel()
             self._timer = None
 
+    def reading_resumed(self) -> None:
+        """The app reads the body again: the client's clock starts now, not at the last byte read before
+        the app stopped reading (that deadline may be long past: the connection would close at once)."""
+        self._last_read = self.loop.time()
+        self._arm()
+
     def _arm(self) -> None:
-        """Time what the mock waits for now: the headers, or the next part of the body; else nothing."""
+        """Time what the mock waits for now: the headers, or the next part of the body; else nothing (nor
+        while the app has stopped reading a body: the client waits for the mock then; re-armed on resume)."""
         self._disarm()
         state = self.conn.their_state
         if state is h11.IDLE and self._request_began is not None:
             due = self._request_began + self.guards.header_timeout
-        elif state is h11.SEND_BODY:
+        elif state is h11.SEND_BODY and not self.flow.read_paused:
             due = self._last_read + self.guards.body_timeout
         else:
             return
@@ -126,6 +135,24 @@ class _GuardedH11(H11Protocol):
             self.transport.close()
         else:  # paused by the app itself, or the request moved on meanwhile
             self._arm()
+
+
+class _TimedFlow(FlowControl):
+    """uvicorn's flow control that tells the guards when the app pauses or resumes reading a body."""
+
+    def __init__(self, transport: asyncio.Transport, guarded: _GuardedH11) -> None:
+        super().__init__(transport)
+        self._guarded = guarded
+
+    def pause_reading(self) -> None:
+        super().pause_reading()
+        self._guarded._disarm()  # the mock, not the client, holds the body up now
+
+    def resume_reading(self) -> None:
+        paused = self.read_paused
+        super().resume_reading()
+        if paused:
+            self._guarded.reading_resumed()
 
 
 def _envelope(status: int, message: str) -> bytes:

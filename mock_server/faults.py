@@ -247,7 +247,7 @@ class FaultMiddleware:
             if message["type"] == "http.request":
                 body.feed(message.get("body", b""))
                 if not message.get("more_body", False):  # shown while a stream still runs
-                    entry["body"] = body.body()
+                    entry["body"] = await body.shown()
             return message
 
         async def logged_send(message: Message) -> None:
@@ -265,7 +265,7 @@ class FaultMiddleware:
             await self._handle(scope, tapped_receive, send, logged_send, entry, lower)
         finally:
             if entry["body"] is None:  # a body the app stopped reading (past a limit): what came of it
-                entry["body"] = body.body()
+                entry["body"] = await body.shown()
             entry["code"] = answer.code()
             if entry["caller"] is None:  # an anonymous-token call: the identity it was given
                 entry["caller"] = store.label_of(lower.get("authorization"), lower.get("x-client-id"))

@@ -23,14 +23,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from .bodies import MAX_JSON_BYTES
+from .bodies import MAX_JSON_BYTES, MAX_JSON_DEPTH, depth
 from .envelopes import bad_body
 
 LOG_LIMIT = 10_000
 BODY_LIMIT = 16 * 1024  # characters of JSON an entry's body may take
+# Bodies bigger than this are parsed, redacted and serialised for the log off the event loop (an 844 KB
+# render draft takes ~90 ms: every other connection would wait), as app.py checks big bodies.
+INLINE_BODY_BYTES = 16 * 1024
 RESPONSE_PEEK = 256 * 1024  # bytes of a JSON answer read for its envelope code
 SCOPE_HEADER = "X-Mock-Scope"
 MAX_SCOPE_CHARS = 100
@@ -179,6 +184,13 @@ class BodyTap:
             except MultipartParseError:  # the app answers that; the log keeps the parts seen so far
                 self._parser = None
 
+    async def shown(self) -> Any:
+        """``body()``, computed off the event loop for a body over ``INLINE_BODY_BYTES``."""
+        if self.size <= INLINE_BODY_BYTES:
+            return self.body()
+        with anyio.CancelScope(shield=True):  # a cancelled request's entry still gets its body
+            return await anyio.to_thread.run_sync(self.body)
+
     def body(self) -> Any:
         """What the log shows of the body: redacted JSON, the multipart parts, or ``None``."""
         if self.parts or self._parser is not None:
@@ -194,6 +206,8 @@ class BodyTap:
             parsed = json.loads(self._json.decode("utf-8"))
         except (ValueError, RecursionError):
             return f"<{len(self._json):,} bytes that are not JSON>"
+        if depth(parsed) > MAX_JSON_DEPTH:  # the app refuses it (422); redact() recurses, so never reach it
+            return f"<nests deeper than {MAX_JSON_DEPTH} levels>"
         return bounded(redact(parsed))
 
 

@@ -135,14 +135,15 @@ async def fail_after(frames: AsyncGenerator[bytes, None], events: int,
                      message: str) -> AsyncGenerator[bytes, None]:
     """``frames`` until ``events`` events have gone out (heartbeats uncounted); then, in place of whatever
     comes next (a heartbeat while the agent works, say), the agent's error event, and the end: what ADK
-    sends when the agent raises. ``frames`` is closed there, so work it had not applied is never applied."""
+    sends when the agent raises. ``frames`` is closed there, so work it had not applied is never applied.
+    A stream that ends by itself within ``events`` events ends as it would have: nothing came next to fail."""
     sent = 0
     try:
         async for frame in frames:
             if sent >= events:
+                yield error_frame(message)
                 break
             sent += is_event(frame)
             yield frame
-        yield error_frame(message)
     finally:
         await frames.aclose()

@@ -3,12 +3,14 @@ request and response here is checked against specs/nemo-api.yaml by the ``open_a
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import Any
 
 import anyio
 import pytest
 
-from motionctl.mock_server import ManualClock, MockConfig
+from motionctl.mock_server import ManualClock, MockConfig, request_log
 from tests.mock_server.conftest import ATTRIBUTION, OpenApi, png_bytes
 
 pytestmark = pytest.mark.anyio
@@ -191,6 +193,37 @@ async def test_malformed_json_body_is_422_not_an_api_code(open_api: OpenApi) -> 
                                          "new_message": message})
             # ADK's /run_sse is a FastAPI route: its 422 names the field in FastAPI's form.
             assert r.status_code == 422 and r.json()["detail"][0]["loc"][:2] == ["body", "new_message"]
+
+
+async def test_the_log_reads_a_big_body_off_the_event_loop(open_api: OpenApi,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # Parsing, redacting and serialising an 844 KB draft for the log took ~90 ms on the loop, which every
+    # other connection waited for; a body over 16 KiB is read for the log in a worker thread.
+    on_loop: dict[int, bool] = {}
+    original = request_log.BodyTap.body
+
+    def recorded(self: request_log.BodyTap) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop[self.size] = True
+        except RuntimeError:
+            on_loop[self.size] = False
+        return original(self)
+
+    monkeypatch.setattr(request_log.BodyTap, "body", recorded)
+    async with open_api() as api:
+        await api.new_token()
+        small = await api.raw.post("/api/tasks/me/with-session/nemo_agent", headers=api.headers(),
+                                   json={"task_name": "small", "language": "en"})
+        big = await api.raw.post("/api/tasks/me/with-session/nemo_agent", headers=api.headers(),
+                                 json={"task_name": "big", "language": "en", "notes": ["x" * 100] * 400})
+        log = (await api.raw.get("/__mock/requests", headers=api.admin_headers,
+                                 params={"path": "/api/tasks/*"})).json()["requests"]
+    assert small.status_code == 200 and big.status_code < 500
+    small_size, big_size = sorted(size for size in on_loop if size)  # the token call sent no body
+    assert big_size > request_log.INLINE_BODY_BYTES >= small_size
+    assert (on_loop[small_size], on_loop[big_size]) == (True, False)  # a small one stays on the loop
+    assert [e["body"]["task_name"] for e in log] == ["small", "big"]  # the log shows both as before
 
 
 async def test_request_log_masks_tokens_and_reset_forgets_everything(open_api: OpenApi) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +28,28 @@ def test_mock_serve_is_registered_with_its_options(capsys: pytest.CaptureFixture
                    "--credits"):
         assert option in out
     assert "127.0.0.1" in out and "8787" in out
+
+
+def test_the_ready_file_holding_the_admin_key_is_readable_by_its_owner_only(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from motionctl.mock_server import server as mock_server_server
+
+    ready = tmp_path / "mock.json"
+    seen: list[int] = []
+
+    def serve(config: MockConfig, *, on_ready: Any, **kw: Any) -> None:
+        on_ready("http://127.0.0.1:1", "adm_secret")
+        seen.append(stat.S_IMODE(ready.stat().st_mode))
+        assert json.loads(ready.read_text(encoding="utf-8"))["admin_key"] == "adm_secret"
+
+    monkeypatch.setattr(mock_server_server, "serve_forever", serve)
+    umask = os.umask(0o022)  # the common default: it made the file 0644
+    try:
+        assert main(["mock", "serve", "--ready-file", str(ready)]) == 0
+    finally:
+        os.umask(umask)
+    assert seen == [0o600]
+    assert not ready.exists()
 
 
 def test_mock_serve_limits_tokens_per_ip_as_documented_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -289,6 +289,20 @@ async def test_an_error_event_mid_stream_ends_it_cleanly_and_applies_nothing(ope
         assert (await api.state(sid))["draft"]["t"][0]["sg"][0]["motion"]["zoom"] == [1.0, 1.2]
 
 
+async def test_an_error_after_more_events_than_the_stream_has_leaves_it_whole(open_api: OpenApi) -> None:
+    # The agent fails "in place of what it would send next": a stream that ends first has nothing next.
+    plan = {"faults": [{"route": "POST /run_sse", "nth": 1,
+                        "stream": {"error_after": 1000, "error": "model overloaded"}}]}
+    config = MockConfig(faults=parse_fault_plan(plan), work_delay=0.1, heartbeat_interval=0.02,
+                        no_text_ratio=0.0)
+    async with open_api(config) as api:
+        sid = await api.session_with_image()
+        _, events = await api.say(sid, MOTION)
+        assert not [e for e in events.data if "error" in e]
+        assert (await api.state(sid))["draft"]["t"][0]["sg"][0]["motion"]["zoom"] == [1.0, 1.2]
+        assert (await api.credits())["frozen"] == 0  # applied, and charged once: no error after it
+
+
 async def test_a_download_redirect_lands_on_the_file(open_api: OpenApi) -> None:
     plan = {"faults": [{"route": "GET /api/render/proxy/*/download", "redirect": True}]}
     async with open_api(MockConfig(faults=parse_fault_plan(plan))) as api:

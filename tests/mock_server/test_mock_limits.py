@@ -123,3 +123,20 @@ async def test_a_multipart_upload_has_at_most_twenty_files(open_api: OpenApi) ->
         r = await api.raw.post(f"/api/upload-video/nemo_agent/me/{sid}", headers=api.headers(), files=files)
         assert r.status_code == 422 and "at most 20 per upload" in r.json()["message"]
         assert (await api.state(sid))["video_infos"] == []
+
+
+async def test_a_body_nested_past_the_limit_but_within_pythons_is_a_422_and_the_log_still_answers(
+        open_api: OpenApi) -> None:
+    # ~500 levels: json.loads reads it, so the log's tap must not recurse into it (it once raised
+    # RecursionError there: a 500 and a reset connection in place of the 422).
+    nested = b'{"task_name": ' + b"[" * 500 + b"]" * 500 + b"}"
+    async with open_api() as api:
+        await api.new_token()
+        r = await api.raw.post("/api/tasks/me/with-session/nemo_agent", content=nested,
+                               headers={**api.headers(), "Content-Type": "application/json"})
+        assert r.status_code == 422 and "deeper than 64 levels" in r.json()["message"]
+        log = await api.raw.get("/__mock/requests", headers=api.admin_headers,
+                                params={"path": "/api/tasks/me/with-session/nemo_agent"})
+        assert log.status_code == 200
+        entry = log.json()["requests"][-1]
+        assert entry["status"] == 422 and "deeper than 64 levels" in entry["body"]

@@ -4,7 +4,6 @@ off the event loop."""
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import multiprocessing
 import os
@@ -146,27 +145,28 @@ async def test_cancel_and_unknown_jobs(open_api: OpenApi) -> None:
 
 
 async def test_rendering_does_not_block_other_sessions_streams(open_api: OpenApi) -> None:
-    config = MockConfig(work_delay=2.0, heartbeat_interval=0.05)
+    # Observed, not timed: heartbeats of another session's stream arrive between two polls that see the
+    # render at different progress mid-way. A render blocking the loop would let neither be served while it
+    # ran: every poll would see it before it began or once it was done. (That renders run in worker
+    # processes is asserted structurally below, by the pid that made each clip.)
+    config = MockConfig(work_delay=0.5, heartbeat_interval=0.05)
     async with open_api(config) as api:
         sid, draft = await prepared(api, seconds=4)
         other = await api.session_with_image()
         await api.submit(sid, draft, "render_7", {"format": "mp4", "quality": "high", "resolution": "1080p"})
-        with anyio.fail_after(60):
+        with anyio.fail_after(120):  # a bound on a hang, not on speed
             while (await api.status("render_7"))["data"]["status"] != "processing":  # noqa: ASYNC110 (polling HTTP)
                 await anyio.sleep(0.01)
-        beats: list[float] = []
-        async with api.stream(other, "Set the duration to 3s.") as r:
-            async for line in r.aiter_lines():
-                if line.startswith(":"):
-                    beats.append(time.monotonic())
-        status_after = (await api.status("render_7"))["data"]["status"]
-        gaps = [b - a for a, b in itertools.pairwise(beats)]
-        largest = max(gaps)
-        print(f"largest heartbeat gap while rendering: {largest * 1000:.0f} ms over {len(beats)} beats")
-        assert status_after in ("processing", "completed")
-        # 50 ms beats; a loop blocked by the render would stall for all of its 4 s of 1080p (seconds), so a
-        # gap of a second still says "not blocked" with room for a loaded machine.
-        assert len(beats) >= 20 and largest < 1.0
+            seen: list[tuple[str, int]] = []  # the render's (status, progress) polled after each heartbeat
+            while not seen or seen[-1] == ("processing", seen[0][1]):  # messages until it moved or ended
+                async with api.stream(other, "Set the duration to 3s.") as r:
+                    async for line in r.aiter_lines():
+                        if line.startswith(":"):
+                            job = (await api.status("render_7"))["data"]
+                            seen.append((job["status"], job["progress"]))
+        print(f"render (status, progress) at each heartbeat: {seen}")
+        # Two polls, a heartbeat before each, saw it processing at different progress: it moved meanwhile.
+        assert len({progress for status, progress in seen if status == "processing"}) >= 2, seen
         await api.wait("render_7", limit=120)
 
 

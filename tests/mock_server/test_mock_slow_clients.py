@@ -15,8 +15,9 @@ import time
 import uuid
 
 import httpx
+import pytest
 
-from motionctl.mock_server import MockConfig, serve_in_thread
+from motionctl.mock_server import MockConfig, connections, parse_fault_plan, serve_in_thread
 from tests.mock_server.half_open import (
     ATTRIBUTION,
     HALF_REQUEST,
@@ -75,6 +76,33 @@ def test_a_body_that_stops_arriving_closes_the_connection() -> None:
         sock.close()
         log = mock.admin.requests()
     assert [r["status"] for r in log if r["path"].startswith("/api/tasks/")] == [499]
+
+
+def test_a_body_the_app_has_not_read_yet_is_never_timed_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A delay fault holds the request before the app reads its body; past 64 KiB buffered uvicorn stops
+    # reading. The body timer once re-armed against the last byte read, a deadline long past: it fired in a
+    # tight loop, and closed the connection the moment the app read on (ReadError, not the answer).
+    expired = 0
+    original = connections._GuardedH11._expired
+
+    def counted(self: connections._GuardedH11) -> None:
+        nonlocal expired
+        expired += 1
+        original(self)
+
+    monkeypatch.setattr(connections._GuardedH11, "_expired", counted)
+    faults = parse_fault_plan({"faults": [{"route": "POST /api/tasks/*", "delay": 2.5}]})
+    with serve_in_thread(MockConfig(body_timeout=1.0, faults=faults)) as mock:
+        with httpx.Client(base_url=mock.url, headers=ATTRIBUTION, timeout=WAIT) as client:
+            token = client.post("/api/auth/anonymous-token",
+                                headers={"X-Client-Id": str(uuid.uuid4())}).json()["data"]["token"]
+            r = client.post("/api/tasks/me/with-session/nemo_agent",
+                            headers={"Authorization": f"Bearer {token}"},
+                            json={"task_name": "x" * 200_000, "language": "en"})
+        log = mock.admin.requests(path="/api/tasks/*")
+    assert r.status_code == 422 and "/task_name" in r.json()["message"]  # its answer, after the delay
+    assert [e["fault"] for e in log] == ["delay"]
+    assert expired == 0  # the client sent on time; nothing re-armed against a past deadline
 
 
 def test_past_the_connection_cap_a_request_gets_a_503_that_says_why() -> None:
